@@ -1,0 +1,75 @@
+package io.sparkcnn.cli;
+
+import io.sparkcnn.config.ConfigException;
+import io.sparkcnn.data.DataException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/**
+ * The spark-cnn command line. Run through {@code scripts/spark-cnn} (local mode) or spark-submit with the
+ * shaded jar. Exit codes: 0 success, 1 unexpected failure, 2 bad command line or configuration,
+ * 3 the data stops the job (bad files beyond the policy, unknown labels, missing lake).
+ */
+@Command(name = "spark-cnn", mixinStandardHelpOptions = true, versionProvider = SparkCnn.Version.class,
+        description = "Train image classifiers on Spark where the images already live.",
+        subcommands = {ImportCommand.class, InspectCommand.class, ConfigCommand.class, EnvCommand.class})
+public final class SparkCnn implements Runnable {
+    public static final int EXIT_FAILURE = 1;
+    public static final int EXIT_CONFIG = 2;
+    public static final int EXIT_DATA = 3;
+
+    private static final Logger LOG = LoggerFactory.getLogger(SparkCnn.class);
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand");
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the CLI and returns its exit code (tests call this instead of main). */
+    public static int execute(String... args) {
+        return commandLine().execute(args);
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new SparkCnn());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            PrintWriter err = commandLine.getErr();
+            if (e instanceof ConfigException) {
+                err.println("spark-cnn: configuration error: " + e.getMessage());
+                return EXIT_CONFIG;
+            }
+            if (e instanceof DataException) {
+                err.println("spark-cnn: data error: " + e.getMessage());
+                return EXIT_DATA;
+            }
+            LOG.error("{} failed", commandLine.getCommandName(), e);
+            err.println("spark-cnn: " + commandLine.getCommandName() + " failed: " + e);
+            return EXIT_FAILURE;
+        });
+        return cli;
+    }
+
+    /** The version from the jar manifest (or "dev" when run from classes). */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"spark-cnn " + version()};
+        }
+    }
+
+    static String version() {
+        String v = SparkCnn.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}

@@ -1,0 +1,15 @@
+package io.sparkcnn.config;
+
+import java.io.Serializable;
+
+/** The bad-file policy; by default a bad file stops the job, because a silent drop is never acceptable. */
+public record BadFilesConfig(BadFilePolicy policy, double maxFraction, int listLimit) implements Serializable {
+    public BadFilesConfig {
+        if (policy == null) {
+            throw new ConfigException(Settings.BAD_FILES_POLICY.key(),
+                    "must be " + Settings.BAD_FILES_POLICY.allowed());
+        }
+        Settings.BAD_FILES_MAX_FRACTION.check(maxFraction);
+        Settings.BAD_FILES_LIST_LIMIT.check(listLimit);
+    }
+}

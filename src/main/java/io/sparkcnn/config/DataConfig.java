@@ -1,0 +1,35 @@
+package io.sparkcnn.config;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.Optional;
+
+/** Where the labelled images are and how they become tensors. */
+public record DataConfig(String train, String heldOut, double heldOutFraction, LakeFormat format,
+                         List<String> extensions, int partitions, ImageConfig image, BadFilesConfig badFiles)
+        implements Serializable {
+    public DataConfig {
+        Settings.DATA_TRAIN.check(train);
+        Settings.DATA_HELD_OUT.check(heldOut);
+        Settings.DATA_HELD_OUT_FRACTION.check(heldOutFraction);
+        extensions = List.copyOf(Settings.DATA_EXTENSIONS.check(extensions));
+        Settings.DATA_PARTITIONS.check(partitions);
+        if (format == null || image == null || badFiles == null) {
+            throw new ConfigException("data", "format, image and badFiles must be set");
+        }
+    }
+
+    /** The training lake; fails naming the key when none is configured. */
+    public String requireTrain() {
+        if (train.isBlank()) {
+            throw new ConfigException(Settings.DATA_TRAIN.key(),
+                    "no training lake configured: set it in the --conf file or with --set data.train=URI");
+        }
+        return train;
+    }
+
+    /** The explicit held-out lake, if any. */
+    public Optional<String> heldOutLake() {
+        return heldOut.isBlank() ? Optional.empty() : Optional.of(heldOut);
+    }
+}

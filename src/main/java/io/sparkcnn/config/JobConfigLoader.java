@@ -1,0 +1,193 @@
+package io.sparkcnn.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Loads a {@link JobConfig}: declared defaults, then a HOCON file, then {@code key=value} overrides from
+ * the command line. Everything is checked before any Spark work: an unknown key (with the nearest known
+ * one suggested), a wrong type or an out-of-range value fails with a message naming the key.
+ */
+public final class JobConfigLoader {
+    private JobConfigLoader() {
+    }
+
+    /** Loads from an optional file plus overrides ({@code key -> value}, applied in order). */
+    public static JobConfig load(Optional<Path> file, List<String> overrides) {
+        Config fileConfig = file.map(JobConfigLoader::parseFile).orElse(ConfigFactory.empty());
+        Config merged = parseOverrides(overrides).withFallback(fileConfig).withFallback(defaults());
+        try {
+            merged = merged.resolve();
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new ConfigException(e.getMessage().split(":")[0], "cannot resolve substitution: " + e.getMessage());
+        }
+        checkKnownKeys(merged);
+        return fromConfig(merged);
+    }
+
+    /** The declared defaults as a Config. */
+    public static Config defaults() {
+        Config c = ConfigFactory.empty();
+        for (Setting<?> s : Settings.ALL) {
+            c = c.withValue(s.key(), ConfigValueFactory.fromAnyRef(s.defaultValue(), "default of " + s.key()));
+        }
+        return c;
+    }
+
+    private static Config parseFile(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigException("--conf", "no such config file: " + file.toAbsolutePath());
+        }
+        try {
+            return ConfigFactory.parseFile(file.toFile(),
+                    ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false));
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new ConfigException("--conf", "cannot parse " + file + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Parses {@code key=value} overrides. A value that opens with [ or { is HOCON (a list or object);
+     * anything else is taken verbatim as a string, so URIs such as hdfs://nn:8020/lake need no quoting.
+     */
+    static Config parseOverrides(List<String> overrides) {
+        Config c = ConfigFactory.empty();
+        for (String override : overrides) {
+            int eq = override.indexOf('=');
+            if (eq <= 0) {
+                throw new ConfigException(override, "an override must look like key=value, got \"" + override + "\"");
+            }
+            String key = override.substring(0, eq).trim();
+            String raw = override.substring(eq + 1).trim();
+            ConfigValue value;
+            if (raw.startsWith("[") || raw.startsWith("{")) {
+                try {
+                    value = ConfigFactory.parseString("v = " + raw).getValue("v");
+                } catch (com.typesafe.config.ConfigException e) {
+                    throw new ConfigException(key, "cannot parse override value " + raw + ": " + e.getMessage());
+                }
+            } else {
+                value = ConfigValueFactory.fromAnyRef(raw, "command-line override " + key);
+            }
+            try {
+                c = ConfigFactory.empty().withValue(key, value).withFallback(c);
+            } catch (com.typesafe.config.ConfigException e) {
+                throw new ConfigException(key, "not a valid key: " + e.getMessage());
+            }
+        }
+        return c;
+    }
+
+    private static void checkKnownKeys(Config merged) {
+        List<String> known = Settings.ALL.stream().map(Setting::key).toList();
+        List<String> maps = Settings.ALL.stream().filter(s -> s.type() == Setting.Type.MAP).map(Setting::key).toList();
+        for (Map.Entry<String, ConfigValue> e : merged.entrySet()) {
+            String key = e.getKey();
+            if (known.contains(key) || maps.stream().anyMatch(m -> key.startsWith(m + "."))) {
+                continue;
+            }
+            String origin = e.getValue().origin().description();
+            throw new ConfigException(key, "unknown key (" + origin + ")" + suggestion(key, known)
+                    + "; every key is listed in conf/reference.conf");
+        }
+    }
+
+    private static String suggestion(String key, List<String> known) {
+        String nearest = known.stream()
+                .min(Comparator.comparingInt(k -> editDistance(k.toLowerCase(), key.toLowerCase())))
+                .orElseThrow();
+        return editDistance(nearest.toLowerCase(), key.toLowerCase()) <= Math.max(3, key.length() / 4)
+                ? "; did you mean " + nearest + "?" : "";
+    }
+
+    static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    private static JobConfig fromConfig(Config c) {
+        ImageConfig image = new ImageConfig(
+                Settings.IMAGE_HEIGHT.read(c),
+                Settings.IMAGE_WIDTH.read(c),
+                Settings.IMAGE_CHANNELS.read(c),
+                ResizePolicy.fromConfig(Settings.IMAGE_RESIZE.read(c)),
+                NormalisationKind.fromConfig(Settings.IMAGE_NORMALISATION.read(c)));
+        BadFilesConfig badFiles = new BadFilesConfig(
+                BadFilePolicy.fromConfig(Settings.BAD_FILES_POLICY.read(c)),
+                Settings.BAD_FILES_MAX_FRACTION.read(c),
+                Settings.BAD_FILES_LIST_LIMIT.read(c));
+        DataConfig data = new DataConfig(
+                Settings.DATA_TRAIN.read(c),
+                Settings.DATA_HELD_OUT.read(c),
+                Settings.DATA_HELD_OUT_FRACTION.read(c),
+                LakeFormat.fromConfig(Settings.DATA_FORMAT.read(c)),
+                Settings.DATA_EXTENSIONS.read(c),
+                Settings.DATA_PARTITIONS.read(c),
+                image,
+                badFiles);
+        SparkConfig spark = new SparkConfig(
+                Settings.SPARK_MASTER.read(c),
+                Settings.SPARK_APP_NAME.read(c),
+                Settings.SPARK_CONF.read(c));
+        return new JobConfig(Settings.SEED.read(c), data, Settings.OUTPUT_DIR.read(c), spark);
+    }
+
+    /** Renders a config back to HOCON with every key, so a run records exactly what it ran with. */
+    public static String render(JobConfig job) {
+        List<String> lines = new ArrayList<>();
+        DataConfig d = job.data();
+        ImageConfig i = d.image();
+        BadFilesConfig b = d.badFiles();
+        lines.add(line(Settings.SEED, job.seed()));
+        lines.add(line(Settings.DATA_TRAIN, d.train()));
+        lines.add(line(Settings.DATA_HELD_OUT, d.heldOut()));
+        lines.add(line(Settings.DATA_HELD_OUT_FRACTION, d.heldOutFraction()));
+        lines.add(line(Settings.DATA_FORMAT, d.format().configName()));
+        lines.add(line(Settings.DATA_EXTENSIONS, d.extensions()));
+        lines.add(line(Settings.DATA_PARTITIONS, d.partitions()));
+        lines.add(line(Settings.IMAGE_HEIGHT, i.height()));
+        lines.add(line(Settings.IMAGE_WIDTH, i.width()));
+        lines.add(line(Settings.IMAGE_CHANNELS, i.channels()));
+        lines.add(line(Settings.IMAGE_RESIZE, i.resize().configName()));
+        lines.add(line(Settings.IMAGE_NORMALISATION, i.normalisation().configName()));
+        lines.add(line(Settings.BAD_FILES_POLICY, b.policy().configName()));
+        lines.add(line(Settings.BAD_FILES_MAX_FRACTION, b.maxFraction()));
+        lines.add(line(Settings.BAD_FILES_LIST_LIMIT, b.listLimit()));
+        lines.add(line(Settings.OUTPUT_DIR, job.outputDir()));
+        lines.add(line(Settings.SPARK_MASTER, job.spark().master()));
+        lines.add(line(Settings.SPARK_APP_NAME, job.spark().appName()));
+        lines.add(line(Settings.SPARK_CONF, job.spark().conf()));
+        return String.join("\n", lines) + "\n";
+    }
+
+    private static String line(Setting<?> setting, Object value) {
+        return setting.key() + " = " + ConfigValueFactory.fromAnyRef(value)
+                .render(com.typesafe.config.ConfigRenderOptions.concise());
+    }
+}

@@ -1,0 +1,189 @@
+package io.sparkcnn.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigUtil;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * One configuration key, declared once: its name, meaning, default, type and the values it allows.
+ * {@code conf/reference.conf} is generated from these declarations ({@link ReferenceConf}), and the
+ * records in this package validate their fields through {@link #check}, so the documentation, the
+ * defaults and the validation cannot drift apart.
+ */
+public final class Setting<T> {
+    /** How a value is read from HOCON and rendered back. */
+    public enum Type { INT, LONG, DOUBLE, STRING, STRING_LIST, MAP }
+
+    private final String key;
+    private final Type type;
+    private final T defaultValue;
+    private final String doc;
+    private final Predicate<T> rule;
+    private final String allowed;
+
+    private Setting(String key, Type type, T defaultValue, String doc, Predicate<T> rule, String allowed) {
+        this.key = key;
+        this.type = type;
+        this.defaultValue = defaultValue;
+        this.doc = doc;
+        this.rule = rule;
+        this.allowed = allowed;
+    }
+
+    static Setting<Integer> integer(String key, int defaultValue, int min, int max, String doc) {
+        String allowed = max == Integer.MAX_VALUE ? "an integer >= " + min : "an integer in [" + min + ", " + max + "]";
+        return new Setting<>(key, Type.INT, defaultValue, doc, v -> v >= min && v <= max, allowed);
+    }
+
+    static Setting<Integer> integerOneOf(String key, int defaultValue, List<Integer> choices, String doc) {
+        return new Setting<>(key, Type.INT, defaultValue, doc, choices::contains, "one of " + choices);
+    }
+
+    static Setting<Long> longValue(String key, long defaultValue, String doc) {
+        return new Setting<>(key, Type.LONG, defaultValue, doc, v -> true, "an integer");
+    }
+
+    /** A double in [min, max] or, when {@code maxExclusive}, in [min, max). */
+    static Setting<Double> fraction(String key, double defaultValue, double min, double max, boolean maxExclusive,
+                                    String doc) {
+        String allowed = "a number in [" + min + ", " + max + (maxExclusive ? ")" : "]");
+        Predicate<Double> rule = v -> !v.isNaN() && v >= min && (maxExclusive ? v < max : v <= max);
+        return new Setting<>(key, Type.DOUBLE, defaultValue, doc, rule, allowed);
+    }
+
+    static Setting<String> string(String key, String defaultValue, String doc) {
+        return new Setting<>(key, Type.STRING, defaultValue, doc, v -> true, "a string");
+    }
+
+    static Setting<String> choice(String key, String defaultValue, List<String> choices, String doc) {
+        return new Setting<>(key, Type.STRING, defaultValue, doc, choices::contains,
+                "one of " + String.join(" | ", choices));
+    }
+
+    static Setting<List<String>> stringList(String key, List<String> defaultValue, Predicate<List<String>> rule,
+                                            String allowed, String doc) {
+        return new Setting<>(key, Type.STRING_LIST, List.copyOf(defaultValue), doc, rule, allowed);
+    }
+
+    static Setting<Map<String, String>> map(String key, String doc) {
+        return new Setting<>(key, Type.MAP, Map.of(), doc, v -> true, "an object of string values");
+    }
+
+    public String key() {
+        return key;
+    }
+
+    public Type type() {
+        return type;
+    }
+
+    public T defaultValue() {
+        return defaultValue;
+    }
+
+    public String doc() {
+        return doc;
+    }
+
+    public String allowed() {
+        return allowed;
+    }
+
+    /** Returns {@code value} if this setting allows it, else fails naming the key, value and what is allowed. */
+    public T check(T value) {
+        if (value == null) {
+            throw new ConfigException(key, "must be " + allowed + ", got nothing (null)");
+        }
+        if (!rule.test(value)) {
+            throw new ConfigException(key, "must be " + allowed + ", got " + render(value));
+        }
+        return value;
+    }
+
+    /** Reads and checks this setting from a config that already holds the defaults. */
+    @SuppressWarnings("unchecked")
+    T read(Config config) {
+        ConfigValue value = config.getValue(key);
+        try {
+            Object read = switch (type) {
+                case INT -> config.getInt(key);
+                case LONG -> config.getLong(key);
+                case DOUBLE -> config.getDouble(key);
+                case STRING -> readString(value);
+                case STRING_LIST -> List.copyOf(config.getStringList(key));
+                case MAP -> readMap(config.getConfig(key));
+            };
+            return check((T) read);
+        } catch (com.typesafe.config.ConfigException.WrongType | com.typesafe.config.ConfigException.BadValue e) {
+            throw new ConfigException(key, "must be " + allowed + ", got " + describe(value) + where(value));
+        }
+    }
+
+    private String readString(ConfigValue value) {
+        if (value.valueType() == ConfigValueType.OBJECT || value.valueType() == ConfigValueType.LIST) {
+            throw new com.typesafe.config.ConfigException.WrongType(value.origin(), key, "STRING",
+                    value.valueType().name());
+        }
+        return String.valueOf(value.unwrapped());
+    }
+
+    private static Map<String, String> readMap(Config sub) {
+        Map<String, String> out = new LinkedHashMap<>();
+        sub.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
+                .forEach(e -> out.put(String.join(".", ConfigUtil.splitPath(e.getKey())),
+                        String.valueOf(e.getValue().unwrapped())));
+        return Map.copyOf(out);
+    }
+
+    private static String describe(ConfigValue value) {
+        return switch (value.valueType()) {
+            case STRING -> "\"" + value.unwrapped() + "\"";
+            case NULL -> "null";
+            default -> value.render(com.typesafe.config.ConfigRenderOptions.concise())
+                    + " (" + value.valueType().name().toLowerCase(Locale.ROOT) + ")";
+        };
+    }
+
+    private static String where(ConfigValue value) {
+        String origin = value.origin().description();
+        return origin == null || origin.isBlank() ? "" : " (" + origin + ")";
+    }
+
+    private static String render(Object value) {
+        return value instanceof String s ? "\"" + s + "\"" : String.valueOf(value);
+    }
+
+    /** The default as HOCON text, for the generated reference file. */
+    String renderDefault() {
+        return switch (type) {
+            case INT, LONG, DOUBLE -> String.valueOf(defaultValue);
+            case STRING -> quote((String) defaultValue);
+            case STRING_LIST -> {
+                List<String> items = new ArrayList<>();
+                for (Object o : (List<?>) defaultValue) {
+                    items.add(quote((String) o));
+                }
+                yield "[" + String.join(", ", items) + "]";
+            }
+            case MAP -> "{}";
+        };
+    }
+
+    private static String quote(String s) {
+        return ConfigUtil.quoteString(s);
+    }
+
+    @Override
+    public String toString() {
+        return key;
+    }
+}

@@ -1,0 +1,99 @@
+package io.sparkcnn.config;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every configuration key of spark-cnn, in the order {@code conf/reference.conf} documents them.
+ * Adding a key here adds it to the reference file (regenerate it with
+ * {@code scripts/spark-cnn config reference > conf/reference.conf}; a test fails while they differ).
+ */
+public final class Settings {
+    private Settings() {
+    }
+
+    public static final Setting<Long> SEED = Setting.longValue("seed", 42L,
+            "Master seed. Every random stream (held-out split, shuffles, weight init, per-worker streams) "
+                    + "is derived from it, so two runs with the same seed and data are identical.");
+
+    public static final Setting<String> DATA_TRAIN = Setting.string("data.train", "",
+            "The training lake, as a URI on any Hadoop FileSystem (file://, hdfs://, s3a://; a plain path is "
+                    + "local). Either a folder laid out as <root>/<label>/.../<image> or a manifest file "
+                    + "(.csv with a header, or .parquet) with columns path,label; relative manifest paths are "
+                    + "resolved against the manifest's folder.");
+    public static final Setting<String> DATA_HELD_OUT = Setting.string("data.heldOut", "",
+            "An explicit held-out lake (folder or manifest, as data.train). Empty: hold out "
+                    + "data.heldOutFraction of data.train instead.");
+    public static final Setting<Double> DATA_HELD_OUT_FRACTION = Setting.fraction("data.heldOutFraction", 0.1,
+            0.0, 1.0, true,
+            "Fraction of data.train held out when data.heldOut is empty. The split hashes each file's path "
+                    + "relative to the lake root with the seed, so adding files never moves an old file "
+                    + "across the split.");
+    public static final Setting<String> DATA_FORMAT = Setting.choice("data.format", "auto",
+            List.of("auto", "folders", "manifest"),
+            "How to read data.train and data.heldOut. auto: a path ending in .csv or .parquet is a "
+                    + "manifest, anything else a folder lake.");
+    public static final Setting<List<String>> DATA_EXTENSIONS = Setting.stringList("data.extensions",
+            List.of("png", "jpg", "jpeg", "bmp", "gif"),
+            v -> !v.isEmpty() && v.stream().allMatch(s -> s.matches("[A-Za-z0-9]+")),
+            "a non-empty list of extensions without dots",
+            "Image file extensions (case-insensitive) in a folder lake. Other files under a label folder "
+                    + "are bad files (see data.badFiles); files whose names start with . or _ are ignored, "
+                    + "as Spark does.");
+    public static final Setting<Integer> DATA_PARTITIONS = Setting.integer("data.partitions", 0, 0,
+            Integer.MAX_VALUE,
+            "Partitions of the image RDDs. 0: Spark's default parallelism.");
+
+    public static final Setting<Integer> IMAGE_HEIGHT = Setting.integer("data.image.height", 28, 1, 8192,
+            "Height in pixels of the tensors fed to the network.");
+    public static final Setting<Integer> IMAGE_WIDTH = Setting.integer("data.image.width", 28, 1, 8192,
+            "Width in pixels of the tensors fed to the network.");
+    public static final Setting<Integer> IMAGE_CHANNELS = Setting.integerOneOf("data.image.channels", 1,
+            List.of(1, 3),
+            "Channels of the tensors: 1 (grey; colour images are converted with ITU-R BT.601 luma) or "
+                    + "3 (RGB; grey images are replicated, alpha is dropped).");
+    public static final Setting<String> IMAGE_RESIZE = Setting.choice("data.image.resize", "error",
+            List.of("error", "resize", "centre-crop"),
+            "An image whose size differs from height x width: error treats it as a bad file, resize "
+                    + "scales it (bilinear, aspect ratio not kept), centre-crop scales the short side to fit "
+                    + "and crops the centre.");
+    public static final Setting<String> IMAGE_NORMALISATION = Setting.choice("data.image.normalisation", "unit",
+            List.of("unit", "standardise"),
+            "unit: pixel / max value, in [0, 1]. standardise: then subtract the per-channel mean and divide "
+                    + "by the per-channel standard deviation, both computed on the training split and saved "
+                    + "with the model for inference.");
+
+    public static final Setting<String> BAD_FILES_POLICY = Setting.choice("data.badFiles.policy", "fail",
+            List.of("fail", "skip"),
+            "What a bad file (empty, truncated, not an image, unreadable, wrong extension, wrong size under "
+                    + "resize = error) or an empty label folder does. fail: stop with its path and the "
+                    + "reason. skip: count it, list it in the log and in the bad-files report, and go on "
+                    + "unless data.badFiles.maxFraction is exceeded.");
+    public static final Setting<Double> BAD_FILES_MAX_FRACTION = Setting.fraction("data.badFiles.maxFraction",
+            0.01, 0.0, 1.0, false,
+            "Under policy skip: the largest fraction of bad files (bad / all files seen) that is tolerated.");
+    public static final Setting<Integer> BAD_FILES_LIST_LIMIT = Setting.integer("data.badFiles.listLimit", 20, 0,
+            Integer.MAX_VALUE,
+            "How many bad files (path and reason) the log lists; the report file lists every one.");
+
+    public static final Setting<String> OUTPUT_DIR = Setting.string("output.dir", "out",
+            "Where reports (and, later, models) go: a URI on any Hadoop FileSystem or a local path.");
+
+    public static final Setting<String> SPARK_MASTER = Setting.string("spark.master", "",
+            "Spark master. Empty: the one spark-submit passes, or local[2] when the job runs outside "
+                    + "spark-submit (the launcher scripts/spark-cnn).");
+    public static final Setting<String> SPARK_APP_NAME = Setting.string("spark.appName", "spark-cnn",
+            "Spark application name, as shown by the cluster manager.");
+    public static final Setting<Map<String, String>> SPARK_CONF = Setting.map("spark.conf",
+            "Extra Spark settings, e.g. spark.conf { \"spark.executor.memory\" = 4g }. Settings given to "
+                    + "spark-submit with --conf win over these.");
+
+    /** Every declared setting, in documentation order. */
+    public static final List<Setting<?>> ALL = List.of(
+            SEED,
+            DATA_TRAIN, DATA_HELD_OUT, DATA_HELD_OUT_FRACTION, DATA_FORMAT, DATA_EXTENSIONS, DATA_PARTITIONS,
+            IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS, IMAGE_RESIZE, IMAGE_NORMALISATION,
+            BAD_FILES_POLICY, BAD_FILES_MAX_FRACTION, BAD_FILES_LIST_LIMIT,
+            OUTPUT_DIR,
+            SPARK_MASTER, SPARK_APP_NAME, SPARK_CONF);
+}
