@@ -1,0 +1,41 @@
+package io.sparkcnn.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** conf/reference.conf is generated from the declarations; this keeps the committed file in step. */
+class ReferenceConfTest {
+    private static final Path REFERENCE = Path.of("conf/reference.conf");
+
+    @Test
+    void committedReferenceEqualsTheGeneratedOne() throws IOException {
+        if (Boolean.getBoolean("regenerate")) {
+            Files.writeString(REFERENCE, ReferenceConf.render());
+        }
+        assertEquals(ReferenceConf.render(), Files.readString(REFERENCE),
+                "conf/reference.conf is stale: run scripts/spark-cnn config reference > conf/reference.conf "
+                        + "(or mvn test -Dtest=ReferenceConfTest -Dregenerate=true)");
+    }
+
+    @Test
+    void referenceParsesToTheDefaultsAndDocumentsEveryKey() {
+        String text = ReferenceConf.render();
+        Config parsed = ConfigFactory.parseString(text);
+        Config defaults = JobConfigLoader.defaults();
+        for (Setting<?> s : Settings.ALL) {
+            if (s.type() != Setting.Type.MAP) {
+                assertEquals(String.valueOf(defaults.getValue(s.key()).unwrapped()),
+                        String.valueOf(parsed.getValue(s.key()).unwrapped()), s.key());
+            }
+            assertTrue(text.contains("Allowed: " + s.allowed()), "documents what " + s.key() + " allows");
+        }
+    }
+}

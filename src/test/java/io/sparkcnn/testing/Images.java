@@ -1,0 +1,69 @@
+package io.sparkcnn.testing;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+
+/** Generates real image files for tests: every pixel is a known function of (x, y, seed). */
+public final class Images {
+    private Images() {
+    }
+
+    /** A grey 8-bit image whose pixel (x, y) is {@code (seed * 31 + x * 7 + y * 13) & 0xff}. */
+    public static BufferedImage grey(int w, int h, int seed) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                img.getRaster().setSample(x, y, 0, greyValue(x, y, seed));
+            }
+        }
+        return img;
+    }
+
+    public static int greyValue(int x, int y, int seed) {
+        return (seed * 31 + x * 7 + y * 13) & 0xff;
+    }
+
+    /** An RGB image with random pixels from {@code seed}. */
+    public static BufferedImage rgb(int w, int h, int type, long seed) {
+        Random r = new Random(seed);
+        BufferedImage img = new BufferedImage(w, h, type);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                img.setRGB(x, y, 0xff000000 | r.nextInt(1 << 24));
+            }
+        }
+        return img;
+    }
+
+    public static byte[] encode(BufferedImage img, String format) {
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            if (!ImageIO.write(img, format, out)) {
+                throw new IllegalArgumentException("no writer for " + format + " and image type " + img.getType());
+            }
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Writes a 28x28 grey PNG to {@code file}, creating folders. */
+    public static Path writePng(Path file, int seed) {
+        return write(file, encode(grey(28, 28, seed), "png"));
+    }
+
+    public static Path write(Path file, byte[] bytes) {
+        try {
+            Files.createDirectories(file.getParent());
+            return Files.write(file, bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
