@@ -18,8 +18,9 @@ public final class Settings {
 
     public static final Setting<String> DATA_TRAIN = Setting.string("data.train", "",
             "The training lake, as a URI on any Hadoop FileSystem (file://, hdfs://, s3a://; a plain path is "
-                    + "local). Either a folder laid out as <root>/<label>/.../<image> or a manifest file "
-                    + "(.csv with a header, or .parquet) with columns path,label; relative manifest paths are "
+                    + "local). Either a folder laid out as <root>/<label>/.../<image> or a manifest "
+                    + "(.csv with a header, or .parquet; a file or a folder of part files) with columns path,label; "
+                    + "relative manifest paths are "
                     + "resolved against the manifest's folder.");
     public static final Setting<String> DATA_HELD_OUT = Setting.string("data.heldOut", "",
             "An explicit held-out lake (folder or manifest, as data.train). Empty: hold out "

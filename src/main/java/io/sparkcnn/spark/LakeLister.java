@@ -102,10 +102,7 @@ public final class LakeLister {
         }
         LakeFormat format = data.format().resolve(uri);
         if (format == LakeFormat.MANIFEST) {
-            if (status.isDirectory()) {
-                throw new DataException(key + ": " + root + " is a folder, but data.format = manifest wants a "
-                        + ".csv or .parquet file");
-            }
+            // A manifest is a file or a folder of part files, as Spark writes Parquet and CSV.
             return new Lake(listManifest(spark, root, key, rule), Set.of(), List.of());
         }
         if (!status.isDirectory()) {
