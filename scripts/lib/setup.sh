@@ -1,0 +1,28 @@
+# Sourced by the README's two commands: installs what a fresh machine lacks (Debian/Ubuntu packages).
+_as_root() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi; }
+_apt_updated=""
+_apt_install() {
+  if [[ -z $_apt_updated ]]; then _as_root apt-get update -qq; _apt_updated=1; fi
+  _as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+}
+
+# A JDK 17 and Maven.
+ensure_toolchain() {
+  local need=()
+  if ! ls /usr/lib/jvm/*17*/bin/javac >/dev/null 2>&1 && ! javac -version 2>&1 | grep -q ' 17\.'; then
+    need+=(openjdk-17-jdk-headless)
+  fi
+  command -v mvn >/dev/null || need+=(maven)
+  if (( ${#need[@]} )); then
+    echo "setup: installing ${need[*]}" >&2
+    _apt_install "${need[@]}"
+  fi
+}
+
+# Fashion-MNIST's official IDX files, from Debian's dataset-fashion-mnist package.
+ensure_fashion_mnist() {
+  if [[ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]]; then
+    echo "setup: installing Debian's dataset-fashion-mnist" >&2
+    _apt_install dataset-fashion-mnist
+  fi
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing (JDK 17, Maven, Fashion-MNIST), then runs the
+# unit and Spark tests (surefire) and the shaded-jar tests (failsafe, after packaging).
+# Extra arguments go to Maven, e.g. scripts/test.sh -Dtest=LakeInspectionTest
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$HERE/scripts/lib/setup.sh"
+ensure_toolchain
+ensure_fashion_mnist
+source "$HERE/scripts/lib/java17.sh"
+cd "$HERE"
+exec mvn -B verify "$@"

@@ -1,0 +1,126 @@
+package io.sparkcnn.cli;
+
+import io.sparkcnn.config.ReferenceConf;
+import io.sparkcnn.testing.Images;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The command line: exit codes, messages, and inspect end to end in its own JVM. */
+class SparkCnnCliTest {
+    @TempDir
+    Path tmp;
+
+    record Run(int exit, String out, String err) {
+    }
+
+    /** Runs the CLI in this JVM, for commands that start no Spark session. */
+    private static Run inProcess(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int exit = SparkCnn.execute(args);
+            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    /** Runs the CLI in a fresh JVM with this test JVM's classpath and flags, as the launcher does. */
+    private Run inJvm(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("--add-opens") || a.startsWith("-XX:+Ignore") || a.startsWith("-Djdk.")).toList());
+        cmd.add("-Dlog4j2.configurationFile=" + Path.of("conf/log4j2.properties").toAbsolutePath());
+        cmd.add("-Dspark.driver.host=127.0.0.1");
+        cmd.add("-Dspark.ui.enabled=false");
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), SparkCnn.class.getName()));
+        cmd.addAll(List.of(args));
+        Path out = tmp.resolve("stdout");
+        Path err = tmp.resolve("stderr");
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "CLI finished");
+        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    @Test
+    void configReferencePrintsTheGeneratedReference() {
+        Run r = inProcess("config", "reference");
+        assertEquals(0, r.exit());
+        assertEquals(ReferenceConf.render(), r.out());
+    }
+
+    @Test
+    void configErrorsExitWithTwoAndNameTheKey() {
+        Run wrongType = inProcess("config", "show", "--set", "data.image.width=wide");
+        assertEquals(SparkCnn.EXIT_CONFIG, wrongType.exit());
+        assertTrue(wrongType.err().contains("configuration error: data.image.width: must be an integer in [1, 8192], got \"wide\""),
+                wrongType.err());
+
+        Run unknown = inProcess("inspect", "--set", "data.badfiles.policy=skip");
+        assertEquals(SparkCnn.EXIT_CONFIG, unknown.exit());
+        assertTrue(unknown.err().contains("did you mean data.badFiles.policy?"), unknown.err());
+
+        Run noLake = inProcess("inspect");
+        assertEquals(SparkCnn.EXIT_CONFIG, noLake.exit());
+        assertTrue(noLake.err().contains("data.train"), noLake.err());
+    }
+
+    @Test
+    void usageErrorsExitWithTwo() {
+        assertEquals(2, inProcess("no-such-command").exit());
+        assertEquals(2, inProcess("import", "fashion-mnist").exit(), "--out is required");
+    }
+
+    @Test
+    void configShowPrintsTheResolvedConfig() throws IOException {
+        Path conf = Files.writeString(tmp.resolve("job.conf"), "data.image { height = 64, width = 48 }\n");
+        Run r = inProcess("config", "show", "--conf", conf.toString(), "--set", "seed=5");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("data.image.height = 64"), r.out());
+        assertTrue(r.out().contains("data.image.width = 48"), r.out());
+        assertTrue(r.out().contains("seed = 5"), r.out());
+    }
+
+    @Test
+    void inspectPrintsTheLakeAndExitsThreeOnBadData() throws Exception {
+        Path lake = tmp.resolve("lake");
+        for (int i = 0; i < 3; i++) {
+            Images.writePng(lake.resolve("shoe/" + i + ".png"), i);
+            Images.writePng(lake.resolve("shirt/" + i + ".png"), 10 + i);
+        }
+        Run ok = inJvm("inspect", "--lake", lake.toString(), "--set", "output.dir=" + tmp.resolve("out"),
+                "--set", "data.heldOutFraction=0.3");
+        assertEquals(0, ok.exit(), ok.err());
+        assertTrue(ok.out().contains("Classes:  2"), ok.out());
+        assertTrue(ok.out().matches("(?s).*total\\s+\\d+\\s+\\d+.*"), ok.out());
+        assertTrue(ok.out().contains("png 28x28 1ch 8-bit"), ok.out());
+        assertTrue(ok.err().contains("Listed 6 files"), "progress in the driver log: " + ok.err());
+
+        Images.write(lake.resolve("shirt/empty.png"), new byte[0]);
+        Run bad = inJvm("inspect", "--lake", lake.toString(), "--set", "output.dir=" + tmp.resolve("out"));
+        assertEquals(SparkCnn.EXIT_DATA, bad.exit(), bad.err());
+        assertTrue(bad.err().contains("data error: 1 bad file(s) of 7"), bad.err());
+        assertTrue(bad.err().contains("shirt/empty.png: empty file (0 bytes)"), bad.err());
+        assertTrue(!bad.err().contains("\tat "), "no stack trace for a data error: " + bad.err());
+    }
+}
