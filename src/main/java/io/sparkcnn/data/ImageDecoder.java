@@ -1,0 +1,200 @@
+package io.sparkcnn.data;
+
+import io.sparkcnn.config.ImageConfig;
+import io.sparkcnn.config.ResizePolicy;
+
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Decodes image bytes into a CHW float tensor in [0, 1] of the configured size and channels, with
+ * ImageIO alone (PNG, JPEG, BMP, GIF in the JDK). Grey, RGB, RGBA (alpha dropped), palette and 16-bit
+ * images are read from their raster, not through {@code getRGB}, which would gamma-shift grey images
+ * and cut 16-bit samples to 8. Anything that is not a usable image is a {@link BadImageException}
+ * whose message is the reason. Thread-safe; each call uses its own reader.
+ */
+public final class ImageDecoder {
+    static {
+        // ImageIO's disk cache makes decoding small images about 8x slower (shared/DESIGN.md).
+        ImageIO.setUseCache(false);
+    }
+
+    private static final Map<String, String> FORMAT_OF_EXTENSION = Map.of(
+            "png", "png", "jpg", "jpeg", "jpeg", "jpeg", "bmp", "bmp", "gif", "gif");
+
+    private final ImageConfig spec;
+
+    public ImageDecoder(ImageConfig spec) {
+        this.spec = spec;
+    }
+
+    /** Decodes {@code bytes}; {@code fileName} is only used to check the extension against the content. */
+    public DecodedImage decode(byte[] bytes, String fileName) throws BadImageException {
+        if (bytes.length == 0) {
+            throw new BadImageException("empty file (0 bytes)");
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new BadImageException("not an image: no PNG, JPEG, BMP or GIF decoder recognises its content");
+            }
+            ImageReader reader = readers.next();
+            try {
+                String format = reader.getFormatName().toLowerCase(Locale.ROOT);
+                checkExtension(fileName, format);
+                reader.setInput(in, true, true);
+                StringBuilder warnings = new StringBuilder();
+                reader.addIIOReadWarningListener((source, warning) -> warnings.append(warning).append("; "));
+                BufferedImage image = reader.read(0);
+                if (warnings.length() > 0) {
+                    // The JPEG reader fills a truncated file with grey and only warns.
+                    throw new BadImageException("corrupt " + format + ": " + warnings.substring(0, warnings.length() - 2));
+                }
+                return toTensor(image, format);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new BadImageException("truncated or corrupt image: " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
+        }
+    }
+
+    private static void checkExtension(String fileName, String format) throws BadImageException {
+        int dot = fileName.lastIndexOf('.');
+        if (dot < 0) {
+            return;
+        }
+        String ext = fileName.substring(dot + 1).toLowerCase(Locale.ROOT);
+        String expected = FORMAT_OF_EXTENSION.get(ext);
+        if (expected != null && !expected.equals(format)) {
+            throw new BadImageException("wrong extension: content is " + format.toUpperCase(Locale.ROOT)
+                    + " but the name ends in ." + ext);
+        }
+    }
+
+    private DecodedImage toTensor(BufferedImage image, String format) throws BadImageException {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        if (w <= 0 || h <= 0) {
+            throw new BadImageException("image has no pixels (" + w + "x" + h + ")");
+        }
+        ColorModel cm = image.getColorModel();
+        int sourceChannels = cm.getNumComponents();
+        int bitDepth = cm.getComponentSize(0);
+        float[][] planes = readPlanes(image);
+        float[][] channels = convertChannels(planes, spec.channels());
+        float[][] sized = fit(channels, w, h);
+        float[] chw = new float[spec.size()];
+        int plane = spec.height() * spec.width();
+        for (int c = 0; c < sized.length; c++) {
+            System.arraycopy(sized[c], 0, chw, c * plane, plane);
+        }
+        return new DecodedImage(format, w, h, sourceChannels, bitDepth, chw);
+    }
+
+    /** Grey (1 plane) or RGB (3 planes), alpha dropped, scaled to [0, 1] by the sample's maximum. */
+    private static float[][] readPlanes(BufferedImage image) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        ColorModel cm = image.getColorModel();
+        Raster raster = image.getRaster();
+        if (cm instanceof IndexColorModel icm) {
+            return paletteToPlanes(icm, raster, w, h);
+        }
+        boolean grey = cm.getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_GRAY;
+        boolean rgb = cm.getColorSpace().isCS_sRGB() || cm.getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_RGB;
+        if (cm instanceof ComponentColorModel && (grey || rgb)) {
+            int colourBands = grey ? 1 : 3;
+            float[][] planes = new float[colourBands][];
+            for (int b = 0; b < colourBands; b++) {
+                float max = (float) ((1L << raster.getSampleModel().getSampleSize(b)) - 1);
+                float[] samples = raster.getSamples(0, 0, w, h, b, (float[]) null);
+                for (int i = 0; i < samples.length; i++) {
+                    samples[i] /= max;
+                }
+                planes[b] = samples;
+            }
+            return planes;
+        }
+        // Packed RGB (BMP, some JPEGs) and any other colour space: through sRGB, 8 bits per channel.
+        int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
+        float[][] planes = new float[3][w * h];
+        for (int i = 0; i < argb.length; i++) {
+            planes[0][i] = ((argb[i] >>> 16) & 0xff) / 255f;
+            planes[1][i] = ((argb[i] >>> 8) & 0xff) / 255f;
+            planes[2][i] = (argb[i] & 0xff) / 255f;
+        }
+        return planes;
+    }
+
+    private static float[][] paletteToPlanes(IndexColorModel icm, Raster raster, int w, int h) {
+        int size = icm.getMapSize();
+        boolean grey = true;
+        for (int i = 0; i < size && grey; i++) {
+            grey = icm.getRed(i) == icm.getGreen(i) && icm.getGreen(i) == icm.getBlue(i);
+        }
+        int[] indices = raster.getSamples(0, 0, w, h, 0, (int[]) null);
+        float[][] planes = new float[grey ? 1 : 3][w * h];
+        for (int i = 0; i < indices.length; i++) {
+            int idx = indices[i];
+            planes[0][i] = icm.getRed(idx) / 255f;
+            if (!grey) {
+                planes[1][i] = icm.getGreen(idx) / 255f;
+                planes[2][i] = icm.getBlue(idx) / 255f;
+            }
+        }
+        return planes;
+    }
+
+    /** Grey to RGB replicates; RGB to grey uses ITU-R BT.601 luma weights. */
+    static float[][] convertChannels(float[][] planes, int target) {
+        if (planes.length == target) {
+            return planes;
+        }
+        if (target == 3) {
+            return new float[][] {planes[0], planes[0].clone(), planes[0].clone()};
+        }
+        float[] luma = new float[planes[0].length];
+        for (int i = 0; i < luma.length; i++) {
+            luma[i] = 0.299f * planes[0][i] + 0.587f * planes[1][i] + 0.114f * planes[2][i];
+        }
+        return new float[][] {luma};
+    }
+
+    private float[][] fit(float[][] planes, int w, int h) throws BadImageException {
+        int tw = spec.width();
+        int th = spec.height();
+        if (w == tw && h == th) {
+            return planes;
+        }
+        ResizePolicy policy = spec.resize();
+        if (policy == ResizePolicy.ERROR) {
+            throw new BadImageException("image is " + w + "x" + h + " (width x height), expected " + tw + "x" + th
+                    + " (data.image.resize = error; set resize or centre-crop to accept other sizes)");
+        }
+        float[][] out = new float[planes.length][];
+        for (int c = 0; c < planes.length; c++) {
+            if (policy == ResizePolicy.RESIZE) {
+                out[c] = Resampling.bilinear(planes[c], w, h, 0, 0, w, h, tw, th);
+            } else {
+                double scale = Math.max((double) tw / w, (double) th / h);
+                double cropW = tw / scale;
+                double cropH = th / scale;
+                out[c] = Resampling.bilinear(planes[c], w, h, (w - cropW) / 2, (h - cropH) / 2, cropW, cropH, tw, th);
+            }
+        }
+        return out;
+    }
+}

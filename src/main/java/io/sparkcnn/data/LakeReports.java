@@ -1,0 +1,70 @@
+package io.sparkcnn.data;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import org.apache.hadoop.conf.Configuration;
+import java.io.OutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes what a pass over a lake saw to the output folder, on any Hadoop FileSystem, each file atomically
+ * (written under a hidden name, then renamed), so a reader never sees half a report:
+ * {@code bad-files.tsv} (path TAB reason, every bad file) and {@code inspect.json} (the summary).
+ */
+public final class LakeReports {
+    public static final String BAD_FILES = "bad-files.tsv";
+    public static final String INSPECT = "inspect.json";
+
+    private LakeReports() {
+    }
+
+    /** Writes the bad-file list; returns its location. */
+    public static String writeBadFiles(LakeSummary summary, String outputDir, Configuration conf) throws IOException {
+        StringBuilder tsv = new StringBuilder("path\treason\n");
+        for (BadFile bad : summary.badFiles()) {
+            tsv.append(bad.path()).append('\t').append(bad.reason().replace('\t', ' ').replace('\n', ' ')).append('\n');
+        }
+        return write(outputDir, BAD_FILES, tsv.toString(), conf);
+    }
+
+    /** Writes the summary as JSON; returns its location. */
+    public static String writeSummary(LakeSummary summary, LabelIndex labels, Map<String, Object> extra,
+                                      String outputDir, Configuration conf) throws IOException {
+        Map<String, Object> json = new LinkedHashMap<>(extra);
+        json.put("labels", labels == null ? List.of() : labels.labels());
+        json.put("trainImages", summary.images(Split.TRAIN));
+        json.put("heldOutImages", summary.images(Split.HELD_OUT));
+        json.put("imageKinds", summary.kinds());
+        json.put("badFiles", summary.badCount());
+        if (summary.imageCount(Split.TRAIN) > 0) {
+            Normalisation n = summary.standardisation();
+            json.put("trainChannelMean", n.mean());
+            json.put("trainChannelStd", n.std());
+        }
+        String text = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json);
+        return write(outputDir, INSPECT, text + "\n", conf);
+    }
+
+    static String write(String outputDir, String name, String content, Configuration conf) throws IOException {
+        Path dir = FileSystems.qualified(outputDir, conf);
+        FileSystem fs = FileSystems.of(dir, conf);
+        fs.mkdirs(dir);
+        Path target = new Path(dir, name);
+        Path tmp = new Path(dir, "." + name + ".tmp");
+        try (OutputStream out = FileSystems.create(fs, tmp)) {
+            out.write(content.getBytes(StandardCharsets.UTF_8));
+        }
+        if (fs.exists(target) && !fs.delete(target, false)) {
+            throw new IOException("cannot replace " + target);
+        }
+        FileSystems.rename(fs, tmp, target);
+        return target.toString();
+    }
+}

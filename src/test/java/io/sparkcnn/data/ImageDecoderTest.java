@@ -1,0 +1,173 @@
+package io.sparkcnn.data;
+
+import io.sparkcnn.config.ImageConfig;
+import io.sparkcnn.config.NormalisationKind;
+import io.sparkcnn.config.ResizePolicy;
+import io.sparkcnn.testing.Images;
+import org.junit.jupiter.api.Test;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.IndexColorModel;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ImageDecoderTest {
+    private static ImageDecoder decoder(int h, int w, int c, ResizePolicy resize) {
+        return new ImageDecoder(new ImageConfig(h, w, c, resize, NormalisationKind.UNIT));
+    }
+
+    private static final ImageDecoder GREY_8X6 = decoder(6, 8, 1, ResizePolicy.ERROR);
+    private static final ImageDecoder RGB_8X6 = decoder(6, 8, 3, ResizePolicy.ERROR);
+
+    @Test
+    void greyPngIsExactAndRowMajor() throws Exception {
+        DecodedImage d = GREY_8X6.decode(Images.encode(Images.grey(8, 6, 5), "png"), "a.png");
+        assertEquals("png 8x6 1ch 8-bit", d.kind());
+        for (int y = 0; y < 6; y++) {
+            for (int x = 0; x < 8; x++) {
+                assertEquals(Images.greyValue(x, y, 5) / 255f, d.pixels()[y * 8 + x], 0f, "pixel " + x + "," + y);
+            }
+        }
+    }
+
+    @Test
+    void rgbPngGivesChwPlanesAndLumaForOneChannel() throws Exception {
+        BufferedImage img = Images.rgb(8, 6, BufferedImage.TYPE_INT_RGB, 3);
+        byte[] png = Images.encode(img, "png");
+        float[] rgb = RGB_8X6.decode(png, "a.png").pixels();
+        float[] grey = GREY_8X6.decode(png, "a.png").pixels();
+        for (int i = 0; i < 48; i++) {
+            int argb = img.getRGB(i % 8, i / 8);
+            float r = ((argb >> 16) & 0xff) / 255f;
+            float g = ((argb >> 8) & 0xff) / 255f;
+            float b = (argb & 0xff) / 255f;
+            assertEquals(r, rgb[i], 0f);
+            assertEquals(g, rgb[48 + i], 0f);
+            assertEquals(b, rgb[96 + i], 0f);
+            assertEquals(0.299f * r + 0.587f * g + 0.114f * b, grey[i], 1e-6f);
+        }
+    }
+
+    @Test
+    void greyToRgbReplicatesTheChannel() throws Exception {
+        float[] rgb = RGB_8X6.decode(Images.encode(Images.grey(8, 6, 1), "png"), "g.png").pixels();
+        assertArrayEquals(Arrays.copyOfRange(rgb, 0, 48), Arrays.copyOfRange(rgb, 48, 96));
+        assertArrayEquals(Arrays.copyOfRange(rgb, 0, 48), Arrays.copyOfRange(rgb, 96, 144));
+    }
+
+    @Test
+    void rgbaDropsAlpha() throws Exception {
+        BufferedImage img = new BufferedImage(8, 6, BufferedImage.TYPE_INT_ARGB);
+        for (int i = 0; i < 48; i++) {
+            img.setRGB(i % 8, i / 8, (i * 5) << 24 | 0x102030); // varying alpha, constant colour
+        }
+        DecodedImage d = RGB_8X6.decode(Images.encode(img, "png"), "a.png");
+        assertEquals(4, d.sourceChannels());
+        for (int i = 0; i < 48; i++) {
+            assertEquals(0x10 / 255f, d.pixels()[i], 0f);
+            assertEquals(0x20 / 255f, d.pixels()[48 + i], 0f);
+            assertEquals(0x30 / 255f, d.pixels()[96 + i], 0f);
+        }
+    }
+
+    @Test
+    void sixteenBitGreyKeepsItsPrecision() throws Exception {
+        BufferedImage img = new BufferedImage(8, 6, BufferedImage.TYPE_USHORT_GRAY);
+        for (int i = 0; i < 48; i++) {
+            img.getRaster().setSample(i % 8, i / 8, 0, i * 1001);
+        }
+        DecodedImage d = GREY_8X6.decode(Images.encode(img, "png"), "deep.png");
+        assertEquals(16, d.bitDepth());
+        for (int i = 0; i < 48; i++) {
+            assertEquals(i * 1001 / 65535f, d.pixels()[i], 1e-7f);
+        }
+    }
+
+    @Test
+    void paletteImagesMapThroughThePalette() throws Exception {
+        byte[] r = {0, (byte) 255, 0, 10};
+        byte[] g = {0, 0, (byte) 255, 20};
+        byte[] b = {0, 0, 0, 30};
+        IndexColorModel palette = new IndexColorModel(2, 4, r, g, b);
+        BufferedImage img = new BufferedImage(8, 6, BufferedImage.TYPE_BYTE_INDEXED, palette);
+        for (int i = 0; i < 48; i++) {
+            img.getRaster().setSample(i % 8, i / 8, 0, i % 4);
+        }
+        for (String format : new String[] {"png", "gif"}) {
+            float[] px = RGB_8X6.decode(Images.encode(img, format), "p." + format).pixels();
+            for (int i = 0; i < 48; i++) {
+                int idx = i % 4;
+                assertEquals((r[idx] & 0xff) / 255f, px[i], 0f, format + " red " + i);
+                assertEquals((g[idx] & 0xff) / 255f, px[48 + i], 0f, format + " green " + i);
+                assertEquals((b[idx] & 0xff) / 255f, px[96 + i], 0f, format + " blue " + i);
+            }
+        }
+    }
+
+    @Test
+    void bmpAndJpegDecode() throws Exception {
+        BufferedImage img = Images.rgb(8, 6, BufferedImage.TYPE_3BYTE_BGR, 9);
+        float[] bmp = RGB_8X6.decode(Images.encode(img, "bmp"), "a.bmp").pixels();
+        assertEquals(((img.getRGB(3, 2) >> 16) & 0xff) / 255f, bmp[2 * 8 + 3], 0f, "BMP is lossless");
+        BufferedImage flat = new BufferedImage(8, 6, BufferedImage.TYPE_3BYTE_BGR);
+        for (int i = 0; i < 48; i++) {
+            flat.setRGB(i % 8, i / 8, 0x804020);
+        }
+        DecodedImage jpeg = RGB_8X6.decode(Images.encode(flat, "jpeg"), "a.jpg");
+        assertEquals("jpeg", jpeg.format());
+        assertEquals(0x80 / 255f, jpeg.pixels()[0], 0.03f, "JPEG is lossy but close on a flat image");
+        assertEquals(0x40 / 255f, jpeg.pixels()[48], 0.03f);
+    }
+
+    @Test
+    void wrongSizeIsBadUnderErrorAndResizedOrCroppedOtherwise() throws Exception {
+        byte[] big = Images.encode(Images.grey(16, 12, 2), "png");
+        BadImageException e = assertThrows(BadImageException.class, () -> GREY_8X6.decode(big, "big.png"));
+        assertTrue(e.getMessage().contains("16x12") && e.getMessage().contains("8x6"), e.getMessage());
+
+        float[] resized = decoder(6, 8, 1, ResizePolicy.RESIZE).decode(big, "big.png").pixels();
+        assertEquals(48, resized.length);
+        // Halving with centre alignment averages each 2x2 block.
+        float expected = (Images.greyValue(0, 0, 2) + Images.greyValue(1, 0, 2) + Images.greyValue(0, 1, 2)
+                + Images.greyValue(1, 1, 2)) / 4f / 255f;
+        assertEquals(expected, resized[0], 1e-5f);
+
+        // 16x12 to 6x6: scale 0.5 on the short side, crop the centre 12x12 window.
+        float[] cropped = decoder(6, 6, 1, ResizePolicy.CENTRE_CROP).decode(big, "big.png").pixels();
+        float first = (Images.greyValue(2, 0, 2) + Images.greyValue(3, 0, 2) + Images.greyValue(2, 1, 2)
+                + Images.greyValue(3, 1, 2)) / 4f / 255f;
+        assertEquals(first, cropped[0], 1e-5f);
+    }
+
+    @Test
+    void badInputsHaveReasons() {
+        byte[] png = Images.encode(Images.grey(8, 6, 1), "png");
+        assertReason("empty file", new byte[0], "e.png");
+        assertReason("not an image", "hello, world".getBytes(StandardCharsets.UTF_8), "t.png");
+        assertReason("truncated or corrupt", Arrays.copyOf(png, png.length / 2), "half.png");
+        BufferedImage rgb = Images.rgb(64, 48, BufferedImage.TYPE_3BYTE_BGR, 1);
+        byte[] jpeg = Images.encode(rgb, "jpeg");
+        BadImageException cut = assertThrows(BadImageException.class,
+                () -> decoder(48, 64, 3, ResizePolicy.ERROR).decode(Arrays.copyOf(jpeg, jpeg.length / 2), "cut.jpg"));
+        assertTrue(cut.getMessage().contains("corrupt"), cut.getMessage());
+        assertReason("wrong extension: content is PNG but the name ends in .jpg", png, "photo.jpg");
+    }
+
+    private static void assertReason(String expected, byte[] bytes, String name) {
+        BadImageException e = assertThrows(BadImageException.class, () -> GREY_8X6.decode(bytes, name));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    @Test
+    void standardisationUsesTheGivenStatistics() {
+        Normalisation n = Normalisation.standardise(new double[] {0.5, 0.25}, new double[] {0.5, 0.0});
+        float[] px = n.apply(new float[] {1f, 0f, 0.25f, 0.5f});
+        assertArrayEquals(new float[] {1f, -1f, 0f, 0.25f}, px, 1e-3f);
+        assertTrue(Normalisation.unit().isUnit());
+    }
+}
