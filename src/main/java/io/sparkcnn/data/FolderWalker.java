@@ -9,7 +9,9 @@ import org.apache.hadoop.fs.RemoteIterator;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,15 +37,19 @@ public final class FolderWalker {
         List<Entry> out = new ArrayList<>();
         if (fs instanceof RawLocalFileSystem local) {
             java.nio.file.Path root = local.pathToFile(folder).toPath();
-            try (Stream<java.nio.file.Path> files = Files.walk(root)) {
+            // Symbolic links are followed, as a lake assembled from links is common; a dangling link is
+            // listed with unknown size, so that reading it reports it as a bad file instead of dropping it.
+            try (Stream<java.nio.file.Path> files = Files.walk(root, FileVisitOption.FOLLOW_LINKS)) {
                 files.filter(p -> !p.equals(root) && !hiddenBelow(root.relativize(p).toString()))
                         .forEach(p -> {
+                            String uri = new Path(p.toUri()).toString();
                             try {
                                 BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
                                 if (a.isRegularFile()) {
-                                    out.add(new Entry(new Path(p.toUri()).toString(), a.size(),
-                                            a.lastModifiedTime().toMillis()));
+                                    out.add(new Entry(uri, a.size(), a.lastModifiedTime().toMillis()));
                                 }
+                            } catch (NoSuchFileException e) {
+                                out.add(new Entry(uri, -1, -1));
                             } catch (IOException e) {
                                 throw new UncheckedIOException(e);
                             }

@@ -155,6 +155,21 @@ class LakeInspectionTest {
     }
 
     @Test
+    void symlinksAreFollowedAndADanglingOneIsABadFile(SparkSession spark) throws IOException {
+        Path root = cleanLake();
+        Path elsewhere = tmp.resolve("elsewhere");
+        Images.writePng(elsewhere.resolve("x.png"), 77);
+        Files.createSymbolicLink(root.resolve("cat/linked.png"), elsewhere.resolve("x.png"));
+        Files.createSymbolicLink(root.resolve("dog/linked-folder"), elsewhere);
+        Files.createSymbolicLink(root.resolve("dog/dangling.png"), tmp.resolve("gone.png"));
+        InspectJob.Result r = InspectJob.run(spark, config("data.train=" + root, "data.badFiles.policy=skip",
+                "data.badFiles.maxFraction=0.5"));
+        assertEquals(12, r.summary().imageCount(), "10 + a linked file + a file in a linked folder");
+        assertEquals(List.of("dangling.png: file not found"), r.summary().badFiles().stream()
+                .map(b -> b.path().substring(b.path().lastIndexOf('/') + 1) + ": " + b.reason()).toList());
+    }
+
+    @Test
     void wrongSizeIsABadFileUnderResizeErrorAndFineUnderResize(SparkSession spark) {
         Path root = cleanLake();
         Images.write(root.resolve("dog/big.png"), Images.encode(Images.grey(40, 30, 1), "png"));
