@@ -155,7 +155,13 @@ public final class JobConfigLoader {
                 Settings.SPARK_MASTER.read(c),
                 Settings.SPARK_APP_NAME.read(c),
                 Settings.SPARK_CONF.read(c));
-        return new JobConfig(Settings.SEED.read(c), data, Settings.OUTPUT_DIR.read(c), spark);
+        TrainConfig train = new TrainConfig(
+                Architecture.fromConfig(Settings.MODEL_ARCHITECTURE.read(c)),
+                UpdaterKind.fromConfig(Settings.TRAIN_UPDATER.read(c)),
+                Settings.TRAIN_LEARNING_RATE.read(c),
+                Settings.TRAIN_MOMENTUM.read(c),
+                Settings.TRAIN_BATCH_SIZE_PER_WORKER.read(c));
+        return new JobConfig(Settings.SEED.read(c), data, train, Settings.OUTPUT_DIR.read(c), spark);
     }
 
     /** Renders a config back to HOCON with every key, so a run records exactly what it ran with. */
@@ -179,6 +185,12 @@ public final class JobConfigLoader {
         lines.add(line(Settings.BAD_FILES_POLICY, b.policy().configName()));
         lines.add(line(Settings.BAD_FILES_MAX_FRACTION, b.maxFraction()));
         lines.add(line(Settings.BAD_FILES_LIST_LIMIT, b.listLimit()));
+        TrainConfig t = job.train();
+        lines.add(line(Settings.MODEL_ARCHITECTURE, t.architecture().configName()));
+        lines.add(line(Settings.TRAIN_UPDATER, t.updater().configName()));
+        lines.add(line(Settings.TRAIN_LEARNING_RATE, t.learningRate()));
+        lines.add(line(Settings.TRAIN_MOMENTUM, t.momentum()));
+        lines.add(line(Settings.TRAIN_BATCH_SIZE_PER_WORKER, t.batchSizePerWorker()));
         lines.add(line(Settings.OUTPUT_DIR, job.outputDir()));
         lines.add(line(Settings.SPARK_MASTER, job.spark().master()));
         lines.add(line(Settings.SPARK_APP_NAME, job.spark().appName()));

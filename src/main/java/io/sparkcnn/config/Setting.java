@@ -47,6 +47,12 @@ public final class Setting<T> {
         return new Setting<>(key, Type.INT, defaultValue, doc, choices::contains, "one of " + choices);
     }
 
+    /** A double in (0, max]. */
+    static Setting<Double> positive(String key, double defaultValue, double max, String doc) {
+        return new Setting<>(key, Type.DOUBLE, defaultValue, doc, v -> !v.isNaN() && v > 0 && v <= max,
+                "a number in (0, " + max + "]");
+    }
+
     static Setting<Long> longValue(String key, long defaultValue, String doc) {
         return new Setting<>(key, Type.LONG, defaultValue, doc, v -> true, "an integer");
     }

@@ -77,6 +77,24 @@ public final class Settings {
             Integer.MAX_VALUE,
             "How many bad files (path and reason) the log lists; the report file lists every one.");
 
+    public static final Setting<String> MODEL_ARCHITECTURE = Setting.choice("model.architecture", "seed-cnn",
+            List.of("seed-cnn", "lenet", "deep-cnn"),
+            "The network. seed-cnn: conv 32 3x3 ReLU, max-pool 2x2, dense softmax (0.5 MFLOP forward at "
+                    + "28x28). lenet: LeNet-5 (LeCun et al. 1998) with ReLU and max-pooling. deep-cnn: three "
+                    + "conv blocks (32, 64, 128 filters) with batch normalisation, then dropout 0.5 and a dense "
+                    + "layer. Input shape and class count come from the lake.");
+    public static final Setting<String> TRAIN_UPDATER = Setting.choice("train.updater", "adam",
+            List.of("adam", "sgd", "nesterov"),
+            "The optimiser: adam (Kingma and Ba 2015, beta1 0.9, beta2 0.999), plain sgd, or sgd with "
+                    + "nesterov momentum (train.momentum).");
+    public static final Setting<Double> TRAIN_LEARNING_RATE = Setting.positive("train.learningRate", 1e-3, 10,
+            "Learning rate; 1e-3 is Adam's documented default.");
+    public static final Setting<Double> TRAIN_MOMENTUM = Setting.fraction("train.momentum", 0.9, 0.0, 1.0, true,
+            "Momentum of the nesterov updater.");
+    public static final Setting<Integer> TRAIN_BATCH_SIZE_PER_WORKER = Setting.integer("train.batchSizePerWorker",
+            32, 1, 1 << 16,
+            "Images per minibatch on each worker.");
+
     public static final Setting<String> OUTPUT_DIR = Setting.string("output.dir", "out",
             "Where reports (and, later, models) go: a URI on any Hadoop FileSystem or a local path.");
 
@@ -95,6 +113,7 @@ public final class Settings {
             DATA_TRAIN, DATA_HELD_OUT, DATA_HELD_OUT_FRACTION, DATA_FORMAT, DATA_EXTENSIONS, DATA_PARTITIONS,
             IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS, IMAGE_RESIZE, IMAGE_NORMALISATION,
             BAD_FILES_POLICY, BAD_FILES_MAX_FRACTION, BAD_FILES_LIST_LIMIT,
+            MODEL_ARCHITECTURE, TRAIN_UPDATER, TRAIN_LEARNING_RATE, TRAIN_MOMENTUM, TRAIN_BATCH_SIZE_PER_WORKER,
             OUTPUT_DIR,
             SPARK_MASTER, SPARK_APP_NAME, SPARK_CONF);
 }

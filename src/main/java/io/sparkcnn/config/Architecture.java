@@ -1,0 +1,14 @@
+package io.sparkcnn.config;
+
+/** The network architectures spark-cnn builds (see {@code model.architecture}). */
+public enum Architecture {
+    SEED_CNN, LENET, DEEP_CNN;
+
+    public static Architecture fromConfig(String value) {
+        return ConfigName.parse(Settings.MODEL_ARCHITECTURE, value, Architecture.class);
+    }
+
+    public String configName() {
+        return ConfigName.of(this);
+    }
+}
