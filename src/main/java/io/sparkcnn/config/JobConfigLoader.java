@@ -160,7 +160,12 @@ public final class JobConfigLoader {
                 UpdaterKind.fromConfig(Settings.TRAIN_UPDATER.read(c)),
                 Settings.TRAIN_LEARNING_RATE.read(c),
                 Settings.TRAIN_MOMENTUM.read(c),
-                Settings.TRAIN_BATCH_SIZE_PER_WORKER.read(c));
+                Settings.TRAIN_BATCH_SIZE_PER_WORKER.read(c),
+                Settings.TRAIN_EPOCHS.read(c),
+                Settings.TRAIN_WORKERS.read(c),
+                Settings.TRAIN_AVERAGING_FREQUENCY.read(c),
+                Boolean.parseBoolean(Settings.TRAIN_AVERAGE_UPDATER_STATE.read(c)),
+                Settings.TRAIN_EVAL_BATCH_SIZE.read(c));
         return new JobConfig(Settings.SEED.read(c), data, train, Settings.OUTPUT_DIR.read(c), spark);
     }
 
@@ -191,6 +196,11 @@ public final class JobConfigLoader {
         lines.add(line(Settings.TRAIN_LEARNING_RATE, t.learningRate()));
         lines.add(line(Settings.TRAIN_MOMENTUM, t.momentum()));
         lines.add(line(Settings.TRAIN_BATCH_SIZE_PER_WORKER, t.batchSizePerWorker()));
+        lines.add(line(Settings.TRAIN_EPOCHS, t.epochs()));
+        lines.add(line(Settings.TRAIN_WORKERS, t.workers()));
+        lines.add(line(Settings.TRAIN_AVERAGING_FREQUENCY, t.averagingFrequency()));
+        lines.add(line(Settings.TRAIN_AVERAGE_UPDATER_STATE, String.valueOf(t.averageUpdaterState())));
+        lines.add(line(Settings.TRAIN_EVAL_BATCH_SIZE, t.evalBatchSize()));
         lines.add(line(Settings.OUTPUT_DIR, job.outputDir()));
         lines.add(line(Settings.SPARK_MASTER, job.spark().master()));
         lines.add(line(Settings.SPARK_APP_NAME, job.spark().appName()));

@@ -95,6 +95,22 @@ public final class Settings {
             32, 1, 1 << 16,
             "Images per minibatch on each worker.");
 
+    public static final Setting<Integer> TRAIN_EPOCHS = Setting.integer("train.epochs", 5, 1, 100_000,
+            "Passes over the training split; every image is visited exactly once per epoch.");
+    public static final Setting<Integer> TRAIN_WORKERS = Setting.integer("train.workers", 0, 0, 100_000,
+            "Training replicas, one Spark task each. 0: Spark's default parallelism (the cores of local[N]).");
+    public static final Setting<Integer> TRAIN_AVERAGING_FREQUENCY = Setting.integer("train.averagingFrequency", 5,
+            1, 1_000_000,
+            "Minibatches each worker fits between two averagings (K). Small K tracks a single-JVM fit closely; "
+                    + "large K spends less time broadcasting and merging.");
+    public static final Setting<String> TRAIN_AVERAGE_UPDATER_STATE = Setting.choice("train.averageUpdaterState",
+            "true", List.of("true", "false"),
+            "Average the updater state (Adam's moments, momentum) with the parameters, as dl4j-spark's "
+                    + "saveUpdater does; false keeps each replica's own state.");
+    public static final Setting<Integer> TRAIN_EVAL_BATCH_SIZE = Setting.integer("train.evalBatchSize", 256, 1,
+            1 << 16,
+            "Images per forward pass when evaluating on the held-out split.");
+
     public static final Setting<String> OUTPUT_DIR = Setting.string("output.dir", "out",
             "Where reports (and, later, models) go: a URI on any Hadoop FileSystem or a local path.");
 
@@ -114,6 +130,7 @@ public final class Settings {
             IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS, IMAGE_RESIZE, IMAGE_NORMALISATION,
             BAD_FILES_POLICY, BAD_FILES_MAX_FRACTION, BAD_FILES_LIST_LIMIT,
             MODEL_ARCHITECTURE, TRAIN_UPDATER, TRAIN_LEARNING_RATE, TRAIN_MOMENTUM, TRAIN_BATCH_SIZE_PER_WORKER,
+            TRAIN_EPOCHS, TRAIN_WORKERS, TRAIN_AVERAGING_FREQUENCY, TRAIN_AVERAGE_UPDATER_STATE, TRAIN_EVAL_BATCH_SIZE,
             OUTPUT_DIR,
             SPARK_MASTER, SPARK_APP_NAME, SPARK_CONF);
 }

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class ArchitecturesTest {
     private static MultiLayerNetwork net(Architecture a, InputShape shape, int classes, long seed) {
         MultiLayerNetwork n = new MultiLayerNetwork(Architectures.build(
-                new TrainConfig(a, UpdaterKind.ADAM, 1e-3, 0.9, 32), shape, classes, seed));
+                TrainConfig.of(a, UpdaterKind.ADAM, 1e-3, 32), shape, classes, seed));
         n.init();
         return n;
     }
@@ -70,6 +70,6 @@ class ArchitecturesTest {
     @Test
     void oneClassIsRejected() {
         assertThrows(IllegalArgumentException.class, () -> Architectures.build(
-                new TrainConfig(Architecture.SEED_CNN, UpdaterKind.ADAM, 1e-3, 0.9, 32), new InputShape(1, 28, 28), 1, 1));
+                TrainConfig.of(Architecture.SEED_CNN, UpdaterKind.ADAM, 1e-3, 32), new InputShape(1, 28, 28), 1, 1));
     }
 }

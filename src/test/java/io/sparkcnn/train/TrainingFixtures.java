@@ -21,7 +21,7 @@ final class TrainingFixtures {
     }
 
     static TrainConfig adam() {
-        return new TrainConfig(Architecture.SEED_CNN, UpdaterKind.ADAM, 1e-3, 0.9, 8);
+        return TrainConfig.of(Architecture.SEED_CNN, UpdaterKind.ADAM, 1e-3, 8);
     }
 
     static MultiLayerNetwork network(TrainConfig train, long seed) {

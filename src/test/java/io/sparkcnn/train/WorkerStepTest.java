@@ -28,7 +28,7 @@ class WorkerStepTest {
     @Test
     void oneWorkerEqualsAPlainFitBitForBit() {
         for (TrainConfig train : List.of(TrainingFixtures.adam(),
-                new TrainConfig(Architecture.LENET, UpdaterKind.NESTEROV, 0.01, 0.9, 8))) {
+                TrainConfig.of(Architecture.LENET, UpdaterKind.NESTEROV, 0.01, 8))) {
             List<DataSet> batches = TrainingFixtures.batches(6, 8, 1);
             MultiLayerNetwork plain = TrainingFixtures.network(train, 42);
             INDArray start = plain.params().dup();

@@ -1,0 +1,57 @@
+package io.sparkcnn.eval;
+
+import org.nd4j.evaluation.classification.Evaluation;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Held-out metrics of a classifier: loss, accuracy, per-class precision / recall / F1, macro F1 and the
+ * confusion matrix (rows: true class, columns: predicted), for {@code count} images.
+ */
+public record Metrics(List<String> labels, long count, double loss, double accuracy, double macroF1,
+                      double[] precision, double[] recall, double[] f1, long[][] confusion) implements Serializable {
+
+    public static Metrics of(Evaluation eval, List<String> labels, double loss) {
+        int k = labels.size();
+        double[] p = new double[k];
+        double[] r = new double[k];
+        double[] f = new double[k];
+        long[][] confusion = new long[k][k];
+        for (int i = 0; i < k; i++) {
+            // DL4J returns 0 for a class with no predictions or no examples (and warns); so do we.
+            p[i] = eval.precision(i, 0.0);
+            r[i] = eval.recall(i, 0.0);
+            f[i] = p[i] + r[i] == 0 ? 0 : 2 * p[i] * r[i] / (p[i] + r[i]);
+            for (int j = 0; j < k; j++) {
+                confusion[i][j] = eval.getConfusionMatrix().getCount(i, j);
+            }
+        }
+        double macro = 0;
+        for (double v : f) {
+            macro += v;
+        }
+        return new Metrics(List.copyOf(labels), eval.getNumRowCounter(), loss, eval.accuracy(), macro / k, p, r, f,
+                confusion);
+    }
+
+    /** A table for the driver log and the console. */
+    public String table() {
+        StringBuilder out = new StringBuilder();
+        int w = Math.max(5, labels.stream().mapToInt(String::length).max().orElse(5));
+        out.append(String.format(Locale.ROOT, "held-out: %d images, loss %.4f, accuracy %.4f, macro F1 %.4f%n",
+                count, loss, accuracy, macroF1));
+        out.append(String.format(Locale.ROOT, "  %-" + w + "s %9s %9s %9s %8s%n", "class", "precision", "recall", "F1",
+                "images"));
+        for (int i = 0; i < labels.size(); i++) {
+            long n = 0;
+            for (long c : confusion[i]) {
+                n += c;
+            }
+            out.append(String.format(Locale.ROOT, "  %-" + w + "s %9.4f %9.4f %9.4f %8d%n", labels.get(i), precision[i],
+                    recall[i], f1[i], n));
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,13 @@
+package io.sparkcnn.spark;
+
+import io.sparkcnn.data.LakeSummary;
+
+import java.io.Serializable;
+
+/**
+ * One worker's decoded share of a split: {@code count} images as consecutive CHW floats in [0, 1], their
+ * class ids, and what decoding saw (bad files). Kept in Spark's cache across rounds.
+ */
+public record DecodedPartition(int index, float[] pixels, int[] labels, int count, LakeSummary summary)
+        implements Serializable {
+}

@@ -1,0 +1,152 @@
+package io.sparkcnn.spark;
+
+import io.sparkcnn.config.JobConfig;
+import io.sparkcnn.config.TrainConfig;
+import io.sparkcnn.data.LabelIndex;
+import io.sparkcnn.data.Normalisation;
+import io.sparkcnn.eval.Metrics;
+import io.sparkcnn.model.Architectures;
+import io.sparkcnn.model.InputShape;
+import io.sparkcnn.train.EpochPlan;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+/**
+ * Parameter averaging on Spark with workers that keep their state between rounds. Each round broadcasts
+ * the merged parameters (and updater state), every worker fits K minibatches of its cached partition as
+ * one Spark task ({@link RoundTask}), and the driver tree-aggregates and averages what comes back. After
+ * each epoch the merged network is evaluated on the cached held-out partitions ({@link EvalTask}).
+ */
+public final class DistributedTrainer {
+    private static final Logger LOG = LoggerFactory.getLogger(DistributedTrainer.class);
+
+    /** The trained network and the held-out metrics after each epoch. */
+    public record Result(MultiLayerNetwork network, List<Metrics> epochs, long imagesSeen, double seconds) {
+    }
+
+    private final JavaSparkContext sc;
+    private final JobConfig job;
+    private final FaultInjector faults;
+    private final String jobId = UUID.randomUUID().toString();
+
+    public DistributedTrainer(SparkSession spark, JobConfig job, FaultInjector faults) {
+        this.sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        this.job = job;
+        this.faults = faults;
+    }
+
+    public Result train(JavaRDD<DecodedPartition> train, JavaRDD<DecodedPartition> heldOut, LabelIndex labels,
+                        InputShape shape, Normalisation normalisation) {
+        TrainConfig t = job.train();
+        MultiLayerConfiguration conf = Architectures.build(t, shape, labels.size(), job.seed());
+        MultiLayerNetwork network = new MultiLayerNetwork(conf);
+        network.init();
+        String confJson = conf.toJson();
+        float[] params = network.params().data().asFloat();
+        float[] state = stateOf(network);
+
+        List<Integer> sizes = train.map(DecodedPartition::count).collect();
+        long total = sizes.stream().mapToLong(Integer::longValue).sum();
+        int largest = sizes.stream().mapToInt(Integer::intValue).max().orElse(0);
+        if (total == 0) {
+            throw new io.sparkcnn.data.DataException("no training images to fit");
+        }
+        EpochPlan plan = new EpochPlan(job.seed(), t.batchSizePerWorker(), t.averagingFrequency());
+        int rounds = plan.roundsPerEpoch(largest);
+        int totalRounds = rounds * t.epochs();
+        LOG.info("Training {} on {} images: {} workers ({} to {} images each), minibatch {}, K = {}, {} rounds per "
+                        + "epoch, {} epochs, {} parameters", t.architecture().configName(), total, sizes.size(),
+                sizes.stream().mapToInt(Integer::intValue).min().orElse(0), largest, t.batchSizePerWorker(),
+                t.averagingFrequency(), rounds, t.epochs(), params.length);
+
+        List<Metrics> history = new ArrayList<>();
+        long start = System.nanoTime();
+        long seen = 0;
+        for (int epoch = 0; epoch < t.epochs(); epoch++) {
+            long seenThisEpoch = 0;
+            double lossSum = 0;
+            int batches = 0;
+            for (int round = 0; round < rounds; round++) {
+                long roundStart = System.nanoTime();
+                Broadcast<float[]> bParams = sc.broadcast(params);
+                Broadcast<float[]> bState = t.averageUpdaterState() && state.length > 0 ? sc.broadcast(state) : null;
+                RoundResult r = train.mapPartitions(new RoundTask(jobId, confJson, bParams, bState, plan, epoch, round,
+                                shape, labels.size(), normalisation, faults))
+                        .treeAggregate(new RoundResult(), RoundResult::merge, RoundResult::merge);
+                bParams.destroy();
+                if (bState != null) {
+                    bState.destroy();
+                }
+                params = RoundResult.mean(r.paramSum, r.workers);
+                if (r.stateSum.length > 0) {
+                    state = RoundResult.mean(r.stateSum, r.workers);
+                }
+                seenThisEpoch += r.images;
+                lossSum += r.lossSum;
+                batches += r.minibatches;
+                logRound(epoch, round, rounds, totalRounds, r, roundStart, start);
+            }
+            if (seenThisEpoch != total) {
+                throw new IllegalStateException("epoch " + (epoch + 1) + " visited " + seenThisEpoch
+                        + " images, the training split has " + total);
+            }
+            seen += seenThisEpoch;
+            Metrics m = evaluate(heldOut, confJson, params, shape, labels, normalisation);
+            history.add(m);
+            LOG.info("Epoch {}/{}: {} images visited once each, mean training loss {}\n{}", epoch + 1, t.epochs(),
+                    seenThisEpoch, String.format(Locale.ROOT, "%.4f", lossSum / batches), m.table());
+        }
+        Replicas.release(jobId);
+        network.setParams(Nd4j.createFromArray(params));
+        if (state.length > 0) {
+            network.getUpdater().getStateViewArray().assign(Nd4j.createFromArray(state));
+        }
+        return new Result(network, history, seen, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Distributed evaluation of parameters on cached held-out partitions. */
+    public Metrics evaluate(JavaRDD<DecodedPartition> heldOut, String confJson, float[] params, InputShape shape,
+                            LabelIndex labels, Normalisation normalisation) {
+        Broadcast<float[]> bParams = sc.broadcast(params);
+        EvalTask.Part part = heldOut.mapPartitions(new EvalTask(jobId, confJson, bParams, shape, labels.labels(),
+                        normalisation, job.train().evalBatchSize()))
+                .treeAggregate(new EvalTask.Part(labels.labels()), EvalTask.Part::merge, EvalTask.Part::merge);
+        bParams.destroy();
+        long n = part.evaluation.getNumRowCounter();
+        return Metrics.of(part.evaluation, labels.labels(), n == 0 ? Double.NaN : part.lossSum / n);
+    }
+
+    private static float[] stateOf(MultiLayerNetwork network) {
+        INDArray state = network.getUpdater().getStateViewArray();
+        return state == null ? new float[0] : state.data().asFloat();
+    }
+
+    private static void logRound(int epoch, int round, int rounds, int totalRounds, RoundResult r, long roundStart,
+                                 long start) {
+        long now = System.nanoTime();
+        int done = epoch * rounds + round + 1;
+        double eta = (now - start) / 1e9 / done * (totalRounds - done);
+        LOG.info(String.format(Locale.ROOT, "round %d/%d epoch %d: loss %.4f, %d images from %d workers, %.0f images/s, ETA %s",
+                done, totalRounds, epoch + 1, r.minibatches == 0 ? Double.NaN : r.lossSum / r.minibatches, r.images,
+                r.workers, r.images / ((now - roundStart) / 1e9), duration(eta)));
+    }
+
+    private static String duration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s % 3600 / 60)
+                : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+    }
+}

@@ -1,0 +1,65 @@
+package io.sparkcnn.spark;
+
+import io.sparkcnn.data.Normalisation;
+import io.sparkcnn.model.InputShape;
+import io.sparkcnn.train.Minibatches;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.evaluation.classification.Evaluation;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/** Scores one cached held-out partition with the broadcast parameters: an Evaluation and the summed loss. */
+record EvalTask(String jobId, String configJson, Broadcast<float[]> params, InputShape shape, List<String> labels,
+                Normalisation normalisation, int batchSize)
+        implements FlatMapFunction<Iterator<DecodedPartition>, EvalTask.Part> {
+
+    /** A mergeable partial evaluation. */
+    static final class Part implements Serializable {
+        final Evaluation evaluation;
+        double lossSum;
+
+        Part(List<String> labels) {
+            evaluation = new Evaluation(labels);
+        }
+
+        Part merge(Part other) {
+            evaluation.merge(other.evaluation);
+            lossSum += other.lossSum;
+            return this;
+        }
+    }
+
+    @Override
+    public Iterator<Part> call(Iterator<DecodedPartition> partitions) {
+        Part out = new Part(labels);
+        while (partitions.hasNext()) {
+            DecodedPartition p = partitions.next();
+            if (p.count() == 0) {
+                continue;
+            }
+            String key = jobId + "/eval/" + p.index();
+            MultiLayerNetwork replica = Replicas.borrow(key, configJson);
+            replica.setParams(Nd4j.createFromArray(params.value()));
+            int size = shape.size();
+            List<float[]> images = new ArrayList<>(p.count());
+            for (int i = 0; i < p.count(); i++) {
+                float[] image = new float[size];
+                System.arraycopy(p.pixels(), i * size, image, 0, size);
+                images.add(normalisation.apply(image));
+            }
+            for (DataSet batch : Minibatches.of(images, p.labels(), shape, labels.size(), batchSize)) {
+                out.evaluation.eval(batch.getLabels(), replica.output(batch.getFeatures(), false));
+                out.lossSum += replica.score(batch, false) * batch.numExamples();
+            }
+            Replicas.giveBack(key, replica);
+        }
+        return List.of(out).iterator();
+    }
+}

@@ -1,0 +1,63 @@
+package io.sparkcnn.spark;
+
+import java.io.Serializable;
+
+/**
+ * The sum of the workers' results of one round, tree-aggregated: parameters and updater state are summed in
+ * double precision, where adding floats is exact for the magnitudes networks hold, so the merged mean does not
+ * depend on the order in which Spark combines the workers.
+ */
+final class RoundResult implements Serializable {
+    double[] paramSum;
+    double[] stateSum;
+    int workers;
+    double lossSum;
+    int minibatches;
+    long images;
+
+    RoundResult add(float[] params, float[] state, double loss, int batches, long imageCount) {
+        if (paramSum == null) {
+            paramSum = new double[params.length];
+            stateSum = new double[state.length];
+        }
+        for (int i = 0; i < params.length; i++) {
+            paramSum[i] += params[i];
+        }
+        for (int i = 0; i < state.length; i++) {
+            stateSum[i] += state[i];
+        }
+        workers++;
+        lossSum += loss;
+        minibatches += batches;
+        images += imageCount;
+        return this;
+    }
+
+    RoundResult merge(RoundResult other) {
+        if (other.paramSum == null) {
+            return this;
+        }
+        if (paramSum == null) {
+            return other;
+        }
+        for (int i = 0; i < paramSum.length; i++) {
+            paramSum[i] += other.paramSum[i];
+        }
+        for (int i = 0; i < stateSum.length; i++) {
+            stateSum[i] += other.stateSum[i];
+        }
+        workers += other.workers;
+        lossSum += other.lossSum;
+        minibatches += other.minibatches;
+        images += other.images;
+        return this;
+    }
+
+    static float[] mean(double[] sum, int n) {
+        float[] out = new float[sum.length];
+        for (int i = 0; i < sum.length; i++) {
+            out[i] = (float) (sum[i] / n);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,75 @@
+package io.sparkcnn.spark;
+
+import io.sparkcnn.config.ImageConfig;
+import io.sparkcnn.data.BadFile;
+import io.sparkcnn.data.BadImageException;
+import io.sparkcnn.data.DecodedImage;
+import io.sparkcnn.data.ImageDecoder;
+import io.sparkcnn.data.LabelIndex;
+import io.sparkcnn.data.LakeFile;
+import io.sparkcnn.data.LakeFileReader;
+import io.sparkcnn.data.LakeSummary;
+import io.sparkcnn.data.Split;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.storage.StorageLevel;
+
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Decodes one split of a listing into {@link DecodedPartition}s, one per worker, and keeps them in Spark's
+ * cache (memory first, local disk beyond Spark's storage memory): the lake is read and decoded once per
+ * job, not once per round, and no decoded copy is written anywhere else. Spark schedules later rounds
+ * where the cached blocks are, which keeps each worker's data and replica on one executor.
+ */
+public final class TrainingData {
+    private TrainingData() {
+    }
+
+    public static JavaRDD<DecodedPartition> decode(JavaRDD<LakeFile> files, Split split, LabelIndex labels,
+                                                   ImageConfig image, int partitions, SerializableHadoopConf hadoop) {
+        return files.filter(f -> f.split() == split)
+                .repartition(partitions)
+                .mapPartitionsWithIndex(new Decode(labels, image, hadoop), true)
+                .persist(StorageLevel.MEMORY_AND_DISK());
+    }
+
+    private record Decode(LabelIndex labels, ImageConfig image, SerializableHadoopConf hadoop)
+            implements Function2<Integer, Iterator<LakeFile>, Iterator<DecodedPartition>> {
+        @Override
+        public Iterator<DecodedPartition> call(Integer index, Iterator<LakeFile> files) {
+            LakeFileReader reader = new LakeFileReader(hadoop.get());
+            ImageDecoder decoder = new ImageDecoder(image);
+            LakeSummary summary = new LakeSummary(image.channels());
+            int size = image.size();
+            float[] pixels = new float[size * 256];
+            int[] ids = new int[256];
+            int n = 0;
+            while (files.hasNext()) {
+                LakeFile file = files.next();
+                if (file.problem() != null) {
+                    summary.addBad(new BadFile(file.uri(), file.problem()));
+                    continue;
+                }
+                DecodedImage decoded;
+                try {
+                    decoded = decoder.decode(reader.read(file.uri()), file.uri());
+                } catch (BadImageException e) {
+                    summary.addBad(new BadFile(file.uri(), e.getMessage()));
+                    continue;
+                }
+                if (n == ids.length) {
+                    ids = java.util.Arrays.copyOf(ids, n * 2);
+                    pixels = java.util.Arrays.copyOf(pixels, n * 2 * size);
+                }
+                ids[n] = labels.id(file.label());
+                System.arraycopy(decoded.pixels(), 0, pixels, n * size, size);
+                summary.addImage(file, decoded);
+                n++;
+            }
+            return List.of(new DecodedPartition(index, java.util.Arrays.copyOf(pixels, n * size),
+                    java.util.Arrays.copyOf(ids, n), n, summary)).iterator();
+        }
+    }
+}
