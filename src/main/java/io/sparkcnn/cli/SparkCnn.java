@@ -16,7 +16,8 @@ import java.io.PrintWriter;
  */
 @Command(name = "spark-cnn", mixinStandardHelpOptions = true, versionProvider = SparkCnn.Version.class,
         description = "Train image classifiers on Spark where the images already live.",
-        subcommands = {ImportCommand.class, InspectCommand.class, ConfigCommand.class, EnvCommand.class})
+        subcommands = {ImportCommand.class, InspectCommand.class, TrainCommand.class, EvaluateCommand.class,
+                ConfigCommand.class, EnvCommand.class})
 public final class SparkCnn implements Runnable {
     public static final int EXIT_FAILURE = 1;
     public static final int EXIT_CONFIG = 2;
@@ -47,6 +48,10 @@ public final class SparkCnn implements Runnable {
             PrintWriter err = commandLine.getErr();
             if (e instanceof ConfigException) {
                 err.println("spark-cnn: configuration error: " + e.getMessage());
+                return EXIT_CONFIG;
+            }
+            if (e instanceof io.sparkcnn.model.ModelStore.ModelExistsException) {
+                err.println("spark-cnn: " + e.getMessage());
                 return EXIT_CONFIG;
             }
             if (e instanceof DataException) {

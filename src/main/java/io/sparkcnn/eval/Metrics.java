@@ -36,6 +36,20 @@ public record Metrics(List<String> labels, long count, double loss, double accur
                 confusion);
     }
 
+    /** The metrics as a JSON-ready map. */
+    public java.util.Map<String, Object> toMap() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("images", count);
+        m.put("loss", loss);
+        m.put("accuracy", accuracy);
+        m.put("macroF1", macroF1);
+        m.put("precision", precision);
+        m.put("recall", recall);
+        m.put("f1", f1);
+        m.put("confusion", confusion);
+        return m;
+    }
+
     /** A table for the driver log and the console. */
     public String table() {
         StringBuilder out = new StringBuilder();

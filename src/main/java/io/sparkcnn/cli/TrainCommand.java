@@ -1,0 +1,40 @@
+package io.sparkcnn.cli;
+
+import io.sparkcnn.config.JobConfig;
+import io.sparkcnn.spark.FaultInjector;
+import io.sparkcnn.spark.SparkSessions;
+import io.sparkcnn.spark.TrainJob;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** Trains a model on a lake by parameter averaging and prints its held-out metrics. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train on a lake by parameter averaging; evaluate on the held-out split after every epoch; "
+                + "write the model with its provenance to <output.dir>/model.")
+final class TrainCommand implements Callable<Integer> {
+    @Mixin
+    JobOptions job;
+
+    @Option(names = "--overwrite", description = "Replace an existing model in output.dir.")
+    boolean overwrite;
+
+    @Override
+    public Integer call() throws Exception {
+        JobConfig config = job.load(List.of());
+        config.data().requireTrain();
+        try (SparkSession spark = SparkSessions.create(config.spark())) {
+            TrainJob.Result r = TrainJob.run(spark, config, overwrite, FaultInjector.NONE);
+            System.out.printf("Trained %s in %.1f s (%.0f images/s over %d images seen)%n",
+                    config.train().architecture().configName(), r.training().seconds(),
+                    r.training().imagesSeen() / r.training().seconds(), r.training().imagesSeen());
+            System.out.print(r.finalMetrics().table());
+            System.out.println("Model: " + r.location());
+            return 0;
+        }
+    }
+}

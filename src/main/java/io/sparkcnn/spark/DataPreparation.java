@@ -1,0 +1,94 @@
+package io.sparkcnn.spark;
+
+import io.sparkcnn.config.ImageConfig;
+import io.sparkcnn.config.JobConfig;
+import io.sparkcnn.config.NormalisationKind;
+import io.sparkcnn.data.BadFileGate;
+import io.sparkcnn.data.DataException;
+import io.sparkcnn.data.LabelIndex;
+import io.sparkcnn.data.LakeFile;
+import io.sparkcnn.data.LakeReports;
+import io.sparkcnn.data.LakeSummary;
+import io.sparkcnn.data.Normalisation;
+import io.sparkcnn.data.Split;
+import io.sparkcnn.model.InputShape;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.TreeSet;
+
+/**
+ * Lists a job's lakes, decodes both splits into cached worker partitions and checks them: the bad-file
+ * policy, at least one training image, every held-out class known to the label index. The label index is
+ * the training classes found by listing, or a saved model's index when one is given.
+ */
+public final class DataPreparation {
+    private static final Logger LOG = LoggerFactory.getLogger(DataPreparation.class);
+
+    private DataPreparation() {
+    }
+
+    /** Prepares data for training: the label index comes from the training split. */
+    public static PreparedData forTraining(SparkSession spark, JobConfig job) throws IOException {
+        return prepare(spark, job, null, null);
+    }
+
+    /** Prepares data to score a saved model: its label index and normalisation are used as they are. */
+    public static PreparedData forModel(SparkSession spark, JobConfig job, LabelIndex labels,
+                                        Normalisation normalisation) throws IOException {
+        return prepare(spark, job, labels, normalisation);
+    }
+
+    private static PreparedData prepare(SparkSession spark, JobConfig job, LabelIndex fixedLabels,
+                                        Normalisation fixedNormalisation) throws IOException {
+        LakeListing listing = LakeLister.list(spark, job.data(), job.seed());
+        JavaRDD<LakeFile> files = listing.files();
+        LabelIndex labels = fixedLabels != null ? fixedLabels : trainingLabels(files, job);
+        List<String> unknown = files.filter(f -> f.split() == Split.HELD_OUT && f.problem() == null && f.label() != null)
+                .map(LakeFile::label).distinct().collect().stream().filter(l -> !labels.contains(l)).sorted().toList();
+        if (!unknown.isEmpty()) {
+            throw new DataException("held-out classes " + unknown + " are not in the label index " + labels.labels()
+                    + ": the model cannot be evaluated on them");
+        }
+        int workers = job.train().workers() > 0 ? job.train().workers() : spark.sparkContext().defaultParallelism();
+        SerializableHadoopConf hadoop = new SerializableHadoopConf(spark.sparkContext().hadoopConfiguration());
+        ImageConfig image = job.data().image();
+        JavaRDD<DecodedPartition> train = fixedLabels != null
+                ? JavaSparkContext.fromSparkContext(spark.sparkContext()).<DecodedPartition>emptyRDD()
+                : TrainingData.decode(files, Split.TRAIN, labels, image, workers, hadoop);
+        JavaRDD<DecodedPartition> heldOut = TrainingData.decode(files, Split.HELD_OUT, labels, image, workers, hadoop);
+
+        LakeSummary summary = train.union(heldOut).map(DecodedPartition::summary)
+                .fold(new LakeSummary(image.channels()), LakeSummary::merge);
+        listing.emptyLabelFolders().forEach(summary::addBad);
+        String report = summary.badCount() > 0
+                ? LakeReports.writeBadFiles(summary, job.outputDir(), spark.sparkContext().hadoopConfiguration()) : null;
+        BadFileGate.check(summary, job.data().badFiles(), report);
+        if (fixedLabels == null && summary.imageCount(Split.TRAIN) == 0) {
+            throw new DataException("data.train: no usable training image in " + job.data().train());
+        }
+        Normalisation normalisation = fixedNormalisation != null ? fixedNormalisation
+                : image.normalisation() == NormalisationKind.STANDARDISE ? summary.standardisation() : Normalisation.unit();
+        LOG.info("Decoded and cached {} training and {} held-out images in {} partitions each ({} classes, "
+                        + "normalisation {})", summary.imageCount(Split.TRAIN), summary.imageCount(Split.HELD_OUT), workers,
+                labels.size(), normalisation);
+        return new PreparedData(train, heldOut, labels, new InputShape(image.channels(), image.height(), image.width()),
+                normalisation, summary, listing);
+    }
+
+    private static LabelIndex trainingLabels(JavaRDD<LakeFile> files, JobConfig job) {
+        TreeSet<String> labels = new TreeSet<>(files
+                .filter(f -> f.split() == Split.TRAIN && f.problem() == null && f.label() != null)
+                .map(LakeFile::label).distinct().collect());
+        if (labels.size() < 2) {
+            throw new DataException("data.train: a classifier needs at least 2 classes, found " + labels
+                    + " in " + job.data().train());
+        }
+        return LabelIndex.of(labels);
+    }
+}
