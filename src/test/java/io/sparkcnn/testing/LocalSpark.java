@@ -7,7 +7,7 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
- * One local[2] SparkSession for the whole test run (starting one costs seconds), stopped when the run
+ * One local[2] SparkSession (tasks retried once, as on a cluster) for the whole test run, stopped when the run
  * ends. Test classes declare {@code @ExtendWith(LocalSpark.class)} and take a SparkSession parameter.
  */
 public final class LocalSpark implements BeforeAllCallback, ParameterResolver {
@@ -15,7 +15,7 @@ public final class LocalSpark implements BeforeAllCallback, ParameterResolver {
 
     private static final class Holder implements ExtensionContext.Store.CloseableResource {
         final SparkSession spark = SparkSession.builder()
-                .master("local[2]")
+                .master("local[2,2]")
                 .appName("spark-cnn-tests")
                 .config("spark.ui.enabled", "false")
                 .config("spark.ui.showConsoleProgress", "false")

@@ -1,0 +1,220 @@
+package io.sparkcnn.spark;
+
+import io.sparkcnn.config.JobConfig;
+import io.sparkcnn.config.JobConfigLoader;
+import io.sparkcnn.eval.Metrics;
+import io.sparkcnn.model.Architectures;
+import io.sparkcnn.model.ModelStore;
+import io.sparkcnn.model.SavedModel;
+import io.sparkcnn.testing.Images;
+import io.sparkcnn.testing.LocalSpark;
+import io.sparkcnn.train.EpochPlan;
+import io.sparkcnn.train.Minibatches;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.evaluation.classification.Evaluation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The proofs of the distributed trainer on a real local Spark session and a real image lake: one worker is
+ * a plain single-JVM fit bit for bit; N workers merge to the mean of N plain replicas; a failed and retried
+ * task changes nothing; Spark's evaluation equals a single-JVM evaluation; a saved model round-trips.
+ */
+@ExtendWith(LocalSpark.class)
+class DistributedTrainerTest {
+    @TempDir
+    Path tmp;
+
+    /** 3 classes of 28x28 PNGs whose pixels depend on the class, so the network has something to learn. */
+    private Path lake(int perClass) {
+        Path root = tmp.resolve("lake");
+        String[] classes = {"circle", "square", "triangle"};
+        for (int c = 0; c < classes.length; c++) {
+            for (int i = 0; i < perClass; i++) {
+                Images.writePng(root.resolve(classes[c] + "/" + i + ".png"), c * 40 + (i % 5));
+            }
+        }
+        return root;
+    }
+
+    private JobConfig job(Path lake, String... overrides) {
+        List<String> all = new ArrayList<>(List.of("data.train=" + lake, "data.heldOutFraction=0.2",
+                "output.dir=" + tmp.resolve("out"), "train.batchSizePerWorker=4", "train.averagingFrequency=3",
+                "train.epochs=2", "train.evalBatchSize=7"));
+        all.addAll(Arrays.asList(overrides));
+        return JobConfigLoader.load(Optional.empty(), all);
+    }
+
+    private static float[] floats(INDArray a) {
+        return a.dup().data().asFloat();
+    }
+
+    /** A plain single-JVM fit of one partition following the plan, from the seeded initial network. */
+    private static MultiLayerNetwork plainFit(JobConfig job, PreparedData data, DecodedPartition p, int epochs) {
+        MultiLayerNetwork net = new MultiLayerNetwork(Architectures.build(job.train(), data.shape(), data.labels().size(),
+                job.seed()));
+        net.init();
+        EpochPlan plan = new EpochPlan(job.seed(), job.train().batchSizePerWorker(), job.train().averagingFrequency());
+        for (int e = 0; e < epochs; e++) {
+            int[] order = plan.order(p.index(), e, p.count());
+            for (DataSet b : batchesInOrder(p, order, data, job.train().batchSizePerWorker())) {
+                net.fit(b);
+            }
+        }
+        return net;
+    }
+
+    private static List<DataSet> batchesInOrder(DecodedPartition p, int[] order, PreparedData data, int batchSize) {
+        int size = data.shape().size();
+        List<float[]> images = new ArrayList<>();
+        int[] ids = new int[order.length];
+        for (int k = 0; k < order.length; k++) {
+            images.add(Arrays.copyOfRange(p.pixels(), order[k] * size, (order[k] + 1) * size));
+            ids[k] = p.labels()[order[k]];
+        }
+        return Minibatches.of(images, ids, data.shape(), data.labels().size(), batchSize);
+    }
+
+    private static List<DecodedPartition> partitions(PreparedData data) {
+        List<DecodedPartition> parts = new ArrayList<>(data.train().collect());
+        parts.sort(Comparator.comparingInt(DecodedPartition::index));
+        return parts;
+    }
+
+    @Test
+    void oneWorkerOnSparkEqualsAPlainFitBitForBit(SparkSession spark) throws IOException {
+        JobConfig job = job(lake(12), "train.workers=1");
+        PreparedData data = DataPreparation.forTraining(spark, job);
+        try {
+            DistributedTrainer.Result r = new DistributedTrainer(spark, job, FaultInjector.NONE)
+                    .train(data.train(), data.heldOut(), data.labels(), data.shape(), data.normalisation());
+            DecodedPartition only = partitions(data).get(0);
+            assertEquals(2L * only.count(), r.imagesSeen(), "every image once per epoch");
+            MultiLayerNetwork plain = plainFit(job, data, only, 2);
+            assertArrayEquals(floats(plain.params()), floats(r.network().params()), 0f);
+            assertArrayEquals(floats(plain.getUpdater().getStateViewArray()),
+                    floats(r.network().getUpdater().getStateViewArray()), 0f, "Adam's moments too");
+        } finally {
+            data.release();
+        }
+    }
+
+    @Test
+    void nWorkersMergeToTheMeanOfPlainReplicas(SparkSession spark) throws IOException {
+        // One round per epoch: each worker fits its whole partition, then the driver averages once.
+        JobConfig job = job(lake(10), "train.workers=2", "train.averagingFrequency=1000", "train.epochs=1");
+        PreparedData data = DataPreparation.forTraining(spark, job);
+        try {
+            DistributedTrainer.Result r = new DistributedTrainer(spark, job, FaultInjector.NONE)
+                    .train(data.train(), data.heldOut(), data.labels(), data.shape(), data.normalisation());
+            List<DecodedPartition> parts = partitions(data);
+            assertEquals(2, parts.size());
+            assertTrue(parts.get(0).count() > 0 && parts.get(1).count() > 0, "balanced shares");
+            float[] a = floats(plainFit(job, data, parts.get(0), 1).params());
+            float[] b = floats(plainFit(job, data, parts.get(1), 1).params());
+            float[] merged = floats(r.network().params());
+            assertFalse(Arrays.equals(a, b));
+            for (int i = 0; i < merged.length; i++) {
+                assertEquals((float) (((double) a[i] + b[i]) / 2), merged[i], 0f, "parameter " + i);
+            }
+        } finally {
+            data.release();
+        }
+    }
+
+    @Test
+    void aTaskFailedMidRoundAndRetriedGivesTheSameParameters(SparkSession spark) throws IOException {
+        JobConfig job = job(lake(10), "train.workers=2");
+        PreparedData data = DataPreparation.forTraining(spark, job);
+        try {
+            float[] undisturbed = floats(new DistributedTrainer(spark, job, FaultInjector.NONE)
+                    .train(data.train(), data.heldOut(), data.labels(), data.shape(), data.normalisation())
+                    .network().params());
+            // Worker 1 dies after fitting its minibatches of epoch 2, round 1, on its first attempt.
+            FaultInjector killOnce = (worker, epoch, round, attempt) -> {
+                if (worker == 1 && epoch == 1 && round == 1 && attempt == 0) {
+                    throw new IllegalStateException("injected executor failure");
+                }
+            };
+            float[] retried = floats(new DistributedTrainer(spark, job, killOnce)
+                    .train(data.train(), data.heldOut(), data.labels(), data.shape(), data.normalisation())
+                    .network().params());
+            assertArrayEquals(undisturbed, retried, 0f);
+        } finally {
+            data.release();
+        }
+    }
+
+    @Test
+    void sparkEvaluationEqualsASingleJvmEvaluation(SparkSession spark) throws IOException {
+        JobConfig job = job(lake(12), "train.workers=2", "train.epochs=1");
+        PreparedData data = DataPreparation.forTraining(spark, job);
+        try {
+            DistributedTrainer trainer = new DistributedTrainer(spark, job, FaultInjector.NONE);
+            MultiLayerNetwork net = trainer.train(data.train(), data.heldOut(), data.labels(), data.shape(),
+                    data.normalisation()).network();
+            Metrics onSpark = trainer.evaluate(data.heldOut(), net.getLayerWiseConfigurations().toJson(),
+                    net.params().data().asFloat(), data.shape(), data.labels(), data.normalisation());
+
+            Evaluation plain = new Evaluation(data.labels().labels());
+            double lossSum = 0;
+            for (DecodedPartition p : data.heldOut().collect()) {
+                int[] natural = new int[p.count()];
+                Arrays.setAll(natural, i -> i);
+                for (DataSet b : batchesInOrder(p, natural, data, 7)) {
+                    plain.eval(b.getLabels(), net.output(b.getFeatures(), false));
+                    lossSum += net.score(b, false) * b.numExamples();
+                }
+            }
+            Metrics single = Metrics.of(plain, data.labels().labels(), lossSum / plain.getNumRowCounter());
+            assertTrue(onSpark.count() > 0);
+            assertEquals(single.count(), onSpark.count());
+            assertEquals(single.accuracy(), onSpark.accuracy(), 0.0);
+            assertEquals(single.macroF1(), onSpark.macroF1(), 0.0);
+            assertArrayEquals(single.confusion(), onSpark.confusion());
+            assertEquals(single.loss(), onSpark.loss(), 1e-9);
+        } finally {
+            data.release();
+        }
+    }
+
+    @Test
+    void trainWritesAModelThatRoundTripsAndEvaluateReproducesItsMetrics(SparkSession spark) throws IOException {
+        JobConfig job = job(lake(12), "train.workers=2", "train.epochs=1", "data.image.normalisation=standardise");
+        TrainJob.Result trained = TrainJob.run(spark, job, false, FaultInjector.NONE);
+        SavedModel loaded = ModelStore.read(trained.location(), spark.sparkContext().hadoopConfiguration());
+        assertEquals(trained.model().labels(), loaded.labels());
+        assertEquals(trained.model().normalisation(), loaded.normalisation());
+        assertFalse(loaded.normalisation().isUnit());
+        INDArray input = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 5, 1, 28, 28);
+        assertEquals(trained.model().network().output(input), loaded.network().output(input), "identical predictions");
+
+        Metrics again = EvaluateJob.run(spark, job, trained.location());
+        assertEquals(trained.finalMetrics().accuracy(), again.accuracy(), 0.0);
+        assertArrayEquals(trained.finalMetrics().confusion(), again.confusion());
+        assertEquals(trained.finalMetrics().loss(), again.loss(), 1e-9);
+
+        ModelStore.ModelExistsException exists = assertThrows(ModelStore.ModelExistsException.class,
+                () -> TrainJob.run(spark, job, false, FaultInjector.NONE));
+        assertTrue(exists.getMessage().contains("--overwrite"), exists.getMessage());
+    }
+}
