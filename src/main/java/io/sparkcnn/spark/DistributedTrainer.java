@@ -50,32 +50,74 @@ public final class DistributedTrainer {
 
     public Result train(JavaRDD<DecodedPartition> train, JavaRDD<DecodedPartition> heldOut, LabelIndex labels,
                         InputShape shape, Normalisation normalisation) {
-        TrainConfig t = job.train();
-        MultiLayerConfiguration conf = Architectures.build(t, shape, labels.size(), job.seed());
-        MultiLayerNetwork network = new MultiLayerNetwork(conf);
-        network.init();
-        String confJson = conf.toJson();
-        float[] params = network.params().data().asFloat();
-        float[] state = stateOf(network);
-
-        List<Integer> sizes = train.map(DecodedPartition::count).collect();
-        long total = sizes.stream().mapToLong(Integer::longValue).sum();
-        int largest = sizes.stream().mapToInt(Integer::intValue).max().orElse(0);
-        if (total == 0) {
-            throw new io.sparkcnn.data.DataException("no training images to fit");
+        Run run = start(train, heldOut, labels, shape, normalisation);
+        while (!run.done()) {
+            run.epoch();
         }
-        EpochPlan plan = new EpochPlan(job.seed(), t.batchSizePerWorker(), t.averagingFrequency());
-        int rounds = plan.roundsPerEpoch(largest);
-        int totalRounds = rounds * t.epochs();
-        LOG.info("Training {} on {} images: {} workers ({} to {} images each), minibatch {}, K = {}, {} rounds per "
-                        + "epoch, {} epochs, {} parameters", t.architecture().configName(), total, sizes.size(),
-                sizes.stream().mapToInt(Integer::intValue).min().orElse(0), largest, t.batchSizePerWorker(),
-                t.averagingFrequency(), rounds, t.epochs(), params.length);
+        return run.finish();
+    }
 
-        List<Metrics> history = new ArrayList<>();
-        long start = System.nanoTime();
-        long seen = 0;
-        for (int epoch = 0; epoch < t.epochs(); epoch++) {
+    /** Starts a training run that the caller drives epoch by epoch (benchmarks interleave runs this way). */
+    public Run start(JavaRDD<DecodedPartition> train, JavaRDD<DecodedPartition> heldOut, LabelIndex labels,
+                     InputShape shape, Normalisation normalisation) {
+        return new Run(train, heldOut, labels, shape, normalisation);
+    }
+
+    /** One training run: the merged parameters and updater state live here, on the driver, between rounds. */
+    public final class Run {
+        private final JavaRDD<DecodedPartition> train;
+        private final JavaRDD<DecodedPartition> heldOut;
+        private final LabelIndex labels;
+        private final InputShape shape;
+        private final Normalisation normalisation;
+        private final MultiLayerNetwork network;
+        private final String confJson;
+        private final EpochPlan plan;
+        private final long total;
+        private final int rounds;
+        private final List<Metrics> history = new ArrayList<>();
+        private float[] params;
+        private float[] state;
+        private int epoch;
+        private long seen;
+        private double seconds;
+
+        private Run(JavaRDD<DecodedPartition> train, JavaRDD<DecodedPartition> heldOut, LabelIndex labels,
+                    InputShape shape, Normalisation normalisation) {
+            this.train = train;
+            this.heldOut = heldOut;
+            this.labels = labels;
+            this.shape = shape;
+            this.normalisation = normalisation;
+            TrainConfig t = job.train();
+            MultiLayerConfiguration conf = Architectures.build(t, shape, labels.size(), job.seed());
+            network = new MultiLayerNetwork(conf);
+            network.init();
+            confJson = conf.toJson();
+            params = network.params().data().asFloat();
+            state = stateOf(network);
+            List<Integer> sizes = train.map(DecodedPartition::count).collect();
+            total = sizes.stream().mapToLong(Integer::longValue).sum();
+            int largest = sizes.stream().mapToInt(Integer::intValue).max().orElse(0);
+            if (total == 0) {
+                throw new io.sparkcnn.data.DataException("no training images to fit");
+            }
+            plan = new EpochPlan(job.seed(), t.batchSizePerWorker(), t.averagingFrequency());
+            rounds = plan.roundsPerEpoch(largest);
+            LOG.info("Training {} on {} images: {} workers ({} to {} images each), minibatch {}, K = {}, {} rounds "
+                            + "per epoch, {} epochs, {} parameters", t.architecture().configName(), total, sizes.size(),
+                    sizes.stream().mapToInt(Integer::intValue).min().orElse(0), largest, t.batchSizePerWorker(),
+                    t.averagingFrequency(), rounds, t.epochs(), params.length);
+        }
+
+        public boolean done() {
+            return epoch >= job.train().epochs();
+        }
+
+        /** Trains one epoch, evaluates on the held-out split and returns the metrics. */
+        public Metrics epoch() {
+            TrainConfig t = job.train();
+            long start = System.nanoTime();
             long seenThisEpoch = 0;
             double lossSum = 0;
             int batches = 0;
@@ -97,24 +139,41 @@ public final class DistributedTrainer {
                 seenThisEpoch += r.images;
                 lossSum += r.lossSum;
                 batches += r.minibatches;
-                logRound(epoch, round, rounds, totalRounds, r, roundStart, start);
+                logRound(epoch, round, rounds, rounds * t.epochs(), r, roundStart, start, seconds);
             }
             if (seenThisEpoch != total) {
                 throw new IllegalStateException("epoch " + (epoch + 1) + " visited " + seenThisEpoch
                         + " images, the training split has " + total);
             }
             seen += seenThisEpoch;
+            seconds += (System.nanoTime() - start) / 1e9;
             Metrics m = evaluate(heldOut, confJson, params, shape, labels, normalisation);
             history.add(m);
-            LOG.info("Epoch {}/{}: {} images visited once each, mean training loss {}\n{}", epoch + 1, t.epochs(),
+            epoch++;
+            LOG.info("Epoch {}/{}: {} images visited once each, mean training loss {}\n{}", epoch, t.epochs(),
                     seenThisEpoch, String.format(Locale.ROOT, "%.4f", lossSum / batches), m.table());
+            return m;
         }
-        Replicas.release(jobId);
-        network.setParams(Nd4j.createFromArray(params));
-        if (state.length > 0) {
-            network.getUpdater().getStateViewArray().assign(Nd4j.createFromArray(state));
+
+        /** Seconds spent in training rounds so far (evaluation excluded). */
+        public double trainingSeconds() {
+            return seconds;
         }
-        return new Result(network, history, seen, (System.nanoTime() - start) / 1e9);
+
+        /** A copy of the current merged parameters. */
+        public float[] parameters() {
+            return params.clone();
+        }
+
+        /** The network with the merged parameters and updater state; frees the executors' replicas. */
+        public Result finish() {
+            Replicas.release(jobId);
+            network.setParams(Nd4j.createFromArray(params));
+            if (state.length > 0) {
+                network.getUpdater().getStateViewArray().assign(Nd4j.createFromArray(state));
+            }
+            return new Result(network, List.copyOf(history), seen, seconds);
+        }
     }
 
     /** Distributed evaluation of parameters on cached held-out partitions. */
@@ -135,10 +194,10 @@ public final class DistributedTrainer {
     }
 
     private static void logRound(int epoch, int round, int rounds, int totalRounds, RoundResult r, long roundStart,
-                                 long start) {
+                                 long epochStart, double secondsBefore) {
         long now = System.nanoTime();
         int done = epoch * rounds + round + 1;
-        double eta = (now - start) / 1e9 / done * (totalRounds - done);
+        double eta = (secondsBefore + (now - epochStart) / 1e9) / done * (totalRounds - done);
         LOG.info(String.format(Locale.ROOT, "round %d/%d epoch %d: loss %.4f, %d images from %d workers, %.0f images/s, ETA %s",
                 done, totalRounds, epoch + 1, r.minibatches == 0 ? Double.NaN : r.lossSum / r.minibatches, r.images,
                 r.workers, r.images / ((now - roundStart) / 1e9), duration(eta)));

@@ -123,4 +123,33 @@ class SparkCnnCliTest {
         assertTrue(bad.err().contains("shirt/empty.png: empty file (0 bytes)"), bad.err());
         assertTrue(!bad.err().contains("\tat "), "no stack trace for a data error: " + bad.err());
     }
+
+    @Test
+    void trainPrintsHeldOutMetricsEvaluateReproducesThemAndAModelIsNeverOverwrittenSilently() throws Exception {
+        Path lake = tmp.resolve("lake");
+        for (int i = 0; i < 12; i++) {
+            Images.writePng(lake.resolve("dark/" + i + ".png"), i % 3);
+            Images.writePng(lake.resolve("light/" + i + ".png"), 100 + i % 3);
+        }
+        String[] common = {"--set", "data.train=" + lake, "--set", "output.dir=" + tmp.resolve("run"),
+                "--set", "train.epochs=1", "--set", "train.batchSizePerWorker=4", "--set", "data.heldOutFraction=0.25"};
+        List<String> trainArgs = new ArrayList<>(List.of("train"));
+        trainArgs.addAll(List.of(common));
+        Run trained = inJvm(trainArgs.toArray(String[]::new));
+        assertEquals(0, trained.exit(), trained.err());
+        assertTrue(trained.out().contains("held-out:"), trained.out());
+        assertTrue(trained.err().contains("round 1/"), "a line per round in the driver log: " + trained.err());
+        assertTrue(Files.exists(tmp.resolve("run/model/_SUCCESS")));
+        String heldOutLine = trained.out().lines().filter(l -> l.startsWith("held-out:")).findFirst().orElseThrow();
+
+        List<String> evalArgs = new ArrayList<>(List.of("evaluate", "--model", tmp.resolve("run/model").toString()));
+        evalArgs.addAll(List.of(common));
+        Run evaluated = inJvm(evalArgs.toArray(String[]::new));
+        assertEquals(0, evaluated.exit(), evaluated.err());
+        assertTrue(evaluated.out().contains(heldOutLine), "same numbers: " + heldOutLine + " vs " + evaluated.out());
+
+        Run again = inJvm(trainArgs.toArray(String[]::new));
+        assertEquals(SparkCnn.EXIT_CONFIG, again.exit(), again.err());
+        assertTrue(again.err().contains("already exists") && again.err().contains("--overwrite"), again.err());
+    }
 }
