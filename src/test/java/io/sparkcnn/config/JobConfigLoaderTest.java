@@ -77,8 +77,9 @@ class JobConfigLoaderTest {
 
     @Test
     void unknownOverrideKeyIsRejected() {
-        ConfigException e = assertThrows(ConfigException.class, () -> load(null, "train.epochs=3"));
-        assertEquals("train.epochs", e.key());
+        ConfigException e = assertThrows(ConfigException.class, () -> load(null, "train.epoch=3"));
+        assertEquals("train.epoch", e.key());
+        assertTrue(e.getMessage().contains("did you mean train.epochs?"), e.getMessage());
     }
 
     @Test

@@ -35,7 +35,8 @@ class ReferenceConfTest {
                 assertEquals(String.valueOf(defaults.getValue(s.key()).unwrapped()),
                         String.valueOf(parsed.getValue(s.key()).unwrapped()), s.key());
             }
-            assertTrue(text.contains("Allowed: " + s.allowed()), "documents what " + s.key() + " allows");
+            assertTrue(text.replace("\n# ", " ").contains("Allowed: " + s.allowed()),
+                    "documents what " + s.key() + " allows");
         }
     }
 }
