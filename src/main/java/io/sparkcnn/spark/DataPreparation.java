@@ -14,6 +14,7 @@ import io.sparkcnn.data.Split;
 import io.sparkcnn.model.InputShape;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,7 +57,7 @@ public final class DataPreparation {
                     + ": the model cannot be evaluated on them");
         }
         int workers = job.train().workers() > 0 ? job.train().workers() : spark.sparkContext().defaultParallelism();
-        SerializableHadoopConf hadoop = new SerializableHadoopConf(spark.sparkContext().hadoopConfiguration());
+        Broadcast<SerializableHadoopConf> hadoop = SerializableHadoopConf.broadcast(spark);
         ImageConfig image = job.data().image();
         JavaRDD<DecodedPartition> train = fixedLabels != null
                 ? JavaSparkContext.fromSparkContext(spark.sparkContext()).<DecodedPartition>emptyRDD()

@@ -9,6 +9,7 @@ import io.sparkcnn.data.LakeFileReader;
 import io.sparkcnn.data.LakeSummary;
 import io.sparkcnn.data.Split;
 import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +29,7 @@ public final class LakeInspector {
 
     public static LakeSummary inspect(SparkSession spark, LakeListing listing, ImageConfig image) {
         long start = System.nanoTime();
-        SerializableHadoopConf hadoop = new SerializableHadoopConf(spark.sparkContext().hadoopConfiguration());
+        Broadcast<SerializableHadoopConf> hadoop = SerializableHadoopConf.broadcast(spark);
         LakeSummary summary = listing.files()
                 .mapPartitions(new DecodePartition(hadoop, image))
                 .treeAggregate(new LakeSummary(image.channels()), LakeSummary::merge, LakeSummary::merge);
@@ -41,11 +42,11 @@ public final class LakeInspector {
         return summary;
     }
 
-    private record DecodePartition(SerializableHadoopConf hadoop, ImageConfig image)
+    private record DecodePartition(Broadcast<SerializableHadoopConf> hadoop, ImageConfig image)
             implements FlatMapFunction<Iterator<LakeFile>, LakeSummary> {
         @Override
         public Iterator<LakeSummary> call(Iterator<LakeFile> files) {
-            LakeFileReader reader = new LakeFileReader(hadoop.get());
+            LakeFileReader reader = new LakeFileReader(hadoop.value().get());
             ImageDecoder decoder = new ImageDecoder(image);
             LakeSummary summary = new LakeSummary(image.channels());
             while (files.hasNext()) {

@@ -17,6 +17,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -139,11 +140,11 @@ public final class LakeLister {
             throw new DataException("cannot list " + root + ": " + e.getMessage());
         }
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        SerializableHadoopConf conf = new SerializableHadoopConf(hadoop);
+        Broadcast<SerializableHadoopConf> conf = SerializableHadoopConf.broadcast(spark);
         Set<String> exts = new HashSet<>(extensions.stream().map(e -> e.toLowerCase(Locale.ROOT)).toList());
         FolderRow toLakeFile = new FolderRow(root.toString(), exts, rule);
         JavaRDD<FolderWalker.Entry> entries = sc.parallelize(folderPaths, Math.max(1, folderPaths.size()))
-                .flatMap(folder -> FolderWalker.walk(new Path(folder), conf.get()).iterator())
+                .flatMap(folder -> FolderWalker.walk(new Path(folder), conf.value().get()).iterator())
                 .union(sc.parallelize(rootFiles, 1));
         return new Lake(entries.map(toLakeFile), labels, folderPaths);
     }

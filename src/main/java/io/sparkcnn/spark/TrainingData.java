@@ -12,6 +12,7 @@ import io.sparkcnn.data.LakeSummary;
 import io.sparkcnn.data.Split;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 
 import java.util.Iterator;
@@ -28,18 +29,19 @@ public final class TrainingData {
     }
 
     public static JavaRDD<DecodedPartition> decode(JavaRDD<LakeFile> files, Split split, LabelIndex labels,
-                                                   ImageConfig image, int partitions, SerializableHadoopConf hadoop) {
+                                                   ImageConfig image, int partitions,
+                                                   Broadcast<SerializableHadoopConf> hadoop) {
         return files.filter(f -> f.split() == split)
                 .repartition(partitions)
                 .mapPartitionsWithIndex(new Decode(labels, image, hadoop), true)
                 .persist(StorageLevel.MEMORY_AND_DISK());
     }
 
-    private record Decode(LabelIndex labels, ImageConfig image, SerializableHadoopConf hadoop)
+    private record Decode(LabelIndex labels, ImageConfig image, Broadcast<SerializableHadoopConf> hadoop)
             implements Function2<Integer, Iterator<LakeFile>, Iterator<DecodedPartition>> {
         @Override
         public Iterator<DecodedPartition> call(Integer index, Iterator<LakeFile> files) {
-            LakeFileReader reader = new LakeFileReader(hadoop.get());
+            LakeFileReader reader = new LakeFileReader(hadoop.value().get());
             ImageDecoder decoder = new ImageDecoder(image);
             LakeSummary summary = new LakeSummary(image.channels());
             int size = image.size();

@@ -36,9 +36,10 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * Trains the seed CNN on the Fashion-MNIST lake with three trainers, epochs interleaved (a1 b1 c1 a2 b2 ...),
- * on the same decoded data: (a) a plain single-JVM fit on one thread, (b) spark-cnn's trainer on local[2],
- * (c) dl4j-spark's stock ParameterAveragingTrainingMaster on local[2] (Export, averaging frequency 20).
+ * Trains the seed CNN on the Fashion-MNIST lake with several trainers, epochs interleaved (a1 b1 c1 a2 b2 ...),
+ * on the same decoded data: (a) a plain single-JVM fit on one thread, (b) spark-cnn's trainer on local[2] at
+ * the config's averaging frequency and (b') at 20, (c) dl4j-spark's stock ParameterAveragingTrainingMaster on
+ * local[2] (Export, averaging frequency 20).
  * Minibatch 32 per worker, Adam 1e-3. Prints a table and writes target/bench/bench-train.json.
  * Usage: TrainBench CONF EPOCHS
  */
@@ -66,7 +67,11 @@ public final class TrainBench {
         MultiLayerConfiguration conf = Architectures.build(job.train(), data.shape(), data.labels().size(), job.seed());
         Path exportDir = Files.createTempDirectory("dl4j-export");
 
-        List<Variant> variants = List.of(singleJvm(job, data, conf), ours(trainer, data),
+        JobConfig k20 = new JobConfig(job.seed(), job.data(), job.train().withSchedule(epochs, 2, 20), job.outputDir(),
+                job.spark());
+        List<Variant> variants = List.of(singleJvm(job, data, conf),
+                ours("(b) spark-cnn K=" + job.train().averagingFrequency() + ", local[2]", trainer, data),
+                ours("(b') spark-cnn K=20, local[2]", new DistributedTrainer(spark, k20, FaultInjector.NONE), data),
                 stock(spark, data, conf, exportDir));
         Map<String, double[]> seconds = new LinkedHashMap<>();
         Map<String, double[]> accuracy = new LinkedHashMap<>();
@@ -81,7 +86,7 @@ public final class TrainBench {
                 Metrics m = trainer.evaluate(data.heldOut(), confJson, v.params(), data.shape(), data.labels(),
                         data.normalisation());
                 accuracy.get(v.name())[e] = m.accuracy();
-                System.out.printf(Locale.ROOT, "epoch %d %-28s %7.1f s %7.0f images/s  held-out accuracy %.4f%n", e + 1,
+                System.out.printf(Locale.ROOT, "epoch %d %-32s %7.1f s %7.0f images/s  held-out accuracy %.4f%n", e + 1,
                         v.name(), seconds.get(v.name())[e], 60_000 / seconds.get(v.name())[e], m.accuracy());
             }
         }
@@ -132,12 +137,12 @@ public final class TrainBench {
         };
     }
 
-    private static Variant ours(DistributedTrainer trainer, PreparedData data) {
+    private static Variant ours(String name, DistributedTrainer trainer, PreparedData data) {
         DistributedTrainer.Run run = trainer.start(data.train(), data.heldOut(), data.labels(), data.shape(),
                 data.normalisation());
         return new Variant() {
             public String name() {
-                return "(b) spark-cnn, local[2]";
+                return name;
             }
 
             public double epoch(int epoch) {
@@ -199,7 +204,7 @@ public final class TrainBench {
                                double setupSeconds, long exportBytes, long images) throws IOException {
         System.out.printf(Locale.ROOT, "%nseed CNN on Fashion-MNIST, minibatch 32 per worker, Adam 1e-3; shared setup "
                 + "(listing, decoding, caching %d images): %.1f s%n", images, setupSeconds);
-        System.out.printf("%-30s %12s %14s %12s %16s%n", "variant", "images/s", "train seconds", "accuracy",
+        System.out.printf("%-32s %12s %14s %12s %16s%n", "variant", "images/s", "train seconds", "accuracy",
                 "s to acc 0.89");
         StringBuilder json = new StringBuilder("{\n  \"setupSeconds\": " + setupSeconds + ",\n  \"variants\": {");
         String sep = "\n";
@@ -216,7 +221,7 @@ public final class TrainBench {
                 }
             }
             double perSecond = 60_000.0 * s.length / total;
-            System.out.printf(Locale.ROOT, "%-30s %12.0f %14.1f %12.4f %16s%n", v.name(), perSecond, total,
+            System.out.printf(Locale.ROOT, "%-32s %12.0f %14.1f %12.4f %16s%n", v.name(), perSecond, total,
                     a[a.length - 1], until < 0 ? "not reached" : String.format(Locale.ROOT, "%.1f", until));
             json.append(sep).append("    \"").append(v.name()).append("\": {\"imagesPerSecond\": ")
                     .append(Math.round(perSecond)).append(", \"trainSecondsPerEpoch\": ").append(Arrays.toString(s))
