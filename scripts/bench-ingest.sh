@@ -6,9 +6,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$HERE/scripts/lib/setup.sh"
-ensure_toolchain
-ensure_fashion_mnist
-source "$HERE/scripts/lib/java17.sh"
+prepare_machine
 cd "$HERE"
 mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile=target/test.classpath >/dev/null

@@ -6,10 +6,8 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$HERE/scripts/lib/setup.sh"
-ensure_toolchain
-ensure_fashion_mnist
+prepare_machine
 [[ -x /usr/bin/time ]] || _apt_install time
-source "$HERE/scripts/lib/java17.sh"
 cd "$HERE"
 mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile=target/test.classpath >/dev/null

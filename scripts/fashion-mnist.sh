@@ -6,8 +6,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$HERE/scripts/lib/setup.sh"
-ensure_toolchain
-ensure_fashion_mnist
+prepare_machine
 cd "$HERE"
 scripts/spark-cnn import fashion-mnist --out data/fashion-mnist
 # This script is re-run by hand: replacing its own earlier model is what the user asked for.

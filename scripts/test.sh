@@ -5,8 +5,6 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$HERE/scripts/lib/setup.sh"
-ensure_toolchain
-ensure_fashion_mnist
-source "$HERE/scripts/lib/java17.sh"
+prepare_machine
 cd "$HERE"
 exec mvn -B verify "$@"

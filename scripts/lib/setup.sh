@@ -26,3 +26,10 @@ ensure_fashion_mnist() {
     _apt_install dataset-fashion-mnist
   fi
 }
+
+# What every entry script needs before it runs anything: the toolchain, the data, a Java 17.
+prepare_machine() {
+  ensure_toolchain
+  ensure_fashion_mnist
+  source "$(dirname "${BASH_SOURCE[0]}")/java17.sh"
+}

@@ -1,0 +1,2 @@
+/** Network architectures built from config, and the model folder (network, label index, provenance). */
+package io.sparkcnn.model;
