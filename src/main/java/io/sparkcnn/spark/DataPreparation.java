@@ -67,8 +67,8 @@ public final class DataPreparation {
         LakeSummary summary = train.union(heldOut).map(DecodedPartition::summary)
                 .fold(new LakeSummary(image.channels()), LakeSummary::merge);
         listing.emptyLabelFolders().forEach(summary::addBad);
-        String report = summary.badCount() > 0
-                ? LakeReports.writeBadFiles(summary, job.outputDir(), spark.sparkContext().hadoopConfiguration()) : null;
+        // Always written, so a stale list from an earlier run is never mistaken for this one's.
+        String report = LakeReports.writeBadFiles(summary, job.outputDir(), spark.sparkContext().hadoopConfiguration());
         BadFileGate.check(summary, job.data().badFiles(), report);
         if (fixedLabels == null && summary.imageCount(Split.TRAIN) == 0) {
             throw new DataException("data.train: no usable training image in " + job.data().train());

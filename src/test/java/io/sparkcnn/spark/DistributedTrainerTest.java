@@ -213,6 +213,9 @@ class DistributedTrainerTest {
         assertArrayEquals(trained.finalMetrics().confusion(), again.confusion());
         assertEquals(trained.finalMetrics().loss(), again.loss(), 1e-9);
 
+        assertEquals(List.of("path\treason"), java.nio.file.Files.readAllLines(tmp.resolve("out/bad-files.tsv")),
+                "an empty bad-file list is written too");
+
         ModelStore.ModelExistsException exists = assertThrows(ModelStore.ModelExistsException.class,
                 () -> TrainJob.run(spark, job, false, FaultInjector.NONE));
         assertTrue(exists.getMessage().contains("--overwrite"), exists.getMessage());
