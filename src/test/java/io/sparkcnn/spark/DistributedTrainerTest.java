@@ -220,4 +220,22 @@ class DistributedTrainerTest {
                 () -> TrainJob.run(spark, job, false, FaultInjector.NONE));
         assertTrue(exists.getMessage().contains("--overwrite"), exists.getMessage());
     }
+
+    @Test
+    void badFilesStopTrainingUnderFailAndAreCountedUnderSkip(SparkSession spark) throws IOException {
+        Path lake = lake(6);
+        Images.write(lake.resolve("square/broken.png"), new byte[0]);
+        io.sparkcnn.data.DataException e = assertThrows(io.sparkcnn.data.DataException.class,
+                () -> DataPreparation.forTraining(spark, job(lake, "train.workers=2")));
+        assertTrue(e.getMessage().contains("broken.png: empty file (0 bytes)"), e.getMessage());
+
+        PreparedData data = DataPreparation.forTraining(spark, job(lake, "train.workers=2",
+                "data.badFiles.policy=skip", "data.badFiles.maxFraction=0.1"));
+        try {
+            assertEquals(1, data.summary().badCount());
+            assertEquals(18, data.summary().imageCount(), "every good image is still there");
+        } finally {
+            data.release();
+        }
+    }
 }
