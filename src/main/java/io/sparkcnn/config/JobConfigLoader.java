@@ -161,6 +161,7 @@ public final class JobConfigLoader {
                 Settings.TRAIN_LEARNING_RATE.read(c),
                 Settings.TRAIN_MOMENTUM.read(c),
                 Settings.TRAIN_BATCH_SIZE_PER_WORKER.read(c),
+                Settings.TRAIN_STRATEGY.read(c),
                 Settings.TRAIN_EPOCHS.read(c),
                 Settings.TRAIN_WORKERS.read(c),
                 Settings.TRAIN_AVERAGING_FREQUENCY.read(c),
@@ -196,6 +197,7 @@ public final class JobConfigLoader {
         lines.add(line(Settings.TRAIN_LEARNING_RATE, t.learningRate()));
         lines.add(line(Settings.TRAIN_MOMENTUM, t.momentum()));
         lines.add(line(Settings.TRAIN_BATCH_SIZE_PER_WORKER, t.batchSizePerWorker()));
+        lines.add(line(Settings.TRAIN_STRATEGY, t.strategy()));
         lines.add(line(Settings.TRAIN_EPOCHS, t.epochs()));
         lines.add(line(Settings.TRAIN_WORKERS, t.workers()));
         lines.add(line(Settings.TRAIN_AVERAGING_FREQUENCY, t.averagingFrequency()));

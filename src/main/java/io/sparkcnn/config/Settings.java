@@ -95,6 +95,12 @@ public final class Settings {
             32, 1, 1 << 16,
             "Images per minibatch on each worker.");
 
+    public static final Setting<String> TRAIN_STRATEGY = Setting.choice("train.strategy", "averaging",
+            List.of("averaging", "dl4j-stock"),
+            "How the work is spread over executors. averaging: spark-cnn's parameter averaging with cached "
+                    + "decoded partitions and per-executor replicas. dl4j-stock: dl4j-spark's "
+                    + "ParameterAveragingTrainingMaster (Export approach, the same averaging frequency), kept as "
+                    + "the reference it is measured against.");
     public static final Setting<Integer> TRAIN_EPOCHS = Setting.integer("train.epochs", 5, 1, 100_000,
             "Passes over the training split; every image is visited exactly once per epoch.");
     public static final Setting<Integer> TRAIN_WORKERS = Setting.integer("train.workers", 0, 0, 100_000,
@@ -132,7 +138,7 @@ public final class Settings {
             IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS, IMAGE_RESIZE, IMAGE_NORMALISATION,
             BAD_FILES_POLICY, BAD_FILES_MAX_FRACTION, BAD_FILES_LIST_LIMIT,
             MODEL_ARCHITECTURE, TRAIN_UPDATER, TRAIN_LEARNING_RATE, TRAIN_MOMENTUM, TRAIN_BATCH_SIZE_PER_WORKER,
-            TRAIN_EPOCHS, TRAIN_WORKERS, TRAIN_AVERAGING_FREQUENCY, TRAIN_AVERAGE_UPDATER_STATE, TRAIN_EVAL_BATCH_SIZE,
+            TRAIN_STRATEGY, TRAIN_EPOCHS, TRAIN_WORKERS, TRAIN_AVERAGING_FREQUENCY, TRAIN_AVERAGE_UPDATER_STATE, TRAIN_EVAL_BATCH_SIZE,
             OUTPUT_DIR,
             SPARK_MASTER, SPARK_APP_NAME, SPARK_CONF);
 }

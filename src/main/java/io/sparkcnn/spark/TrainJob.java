@@ -48,7 +48,9 @@ public final class TrainJob {
         }
         PreparedData data = DataPreparation.forTraining(spark, job);
         try {
-            DistributedTrainer.Result trained = new DistributedTrainer(spark, job, faults)
+            DistributedTrainer.Result trained = job.train().stockStrategy()
+                    ? StockTrainer.train(spark, job, data)
+                    : new DistributedTrainer(spark, job, faults)
                     .train(data.train(), data.heldOut(), data.labels(), data.shape(), data.normalisation());
             Metrics last = trained.epochs().get(trained.epochs().size() - 1);
             Map<String, byte[]> extra = new LinkedHashMap<>();
@@ -80,6 +82,7 @@ public final class TrainJob {
         p.put("codeVersion", version());
         p.put("seed", job.seed());
         p.put("architecture", job.train().architecture().configName());
+        p.put("strategy", job.train().strategy());
         p.put("config", JobConfigLoader.render(job));
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("train", job.data().train());

@@ -238,4 +238,14 @@ class DistributedTrainerTest {
             data.release();
         }
     }
+
+    @Test
+    void theStockDl4jTrainerIsSelectableAsTheReference(SparkSession spark) throws IOException {
+        JobConfig job = job(lake(8), "train.workers=2", "train.epochs=1", "train.strategy=dl4j-stock");
+        TrainJob.Result r = TrainJob.run(spark, job, false, FaultInjector.NONE);
+        assertEquals(1, r.training().epochs().size());
+        assertTrue(r.finalMetrics().count() > 0);
+        assertEquals("dl4j-stock", r.model().provenance().get("strategy"));
+        assertFalse(java.nio.file.Files.exists(tmp.resolve("out/_dl4j-export")), "export folder cleaned up");
+    }
 }

@@ -1,0 +1,94 @@
+package io.sparkcnn.spark;
+
+import io.sparkcnn.config.JobConfig;
+import io.sparkcnn.config.TrainConfig;
+import io.sparkcnn.data.FileSystems;
+import io.sparkcnn.data.Normalisation;
+import io.sparkcnn.eval.Metrics;
+import io.sparkcnn.model.Architectures;
+import io.sparkcnn.model.InputShape;
+import io.sparkcnn.train.Minibatches;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.spark.impl.paramavg.util.ExportSupport;
+import org.nd4j.linalg.dataset.DataSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code train.strategy = dl4j-stock}: dl4j-spark's ParameterAveragingTrainingMaster (Export approach) on the
+ * same decoded data, evaluated the same way, kept as the reference spark-cnn's trainer is measured against.
+ * Its Export approach writes every minibatch to {@code <output.dir>/_dl4j-export}, deleted afterwards; where
+ * dl4j-spark does not allow Export it uses its Direct approach.
+ */
+public final class StockTrainer {
+    private static final Logger LOG = LoggerFactory.getLogger(StockTrainer.class);
+
+    private StockTrainer() {
+    }
+
+    public static DistributedTrainer.Result train(SparkSession spark, JobConfig job, PreparedData data) throws IOException {
+        TrainConfig t = job.train();
+        MultiLayerConfiguration conf = Architectures.build(t, data.shape(), data.labels().size(), job.seed());
+        InputShape shape = data.shape();
+        int classes = data.labels().size();
+        int batch = t.batchSizePerWorker();
+        Normalisation normalisation = data.normalisation();
+        JavaRDD<DataSet> minibatches = data.train().flatMap(p -> {
+            List<float[]> images = new ArrayList<>(p.count());
+            for (int i = 0; i < p.count(); i++) {
+                images.add(normalisation.apply(Arrays.copyOfRange(p.pixels(), i * shape.size(), (i + 1) * shape.size())));
+            }
+            return Minibatches.of(images, p.labels(), shape, classes, batch).iterator();
+        }).persist(StorageLevel.MEMORY_ONLY_SER()); // the level dl4j-spark's Direct approach persists with
+        Path exportDir = FileSystems.qualified(job.outputDir() + "/_dl4j-export", spark.sparkContext().hadoopConfiguration());
+        // dl4j-spark refuses Export on a local default FileSystem unless the master is plain local[N] (its
+        // own check); there it falls back to its Direct approach, and says so.
+        boolean export = ExportSupport.exportSupported(JavaSparkContext.fromSparkContext(spark.sparkContext()));
+        if (!export) {
+            LOG.warn("dl4j-stock: dl4j-spark does not support its Export approach with master {} and a local default "
+                    + "FileSystem; using its Direct approach", spark.sparkContext().master());
+        }
+        ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(batch)
+                .batchSizePerWorker(batch)
+                .averagingFrequency(t.averagingFrequency())
+                .saveUpdater(t.averageUpdaterState())
+                .workerPrefetchNumBatches(0)
+                .storageLevel(StorageLevel.MEMORY_ONLY_SER())
+                .rddTrainingApproach(export ? RDDTrainingApproach.Export : RDDTrainingApproach.Direct)
+                .exportDirectory(exportDir.toString())
+                .build();
+        SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(spark.sparkContext(), conf, master);
+        DistributedTrainer evaluator = new DistributedTrainer(spark, job, FaultInjector.NONE);
+        long total = data.train().map(DecodedPartition::count).reduce(Integer::sum);
+        List<Metrics> history = new ArrayList<>();
+        double seconds = 0;
+        try {
+            for (int epoch = 0; epoch < t.epochs(); epoch++) {
+                long start = System.nanoTime();
+                sparkNet.fit(minibatches);
+                seconds += (System.nanoTime() - start) / 1e9;
+                Metrics m = evaluator.evaluate(data.heldOut(), conf.toJson(),
+                        sparkNet.getNetwork().params().data().asFloat(), shape, data.labels(), normalisation);
+                history.add(m);
+                LOG.info("Epoch {}/{} (dl4j-stock): {} images\n{}", epoch + 1, t.epochs(), total, m.table());
+            }
+        } finally {
+            minibatches.unpersist(false);
+            exportDir.getFileSystem(spark.sparkContext().hadoopConfiguration()).delete(exportDir, true);
+        }
+        return new DistributedTrainer.Result(sparkNet.getNetwork(), List.copyOf(history), total * t.epochs(), seconds);
+    }
+}
