@@ -18,9 +18,4 @@ public record JobConfig(long seed, DataConfig data, TrainConfig train, String ou
             throw new ConfigException(Settings.OUTPUT_DIR.key(), "must be a non-empty path or URI, got \"\"");
         }
     }
-
-    /** A copy with another data section; the original is untouched. */
-    public JobConfig withData(DataConfig newData) {
-        return new JobConfig(seed, newData, train, outputDir, spark);
-    }
 }

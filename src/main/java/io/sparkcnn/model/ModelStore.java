@@ -35,11 +35,6 @@ public final class ModelStore {
     private ModelStore() {
     }
 
-    /** Writes {@code model} to {@code dir}; returns the qualified location. */
-    public static String write(SavedModel model, String dir, boolean overwrite, Configuration conf) throws IOException {
-        return write(model, Map.of(), dir, overwrite, conf);
-    }
-
     /** Writes {@code model} and extra files (name to content) to {@code dir}; returns the qualified location. */
     public static String write(SavedModel model, Map<String, byte[]> extraFiles, String dir, boolean overwrite,
                                Configuration conf) throws IOException {
