@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 final class EnvCommand implements Callable<Integer> {
     @Override
     public Integer call() {
-        System.out.println("spark-cnn " + SparkCnn.version());
+        System.out.println("spark-cnn " + io.sparkcnn.config.BuildInfo.version());
         System.out.println("java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
         System.out.println("nd4j.backend " + Nd4j.getBackend().getClass().getName());
         INDArray a = Nd4j.createFromArray(new float[][] {{1, 2}, {3, 4}});

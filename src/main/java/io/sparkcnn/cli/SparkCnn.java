@@ -1,5 +1,6 @@
 package io.sparkcnn.cli;
 
+import io.sparkcnn.config.BuildInfo;
 import io.sparkcnn.config.ConfigException;
 import io.sparkcnn.data.DataException;
 import org.slf4j.Logger;
@@ -69,12 +70,7 @@ public final class SparkCnn implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"spark-cnn " + version()};
+            return new String[] {"spark-cnn " + BuildInfo.version()};
         }
-    }
-
-    static String version() {
-        String v = SparkCnn.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
     }
 }

@@ -79,7 +79,7 @@ public final class TrainJob {
                                                   DistributedTrainer.Result trained, String snapshot) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("createdAt", Instant.now().toString());
-        p.put("codeVersion", version());
+        p.put("codeVersion", io.sparkcnn.config.BuildInfo.version());
         p.put("seed", job.seed());
         p.put("architecture", job.train().architecture().configName());
         p.put("strategy", job.train().strategy());
@@ -113,11 +113,6 @@ public final class TrainJob {
         }
         p.put("epochs", epochs);
         return p;
-    }
-
-    private static String version() {
-        String v = TrainJob.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
     }
 
     private static String sha256(String text) {
