@@ -1,6 +1,7 @@
 package io.sparkcnn.spark;
 
 import io.sparkcnn.data.LakeSummary;
+import io.sparkcnn.data.Normalisation;
 
 import java.io.Serializable;
 
@@ -10,4 +11,12 @@ import java.io.Serializable;
  */
 public record DecodedPartition(int index, float[] pixels, int[] labels, int count, LakeSummary summary)
         implements Serializable {
+
+    /** A copy of image {@code i}'s CHW pixels, normalised for the network. */
+    public float[] image(int i, Normalisation normalisation) {
+        int size = pixels.length / count;
+        float[] image = new float[size];
+        System.arraycopy(pixels, i * size, image, 0, size);
+        return normalisation.apply(image);
+    }
 }

@@ -47,12 +47,9 @@ record EvalTask(String jobId, String configJson, Broadcast<float[]> params, Inpu
             String key = jobId + "/eval/" + p.index();
             MultiLayerNetwork replica = Replicas.borrow(key, configJson);
             replica.setParams(Nd4j.createFromArray(params.value()));
-            int size = shape.size();
             List<float[]> images = new ArrayList<>(p.count());
             for (int i = 0; i < p.count(); i++) {
-                float[] image = new float[size];
-                System.arraycopy(p.pixels(), i * size, image, 0, size);
-                images.add(normalisation.apply(image));
+                images.add(p.image(i, normalisation));
             }
             for (DataSet batch : Minibatches.of(images, p.labels(), shape, labels.size(), batchSize)) {
                 out.evaluation.eval(batch.getLabels(), replica.output(batch.getFeatures(), false));

@@ -53,15 +53,11 @@ record RoundTask(String jobId, String configJson, Broadcast<float[]> params, Bro
     }
 
     private List<DataSet> minibatches(DecodedPartition p, int[] order, int[] span) {
-        int size = shape.size();
         List<float[]> images = new ArrayList<>(span[1] - span[0]);
         int[] ids = new int[span[1] - span[0]];
         for (int k = span[0]; k < span[1]; k++) {
-            int item = order[k];
-            float[] image = new float[size];
-            System.arraycopy(p.pixels(), item * size, image, 0, size);
-            images.add(normalisation.apply(image));
-            ids[k - span[0]] = p.labels()[item];
+            images.add(p.image(order[k], normalisation));
+            ids[k - span[0]] = p.labels()[order[k]];
         }
         return Minibatches.of(images, ids, shape, classes, plan.batchSize());
     }

@@ -24,7 +24,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -43,33 +42,10 @@ public final class StockTrainer {
         TrainConfig t = job.train();
         MultiLayerConfiguration conf = Architectures.build(t, data.shape(), data.labels().size(), job.seed());
         InputShape shape = data.shape();
-        int classes = data.labels().size();
-        int batch = t.batchSizePerWorker();
         Normalisation normalisation = data.normalisation();
-        JavaRDD<DataSet> minibatches = data.train().flatMap(p -> {
-            List<float[]> images = new ArrayList<>(p.count());
-            for (int i = 0; i < p.count(); i++) {
-                images.add(normalisation.apply(Arrays.copyOfRange(p.pixels(), i * shape.size(), (i + 1) * shape.size())));
-            }
-            return Minibatches.of(images, p.labels(), shape, classes, batch).iterator();
-        }).persist(StorageLevel.MEMORY_ONLY_SER()); // the level dl4j-spark's Direct approach persists with
+        JavaRDD<DataSet> minibatches = minibatches(data, t.batchSizePerWorker());
         Path exportDir = FileSystems.qualified(job.outputDir() + "/_dl4j-export", spark.sparkContext().hadoopConfiguration());
-        // dl4j-spark refuses Export on a local default FileSystem unless the master is plain local[N] (its
-        // own check); there it falls back to its Direct approach, and says so.
-        boolean export = ExportSupport.exportSupported(JavaSparkContext.fromSparkContext(spark.sparkContext()));
-        if (!export) {
-            LOG.warn("dl4j-stock: dl4j-spark does not support its Export approach with master {} and a local default "
-                    + "FileSystem; using its Direct approach", spark.sparkContext().master());
-        }
-        ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(batch)
-                .batchSizePerWorker(batch)
-                .averagingFrequency(t.averagingFrequency())
-                .saveUpdater(t.averageUpdaterState())
-                .workerPrefetchNumBatches(0)
-                .storageLevel(StorageLevel.MEMORY_ONLY_SER())
-                .rddTrainingApproach(export ? RDDTrainingApproach.Export : RDDTrainingApproach.Direct)
-                .exportDirectory(exportDir.toString())
-                .build();
+        ParameterAveragingTrainingMaster master = master(spark, t, exportDir);
         SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(spark.sparkContext(), conf, master);
         DistributedTrainer evaluator = new DistributedTrainer(spark, job, FaultInjector.NONE);
         long total = data.train().map(DecodedPartition::count).reduce(Integer::sum);
@@ -90,5 +66,39 @@ public final class StockTrainer {
             exportDir.getFileSystem(spark.sparkContext().hadoopConfiguration()).delete(exportDir, true);
         }
         return new DistributedTrainer.Result(sparkNet.getNetwork(), List.copyOf(history), total * t.epochs(), seconds);
+    }
+
+    /** The training split as normalised minibatches, the input dl4j-spark's trainer takes. */
+    public static JavaRDD<DataSet> minibatches(PreparedData data, int batch) {
+        InputShape shape = data.shape();
+        int classes = data.labels().size();
+        Normalisation normalisation = data.normalisation();
+        return data.train().flatMap(p -> {
+            List<float[]> images = new ArrayList<>(p.count());
+            for (int i = 0; i < p.count(); i++) {
+                images.add(p.image(i, normalisation));
+            }
+            return Minibatches.of(images, p.labels(), shape, classes, batch).iterator();
+        }).persist(StorageLevel.MEMORY_ONLY_SER()); // the level dl4j-spark's Direct approach persists with
+    }
+
+    /** dl4j-spark's master for the config's minibatch, averaging frequency and updater averaging. */
+    public static ParameterAveragingTrainingMaster master(SparkSession spark, TrainConfig t, Path exportDir) {
+        // dl4j-spark refuses Export on a local default FileSystem unless the master is plain local[N] (its
+        // own check); there it falls back to its Direct approach, and says so.
+        boolean export = ExportSupport.exportSupported(JavaSparkContext.fromSparkContext(spark.sparkContext()));
+        if (!export) {
+            LOG.warn("dl4j-stock: dl4j-spark does not support its Export approach with master {} and a local default "
+                    + "FileSystem; using its Direct approach", spark.sparkContext().master());
+        }
+        return new ParameterAveragingTrainingMaster.Builder(t.batchSizePerWorker())
+                .batchSizePerWorker(t.batchSizePerWorker())
+                .averagingFrequency(t.averagingFrequency())
+                .saveUpdater(t.averageUpdaterState())
+                .workerPrefetchNumBatches(0)
+                .storageLevel(StorageLevel.MEMORY_ONLY_SER())
+                .rddTrainingApproach(export ? RDDTrainingApproach.Export : RDDTrainingApproach.Direct)
+                .exportDirectory(exportDir.toString())
+                .build();
     }
 }

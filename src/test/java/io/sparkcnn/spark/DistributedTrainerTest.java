@@ -84,11 +84,10 @@ class DistributedTrainerTest {
     }
 
     private static List<DataSet> batchesInOrder(DecodedPartition p, int[] order, PreparedData data, int batchSize) {
-        int size = data.shape().size();
         List<float[]> images = new ArrayList<>();
         int[] ids = new int[order.length];
         for (int k = 0; k < order.length; k++) {
-            images.add(Arrays.copyOfRange(p.pixels(), order[k] * size, (order[k] + 1) * size));
+            images.add(p.image(order[k], data.normalisation()));
             ids[k] = p.labels()[order[k]];
         }
         return Minibatches.of(images, ids, data.shape(), data.labels().size(), batchSize);
