@@ -1,11 +1,8 @@
 package io.sparkcnn.spark;
 
 import io.sparkcnn.config.ImageConfig;
-import io.sparkcnn.data.BadFile;
-import io.sparkcnn.data.BadImageException;
-import io.sparkcnn.data.ImageDecoder;
 import io.sparkcnn.data.LakeFile;
-import io.sparkcnn.data.LakeFileReader;
+import io.sparkcnn.data.LakeFileDecoder;
 import io.sparkcnn.data.LakeSummary;
 import io.sparkcnn.data.Split;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -46,22 +43,11 @@ public final class LakeInspector {
             implements FlatMapFunction<Iterator<LakeFile>, LakeSummary> {
         @Override
         public Iterator<LakeSummary> call(Iterator<LakeFile> files) {
-            LakeFileReader reader = new LakeFileReader(hadoop.value().get());
-            ImageDecoder decoder = new ImageDecoder(image);
-            LakeSummary summary = new LakeSummary(image.channels());
+            LakeFileDecoder decoder = new LakeFileDecoder(hadoop.value().get(), image);
             while (files.hasNext()) {
-                LakeFile file = files.next();
-                if (file.problem() != null) {
-                    summary.addBad(new BadFile(file.uri(), file.problem()));
-                    continue;
-                }
-                try {
-                    summary.addImage(file, decoder.decode(reader.read(file.uri()), file.uri()));
-                } catch (BadImageException e) {
-                    summary.addBad(new BadFile(file.uri(), e.getMessage()));
-                }
+                decoder.decode(files.next());
             }
-            return List.of(summary).iterator();
+            return List.of(decoder.summary()).iterator();
         }
     }
 }

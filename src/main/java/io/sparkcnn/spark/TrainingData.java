@@ -1,14 +1,10 @@
 package io.sparkcnn.spark;
 
 import io.sparkcnn.config.ImageConfig;
-import io.sparkcnn.data.BadFile;
-import io.sparkcnn.data.BadImageException;
 import io.sparkcnn.data.DecodedImage;
-import io.sparkcnn.data.ImageDecoder;
 import io.sparkcnn.data.LabelIndex;
 import io.sparkcnn.data.LakeFile;
-import io.sparkcnn.data.LakeFileReader;
-import io.sparkcnn.data.LakeSummary;
+import io.sparkcnn.data.LakeFileDecoder;
 import io.sparkcnn.data.Split;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.Function2;
@@ -41,24 +37,15 @@ public final class TrainingData {
             implements Function2<Integer, Iterator<LakeFile>, Iterator<DecodedPartition>> {
         @Override
         public Iterator<DecodedPartition> call(Integer index, Iterator<LakeFile> files) {
-            LakeFileReader reader = new LakeFileReader(hadoop.value().get());
-            ImageDecoder decoder = new ImageDecoder(image);
-            LakeSummary summary = new LakeSummary(image.channels());
+            LakeFileDecoder decoder = new LakeFileDecoder(hadoop.value().get(), image);
             int size = image.size();
             float[] pixels = new float[size * 256];
             int[] ids = new int[256];
             int n = 0;
             while (files.hasNext()) {
                 LakeFile file = files.next();
-                if (file.problem() != null) {
-                    summary.addBad(new BadFile(file.uri(), file.problem()));
-                    continue;
-                }
-                DecodedImage decoded;
-                try {
-                    decoded = decoder.decode(reader.read(file.uri()), file.uri());
-                } catch (BadImageException e) {
-                    summary.addBad(new BadFile(file.uri(), e.getMessage()));
+                DecodedImage decoded = decoder.decode(file);
+                if (decoded == null) {
                     continue;
                 }
                 if (n == ids.length) {
@@ -67,11 +54,10 @@ public final class TrainingData {
                 }
                 ids[n] = labels.id(file.label());
                 System.arraycopy(decoded.pixels(), 0, pixels, n * size, size);
-                summary.addImage(file, decoded);
                 n++;
             }
             return List.of(new DecodedPartition(index, java.util.Arrays.copyOf(pixels, n * size),
-                    java.util.Arrays.copyOf(ids, n), n, summary)).iterator();
+                    java.util.Arrays.copyOf(ids, n), n, decoder.summary())).iterator();
         }
     }
 }
