@@ -40,8 +40,8 @@ public final class ModelStore {
                                Configuration conf) throws IOException {
         Path target = FileSystems.qualified(dir, conf);
         FileSystem fs = FileSystems.of(target, conf);
-        if (fs.exists(target) && !overwrite) {
-            throw new ModelExistsException(target.toString());
+        if (!overwrite) {
+            requireAbsent(dir, conf);
         }
         Path tmp = new Path(target.getParent(), "." + target.getName() + "-" + UUID.randomUUID() + ".tmp");
         fs.mkdirs(tmp);
@@ -70,6 +70,14 @@ public final class ModelStore {
         }
         FileSystems.rename(fs, tmp, target);
         return target.toString();
+    }
+
+    /** Fails with a {@link ModelExistsException} when something is already at {@code dir}. */
+    public static void requireAbsent(String dir, Configuration conf) throws IOException {
+        Path target = FileSystems.qualified(dir, conf);
+        if (FileSystems.of(target, conf).exists(target)) {
+            throw new ModelExistsException(target.toString());
+        }
     }
 
     /** Reads a complete model folder; an incomplete one (no marker) is an error naming it. */

@@ -40,11 +40,9 @@ public final class TrainJob {
     public static Result run(SparkSession spark, JobConfig job, boolean overwrite, FaultInjector faults)
             throws IOException {
         String location = job.outputDir() + "/" + MODEL_DIR;
-        org.apache.hadoop.conf.Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        org.apache.hadoop.fs.Path target = io.sparkcnn.data.FileSystems.qualified(location, hadoop);
-        if (!overwrite && target.getFileSystem(hadoop).exists(target)) {
-            // Fail before hours of training, not after.
-            throw new ModelStore.ModelExistsException(location);
+        if (!overwrite) {
+            // Fail before hours of training, not after; ModelStore.write checks again when it writes.
+            ModelStore.requireAbsent(location, spark.sparkContext().hadoopConfiguration());
         }
         PreparedData data = DataPreparation.forTraining(spark, job);
         try {
