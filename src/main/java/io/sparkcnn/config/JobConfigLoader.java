@@ -157,9 +157,10 @@ public final class JobConfigLoader {
                 Settings.SPARK_CONF.read(c));
         TrainConfig train = new TrainConfig(
                 Architecture.fromConfig(Settings.MODEL_ARCHITECTURE.read(c)),
-                UpdaterKind.fromConfig(Settings.TRAIN_UPDATER.read(c)),
-                Settings.TRAIN_LEARNING_RATE.read(c),
-                Settings.TRAIN_MOMENTUM.read(c),
+                new OptimiserConfig(
+                        UpdaterKind.fromConfig(Settings.TRAIN_UPDATER.read(c)),
+                        Settings.TRAIN_LEARNING_RATE.read(c),
+                        Settings.TRAIN_MOMENTUM.read(c)),
                 Settings.TRAIN_BATCH_SIZE_PER_WORKER.read(c),
                 Settings.TRAIN_STRATEGY.read(c),
                 Settings.TRAIN_EPOCHS.read(c),
@@ -193,9 +194,10 @@ public final class JobConfigLoader {
         lines.add(line(Settings.BAD_FILES_LIST_LIMIT, b.listLimit()));
         TrainConfig t = job.train();
         lines.add(line(Settings.MODEL_ARCHITECTURE, t.architecture().configName()));
-        lines.add(line(Settings.TRAIN_UPDATER, t.updater().configName()));
-        lines.add(line(Settings.TRAIN_LEARNING_RATE, t.learningRate()));
-        lines.add(line(Settings.TRAIN_MOMENTUM, t.momentum()));
+        OptimiserConfig o = t.optimiser();
+        lines.add(line(Settings.TRAIN_UPDATER, o.updater().configName()));
+        lines.add(line(Settings.TRAIN_LEARNING_RATE, o.learningRate()));
+        lines.add(line(Settings.TRAIN_MOMENTUM, o.momentum()));
         lines.add(line(Settings.TRAIN_BATCH_SIZE_PER_WORKER, t.batchSizePerWorker()));
         lines.add(line(Settings.TRAIN_STRATEGY, t.strategy()));
         lines.add(line(Settings.TRAIN_EPOCHS, t.epochs()));

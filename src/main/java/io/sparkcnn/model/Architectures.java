@@ -1,6 +1,7 @@
 package io.sparkcnn.model;
 
 import io.sparkcnn.config.Architecture;
+import io.sparkcnn.config.OptimiserConfig;
 import io.sparkcnn.config.TrainConfig;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -36,7 +37,7 @@ public final class Architectures {
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(DataType.FLOAT)
-                .updater(updater(train))
+                .updater(updater(train.optimiser()))
                 .weightInit(WeightInit.XAVIER)
                 .list();
         switch (train.architecture()) {
@@ -50,11 +51,11 @@ public final class Architectures {
         return list.setInputType(InputType.convolutional(input.height(), input.width(), input.channels())).build();
     }
 
-    static IUpdater updater(TrainConfig train) {
-        return switch (train.updater()) {
-            case ADAM -> new Adam(train.learningRate());
-            case SGD -> new Sgd(train.learningRate());
-            case NESTEROV -> new Nesterovs(train.learningRate(), train.momentum());
+    static IUpdater updater(OptimiserConfig optimiser) {
+        return switch (optimiser.updater()) {
+            case ADAM -> new Adam(optimiser.learningRate());
+            case SGD -> new Sgd(optimiser.learningRate());
+            case NESTEROV -> new Nesterovs(optimiser.learningRate(), optimiser.momentum());
         };
     }
 

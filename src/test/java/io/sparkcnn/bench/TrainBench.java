@@ -162,7 +162,7 @@ public final class TrainBench {
         JavaRDD<DataSet> minibatches = StockTrainer.minibatches(data, 32);
         // Its best configuration here: averaging frequency 20, dl4j-spark's default of not averaging the updater.
         TrainConfig t = job.train();
-        TrainConfig stockConfig = new TrainConfig(t.architecture(), t.updater(), t.learningRate(), t.momentum(), 32,
+        TrainConfig stockConfig = new TrainConfig(t.architecture(), t.optimiser(), 32,
                 "dl4j-stock", t.epochs(), 2, 20, false, t.evalBatchSize());
         ParameterAveragingTrainingMaster master = StockTrainer.master(spark, stockConfig,
                 new org.apache.hadoop.fs.Path(exportDir.toUri()));
