@@ -27,7 +27,7 @@ final class EvaluateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JobConfig config = job.load(List.of());
         config.data().requireTrain();
-        try (SparkSession spark = SparkSessions.create(config.spark())) {
+        try (SparkSession spark = SparkSessions.create(config)) {
             Metrics m = EvaluateJob.run(spark, config, model);
             System.out.print(m.table());
             return 0;

@@ -33,7 +33,7 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         JobConfig config = job.load(lake == null ? List.of() : List.of("data.train=" + lake));
         config.data().requireTrain();
-        try (SparkSession spark = SparkSessions.create(config.spark())) {
+        try (SparkSession spark = SparkSessions.create(config)) {
             InspectJob.Result result = InspectJob.run(spark, config);
             print(config, result, System.out);
             return 0;

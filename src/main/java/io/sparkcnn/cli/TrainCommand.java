@@ -27,7 +27,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JobConfig config = job.load(List.of());
         config.data().requireTrain();
-        try (SparkSession spark = SparkSessions.create(config.spark())) {
+        try (SparkSession spark = SparkSessions.create(config)) {
             TrainJob.Result r = TrainJob.run(spark, config, overwrite, FaultInjector.NONE);
             System.out.printf("Trained %s in %.1f s (%.0f images/s over %d images seen)%n",
                     config.train().architecture().configName(), r.training().seconds(),

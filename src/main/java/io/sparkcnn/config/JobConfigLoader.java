@@ -160,11 +160,15 @@ public final class JobConfigLoader {
                 new OptimiserConfig(
                         UpdaterKind.fromConfig(Settings.TRAIN_UPDATER.read(c)),
                         Settings.TRAIN_LEARNING_RATE.read(c),
-                        Settings.TRAIN_MOMENTUM.read(c)),
+                        Settings.TRAIN_MOMENTUM.read(c),
+                        LearningRateSchedule.fromConfig(Settings.TRAIN_LEARNING_RATE_SCHEDULE.read(c)),
+                        Settings.TRAIN_LEARNING_RATE_DECAY.read(c),
+                        Settings.TRAIN_LEARNING_RATE_DECAY_EPOCHS.read(c)),
                 Settings.TRAIN_BATCH_SIZE_PER_WORKER.read(c),
                 Settings.TRAIN_STRATEGY.read(c),
                 Settings.TRAIN_EPOCHS.read(c),
                 Settings.TRAIN_WORKERS.read(c),
+                Settings.TRAIN_THREADS_PER_WORKER.read(c),
                 Settings.TRAIN_AVERAGING_FREQUENCY.read(c),
                 Boolean.parseBoolean(Settings.TRAIN_AVERAGE_UPDATER_STATE.read(c)),
                 Settings.TRAIN_EVAL_BATCH_SIZE.read(c));
@@ -198,10 +202,14 @@ public final class JobConfigLoader {
         lines.add(line(Settings.TRAIN_UPDATER, o.updater().configName()));
         lines.add(line(Settings.TRAIN_LEARNING_RATE, o.learningRate()));
         lines.add(line(Settings.TRAIN_MOMENTUM, o.momentum()));
+        lines.add(line(Settings.TRAIN_LEARNING_RATE_SCHEDULE, o.schedule().configName()));
+        lines.add(line(Settings.TRAIN_LEARNING_RATE_DECAY, o.decay()));
+        lines.add(line(Settings.TRAIN_LEARNING_RATE_DECAY_EPOCHS, o.decayEpochs()));
         lines.add(line(Settings.TRAIN_BATCH_SIZE_PER_WORKER, t.batchSizePerWorker()));
         lines.add(line(Settings.TRAIN_STRATEGY, t.strategy()));
         lines.add(line(Settings.TRAIN_EPOCHS, t.epochs()));
         lines.add(line(Settings.TRAIN_WORKERS, t.workers()));
+        lines.add(line(Settings.TRAIN_THREADS_PER_WORKER, t.threadsPerWorker()));
         lines.add(line(Settings.TRAIN_AVERAGING_FREQUENCY, t.averagingFrequency()));
         lines.add(line(Settings.TRAIN_AVERAGE_UPDATER_STATE, String.valueOf(t.averageUpdaterState())));
         lines.add(line(Settings.TRAIN_EVAL_BATCH_SIZE, t.evalBatchSize()));

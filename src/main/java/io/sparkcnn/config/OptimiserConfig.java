@@ -2,18 +2,42 @@ package io.sparkcnn.config;
 
 import java.io.Serializable;
 
-/** How each worker optimises the network: the updater and its learning rate. */
-public record OptimiserConfig(UpdaterKind updater, double learningRate, double momentum) implements Serializable {
+/**
+ * How each worker optimises the network: the updater, its learning rate and how that rate changes per epoch.
+ *
+ * @param decay       the factor of the step and exponential schedules
+ * @param decayEpochs epochs between two steps of the step schedule
+ */
+public record OptimiserConfig(UpdaterKind updater, double learningRate, double momentum,
+                              LearningRateSchedule schedule, double decay, int decayEpochs) implements Serializable {
     public OptimiserConfig {
         if (updater == null) {
             throw new ConfigException(Settings.TRAIN_UPDATER.key(), "must be " + Settings.TRAIN_UPDATER.allowed());
         }
+        if (schedule == null) {
+            throw new ConfigException(Settings.TRAIN_LEARNING_RATE_SCHEDULE.key(),
+                    "must be " + Settings.TRAIN_LEARNING_RATE_SCHEDULE.allowed());
+        }
         Settings.TRAIN_LEARNING_RATE.check(learningRate);
         Settings.TRAIN_MOMENTUM.check(momentum);
+        Settings.TRAIN_LEARNING_RATE_DECAY.check(decay);
+        Settings.TRAIN_LEARNING_RATE_DECAY_EPOCHS.check(decayEpochs);
     }
 
-    /** The updater at a learning rate, with the defaults of everything else. */
+    /** The updater at a constant learning rate, with the defaults of everything else. */
     public static OptimiserConfig of(UpdaterKind updater, double learningRate) {
-        return new OptimiserConfig(updater, learningRate, Settings.TRAIN_MOMENTUM.defaultValue());
+        return new OptimiserConfig(updater, learningRate, Settings.TRAIN_MOMENTUM.defaultValue(),
+                LearningRateSchedule.CONSTANT, Settings.TRAIN_LEARNING_RATE_DECAY.defaultValue(),
+                Settings.TRAIN_LEARNING_RATE_DECAY_EPOCHS.defaultValue());
+    }
+
+    /** The learning rate in a (0-based) epoch of a run of {@code epochs} epochs, as the workers apply it. */
+    public double learningRateAt(int epoch, int epochs) {
+        return switch (schedule) {
+            case CONSTANT -> learningRate;
+            case STEP -> learningRate * Math.pow(decay, Math.floor((double) epoch / decayEpochs));
+            case EXPONENTIAL -> learningRate * Math.pow(decay, epoch);
+            case LINEAR -> learningRate * (1 - (double) epoch / epochs);
+        };
     }
 }

@@ -78,11 +78,13 @@ public final class Settings {
             "How many bad files (path and reason) the log lists; the report file lists every one.");
 
     public static final Setting<String> MODEL_ARCHITECTURE = Setting.choice("model.architecture", "seed-cnn",
-            List.of("seed-cnn", "lenet", "deep-cnn"),
+            List.of("seed-cnn", "lenet", "deep-cnn", "resnet"),
             "The network. seed-cnn: conv 32 3x3 ReLU, max-pool 2x2, dense softmax (0.5 MFLOP forward at "
                     + "28x28). lenet: LeNet-5 (LeCun et al. 1998) with ReLU and max-pooling. deep-cnn: three "
                     + "conv blocks (32, 64, 128 filters) with batch normalisation, then dropout 0.5 and a dense "
-                    + "layer. Input shape and class count come from the lake.");
+                    + "layer. resnet: a small residual net (He et al. 2016): a conv stem, two residual blocks "
+                    + "(16 and 32 filters, batch normalisation, the second with a 1x1 projection shortcut), "
+                    + "global average pooling. Input shape and class count come from the lake.");
     public static final Setting<String> TRAIN_UPDATER = Setting.choice("train.updater", "adam",
             List.of("adam", "sgd", "nesterov"),
             "The optimiser: adam (Kingma and Ba 2015, beta1 0.9, beta2 0.999), plain sgd, or sgd with "
@@ -91,6 +93,18 @@ public final class Settings {
             "Learning rate; 1e-3 is Adam's documented default.");
     public static final Setting<Double> TRAIN_MOMENTUM = Setting.fraction("train.momentum", 0.9, 0.0, 1.0, true,
             "Momentum of the nesterov updater.");
+    public static final Setting<String> TRAIN_LEARNING_RATE_SCHEDULE = Setting.choice("train.learningRateSchedule",
+            "constant", List.of("constant", "step", "exponential", "linear"),
+            "How the learning rate changes per epoch e (counted from 0): constant; step: learningRate x "
+                    + "learningRateDecay ^ floor(e / learningRateDecayEpochs); exponential: learningRate x "
+                    + "learningRateDecay ^ e; linear: learningRate x (1 - e / epochs), down to "
+                    + "learningRate / epochs in the last epoch. Every worker applies the same rate in a round.");
+    public static final Setting<Double> TRAIN_LEARNING_RATE_DECAY = Setting.fraction("train.learningRateDecay", 0.5,
+            0.0, 1.0, false,
+            "The factor of the step and exponential schedules.");
+    public static final Setting<Integer> TRAIN_LEARNING_RATE_DECAY_EPOCHS = Setting.integer(
+            "train.learningRateDecayEpochs", 1, 1, 100_000,
+            "Epochs between two steps of the step schedule.");
     public static final Setting<Integer> TRAIN_BATCH_SIZE_PER_WORKER = Setting.integer("train.batchSizePerWorker",
             32, 1, 1 << 16,
             "Images per minibatch on each worker.");
@@ -104,7 +118,15 @@ public final class Settings {
     public static final Setting<Integer> TRAIN_EPOCHS = Setting.integer("train.epochs", 5, 1, 100_000,
             "Passes over the training split; every image is visited exactly once per epoch.");
     public static final Setting<Integer> TRAIN_WORKERS = Setting.integer("train.workers", 0, 0, 100_000,
-            "Training replicas, one Spark task each. 0: Spark's default parallelism (the cores of local[N]).");
+            "Training replicas, one Spark task each. 0: Spark's default parallelism (the cores of local[N]) "
+                    + "divided by train.threadsPerWorker.");
+    public static final Setting<Integer> TRAIN_THREADS_PER_WORKER = Setting.integer("train.threadsPerWorker", 1, 1,
+            1024,
+            "CPU threads (ND4J's OpenMP and BLAS threads) each training task uses; spark-cnn sets "
+                    + "spark.task.cpus and spark.executorEnv.OMP_NUM_THREADS to the same number, so Spark never "
+                    + "runs more tasks on an executor than it has cores for them. In local mode the tasks run in "
+                    + "the driver JVM: start it with OMP_NUM_THREADS set to this number (ND4J reads it once). "
+                    + "1 is fastest for small networks; raise it for large ones with few workers.");
     public static final Setting<Integer> TRAIN_AVERAGING_FREQUENCY = Setting.integer("train.averagingFrequency", 20,
             1, 1_000_000,
             "Minibatches each worker fits between two averagings (K). Small K tracks a single-JVM fit closely; "
@@ -137,8 +159,9 @@ public final class Settings {
             DATA_TRAIN, DATA_HELD_OUT, DATA_HELD_OUT_FRACTION, DATA_FORMAT, DATA_EXTENSIONS, DATA_PARTITIONS,
             IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS, IMAGE_RESIZE, IMAGE_NORMALISATION,
             BAD_FILES_POLICY, BAD_FILES_MAX_FRACTION, BAD_FILES_LIST_LIMIT,
-            MODEL_ARCHITECTURE, TRAIN_UPDATER, TRAIN_LEARNING_RATE, TRAIN_MOMENTUM, TRAIN_BATCH_SIZE_PER_WORKER,
-            TRAIN_STRATEGY, TRAIN_EPOCHS, TRAIN_WORKERS, TRAIN_AVERAGING_FREQUENCY, TRAIN_AVERAGE_UPDATER_STATE, TRAIN_EVAL_BATCH_SIZE,
+            MODEL_ARCHITECTURE, TRAIN_UPDATER, TRAIN_LEARNING_RATE, TRAIN_MOMENTUM, TRAIN_LEARNING_RATE_SCHEDULE,
+            TRAIN_LEARNING_RATE_DECAY, TRAIN_LEARNING_RATE_DECAY_EPOCHS, TRAIN_BATCH_SIZE_PER_WORKER,
+            TRAIN_STRATEGY, TRAIN_EPOCHS, TRAIN_WORKERS, TRAIN_THREADS_PER_WORKER, TRAIN_AVERAGING_FREQUENCY, TRAIN_AVERAGE_UPDATER_STATE, TRAIN_EVAL_BATCH_SIZE,
             OUTPUT_DIR,
             SPARK_MASTER, SPARK_APP_NAME, SPARK_CONF);
 }

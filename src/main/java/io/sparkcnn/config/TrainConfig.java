@@ -5,7 +5,8 @@ import java.io.Serializable;
 /**
  * What to train, how each worker optimises it, and how the work is spread over workers and rounds.
  */
-public record TrainConfig(Architecture architecture, OptimiserConfig optimiser, int batchSizePerWorker, String strategy, int epochs, int workers, int averagingFrequency,
+public record TrainConfig(Architecture architecture, OptimiserConfig optimiser, int batchSizePerWorker,
+                          String strategy, int epochs, int workers, int threadsPerWorker, int averagingFrequency,
                           boolean averageUpdaterState, int evalBatchSize) implements Serializable {
     public TrainConfig {
         if (architecture == null) {
@@ -19,6 +20,7 @@ public record TrainConfig(Architecture architecture, OptimiserConfig optimiser, 
         Settings.TRAIN_STRATEGY.check(strategy);
         Settings.TRAIN_EPOCHS.check(epochs);
         Settings.TRAIN_WORKERS.check(workers);
+        Settings.TRAIN_THREADS_PER_WORKER.check(threadsPerWorker);
         Settings.TRAIN_AVERAGING_FREQUENCY.check(averagingFrequency);
         Settings.TRAIN_EVAL_BATCH_SIZE.check(evalBatchSize);
     }
@@ -31,13 +33,19 @@ public record TrainConfig(Architecture architecture, OptimiserConfig optimiser, 
     /** The defaults of everything but the architecture and updater, for code and tests. */
     public static TrainConfig of(Architecture architecture, UpdaterKind updater, double learningRate,
                                  int batchSizePerWorker) {
-        return new TrainConfig(architecture, OptimiserConfig.of(updater, learningRate), batchSizePerWorker, Settings.TRAIN_STRATEGY.defaultValue(), Settings.TRAIN_EPOCHS.defaultValue(), Settings.TRAIN_WORKERS.defaultValue(),
+        return new TrainConfig(architecture, OptimiserConfig.of(updater, learningRate), batchSizePerWorker,
+                Settings.TRAIN_STRATEGY.defaultValue(), Settings.TRAIN_EPOCHS.defaultValue(),
+                Settings.TRAIN_WORKERS.defaultValue(), Settings.TRAIN_THREADS_PER_WORKER.defaultValue(),
                 Settings.TRAIN_AVERAGING_FREQUENCY.defaultValue(), true, Settings.TRAIN_EVAL_BATCH_SIZE.defaultValue());
+    }
+
+    /** The number of workers on a cluster with {@code parallelism} cores for tasks. */
+    public int workersFor(int parallelism) {
+        return workers > 0 ? workers : Math.max(1, parallelism / threadsPerWorker);
     }
 
     public TrainConfig withSchedule(int newEpochs, int newWorkers, int newAveragingFrequency) {
         return new TrainConfig(architecture, optimiser, batchSizePerWorker, strategy, newEpochs,
-                newWorkers,
-                newAveragingFrequency, averageUpdaterState, evalBatchSize);
+                newWorkers, threadsPerWorker, newAveragingFrequency, averageUpdaterState, evalBatchSize);
     }
 }

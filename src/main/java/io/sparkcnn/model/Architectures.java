@@ -3,14 +3,18 @@ package io.sparkcnn.model;
 import io.sparkcnn.config.Architecture;
 import io.sparkcnn.config.OptimiserConfig;
 import io.sparkcnn.config.TrainConfig;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
@@ -20,42 +24,69 @@ import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.nd4j.linalg.schedule.ExponentialSchedule;
+import org.nd4j.linalg.schedule.ISchedule;
+import org.nd4j.linalg.schedule.MapSchedule;
+import org.nd4j.linalg.schedule.ScheduleType;
+import org.nd4j.linalg.schedule.StepSchedule;
 
 /**
  * Builds the network configuration of each {@link Architecture} for an input shape and class count, with
- * float parameters, the configured updater and Xavier initialisation seeded from the job's seed, so that
- * two builds with the same arguments initialise identically.
+ * float parameters, the configured updater and learning-rate schedule, and Xavier initialisation seeded from
+ * the job's seed, so that two builds with the same arguments initialise identically.
  */
 public final class Architectures {
     private Architectures() {
     }
 
-    public static MultiLayerConfiguration build(TrainConfig train, InputShape input, int classes, long seed) {
+    public static NetworkSpec build(TrainConfig train, InputShape input, int classes, long seed) {
         if (classes < 2) {
             throw new IllegalArgumentException("a classifier needs at least 2 classes, got " + classes);
         }
-        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
+        NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(DataType.FLOAT)
-                .updater(updater(train.optimiser()))
-                .weightInit(WeightInit.XAVIER)
-                .list();
+                .updater(updater(train.optimiser(), train.epochs()))
+                .weightInit(WeightInit.XAVIER);
+        if (train.architecture() == Architecture.RESNET) {
+            return NetworkSpec.of(resnet(base, input, classes));
+        }
+        NeuralNetConfiguration.ListBuilder list = base.list();
         switch (train.architecture()) {
             case SEED_CNN -> seedCnn(list);
             case LENET -> lenet(list);
             case DEEP_CNN -> deepCnn(list);
             default -> throw new IllegalArgumentException("no builder for " + train.architecture());
         }
-        list.layer(new OutputLayer.Builder(LossFunctions.LossFunction.NEGATIVELOGLIKELIHOOD)
-                .nOut(classes).activation(Activation.SOFTMAX).build());
-        return list.setInputType(InputType.convolutional(input.height(), input.width(), input.channels())).build();
+        list.layer(output(classes));
+        return NetworkSpec.of(list.setInputType(InputType.convolutional(input.height(), input.width(),
+                input.channels())).build());
     }
 
-    static IUpdater updater(OptimiserConfig optimiser) {
+    static IUpdater updater(OptimiserConfig optimiser, int epochs) {
+        ISchedule rate = schedule(optimiser, epochs);
         return switch (optimiser.updater()) {
-            case ADAM -> new Adam(optimiser.learningRate());
-            case SGD -> new Sgd(optimiser.learningRate());
-            case NESTEROV -> new Nesterovs(optimiser.learningRate(), optimiser.momentum());
+            case ADAM -> rate == null ? new Adam(optimiser.learningRate()) : new Adam(rate);
+            case SGD -> rate == null ? new Sgd(optimiser.learningRate()) : new Sgd(rate);
+            case NESTEROV -> rate == null ? new Nesterovs(optimiser.learningRate(), optimiser.momentum())
+                    : new Nesterovs(rate, optimiser.momentum());
+        };
+    }
+
+    /** DL4J's schedule for {@link OptimiserConfig#learningRateAt}, per epoch; null for a constant rate. */
+    private static ISchedule schedule(OptimiserConfig o, int epochs) {
+        return switch (o.schedule()) {
+            case CONSTANT -> null;
+            case STEP -> new StepSchedule(ScheduleType.EPOCH, o.learningRate(), o.decay(), o.decayEpochs());
+            case EXPONENTIAL -> new ExponentialSchedule(ScheduleType.EPOCH, o.learningRate(), o.decay());
+            // Spelled out per epoch: DL4J's PolySchedule computes (1 + e / max) ^ power, it grows.
+            case LINEAR -> {
+                MapSchedule.Builder rates = new MapSchedule.Builder(ScheduleType.EPOCH);
+                for (int e = 0; e < epochs; e++) {
+                    rates.add(e, o.learningRateAt(e, epochs));
+                }
+                yield rates.build();
+            }
         };
     }
 
@@ -75,17 +106,61 @@ public final class Architectures {
     /** Three conv blocks with batch normalisation, then dropout before the dense softmax. */
     private static void deepCnn(NeuralNetConfiguration.ListBuilder list) {
         for (int filters : new int[] {32, 64, 128}) {
-            list.layer(new ConvolutionLayer.Builder(3, 3).nOut(filters).convolutionMode(ConvolutionMode.Same)
-                            .activation(Activation.IDENTITY).build())
-                    .layer(new BatchNormalization.Builder().activation(Activation.RELU).build())
-                    .layer(maxPool());
+            list.layer(linearConv(filters, 3)).layer(batchNorm(Activation.RELU)).layer(maxPool());
         }
         list.layer(new DenseLayer.Builder().nOut(128).activation(Activation.RELU).dropOut(0.5).build());
+    }
+
+    /**
+     * A small residual net (He et al. 2016): conv stem (16 filters), a residual block with an identity
+     * shortcut, max-pool, a residual block of 32 filters whose shortcut is a 1x1 projection, global average
+     * pooling and the dense softmax. Skip connections need DL4J's ComputationGraph.
+     */
+    private static ComputationGraphConfiguration resnet(NeuralNetConfiguration.Builder base, InputShape input,
+                                                        int classes) {
+        ComputationGraphConfiguration.GraphBuilder g = base.graphBuilder().addInputs("image");
+        g.addLayer("stem", linearConv(16, 3), "image").addLayer("stem-bn", batchNorm(Activation.RELU), "stem");
+        String block1 = residualBlock(g, "block1", 16, "stem-bn", "stem-bn");
+        g.addLayer("pool", maxPool(), block1);
+        g.addLayer("block2-shortcut", linearConv(32, 1), "pool");
+        String block2 = residualBlock(g, "block2", 32, "pool", "block2-shortcut");
+        g.addLayer("global-pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), block2);
+        g.addLayer("output", output(classes), "global-pool");
+        return g.setOutputs("output")
+                .setInputTypes(InputType.convolutional(input.height(), input.width(), input.channels()))
+                .build();
+    }
+
+    /** conv-BN-ReLU-conv-BN, added to {@code shortcut}, then ReLU; returns the block's output vertex. */
+    private static String residualBlock(ComputationGraphConfiguration.GraphBuilder g, String name, int filters,
+                                        String in, String shortcut) {
+        g.addLayer(name + "-conv1", linearConv(filters, 3), in)
+                .addLayer(name + "-bn1", batchNorm(Activation.RELU), name + "-conv1")
+                .addLayer(name + "-conv2", linearConv(filters, 3), name + "-bn1")
+                .addLayer(name + "-bn2", batchNorm(Activation.IDENTITY), name + "-conv2")
+                .addVertex(name + "-add", new ElementWiseVertex(ElementWiseVertex.Op.Add), name + "-bn2", shortcut)
+                .addLayer(name, new ActivationLayer.Builder().activation(Activation.RELU).build(), name + "-add");
+        return name;
+    }
+
+    private static OutputLayer output(int classes) {
+        return new OutputLayer.Builder(LossFunctions.LossFunction.NEGATIVELOGLIKELIHOOD)
+                .nOut(classes).activation(Activation.SOFTMAX).build();
     }
 
     private static ConvolutionLayer conv(int filters, int kernel, ConvolutionMode mode) {
         return new ConvolutionLayer.Builder(kernel, kernel).nOut(filters).convolutionMode(mode)
                 .activation(Activation.RELU).build();
+    }
+
+    /** A convolution without activation, for a batch normalisation to follow. */
+    private static ConvolutionLayer linearConv(int filters, int kernel) {
+        return new ConvolutionLayer.Builder(kernel, kernel).nOut(filters).convolutionMode(ConvolutionMode.Same)
+                .activation(Activation.IDENTITY).build();
+    }
+
+    private static BatchNormalization batchNorm(Activation activation) {
+        return new BatchNormalization.Builder().activation(activation).build();
     }
 
     private static SubsamplingLayer maxPool() {

@@ -9,7 +9,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.util.ModelSerializer;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,6 +30,9 @@ public final class ModelStore {
     public static final String NETWORK = "model.zip";
     public static final String INFO = "model.json";
     public static final String MARKER = "_SUCCESS";
+    /** model.json's "network": which DL4J class model.zip holds. */
+    private static final String LAYERS = "multi-layer-network";
+    private static final String GRAPH = "computation-graph";
 
     private ModelStore() {
     }
@@ -46,9 +48,10 @@ public final class ModelStore {
         Path tmp = new Path(target.getParent(), "." + target.getName() + "-" + UUID.randomUUID() + ".tmp");
         fs.mkdirs(tmp);
         try (OutputStream out = FileSystems.create(fs, new Path(tmp, NETWORK))) {
-            ModelSerializer.writeModel(model.network(), out, true);
+            ModelSerializer.writeModel(model.network().dl4j(), out, true);
         }
         Map<String, Object> info = new LinkedHashMap<>();
+        info.put("network", model.network().isGraph() ? GRAPH : LAYERS);
         info.put("labels", model.labels().labels());
         info.put("inputShape", Map.of("channels", model.shape().channels(), "height", model.shape().height(),
                 "width", model.shape().width()));
@@ -88,13 +91,15 @@ public final class ModelStore {
         if (!fs.exists(new Path(root, MARKER))) {
             throw new IOException(root + " is not a complete spark-cnn model (no " + MARKER + " marker)");
         }
-        MultiLayerNetwork network;
-        try (InputStream in = fs.open(new Path(root, NETWORK))) {
-            network = ModelSerializer.restoreMultiLayerNetwork(in, true);
-        }
         Map<String, Object> info;
         try (InputStream in = fs.open(new Path(root, INFO))) {
             info = new ObjectMapper().readValue(new String(in.readAllBytes(), StandardCharsets.UTF_8), Map.class);
+        }
+        Network network;
+        try (InputStream in = fs.open(new Path(root, NETWORK))) {
+            network = GRAPH.equals(info.get("network"))
+                    ? Network.of(ModelSerializer.restoreComputationGraph(in, true))
+                    : Network.of(ModelSerializer.restoreMultiLayerNetwork(in, true));
         }
         Map<String, Integer> shape = (Map<String, Integer>) info.get("inputShape");
         Map<String, List<Number>> norm = (Map<String, List<Number>>) info.get("normalisation");

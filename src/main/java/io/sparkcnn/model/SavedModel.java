@@ -2,8 +2,6 @@ package io.sparkcnn.model;
 
 import io.sparkcnn.data.LabelIndex;
 import io.sparkcnn.data.Normalisation;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-
 import java.util.Map;
 
 /**
@@ -11,6 +9,6 @@ import java.util.Map;
  * normalisation) and its provenance: the resolved config, seed, code version, Spark settings, backend,
  * data snapshot summary and per-epoch held-out metrics (kept as JSON-ready maps).
  */
-public record SavedModel(MultiLayerNetwork network, LabelIndex labels, InputShape shape, Normalisation normalisation,
+public record SavedModel(Network network, LabelIndex labels, InputShape shape, Normalisation normalisation,
                          Map<String, Object> provenance) {
 }

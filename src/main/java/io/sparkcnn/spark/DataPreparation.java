@@ -56,7 +56,7 @@ public final class DataPreparation {
             throw new DataException("held-out classes " + unknown + " are not in the label index " + labels.labels()
                     + ": the model cannot be evaluated on them");
         }
-        int workers = job.train().workers() > 0 ? job.train().workers() : spark.sparkContext().defaultParallelism();
+        int workers = job.train().workersFor(spark.sparkContext().defaultParallelism());
         Broadcast<SerializableHadoopConf> hadoop = SerializableHadoopConf.broadcast(spark);
         ImageConfig image = job.data().image();
         JavaRDD<DecodedPartition> train = fixedLabels != null

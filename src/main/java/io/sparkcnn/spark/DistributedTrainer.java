@@ -7,13 +7,13 @@ import io.sparkcnn.data.Normalisation;
 import io.sparkcnn.eval.Metrics;
 import io.sparkcnn.model.Architectures;
 import io.sparkcnn.model.InputShape;
+import io.sparkcnn.model.Network;
+import io.sparkcnn.model.NetworkSpec;
 import io.sparkcnn.train.EpochPlan;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
@@ -34,7 +34,7 @@ public final class DistributedTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(DistributedTrainer.class);
 
     /** The trained network and the held-out metrics after each epoch. */
-    public record Result(MultiLayerNetwork network, List<Metrics> epochs, long imagesSeen, double seconds) {
+    public record Result(Network network, List<Metrics> epochs, long imagesSeen, double seconds) {
     }
 
     private final JavaSparkContext sc;
@@ -70,14 +70,16 @@ public final class DistributedTrainer {
         private final LabelIndex labels;
         private final InputShape shape;
         private final Normalisation normalisation;
-        private final MultiLayerNetwork network;
-        private final String confJson;
+        private final Network network;
+        private final NetworkSpec spec;
         private final EpochPlan plan;
         private final long total;
         private final int rounds;
         private final List<Metrics> history = new ArrayList<>();
         private float[] params;
+        /** The merged updater state, or with train.averageUpdaterState false, each worker's own. */
         private float[] state;
+        private float[][] ownStates;
         private int epoch;
         private long seen;
         private double seconds;
@@ -90,13 +92,13 @@ public final class DistributedTrainer {
             this.shape = shape;
             this.normalisation = normalisation;
             TrainConfig t = job.train();
-            MultiLayerConfiguration conf = Architectures.build(t, shape, labels.size(), job.seed());
-            network = new MultiLayerNetwork(conf);
-            network.init();
-            confJson = conf.toJson();
+            spec = Architectures.build(t, shape, labels.size(), job.seed());
+            network = spec.build();
             params = network.params().data().asFloat();
             state = stateOf(network);
             List<Integer> sizes = train.map(DecodedPartition::count).collect();
+            ownStates = new float[sizes.size()][];
+            java.util.Arrays.fill(ownStates, state);
             total = sizes.stream().mapToLong(Integer::longValue).sum();
             int largest = sizes.stream().mapToInt(Integer::intValue).max().orElse(0);
             if (total == 0) {
@@ -124,17 +126,18 @@ public final class DistributedTrainer {
             for (int round = 0; round < rounds; round++) {
                 long roundStart = System.nanoTime();
                 Broadcast<float[]> bParams = sc.broadcast(params);
-                Broadcast<float[]> bState = t.averageUpdaterState() && state.length > 0 ? sc.broadcast(state) : null;
-                RoundResult r = train.mapPartitions(new RoundTask(jobId, confJson, bParams, bState, plan, epoch, round,
-                                shape, labels.size(), normalisation, faults))
+                Broadcast<UpdaterStates> bState = sc.broadcast(t.averageUpdaterState()
+                        ? UpdaterStates.merged(state) : UpdaterStates.perWorker(ownStates));
+                RoundResult r = train.mapPartitions(new RoundTask(jobId, spec, bParams, bState, plan, epoch, round,
+                                shape, labels.size(), normalisation, t.threadsPerWorker(), faults))
                         .treeAggregate(new RoundResult(), RoundResult::merge, RoundResult::merge);
                 bParams.destroy();
-                if (bState != null) {
-                    bState.destroy();
-                }
+                bState.destroy();
                 params = RoundResult.mean(r.paramSum, r.workers);
-                if (r.stateSum.length > 0) {
+                if (t.averageUpdaterState()) {
                     state = RoundResult.mean(r.stateSum, r.workers);
+                } else {
+                    r.ownStates.forEach((worker, s) -> ownStates[worker] = s);
                 }
                 seenThisEpoch += r.images;
                 lossSum += r.lossSum;
@@ -147,7 +150,7 @@ public final class DistributedTrainer {
             }
             seen += seenThisEpoch;
             seconds += (System.nanoTime() - start) / 1e9;
-            Metrics m = evaluate(heldOut, confJson, params, shape, labels, normalisation);
+            Metrics m = evaluate(heldOut, spec, params, shape, labels, normalisation);
             history.add(m);
             epoch++;
             LOG.info("Epoch {}/{}: {} images visited once each, mean training loss {}\n{}", epoch, t.epochs(),
@@ -165,31 +168,45 @@ public final class DistributedTrainer {
             return params.clone();
         }
 
-        /** The network with the merged parameters and updater state; frees the executors' replicas. */
+        /**
+         * The network with the merged parameters and updater state (without updater averaging: the mean of the
+         * workers' states, for a warm start); frees the executors' replicas.
+         */
         public Result finish() {
             Replicas.release(jobId);
             network.setParams(Nd4j.createFromArray(params));
-            if (state.length > 0) {
-                network.getUpdater().getStateViewArray().assign(Nd4j.createFromArray(state));
+            float[] finalState = job.train().averageUpdaterState() ? state : meanOf(ownStates);
+            if (finalState.length > 0) {
+                network.setUpdaterState(Nd4j.createFromArray(finalState));
             }
             return new Result(network, List.copyOf(history), seen, seconds);
         }
     }
 
+    private static float[] meanOf(float[][] states) {
+        double[] sum = new double[states[0].length];
+        for (float[] s : states) {
+            for (int i = 0; i < s.length; i++) {
+                sum[i] += s[i];
+            }
+        }
+        return RoundResult.mean(sum, states.length);
+    }
+
     /** Distributed evaluation of parameters on cached held-out partitions. */
-    public Metrics evaluate(JavaRDD<DecodedPartition> heldOut, String confJson, float[] params, InputShape shape,
+    public Metrics evaluate(JavaRDD<DecodedPartition> heldOut, NetworkSpec spec, float[] params, InputShape shape,
                             LabelIndex labels, Normalisation normalisation) {
         Broadcast<float[]> bParams = sc.broadcast(params);
-        EvalTask.Part part = heldOut.mapPartitions(new EvalTask(jobId, confJson, bParams, shape, labels.labels(),
-                        normalisation, job.train().evalBatchSize()))
+        EvalTask.Part part = heldOut.mapPartitions(new EvalTask(jobId, spec, bParams, shape, labels.labels(),
+                        normalisation, job.train().evalBatchSize(), job.train().threadsPerWorker()))
                 .treeAggregate(new EvalTask.Part(labels.labels()), EvalTask.Part::merge, EvalTask.Part::merge);
         bParams.destroy();
         long n = part.evaluation.getNumRowCounter();
         return Metrics.of(part.evaluation, labels.labels(), n == 0 ? Double.NaN : part.lossSum / n);
     }
 
-    private static float[] stateOf(MultiLayerNetwork network) {
-        INDArray state = network.getUpdater().getStateViewArray();
+    private static float[] stateOf(Network network) {
+        INDArray state = network.updaterState();
         return state == null ? new float[0] : state.data().asFloat();
     }
 

@@ -2,10 +2,12 @@ package io.sparkcnn.spark;
 
 import io.sparkcnn.data.Normalisation;
 import io.sparkcnn.model.InputShape;
+import io.sparkcnn.model.Network;
+import io.sparkcnn.model.NetworkSpec;
+import io.sparkcnn.train.ComputeThreads;
 import io.sparkcnn.train.Minibatches;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -16,8 +18,8 @@ import java.util.Iterator;
 import java.util.List;
 
 /** Scores one cached held-out partition with the broadcast parameters: an Evaluation and the summed loss. */
-record EvalTask(String jobId, String configJson, Broadcast<float[]> params, InputShape shape, List<String> labels,
-                Normalisation normalisation, int batchSize)
+record EvalTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, InputShape shape, List<String> labels,
+                Normalisation normalisation, int batchSize, int threads)
         implements FlatMapFunction<Iterator<DecodedPartition>, EvalTask.Part> {
 
     /** A mergeable partial evaluation. */
@@ -38,6 +40,7 @@ record EvalTask(String jobId, String configJson, Broadcast<float[]> params, Inpu
 
     @Override
     public Iterator<Part> call(Iterator<DecodedPartition> partitions) {
+        ComputeThreads.use(threads);
         Part out = new Part(labels);
         while (partitions.hasNext()) {
             DecodedPartition p = partitions.next();
@@ -45,15 +48,15 @@ record EvalTask(String jobId, String configJson, Broadcast<float[]> params, Inpu
                 continue;
             }
             String key = jobId + "/eval/" + p.index();
-            MultiLayerNetwork replica = Replicas.borrow(key, configJson);
+            Network replica = Replicas.borrow(key, spec);
             replica.setParams(Nd4j.createFromArray(params.value()));
             List<float[]> images = new ArrayList<>(p.count());
             for (int i = 0; i < p.count(); i++) {
                 images.add(p.image(i, normalisation));
             }
             for (DataSet batch : Minibatches.of(images, p.labels(), shape, labels.size(), batchSize)) {
-                out.evaluation.eval(batch.getLabels(), replica.output(batch.getFeatures(), false));
-                out.lossSum += replica.score(batch, false) * batch.numExamples();
+                out.evaluation.eval(batch.getLabels(), replica.output(batch.getFeatures()));
+                out.lossSum += replica.score(batch) * batch.numExamples();
             }
             Replicas.giveBack(key, replica);
         }

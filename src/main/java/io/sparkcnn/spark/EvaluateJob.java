@@ -30,7 +30,7 @@ public final class EvaluateJob {
         PreparedData data = DataPreparation.forModel(spark, job, model.labels(), model.normalisation());
         try {
             return new DistributedTrainer(spark, job, FaultInjector.NONE).evaluate(data.heldOut(),
-                    model.network().getLayerWiseConfigurations().toJson(), model.network().params().data().asFloat(),
+                    model.network().spec(), model.network().params().data().asFloat(),
                     model.shape(), model.labels(), model.normalisation());
         } finally {
             data.release();

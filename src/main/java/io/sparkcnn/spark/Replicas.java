@@ -1,33 +1,29 @@
 package io.sparkcnn.spark;
 
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import io.sparkcnn.model.Network;
+import io.sparkcnn.model.NetworkSpec;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Network replicas kept in an executor JVM between rounds, keyed by job and worker, so a round does not
- * rebuild and re-allocate its network. A replica only saves allocation: every round loads the merged
- * parameters (and updater state) from the broadcast, so a stale or missing replica can never change the
- * result. Borrow and return: two attempts of one task (retry, speculation) never share a replica.
+ * rebuild and re-allocate its network. A replica only saves allocation: every round loads the parameters
+ * and updater state from the broadcast, so a stale or missing replica can never change the result. Borrow
+ * and return: two attempts of one task (retry, speculation) never share a replica.
  */
 final class Replicas {
-    private static final Map<String, MultiLayerNetwork> IDLE = new ConcurrentHashMap<>();
+    private static final Map<String, Network> IDLE = new ConcurrentHashMap<>();
 
     private Replicas() {
     }
 
-    static MultiLayerNetwork borrow(String key, String configJson) {
-        MultiLayerNetwork net = IDLE.remove(key);
-        if (net == null) {
-            net = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(configJson));
-            net.init();
-        }
-        return net;
+    static Network borrow(String key, NetworkSpec spec) {
+        Network net = IDLE.remove(key);
+        return net != null ? net : spec.build();
     }
 
-    static void giveBack(String key, MultiLayerNetwork net) {
+    static void giveBack(String key, Network net) {
         IDLE.put(key, net);
     }
 

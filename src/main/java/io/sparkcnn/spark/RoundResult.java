@@ -1,6 +1,8 @@
 package io.sparkcnn.spark;
 
 import java.io.Serializable;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The sum of the workers' results of one round, tree-aggregated: parameters and updater state are summed in
@@ -10,20 +12,26 @@ import java.io.Serializable;
 final class RoundResult implements Serializable {
     double[] paramSum;
     double[] stateSum;
+    /** Without updater averaging: each worker's own new state, by worker (partition) index. */
+    final Map<Integer, float[]> ownStates = new HashMap<>();
     int workers;
     double lossSum;
     int minibatches;
     long images;
 
-    RoundResult add(float[] params, float[] state, double loss, int batches, long imageCount) {
+    RoundResult add(int worker, float[] params, float[] state, boolean averageState, double loss, int batches,
+                    long imageCount) {
         if (paramSum == null) {
             paramSum = new double[params.length];
-            stateSum = new double[state.length];
+            stateSum = new double[averageState ? state.length : 0];
+        }
+        if (!averageState) {
+            ownStates.put(worker, state);
         }
         for (int i = 0; i < params.length; i++) {
             paramSum[i] += params[i];
         }
-        for (int i = 0; i < state.length; i++) {
+        for (int i = 0; i < stateSum.length; i++) {
             stateSum[i] += state[i];
         }
         workers++;
@@ -46,6 +54,7 @@ final class RoundResult implements Serializable {
         for (int i = 0; i < stateSum.length; i++) {
             stateSum[i] += other.stateSum[i];
         }
+        ownStates.putAll(other.ownStates);
         workers += other.workers;
         lossSum += other.lossSum;
         minibatches += other.minibatches;

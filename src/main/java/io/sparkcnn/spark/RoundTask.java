@@ -2,6 +2,9 @@ package io.sparkcnn.spark;
 
 import io.sparkcnn.data.Normalisation;
 import io.sparkcnn.model.InputShape;
+import io.sparkcnn.model.Network;
+import io.sparkcnn.model.NetworkSpec;
+import io.sparkcnn.train.ComputeThreads;
 import io.sparkcnn.train.EpochPlan;
 import io.sparkcnn.train.Minibatches;
 import io.sparkcnn.train.WorkerResult;
@@ -9,8 +12,6 @@ import io.sparkcnn.train.WorkerStep;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -21,15 +22,16 @@ import java.util.List;
 /**
  * One worker's part of one averaging round, run as a Spark task over its cached {@link DecodedPartition}:
  * borrow the replica, load the broadcast parameters and updater state, fit the round's minibatches of the
- * plan, return the result. The minibatches and the updater's iteration count come from the plan, so a
- * retried attempt computes exactly what the failed one would have.
+ * plan, return the result. The minibatches, the updater's counters and its state all come from the plan and
+ * the broadcast, so a retried attempt computes exactly what the failed one would have.
  */
-record RoundTask(String jobId, String configJson, Broadcast<float[]> params, Broadcast<float[]> updaterState,
+record RoundTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Broadcast<UpdaterStates> updaterStates,
                  EpochPlan plan, int epoch, int round, InputShape shape, int classes, Normalisation normalisation,
-                 FaultInjector faults) implements FlatMapFunction<Iterator<DecodedPartition>, RoundResult> {
+                 int threads, FaultInjector faults) implements FlatMapFunction<Iterator<DecodedPartition>, RoundResult> {
 
     @Override
     public Iterator<RoundResult> call(Iterator<DecodedPartition> partitions) {
+        ComputeThreads.use(threads);
         RoundResult out = new RoundResult();
         while (partitions.hasNext()) {
             DecodedPartition p = partitions.next();
@@ -40,14 +42,16 @@ record RoundTask(String jobId, String configJson, Broadcast<float[]> params, Bro
             List<DataSet> batches = minibatches(p, plan.order(p.index(), epoch, p.count()), span);
             int iteration = epoch * plan.minibatches(p.count()) + span[0] / plan.batchSize();
             String key = jobId + "/" + p.index();
-            MultiLayerNetwork replica = Replicas.borrow(key, configJson);
-            INDArray state = updaterState == null ? null : Nd4j.createFromArray(updaterState.value());
-            WorkerResult r = WorkerStep.fit(replica, Nd4j.createFromArray(params.value()), state, iteration, batches);
+            Network replica = Replicas.borrow(key, spec);
+            float[] state = updaterStates.value().forWorker(p.index());
+            WorkerResult r = WorkerStep.fit(replica, Nd4j.createFromArray(params.value()),
+                    state.length == 0 ? null : Nd4j.createFromArray(state), epoch, iteration, batches);
             TaskContext task = TaskContext.get();
             faults.afterFit(p.index(), epoch, round, task == null ? 0 : task.attemptNumber());
             Replicas.giveBack(key, replica);
             float[] newState = r.updaterState() == null ? new float[0] : r.updaterState().data().asFloat();
-            out.add(r.params().data().asFloat(), newState, r.lossSum(), r.minibatches(), r.images());
+            out.add(p.index(), r.params().data().asFloat(), newState, updaterStates.value().merged() != null,
+                    r.lossSum(), r.minibatches(), r.images());
         }
         return List.of(out).iterator();
     }

@@ -7,14 +7,18 @@ import io.sparkcnn.data.Normalisation;
 import io.sparkcnn.eval.Metrics;
 import io.sparkcnn.model.Architectures;
 import io.sparkcnn.model.InputShape;
+import io.sparkcnn.model.Network;
+import io.sparkcnn.model.NetworkSpec;
 import io.sparkcnn.train.Minibatches;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.deeplearning4j.spark.impl.paramavg.util.ExportSupport;
@@ -40,13 +44,13 @@ public final class StockTrainer {
 
     public static DistributedTrainer.Result train(SparkSession spark, JobConfig job, PreparedData data) throws IOException {
         TrainConfig t = job.train();
-        MultiLayerConfiguration conf = Architectures.build(t, data.shape(), data.labels().size(), job.seed());
+        NetworkSpec spec = Architectures.build(t, data.shape(), data.labels().size(), job.seed());
         InputShape shape = data.shape();
         Normalisation normalisation = data.normalisation();
         JavaRDD<DataSet> minibatches = minibatches(data, t.batchSizePerWorker());
         Path exportDir = FileSystems.qualified(job.outputDir() + "/_dl4j-export", spark.sparkContext().hadoopConfiguration());
         ParameterAveragingTrainingMaster master = master(spark, t, exportDir);
-        SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(spark.sparkContext(), conf, master);
+        Fitter fitter = fitter(spark, spec, master);
         DistributedTrainer evaluator = new DistributedTrainer(spark, job, FaultInjector.NONE);
         long total = data.train().map(DecodedPartition::count).reduce(Integer::sum);
         List<Metrics> history = new ArrayList<>();
@@ -54,10 +58,10 @@ public final class StockTrainer {
         try {
             for (int epoch = 0; epoch < t.epochs(); epoch++) {
                 long start = System.nanoTime();
-                sparkNet.fit(minibatches);
+                fitter.fit(minibatches, epoch);
                 seconds += (System.nanoTime() - start) / 1e9;
-                Metrics m = evaluator.evaluate(data.heldOut(), conf.toJson(),
-                        sparkNet.getNetwork().params().data().asFloat(), shape, data.labels(), normalisation);
+                Metrics m = evaluator.evaluate(data.heldOut(), spec, fitter.network().params().data().asFloat(), shape,
+                        data.labels(), normalisation);
                 history.add(m);
                 LOG.info("Epoch {}/{} (dl4j-stock): {} images\n{}", epoch + 1, t.epochs(), total, m.table());
             }
@@ -65,7 +69,45 @@ public final class StockTrainer {
             minibatches.unpersist(false);
             exportDir.getFileSystem(spark.sparkContext().hadoopConfiguration()).delete(exportDir, true);
         }
-        return new DistributedTrainer.Result(sparkNet.getNetwork(), List.copyOf(history), total * t.epochs(), seconds);
+        return new DistributedTrainer.Result(fitter.network(), List.copyOf(history), total * t.epochs(), seconds);
+    }
+
+    /** One epoch of dl4j-spark's training on either kind of network. */
+    public interface Fitter {
+        void fit(JavaRDD<DataSet> minibatches, int epoch);
+
+        Network network();
+    }
+
+    /** dl4j-spark's front end for the network: SparkDl4jMultiLayer or SparkComputationGraph. */
+    public static Fitter fitter(SparkSession spark, NetworkSpec spec, ParameterAveragingTrainingMaster master) {
+        Network initial = spec.build();
+        if (initial.isGraph()) {
+            SparkComputationGraph graph = new SparkComputationGraph(spark.sparkContext(),
+                    (ComputationGraph) initial.dl4j(), master);
+            return new Fitter() {
+                public void fit(JavaRDD<DataSet> minibatches, int epoch) {
+                    graph.getNetwork().getConfiguration().setEpochCount(epoch);
+                    graph.fit(minibatches);
+                }
+
+                public Network network() {
+                    return Network.of(graph.getNetwork());
+                }
+            };
+        }
+        SparkDl4jMultiLayer layers = new SparkDl4jMultiLayer(spark.sparkContext(), (MultiLayerNetwork) initial.dl4j(),
+                master);
+        return new Fitter() {
+            public void fit(JavaRDD<DataSet> minibatches, int epoch) {
+                layers.getNetwork().setEpochCount(epoch);
+                layers.fit(minibatches);
+            }
+
+            public Network network() {
+                return Network.of(layers.getNetwork());
+            }
+        };
     }
 
     /** The training split as normalised minibatches, the input dl4j-spark's trainer takes. */

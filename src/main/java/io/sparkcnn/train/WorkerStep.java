@@ -1,6 +1,6 @@
 package io.sparkcnn.train;
 
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import io.sparkcnn.model.Network;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
@@ -8,9 +8,9 @@ import java.util.List;
 
 /**
  * One worker's share of an averaging round, as a plain function that any test can call without Spark:
- * load the merged parameters (and, when given, the merged updater state) into the replica, fit its
- * minibatches in order, return copies of the new parameters and updater state. The replica keeps its
- * iteration count, which Adam's bias correction depends on, in step with the round.
+ * load the merged parameters and updater state into the replica, set the epoch and iteration counters
+ * (Adam's bias correction and the learning-rate schedule read them), fit the minibatches in order, return
+ * copies of the new parameters and updater state. Nothing the replica held before the call is used.
  */
 public final class WorkerStep {
     private WorkerStep() {
@@ -18,25 +18,23 @@ public final class WorkerStep {
 
     /**
      * @param replica      an initialised network of the job's configuration; reused across rounds
-     * @param params       the merged parameters to start from
-     * @param updaterState the merged updater state, or null to keep the replica's own
-     * @param iteration    minibatches fitted by the job so far (per worker), for the updater's schedule
+     * @param params       the parameters to start from
+     * @param updaterState the updater state to start from (null or empty for an updater without state)
+     * @param epoch        the epoch the minibatches belong to (0-based)
+     * @param iteration    minibatches fitted by this worker so far in the job
      */
-    public static WorkerResult fit(MultiLayerNetwork replica, INDArray params, INDArray updaterState, int iteration,
+    public static WorkerResult fit(Network replica, INDArray params, INDArray updaterState, int epoch, int iteration,
                                    List<DataSet> minibatches) {
         replica.setParams(params);
-        if (updaterState != null && updaterState.length() > 0) {
-            replica.getUpdater().getStateViewArray().assign(updaterState);
-        }
-        replica.setIterationCount(iteration);
+        replica.setUpdaterState(updaterState);
+        replica.setCounters(epoch, iteration);
         double lossSum = 0;
         long images = 0;
         for (DataSet batch : minibatches) {
-            replica.fit(batch);
-            lossSum += replica.score();
+            lossSum += replica.fit(batch);
             images += batch.numExamples();
         }
-        INDArray state = replica.getUpdater().getStateViewArray();
+        INDArray state = replica.updaterState();
         return new WorkerResult(replica.params().dup(), state == null ? null : state.dup(), lossSum,
                 minibatches.size(), images);
     }

@@ -42,9 +42,8 @@ public final class SingleJvmFitBench {
         }
         InputShape shape = new InputShape(1, 28, 28);
         List<DataSet> batches = Minibatches.of(pixels, ids, shape, 10, 32);
-        MultiLayerNetwork net = new MultiLayerNetwork(Architectures.build(
-                TrainConfig.of(Architecture.SEED_CNN, UpdaterKind.ADAM, 1e-3, 32), shape, 10, 42));
-        net.init();
+        MultiLayerNetwork net = (MultiLayerNetwork) Architectures.build(
+                TrainConfig.of(Architecture.SEED_CNN, UpdaterKind.ADAM, 1e-3, 32), shape, 10, 42).build().dl4j();
         for (int rep = 0; rep < 3; rep++) {
             long t = System.nanoTime();
             for (DataSet b : batches) {

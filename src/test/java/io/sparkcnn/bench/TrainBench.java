@@ -4,6 +4,8 @@ import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.JobConfigLoader;
 import io.sparkcnn.eval.Metrics;
 import io.sparkcnn.model.Architectures;
+import io.sparkcnn.model.Network;
+import io.sparkcnn.model.NetworkSpec;
 import io.sparkcnn.spark.DataPreparation;
 import io.sparkcnn.spark.DecodedPartition;
 import io.sparkcnn.spark.DistributedTrainer;
@@ -16,9 +18,6 @@ import io.sparkcnn.train.EpochPlan;
 import io.sparkcnn.train.Minibatches;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.linalg.dataset.DataSet;
 
@@ -61,30 +60,29 @@ public final class TrainBench {
                         "train.averagingFrequency=5",
                         "train.updater=adam", "train.learningRate=0.001", "output.dir=target/bench/train"));
         long setupStart = System.nanoTime();
-        SparkSession spark = SparkSessions.create(job.spark());
+        SparkSession spark = SparkSessions.create(job);
         PreparedData data = DataPreparation.forTraining(spark, job);
         double setupSeconds = (System.nanoTime() - setupStart) / 1e9;
         DistributedTrainer trainer = new DistributedTrainer(spark, job, FaultInjector.NONE);
-        MultiLayerConfiguration conf = Architectures.build(job.train(), data.shape(), data.labels().size(), job.seed());
+        NetworkSpec spec = Architectures.build(job.train(), data.shape(), data.labels().size(), job.seed());
         Path exportDir = Files.createTempDirectory("dl4j-export");
 
         JobConfig k20 = new JobConfig(job.seed(), job.data(), job.train().withSchedule(epochs, 2, 20), job.outputDir(),
                 job.spark());
-        List<Variant> variants = List.of(singleJvm(job, data, conf),
+        List<Variant> variants = List.of(singleJvm(job, data, spec),
                 ours("(b) spark-cnn K=5, local[2]", trainer, data),
                 ours("(b') spark-cnn K=20, local[2]", new DistributedTrainer(spark, k20, FaultInjector.NONE), data),
-                stock(spark, job, data, conf, exportDir));
+                stock(spark, job, data, spec, exportDir));
         Map<String, double[]> seconds = new LinkedHashMap<>();
         Map<String, double[]> accuracy = new LinkedHashMap<>();
         for (Variant v : variants) {
             seconds.put(v.name(), new double[epochs]);
             accuracy.put(v.name(), new double[epochs]);
         }
-        String confJson = conf.toJson();
         for (int e = 0; e < epochs; e++) {
             for (Variant v : variants) {
                 seconds.get(v.name())[e] = v.epoch(e);
-                Metrics m = trainer.evaluate(data.heldOut(), confJson, v.params(), data.shape(), data.labels(),
+                Metrics m = trainer.evaluate(data.heldOut(), spec, v.params(), data.shape(), data.labels(),
                         data.normalisation());
                 accuracy.get(v.name())[e] = m.accuracy();
                 System.out.printf(Locale.ROOT, "epoch %d %-32s %7.1f s %7.0f images/s  held-out accuracy %.4f%n", e + 1,
@@ -96,7 +94,7 @@ public final class TrainBench {
         spark.stop();
     }
 
-    private static Variant singleJvm(JobConfig job, PreparedData data, MultiLayerConfiguration conf) {
+    private static Variant singleJvm(JobConfig job, PreparedData data, NetworkSpec spec) {
         List<DecodedPartition> parts = new ArrayList<>(data.train().collect());
         parts.sort(Comparator.comparingInt(DecodedPartition::index));
         List<float[]> images = new ArrayList<>();
@@ -107,8 +105,7 @@ public final class TrainBench {
                 labels.add(p.labels()[i]);
             }
         }
-        MultiLayerNetwork net = new MultiLayerNetwork(conf.clone());
-        net.init();
+        Network net = spec.build();
         EpochPlan plan = new EpochPlan(job.seed(), 32, 1);
         return new Variant() {
             public String name() {
@@ -125,6 +122,7 @@ public final class TrainBench {
                 }
                 List<DataSet> batches = Minibatches.of(shuffled, ids, data.shape(), data.labels().size(), 32);
                 long t = System.nanoTime();
+                net.setCounters(epoch, epoch * batches.size());
                 for (DataSet b : batches) {
                     net.fit(b);
                 }
@@ -157,16 +155,16 @@ public final class TrainBench {
         };
     }
 
-    private static Variant stock(SparkSession spark, JobConfig job, PreparedData data, MultiLayerConfiguration conf,
+    private static Variant stock(SparkSession spark, JobConfig job, PreparedData data, NetworkSpec spec,
                                  Path exportDir) {
         JavaRDD<DataSet> minibatches = StockTrainer.minibatches(data, 32);
         // Its best configuration here: averaging frequency 20, dl4j-spark's default of not averaging the updater.
         TrainConfig t = job.train();
         TrainConfig stockConfig = new TrainConfig(t.architecture(), t.optimiser(), 32,
-                "dl4j-stock", t.epochs(), 2, 20, false, t.evalBatchSize());
+                "dl4j-stock", t.epochs(), 2, 1, 20, false, t.evalBatchSize());
         ParameterAveragingTrainingMaster master = StockTrainer.master(spark, stockConfig,
                 new org.apache.hadoop.fs.Path(exportDir.toUri()));
-        SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(spark.sparkContext(), conf.clone(), master);
+        StockTrainer.Fitter fitter = StockTrainer.fitter(spark, spec, master);
         return new Variant() {
             public String name() {
                 return "(c) dl4j-spark stock, local[2]";
@@ -174,12 +172,12 @@ public final class TrainBench {
 
             public double epoch(int epoch) {
                 long t = System.nanoTime();
-                sparkNet.fit(minibatches);
+                fitter.fit(minibatches, epoch);
                 return (System.nanoTime() - t) / 1e9;
             }
 
             public float[] params() {
-                return sparkNet.getNetwork().params().data().asFloat();
+                return fitter.network().params().data().asFloat();
             }
         };
     }

@@ -40,6 +40,29 @@ class JobConfigLoaderTest {
     }
 
     @Test
+    void scheduleAndThreadKeysAreReadAndChecked() {
+        TrainConfig t = load(null, "train.learningRateSchedule=step", "train.learningRateDecay=0.1",
+                "train.learningRateDecayEpochs=3", "train.threadsPerWorker=2").train();
+        assertEquals(LearningRateSchedule.STEP, t.optimiser().schedule());
+        assertEquals(0.1, t.optimiser().decay());
+        assertEquals(3, t.optimiser().decayEpochs());
+        assertEquals(2, t.threadsPerWorker());
+        assertEquals(4, t.workersFor(8), "workers default to the cores divided by threads per worker");
+        assertEquals(1, t.workersFor(1));
+        assertEquals(LearningRateSchedule.CONSTANT, load(null).train().optimiser().schedule());
+        assertEquals(1, load(null).train().threadsPerWorker());
+
+        ConfigException schedule = assertThrows(ConfigException.class,
+                () -> load(null, "train.learningRateSchedule=cosine"));
+        assertTrue(schedule.getMessage().contains("train.learningRateSchedule"), schedule.getMessage());
+        assertTrue(schedule.getMessage().contains("cosine"), schedule.getMessage());
+        ConfigException decay = assertThrows(ConfigException.class, () -> load(null, "train.learningRateDecay=1.5"));
+        assertTrue(decay.getMessage().contains("train.learningRateDecay"), decay.getMessage());
+        ConfigException threads = assertThrows(ConfigException.class, () -> load(null, "train.threadsPerWorker=0"));
+        assertTrue(threads.getMessage().contains("train.threadsPerWorker"), threads.getMessage());
+    }
+
+    @Test
     void overridesWinOverTheFileWhichWinsOverDefaults() throws IOException {
         Path f = conf("seed = 7\ndata { image { height = 32, width = 32 }, heldOutFraction = 0.2 }\n");
         JobConfig c = load(f, "data.image.height=64", "data.badFiles.policy=skip");

@@ -1,31 +1,35 @@
 package io.sparkcnn.model;
 
 import io.sparkcnn.config.Architecture;
+import io.sparkcnn.config.LearningRateSchedule;
+import io.sparkcnn.config.OptimiserConfig;
 import io.sparkcnn.config.TrainConfig;
 import io.sparkcnn.config.UpdaterKind;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ArchitecturesTest {
-    private static MultiLayerNetwork net(Architecture a, InputShape shape, int classes, long seed) {
-        MultiLayerNetwork n = new MultiLayerNetwork(Architectures.build(
-                TrainConfig.of(a, UpdaterKind.ADAM, 1e-3, 32), shape, classes, seed));
-        n.init();
-        return n;
+    private static Network net(Architecture a, InputShape shape, int classes, long seed) {
+        return Architectures.build(TrainConfig.of(a, UpdaterKind.ADAM, 1e-3, 32), shape, classes, seed).build();
     }
 
-    private static void assertClassifies(MultiLayerNetwork n, InputShape shape, int classes) {
+    private static void assertClassifies(Network n, InputShape shape, int classes) {
         INDArray out = n.output(Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 5, shape.channels(),
                 shape.height(), shape.width()));
         assertArrayEquals(new long[] {5, classes}, out.shape());
@@ -37,7 +41,7 @@ class ArchitecturesTest {
     @Test
     void seedCnnIsExactlyConvPoolSoftmax() {
         InputShape fashion = new InputShape(1, 28, 28);
-        MultiLayerNetwork n = net(Architecture.SEED_CNN, fashion, 10, 1);
+        MultiLayerNetwork n = (MultiLayerNetwork) net(Architecture.SEED_CNN, fashion, 10, 1).dl4j();
         assertEquals(3, n.getnLayers());
         ConvolutionLayer conv = assertInstanceOf(ConvolutionLayer.class, n.getLayer(0).conf().getLayer());
         assertEquals(32, conv.getNOut());
@@ -46,18 +50,56 @@ class ArchitecturesTest {
         assertInstanceOf(OutputLayer.class, n.getLayer(2).conf().getLayer());
         // conv: 32 x 3x3 + 32 biases; dense softmax: 13x13x32 inputs x 10 + 10.
         assertEquals(32 * 9 + 32 + 13 * 13 * 32 * 10 + 10, n.numParams());
-        assertClassifies(n, fashion, 10);
+        assertClassifies(Network.of(n), fashion, 10);
     }
 
     @Test
     void lenetAndDeepCnnClassifyGreyAndColourInputs() {
         InputShape grey = new InputShape(1, 28, 28);
-        MultiLayerNetwork lenet = net(Architecture.LENET, grey, 10, 1);
+        Network lenet = net(Architecture.LENET, grey, 10, 1);
         assertEquals(156 + 2416 + 48120 + 10164 + 850, lenet.numParams(), "LeNet-5 parameter count");
         assertClassifies(lenet, grey, 10);
         InputShape colour = new InputShape(3, 32, 32);
         assertClassifies(net(Architecture.DEEP_CNN, colour, 4, 1), colour, 4);
         assertClassifies(net(Architecture.SEED_CNN, colour, 3, 1), colour, 3);
+    }
+
+    @Test
+    void resnetIsAGraphWithSkipConnections() {
+        InputShape grey = new InputShape(1, 28, 28);
+        Network n = net(Architecture.RESNET, grey, 10, 1);
+        assertTrue(n.isGraph());
+        ComputationGraph g = (ComputationGraph) n.dl4j();
+        for (String block : List.of("block1-add", "block2-add")) {
+            assertInstanceOf(ElementWiseVertex.class, g.getConfiguration().getVertices().get(block), block);
+            assertEquals(2, g.getConfiguration().getVertexInputs().get(block).size(), block + " adds two inputs");
+        }
+        assertEquals(List.of("stem-bn"), g.getConfiguration().getVertexInputs().get("block1-add").subList(1, 2),
+                "block 1's shortcut is the identity");
+        assertClassifies(n, grey, 10);
+        InputShape colour = new InputShape(3, 32, 32);
+        assertClassifies(net(Architecture.RESNET, colour, 4, 1), colour, 4);
+        assertEquals(n.params(), net(Architecture.RESNET, grey, 10, 1).params(), "seeded");
+    }
+
+    @Test
+    void theLearningRateFollowsTheConfiguredSchedulePerEpoch() {
+        for (LearningRateSchedule schedule : LearningRateSchedule.values()) {
+            for (Architecture a : List.of(Architecture.SEED_CNN, Architecture.RESNET)) {
+                OptimiserConfig o = new OptimiserConfig(UpdaterKind.ADAM, 0.01, 0.9, schedule, 0.5, 2);
+                TrainConfig t = TrainConfig.of(a, UpdaterKind.ADAM, 0.01, 32);
+                t = new TrainConfig(a, o, 32, t.strategy(), 6, 1, 1, 20, true, 256);
+                Network n = Architectures.build(t, new InputShape(1, 28, 28), 10, 1).build();
+                for (int epoch = 0; epoch < 6; epoch++) {
+                    n.setCounters(epoch, epoch * 100 + 7);
+                    assertEquals(o.learningRateAt(epoch, 6), n.learningRate(), 1e-12,
+                            schedule + " " + a + " epoch " + epoch);
+                }
+            }
+        }
+        OptimiserConfig step = new OptimiserConfig(UpdaterKind.ADAM, 0.01, 0.9, LearningRateSchedule.STEP, 0.5, 2);
+        assertEquals(0.0025, step.learningRateAt(4, 6), 1e-15);
+        assertEquals(0.0025, step.learningRateAt(5, 6), 1e-15);
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.JobConfigLoader;
 import io.sparkcnn.eval.Metrics;
 import io.sparkcnn.model.Architectures;
+import io.sparkcnn.model.Network;
 import io.sparkcnn.model.ModelStore;
 import io.sparkcnn.model.SavedModel;
 import io.sparkcnn.testing.Images;
@@ -13,6 +14,8 @@ import io.sparkcnn.train.Minibatches;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.evaluation.classification.Evaluation;
@@ -70,9 +73,8 @@ class DistributedTrainerTest {
 
     /** A plain single-JVM fit of one partition following the plan, from the seeded initial network. */
     private static MultiLayerNetwork plainFit(JobConfig job, PreparedData data, DecodedPartition p, int epochs) {
-        MultiLayerNetwork net = new MultiLayerNetwork(Architectures.build(job.train(), data.shape(), data.labels().size(),
-                job.seed()));
-        net.init();
+        MultiLayerNetwork net = (MultiLayerNetwork) Architectures.build(job.train(), data.shape(),
+                data.labels().size(), job.seed()).build().dl4j();
         EpochPlan plan = new EpochPlan(job.seed(), job.train().batchSizePerWorker(), job.train().averagingFrequency());
         for (int e = 0; e < epochs; e++) {
             int[] order = plan.order(p.index(), e, p.count());
@@ -111,7 +113,7 @@ class DistributedTrainerTest {
             MultiLayerNetwork plain = plainFit(job, data, only, 2);
             assertArrayEquals(floats(plain.params()), floats(r.network().params()), 0f);
             assertArrayEquals(floats(plain.getUpdater().getStateViewArray()),
-                    floats(r.network().getUpdater().getStateViewArray()), 0f, "Adam's moments too");
+                    floats(r.network().updaterState()), 0f, "Adam's moments too");
         } finally {
             data.release();
         }
@@ -140,9 +142,11 @@ class DistributedTrainerTest {
         }
     }
 
-    @Test
-    void aTaskFailedMidRoundAndRetriedGivesTheSameParameters(SparkSession spark) throws IOException {
-        JobConfig job = job(lake(10), "train.workers=2");
+    @ParameterizedTest(name = "averageUpdaterState={0}")
+    @ValueSource(strings = {"true", "false"})
+    void aTaskFailedMidRoundAndRetriedGivesTheSameParameters(String averageUpdaterState, SparkSession spark)
+            throws IOException {
+        JobConfig job = job(lake(10), "train.workers=2", "train.averageUpdaterState=" + averageUpdaterState);
         PreparedData data = DataPreparation.forTraining(spark, job);
         try {
             float[] undisturbed = floats(new DistributedTrainer(spark, job, FaultInjector.NONE)
@@ -169,9 +173,9 @@ class DistributedTrainerTest {
         PreparedData data = DataPreparation.forTraining(spark, job);
         try {
             DistributedTrainer trainer = new DistributedTrainer(spark, job, FaultInjector.NONE);
-            MultiLayerNetwork net = trainer.train(data.train(), data.heldOut(), data.labels(), data.shape(),
+            Network net = trainer.train(data.train(), data.heldOut(), data.labels(), data.shape(),
                     data.normalisation()).network();
-            Metrics onSpark = trainer.evaluate(data.heldOut(), net.getLayerWiseConfigurations().toJson(),
+            Metrics onSpark = trainer.evaluate(data.heldOut(), net.spec(),
                     net.params().data().asFloat(), data.shape(), data.labels(), data.normalisation());
 
             Evaluation plain = new Evaluation(data.labels().labels());
@@ -180,8 +184,8 @@ class DistributedTrainerTest {
                 int[] natural = new int[p.count()];
                 Arrays.setAll(natural, i -> i);
                 for (DataSet b : batchesInOrder(p, natural, data, 7)) {
-                    plain.eval(b.getLabels(), net.output(b.getFeatures(), false));
-                    lossSum += net.score(b, false) * b.numExamples();
+                    plain.eval(b.getLabels(), net.output(b.getFeatures()));
+                    lossSum += net.score(b) * b.numExamples();
                 }
             }
             Metrics single = Metrics.of(plain, data.labels().labels(), lossSum / plain.getNumRowCounter());
@@ -218,6 +222,23 @@ class DistributedTrainerTest {
         ModelStore.ModelExistsException exists = assertThrows(ModelStore.ModelExistsException.class,
                 () -> TrainJob.run(spark, job, false, FaultInjector.NONE));
         assertTrue(exists.getMessage().contains("--overwrite"), exists.getMessage());
+    }
+
+    @Test
+    void aResidualNetTrainsOnSparkAndRoundTripsAsAGraph(SparkSession spark) throws IOException {
+        JobConfig job = job(lake(8), "train.workers=2", "train.epochs=1", "model.architecture=resnet",
+                "train.learningRateSchedule=exponential");
+        TrainJob.Result trained = TrainJob.run(spark, job, false, FaultInjector.NONE);
+        assertTrue(trained.model().network().isGraph());
+        assertEquals(1, trained.training().epochs().size());
+        SavedModel loaded = ModelStore.read(trained.location(), spark.sparkContext().hadoopConfiguration());
+        assertTrue(loaded.network().isGraph());
+        INDArray input = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 4, 1, 28, 28);
+        assertEquals(trained.model().network().output(input), loaded.network().output(input), "identical predictions");
+        assertEquals(trained.model().network().updaterState(), loaded.network().updaterState(), "updater state kept");
+        Metrics again = EvaluateJob.run(spark, job, trained.location());
+        assertEquals(trained.finalMetrics().accuracy(), again.accuracy(), 0.0);
+        assertEquals(trained.finalMetrics().loss(), again.loss(), 1e-9);
     }
 
     @Test

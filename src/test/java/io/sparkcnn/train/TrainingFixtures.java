@@ -5,6 +5,7 @@ import io.sparkcnn.config.TrainConfig;
 import io.sparkcnn.config.UpdaterKind;
 import io.sparkcnn.model.Architectures;
 import io.sparkcnn.model.InputShape;
+import io.sparkcnn.model.Network;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.dataset.DataSet;
 
@@ -25,9 +26,11 @@ final class TrainingFixtures {
     }
 
     static MultiLayerNetwork network(TrainConfig train, long seed) {
-        MultiLayerNetwork net = new MultiLayerNetwork(Architectures.build(train, SHAPE, CLASSES, seed));
-        net.init();
-        return net;
+        return (MultiLayerNetwork) replica(train, seed).dl4j();
+    }
+
+    static Network replica(TrainConfig train, long seed) {
+        return Architectures.build(train, SHAPE, CLASSES, seed).build();
     }
 
     static List<DataSet> batches(int count, int batchSize, long seed) {

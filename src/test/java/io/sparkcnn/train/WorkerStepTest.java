@@ -3,6 +3,8 @@ package io.sparkcnn.train;
 import io.sparkcnn.config.Architecture;
 import io.sparkcnn.config.TrainConfig;
 import io.sparkcnn.config.UpdaterKind;
+import io.sparkcnn.model.Network;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -32,12 +34,13 @@ class WorkerStepTest {
             List<DataSet> batches = TrainingFixtures.batches(6, 8, 1);
             MultiLayerNetwork plain = TrainingFixtures.network(train, 42);
             INDArray start = plain.params().dup();
+            INDArray startState = plain.getUpdater().getStateViewArray().dup();
             for (DataSet b : batches) {
                 plain.fit(b);
             }
             // The replica starts from other weights: everything it needs comes from the merged state.
-            MultiLayerNetwork replica = TrainingFixtures.network(train, 7);
-            WorkerResult r = WorkerStep.fit(replica, start, null, 0, batches);
+            Network replica = TrainingFixtures.replica(train, 7);
+            WorkerResult r = WorkerStep.fit(replica, start, startState, 0, 0, batches);
             assertArrayEquals(floats(plain.params()), floats(r.params()), 0f, train.architecture() + " parameters");
             assertEquals(6, r.minibatches());
             assertEquals(48, r.images());
@@ -57,13 +60,45 @@ class WorkerStepTest {
         }
         // Three rounds of three minibatches, a fresh replica each round (as after a task retry).
         for (int round = 0; round < 3; round++) {
-            MultiLayerNetwork replica = TrainingFixtures.network(train, 100 + round);
-            WorkerResult r = WorkerStep.fit(replica, params, state, round * 3, batches.subList(round * 3, round * 3 + 3));
+            Network replica = TrainingFixtures.replica(train, 100 + round);
+            WorkerResult r = WorkerStep.fit(replica, params, state, 0, round * 3,
+                    batches.subList(round * 3, round * 3 + 3));
             params = ParameterAveraging.mean(List.of(r.params()));
             state = ParameterAveraging.mean(List.of(r.updaterState()));
         }
         assertArrayEquals(floats(plain.params()), floats(params), 0f);
         assertArrayEquals(floats(plain.getUpdater().getStateViewArray()), floats(state), 0f);
+    }
+
+    @Test
+    void aReplicaThatTrainedBeforeGivesTheSameResultAsAFreshOne() {
+        // What a retried task on another executor sees: no replica, or one left over from other rounds.
+        TrainConfig train = TrainingFixtures.adam();
+        Network init = TrainingFixtures.replica(train, 42);
+        INDArray params = init.params().dup();
+        INDArray state = init.updaterState().dup();
+        List<DataSet> batches = TrainingFixtures.batches(3, 8, 4);
+        Network used = TrainingFixtures.replica(train, 42);
+        WorkerStep.fit(used, params, state, 1, 40, TrainingFixtures.batches(5, 8, 99));
+        WorkerResult stale = WorkerStep.fit(used, params, state, 0, 3, batches);
+        WorkerResult fresh = WorkerStep.fit(TrainingFixtures.replica(train, 42), params, state, 0, 3, batches);
+        assertArrayEquals(floats(fresh.params()), floats(stale.params()), 0f);
+        assertArrayEquals(floats(fresh.updaterState()), floats(stale.updaterState()), 0f);
+    }
+
+    @Test
+    void oneResidualNetWorkerEqualsAPlainGraphFitBitForBit() {
+        TrainConfig train = TrainConfig.of(Architecture.RESNET, UpdaterKind.ADAM, 1e-3, 8);
+        List<DataSet> batches = TrainingFixtures.batches(4, 8, 3);
+        ComputationGraph plain = (ComputationGraph) TrainingFixtures.replica(train, 42).dl4j();
+        INDArray start = plain.params().dup();
+        INDArray startState = plain.getUpdater().getStateViewArray().dup();
+        for (DataSet b : batches) {
+            plain.fit(b);
+        }
+        WorkerResult r = WorkerStep.fit(TrainingFixtures.replica(train, 9), start, startState, 0, 0, batches);
+        assertArrayEquals(floats(plain.params()), floats(r.params()), 0f);
+        assertArrayEquals(floats(plain.getUpdater().getStateViewArray()), floats(r.updaterState()), 0f);
     }
 
     @Test
@@ -78,8 +113,8 @@ class WorkerStepTest {
             for (DataSet b : TrainingFixtures.batches(4, 8, 10 + w)) {
                 plain.fit(b);
             }
-            WorkerResult r = WorkerStep.fit(TrainingFixtures.network(train, 5), start, null, 0,
-                    TrainingFixtures.batches(4, 8, 10 + w));
+            WorkerResult r = WorkerStep.fit(TrainingFixtures.replica(train, 5), start,
+                    init.getUpdater().getStateViewArray(), 0, 0, TrainingFixtures.batches(4, 8, 10 + w));
             assertArrayEquals(floats(plain.params()), floats(r.params()), 0f, "worker " + w);
             replicas.add(r.params());
         }

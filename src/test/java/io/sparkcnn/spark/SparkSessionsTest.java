@@ -1,0 +1,28 @@
+package io.sparkcnn.spark;
+
+import io.sparkcnn.config.SparkConfig;
+import org.apache.spark.SparkConf;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class SparkSessionsTest {
+    @Test
+    void threadsPerWorkerBecomeTaskCpusAndTheExecutorsOpenMpTeam() {
+        SparkConf conf = SparkSessions.sparkConf(new SparkConfig("local[4]", "t", Map.of()), 2);
+        assertEquals("2", conf.get("spark.task.cpus"));
+        assertEquals("2", conf.get("spark.executorEnv.OMP_NUM_THREADS"));
+        assertEquals("local[4]", conf.get("spark.master"));
+    }
+
+    @Test
+    void theJobsOwnSparkSettingsWin() {
+        SparkConf conf = SparkSessions.sparkConf(new SparkConfig("", "t",
+                Map.of("spark.executorEnv.OMP_NUM_THREADS", "3", "spark.task.cpus", "3")), 1);
+        assertEquals("3", conf.get("spark.task.cpus"));
+        assertEquals("3", conf.get("spark.executorEnv.OMP_NUM_THREADS"));
+        assertEquals("local[2]", conf.get("spark.master"), "local[2] when nothing names a master");
+    }
+}
