@@ -6,7 +6,8 @@ import java.util.Optional;
 
 /** Where the labelled images are and how they become tensors. */
 public record DataConfig(String train, String heldOut, double heldOutFraction, LakeFormat format,
-                         List<String> extensions, int partitions, ImageConfig image, BadFilesConfig badFiles)
+                         List<String> extensions, int partitions, CacheStorage cacheStorage, String cacheMaxBytes,
+                         ImageConfig image, BadFilesConfig badFiles)
         implements Serializable {
     public DataConfig {
         Settings.DATA_TRAIN.check(train);
@@ -14,9 +15,15 @@ public record DataConfig(String train, String heldOut, double heldOutFraction, L
         Settings.DATA_HELD_OUT_FRACTION.check(heldOutFraction);
         extensions = List.copyOf(Settings.DATA_EXTENSIONS.check(extensions));
         Settings.DATA_PARTITIONS.check(partitions);
-        if (format == null || image == null || badFiles == null) {
-            throw new ConfigException("data", "format, image and badFiles must be set");
+        Settings.DATA_CACHE_MAX_BYTES.check(cacheMaxBytes);
+        if (format == null || cacheStorage == null || image == null || badFiles == null) {
+            throw new ConfigException("data", "format, cache storage, image and badFiles must be set");
         }
+    }
+
+    /** data.cache.maxBytes in bytes. */
+    public long cacheBudget() {
+        return Setting.parseBytes(cacheMaxBytes);
     }
 
     /** The training lake; fails naming the key when none is configured. */

@@ -149,6 +149,8 @@ public final class JobConfigLoader {
                 LakeFormat.fromConfig(Settings.DATA_FORMAT.read(c)),
                 Settings.DATA_EXTENSIONS.read(c),
                 Settings.DATA_PARTITIONS.read(c),
+                CacheStorage.fromConfig(Settings.DATA_CACHE_STORAGE.read(c)),
+                Settings.DATA_CACHE_MAX_BYTES.read(c),
                 image,
                 badFiles);
         SparkConfig spark = new SparkConfig(
@@ -188,6 +190,8 @@ public final class JobConfigLoader {
         lines.add(line(Settings.DATA_FORMAT, d.format().configName()));
         lines.add(line(Settings.DATA_EXTENSIONS, d.extensions()));
         lines.add(line(Settings.DATA_PARTITIONS, d.partitions()));
+        lines.add(line(Settings.DATA_CACHE_STORAGE, d.cacheStorage().configName()));
+        lines.add(line(Settings.DATA_CACHE_MAX_BYTES, d.cacheMaxBytes()));
         lines.add(line(Settings.IMAGE_HEIGHT, i.height()));
         lines.add(line(Settings.IMAGE_WIDTH, i.width()));
         lines.add(line(Settings.IMAGE_CHANNELS, i.channels()));

@@ -69,6 +69,21 @@ public final class Setting<T> {
         return new Setting<>(key, Type.STRING, defaultValue, doc, v -> true, "a string");
     }
 
+    /** A size in bytes with an optional unit (k, m, g, t, as HOCON reads sizes), greater than zero. */
+    static Setting<String> byteSize(String key, String defaultValue, String doc) {
+        return new Setting<>(key, Type.STRING, defaultValue, doc, v -> parseBytes(v) > 0,
+                "a size in bytes > 0, with an optional unit (e.g. 1048576, 512m, 16g)");
+    }
+
+    /** The bytes a size setting's value means, or -1 when it is not a size. */
+    public static long parseBytes(String value) {
+        try {
+            return com.typesafe.config.ConfigFactory.parseMap(Map.of("v", value)).getBytes("v");
+        } catch (com.typesafe.config.ConfigException e) {
+            return -1;
+        }
+    }
+
     static Setting<String> choice(String key, String defaultValue, List<String> choices, String doc) {
         return new Setting<>(key, Type.STRING, defaultValue, doc, choices::contains,
                 "one of " + String.join(" | ", choices));

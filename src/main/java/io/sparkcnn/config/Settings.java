@@ -45,6 +45,18 @@ public final class Settings {
             Integer.MAX_VALUE,
             "Partitions of the image RDDs. 0: Spark's default parallelism.");
 
+    public static final Setting<String> DATA_CACHE_STORAGE = Setting.choice("data.cache.storage", "memory",
+            List.of("memory", "serialised", "disk"),
+            "Where each worker keeps its decoded partition between rounds, in Spark's block store: memory "
+                    + "(as Java arrays, fastest), serialised (one byte array per partition: less heap, a copy "
+                    + "per round), disk (executors' local disk only). memory and serialised spill to local disk "
+                    + "beyond Spark's storage memory (spark.executor.memory x spark.memory.fraction).");
+    public static final Setting<String> DATA_CACHE_MAX_BYTES = Setting.byteSize("data.cache.maxBytes", "16g",
+            "The most the decoded copy of the lake (training and held-out splits, all workers, memory and "
+                    + "local disk together) may take, e.g. 512m, 16g. Pixels are kept as 8-bit values where "
+                    + "that is exact (8-bit images, no resampling), else as 32-bit floats. A job whose lake "
+                    + "would not fit fails before training, naming the size it needs.");
+
     public static final Setting<Integer> IMAGE_HEIGHT = Setting.integer("data.image.height", 28, 1, 8192,
             "Height in pixels of the tensors fed to the network.");
     public static final Setting<Integer> IMAGE_WIDTH = Setting.integer("data.image.width", 28, 1, 8192,
@@ -157,6 +169,7 @@ public final class Settings {
     public static final List<Setting<?>> ALL = List.of(
             SEED,
             DATA_TRAIN, DATA_HELD_OUT, DATA_HELD_OUT_FRACTION, DATA_FORMAT, DATA_EXTENSIONS, DATA_PARTITIONS,
+            DATA_CACHE_STORAGE, DATA_CACHE_MAX_BYTES,
             IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS, IMAGE_RESIZE, IMAGE_NORMALISATION,
             BAD_FILES_POLICY, BAD_FILES_MAX_FRACTION, BAD_FILES_LIST_LIMIT,
             MODEL_ARCHITECTURE, TRAIN_UPDATER, TRAIN_LEARNING_RATE, TRAIN_MOMENTUM, TRAIN_LEARNING_RATE_SCHEDULE,

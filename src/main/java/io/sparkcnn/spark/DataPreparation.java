@@ -1,8 +1,11 @@
 package io.sparkcnn.spark;
 
+import io.sparkcnn.config.CacheStorage;
+import io.sparkcnn.config.ConfigException;
 import io.sparkcnn.config.ImageConfig;
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.NormalisationKind;
+import io.sparkcnn.config.Settings;
 import io.sparkcnn.data.BadFileGate;
 import io.sparkcnn.data.DataException;
 import io.sparkcnn.data.LabelIndex;
@@ -59,10 +62,29 @@ public final class DataPreparation {
         int workers = job.train().workersFor(spark.sparkContext().defaultParallelism());
         Broadcast<SerializableHadoopConf> hadoop = SerializableHadoopConf.broadcast(spark);
         ImageConfig image = job.data().image();
+        long budget = job.data().cacheBudget();
+        long candidates = files.filter(f -> f.problem() == null && (fixedLabels == null || f.split() == Split.HELD_OUT))
+                .count();
+        if (candidates * image.size() > budget) {
+            throw new ConfigException(Settings.DATA_CACHE_MAX_BYTES.key(), "the decoded lake needs at least "
+                    + megabytes(candidates * image.size()) + " (" + candidates + " images of " + image.size()
+                    + " values, 1 byte each at best), more than " + job.data().cacheMaxBytes()
+                    + "; raise it or decode to a smaller data.image size");
+        }
+        CacheStorage storage = job.data().cacheStorage();
         JavaRDD<DecodedPartition> train = fixedLabels != null
                 ? JavaSparkContext.fromSparkContext(spark.sparkContext()).<DecodedPartition>emptyRDD()
-                : TrainingData.decode(files, Split.TRAIN, labels, image, workers, hadoop);
-        JavaRDD<DecodedPartition> heldOut = TrainingData.decode(files, Split.HELD_OUT, labels, image, workers, hadoop);
+                : TrainingData.decode(files, Split.TRAIN, labels, image, workers, storage, hadoop);
+        JavaRDD<DecodedPartition> heldOut = TrainingData.decode(files, Split.HELD_OUT, labels, image, workers, storage,
+                hadoop);
+        long cached = train.union(heldOut).map(DecodedPartition::pixelBytes).fold(0L, Long::sum);
+        if (cached > budget) {
+            train.unpersist(false);
+            heldOut.unpersist(false);
+            throw new ConfigException(Settings.DATA_CACHE_MAX_BYTES.key(), "the decoded lake takes "
+                    + megabytes(cached) + " (its pixels are not all 8-bit levels, so they are kept as floats), more "
+                    + "than " + job.data().cacheMaxBytes() + "; raise it or decode to a smaller data.image size");
+        }
 
         LakeSummary summary = train.union(heldOut).map(DecodedPartition::summary)
                 .fold(new LakeSummary(image.channels()), LakeSummary::merge);
@@ -76,10 +98,15 @@ public final class DataPreparation {
         Normalisation normalisation = fixedNormalisation != null ? fixedNormalisation
                 : image.normalisation() == NormalisationKind.STANDARDISE ? summary.standardisation() : Normalisation.unit();
         LOG.info("Decoded and cached {} training and {} held-out images in {} partitions each ({} classes, "
-                        + "normalisation {})", summary.imageCount(Split.TRAIN), summary.imageCount(Split.HELD_OUT), workers,
-                labels.size(), normalisation);
+                        + "normalisation {}): {} in Spark's {} cache, data.cache.maxBytes = {}",
+                summary.imageCount(Split.TRAIN), summary.imageCount(Split.HELD_OUT), workers, labels.size(),
+                normalisation, megabytes(cached), storage.configName(), job.data().cacheMaxBytes());
         return new PreparedData(train, heldOut, labels, new InputShape(image.channels(), image.height(), image.width()),
                 normalisation, summary, listing);
+    }
+
+    private static String megabytes(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.1f MB", bytes / 1e6);
     }
 
     private static LabelIndex trainingLabels(JavaRDD<LakeFile> files, JobConfig job) {

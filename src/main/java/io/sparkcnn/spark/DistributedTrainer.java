@@ -123,6 +123,8 @@ public final class DistributedTrainer {
             long seenThisEpoch = 0;
             double lossSum = 0;
             int batches = 0;
+            double fitting = 0;
+            double tasks = 0;
             for (int round = 0; round < rounds; round++) {
                 long roundStart = System.nanoTime();
                 Broadcast<float[]> bParams = sc.broadcast(params);
@@ -142,6 +144,8 @@ public final class DistributedTrainer {
                 seenThisEpoch += r.images;
                 lossSum += r.lossSum;
                 batches += r.minibatches;
+                fitting += r.fitSeconds;
+                tasks += r.taskSeconds;
                 logRound(epoch, round, rounds, rounds * t.epochs(), r, roundStart, start, seconds);
             }
             if (seenThisEpoch != total) {
@@ -149,7 +153,12 @@ public final class DistributedTrainer {
                         + " images, the training split has " + total);
             }
             seen += seenThisEpoch;
-            seconds += (System.nanoTime() - start) / 1e9;
+            double epochSeconds = (System.nanoTime() - start) / 1e9;
+            seconds += epochSeconds;
+            LOG.info(String.format(Locale.ROOT, "epoch %d: %.1f s, %.0f images/s; the slowest worker of each round "
+                            + "spent %.0f%% of the time fitting and %.0f%% in its task (the rest: scheduling, "
+                            + "broadcast, merging)", epoch + 1, epochSeconds, seenThisEpoch / epochSeconds,
+                    100 * fitting / epochSeconds, 100 * tasks / epochSeconds));
             Metrics m = evaluate(heldOut, spec, params, shape, labels, normalisation);
             history.add(m);
             epoch++;

@@ -18,6 +18,14 @@ final class RoundResult implements Serializable {
     double lossSum;
     int minibatches;
     long images;
+    /** The slowest worker's seconds in fitting, and in its whole task (minibatches, replica, results). */
+    double fitSeconds;
+    double taskSeconds;
+
+    void timed(double fit, double task) {
+        fitSeconds = Math.max(fitSeconds, fit);
+        taskSeconds = Math.max(taskSeconds, task);
+    }
 
     RoundResult add(int worker, float[] params, float[] state, boolean averageState, double loss, int batches,
                     long imageCount) {
@@ -59,6 +67,7 @@ final class RoundResult implements Serializable {
         lossSum += other.lossSum;
         minibatches += other.minibatches;
         images += other.images;
+        timed(other.fitSeconds, other.taskSeconds);
         return this;
     }
 

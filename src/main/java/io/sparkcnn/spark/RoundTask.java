@@ -39,19 +39,23 @@ record RoundTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Broa
             if (span[0] >= span[1]) {
                 continue;
             }
+            long taskStart = System.nanoTime();
             List<DataSet> batches = minibatches(p, plan.order(p.index(), epoch, p.count()), span);
             int iteration = epoch * plan.minibatches(p.count()) + span[0] / plan.batchSize();
             String key = jobId + "/" + p.index();
             Network replica = Replicas.borrow(key, spec);
             float[] state = updaterStates.value().forWorker(p.index());
+            long fitStart = System.nanoTime();
             WorkerResult r = WorkerStep.fit(replica, Nd4j.createFromArray(params.value()),
                     state.length == 0 ? null : Nd4j.createFromArray(state), epoch, iteration, batches);
+            double fitSeconds = (System.nanoTime() - fitStart) / 1e9;
             TaskContext task = TaskContext.get();
             faults.afterFit(p.index(), epoch, round, task == null ? 0 : task.attemptNumber());
             Replicas.giveBack(key, replica);
             float[] newState = r.updaterState() == null ? new float[0] : r.updaterState().data().asFloat();
             out.add(p.index(), r.params().data().asFloat(), newState, updaterStates.value().merged() != null,
                     r.lossSum(), r.minibatches(), r.images());
+            out.timed(fitSeconds, (System.nanoTime() - taskStart) / 1e9);
         }
         return List.of(out).iterator();
     }

@@ -1,5 +1,6 @@
 package io.sparkcnn.spark;
 
+import io.sparkcnn.config.CacheStorage;
 import io.sparkcnn.config.ImageConfig;
 import io.sparkcnn.data.DecodedImage;
 import io.sparkcnn.data.LabelIndex;
@@ -16,8 +17,9 @@ import java.util.List;
 
 /**
  * Decodes one split of a listing into {@link DecodedPartition}s, one per worker, and keeps them in Spark's
- * cache (memory first, local disk beyond Spark's storage memory): the lake is read and decoded once per
- * job, not once per round, and no decoded copy is written anywhere else. Spark schedules later rounds
+ * cache at the configured storage level (memory first and local disk beyond Spark's storage memory, or disk
+ * only): the lake is read and decoded once per job, not once per round, and no decoded copy is written
+ * anywhere else. Spark schedules later rounds
  * where the cached blocks are, which keeps each worker's data and replica on one executor.
  */
 public final class TrainingData {
@@ -25,12 +27,20 @@ public final class TrainingData {
     }
 
     public static JavaRDD<DecodedPartition> decode(JavaRDD<LakeFile> files, Split split, LabelIndex labels,
-                                                   ImageConfig image, int partitions,
+                                                   ImageConfig image, int partitions, CacheStorage storage,
                                                    Broadcast<SerializableHadoopConf> hadoop) {
         return files.filter(f -> f.split() == split)
                 .repartition(partitions)
                 .mapPartitionsWithIndex(new Decode(labels, image, hadoop), true)
-                .persist(StorageLevel.MEMORY_AND_DISK());
+                .persist(level(storage));
+    }
+
+    static StorageLevel level(CacheStorage storage) {
+        return switch (storage) {
+            case MEMORY -> StorageLevel.MEMORY_AND_DISK();
+            case SERIALISED -> StorageLevel.MEMORY_AND_DISK_SER();
+            case DISK -> StorageLevel.DISK_ONLY();
+        };
     }
 
     private record Decode(LabelIndex labels, ImageConfig image, Broadcast<SerializableHadoopConf> hadoop)
@@ -56,7 +66,7 @@ public final class TrainingData {
                 System.arraycopy(decoded.pixels(), 0, pixels, n * size, size);
                 n++;
             }
-            return List.of(new DecodedPartition(index, java.util.Arrays.copyOf(pixels, n * size),
+            return List.of(DecodedPartition.of(index, java.util.Arrays.copyOf(pixels, n * size),
                     java.util.Arrays.copyOf(ids, n), n, decoder.summary())).iterator();
         }
     }

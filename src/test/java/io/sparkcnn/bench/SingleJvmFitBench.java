@@ -8,19 +8,27 @@ import io.sparkcnn.data.IdxImages;
 import io.sparkcnn.data.IdxReader;
 import io.sparkcnn.model.Architectures;
 import io.sparkcnn.model.InputShape;
+import io.sparkcnn.model.Network;
 import io.sparkcnn.train.Minibatches;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.dataset.DataSet;
 
 import java.io.FileInputStream;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
-/** Images/s of a plain single-JVM fit of the seed CNN on Fashion-MNIST (minibatch 32, Adam 1e-3). */
+/**
+ * Images/s of a plain fit of the seed CNN on Fashion-MNIST (minibatch 32, Adam 1e-3) in one JVM without
+ * Spark: one network on one thread, and two networks fitting at once on two threads. The ratio is the most
+ * any trainer can get from two workers in one JVM (local mode). Usage: SingleJvmFitBench [IMAGES] [REPS]
+ */
 public final class SingleJvmFitBench {
     public static void main(String[] args) throws Exception {
         int images = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
+        int reps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         IdxImages idx;
         byte[] labels;
         try (InputStream in = new FileInputStream(FashionMnistImporter.DEBIAN_SOURCE + "/train-images-idx3-ubyte.gz")) {
@@ -42,16 +50,44 @@ public final class SingleJvmFitBench {
         }
         InputShape shape = new InputShape(1, 28, 28);
         List<DataSet> batches = Minibatches.of(pixels, ids, shape, 10, 32);
-        MultiLayerNetwork net = (MultiLayerNetwork) Architectures.build(
-                TrainConfig.of(Architecture.SEED_CNN, UpdaterKind.ADAM, 1e-3, 32), shape, 10, 42).build().dl4j();
-        for (int rep = 0; rep < 3; rep++) {
+        TrainConfig train = TrainConfig.of(Architecture.SEED_CNN, UpdaterKind.ADAM, 1e-3, 32);
+        Network[] nets = {Architectures.build(train, shape, 10, 42).build(), Architectures.build(train, shape, 10, 43).build()};
+        // Interleaved: one network alone, then two fitting at once on two threads (each its own replica).
+        List<Double> alone = new ArrayList<>();
+        List<Double> together = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        for (int rep = 0; rep < reps; rep++) {
             long t = System.nanoTime();
-            for (DataSet b : batches) {
-                net.fit(b);
+            fitAll(nets[0], batches);
+            alone.add(images / ((System.nanoTime() - t) / 1e9));
+            t = System.nanoTime();
+            List<Future<?>> running = List.of(pool.submit(() -> fitAll(nets[0], batches)),
+                    pool.submit(() -> fitAll(nets[1], batches)));
+            for (Future<?> f : running) {
+                f.get();
             }
-            double s = (System.nanoTime() - t) / 1e9;
-            System.out.printf("single-JVM fit, %d images: %.1f s, %.0f images/s (OMP_NUM_THREADS=%s)%n", images, s,
-                    images / s, System.getenv("OMP_NUM_THREADS"));
+            together.add(2 * images / ((System.nanoTime() - t) / 1e9));
+            System.out.printf("rep %d: 1 thread %.0f images/s, 2 threads %.0f images/s%n", rep + 1,
+                    alone.get(rep), together.get(rep));
         }
+        pool.shutdown();
+        double a = median(alone);
+        double b = median(together);
+        System.out.printf("%nseed CNN fit, %d images per run, OMP_NUM_THREADS=%s, medians of %d%n", images,
+                System.getenv("OMP_NUM_THREADS"), reps);
+        System.out.printf("%-40s %10.0f images/s%n%-40s %10.0f images/s (%.2fx)%n", "one network, one thread", a,
+                "two networks on two threads, one JVM", b, b / a);
+    }
+
+    private static void fitAll(Network net, List<DataSet> batches) {
+        for (DataSet b : batches) {
+            net.fit(b);
+        }
+    }
+
+    private static double median(List<Double> xs) {
+        List<Double> s = new ArrayList<>(xs);
+        s.sort(null);
+        return s.get(s.size() / 2);
     }
 }

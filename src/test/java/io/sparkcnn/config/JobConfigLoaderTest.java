@@ -63,6 +63,21 @@ class JobConfigLoaderTest {
     }
 
     @Test
+    void cacheKeysTakeSizesWithUnitsAndNameTheKeyOnBadValues() {
+        DataConfig d = load(null, "data.cache.maxBytes=512m", "data.cache.storage=serialised").data();
+        assertEquals(512L * 1024 * 1024, d.cacheBudget());
+        assertEquals(CacheStorage.SERIALISED, d.cacheStorage());
+        assertEquals(16L << 30, load(null).data().cacheBudget());
+        for (String bad : List.of("lots", "0", "-5m")) {
+            ConfigException e = assertThrows(ConfigException.class, () -> load(null, "data.cache.maxBytes=" + bad));
+            assertTrue(e.getMessage().contains("data.cache.maxBytes"), e.getMessage());
+            assertTrue(e.getMessage().contains(bad), e.getMessage());
+        }
+        ConfigException storage = assertThrows(ConfigException.class, () -> load(null, "data.cache.storage=ssd"));
+        assertTrue(storage.getMessage().contains("memory | serialised | disk"), storage.getMessage());
+    }
+
+    @Test
     void overridesWinOverTheFileWhichWinsOverDefaults() throws IOException {
         Path f = conf("seed = 7\ndata { image { height = 32, width = 32 }, heldOutFraction = 0.2 }\n");
         JobConfig c = load(f, "data.image.height=64", "data.badFiles.policy=skip");

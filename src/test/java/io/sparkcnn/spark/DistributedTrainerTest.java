@@ -1,5 +1,6 @@
 package io.sparkcnn.spark;
 
+import io.sparkcnn.config.ConfigException;
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.JobConfigLoader;
 import io.sparkcnn.eval.Metrics;
@@ -34,6 +35,7 @@ import java.util.Optional;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -222,6 +224,52 @@ class DistributedTrainerTest {
         ModelStore.ModelExistsException exists = assertThrows(ModelStore.ModelExistsException.class,
                 () -> TrainJob.run(spark, job, false, FaultInjector.NONE));
         assertTrue(exists.getMessage().contains("--overwrite"), exists.getMessage());
+    }
+
+    @Test
+    void theCacheStorageDoesNotChangeTheResult(SparkSession spark) throws IOException {
+        Path lake = lake(6);
+        float[] reference = null;
+        for (String storage : List.of("memory", "serialised", "disk")) {
+            JobConfig job = job(lake, "train.workers=2", "train.epochs=1", "data.cache.storage=" + storage);
+            PreparedData data = DataPreparation.forTraining(spark, job);
+            try {
+                assertEquals(TrainingData.level(job.data().cacheStorage()), data.train().getStorageLevel(), storage);
+                float[] params = floats(new DistributedTrainer(spark, job, FaultInjector.NONE)
+                        .train(data.train(), data.heldOut(), data.labels(), data.shape(), data.normalisation())
+                        .network().params());
+                if (reference == null) {
+                    reference = params;
+                } else {
+                    assertArrayEquals(reference, params, 0f, storage);
+                }
+            } finally {
+                data.release();
+            }
+        }
+    }
+
+    @Test
+    void aLakeLargerThanTheCacheBudgetFailsNamingTheKey(SparkSession spark) throws IOException {
+        Path lake = lake(8); // 24 images of 28 x 28 = 18,816 bytes as 8-bit levels
+        ConfigException before = assertThrows(ConfigException.class,
+                () -> DataPreparation.forTraining(spark, job(lake, "train.workers=2", "data.cache.maxBytes=10000")));
+        assertTrue(before.getMessage().contains("data.cache.maxBytes"), before.getMessage());
+        assertTrue(before.getMessage().contains("10000"), before.getMessage());
+
+        // Resized to 20 x 20 the pixels are no longer 8-bit levels: 24 x 400 floats = 38,400 bytes.
+        ConfigException after = assertThrows(ConfigException.class, () -> DataPreparation.forTraining(spark,
+                job(lake, "train.workers=2", "data.image.height=20", "data.image.width=20",
+                        "data.image.resize=resize", "data.cache.maxBytes=20000")));
+        assertTrue(after.getMessage().contains("not all 8-bit levels"), after.getMessage());
+
+        PreparedData fits = DataPreparation.forTraining(spark, job(lake, "train.workers=2",
+                "data.cache.maxBytes=20000"));
+        try {
+            assertNotNull(fits.train().first().levels(), "8-bit PNGs are cached as bytes");
+        } finally {
+            fits.release();
+        }
     }
 
     @Test
