@@ -1,5 +1,8 @@
 package io.sparkcnn.spark;
 
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.util.HashMap;
 import java.util.Map;
@@ -7,11 +10,13 @@ import java.util.Map;
 /**
  * The sum of the workers' results of one round, tree-aggregated: parameters and updater state are summed in
  * double precision, where adding floats is exact for the magnitudes networks hold, so the merged mean does not
- * depend on the order in which Spark combines the workers.
+ * depend on the order in which Spark combines the workers. A task's result holds one worker, whose sums are
+ * floats exactly, so it travels as floats: half the bytes per round on the network (and, for models near
+ * 1 MB, under Spark's limit for results sent straight to the driver).
  */
 final class RoundResult implements Serializable {
-    double[] paramSum;
-    double[] stateSum;
+    transient double[] paramSum;
+    transient double[] stateSum;
     /** Without updater averaging: each worker's own new state, by worker (partition) index. */
     final Map<Integer, float[]> ownStates = new HashMap<>();
     int workers;
@@ -69,6 +74,42 @@ final class RoundResult implements Serializable {
         images += other.images;
         timed(other.fitSeconds, other.taskSeconds);
         return this;
+    }
+
+    private void writeObject(ObjectOutputStream out) throws IOException {
+        out.defaultWriteObject();
+        boolean asFloats = workers == 1;
+        out.writeBoolean(asFloats);
+        for (double[] sum : new double[][] {paramSum, stateSum}) {
+            out.writeObject(sum == null ? null : asFloats ? toFloats(sum) : sum);
+        }
+    }
+
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        boolean asFloats = in.readBoolean();
+        paramSum = read(in.readObject(), asFloats);
+        stateSum = read(in.readObject(), asFloats);
+    }
+
+    private static float[] toFloats(double[] sum) {
+        float[] f = new float[sum.length];
+        for (int i = 0; i < sum.length; i++) {
+            f[i] = (float) sum[i];
+        }
+        return f;
+    }
+
+    private static double[] read(Object o, boolean asFloats) {
+        if (o == null || !asFloats) {
+            return (double[]) o;
+        }
+        float[] f = (float[]) o;
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = f[i];
+        }
+        return d;
     }
 
     static float[] mean(double[] sum, int n) {
