@@ -13,6 +13,7 @@ mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScop
   -Dmdep.outputFile=target/test.classpath >/dev/null
 scripts/spark-cnn import fashion-mnist --out data/fashion-mnist >/dev/null
 export OMP_NUM_THREADS=1
+mkdir -p target/bench
 /usr/bin/time -f "peak RSS %M kB, wall %e s, CPU %P" "$JAVA" $(java17_flags) -Xmx12g -Dlog4j2.configurationFile="$HERE/conf/log4j2.properties" \
   -Dorg.deeplearning4j.spark.time.TimeSource=org.deeplearning4j.spark.time.SystemClockTimeSource \
   -Dspark.driver.host=127.0.0.1 -Dspark.ui.enabled=false \
