@@ -22,6 +22,8 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /**
@@ -34,7 +36,8 @@ public final class DistributedTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(DistributedTrainer.class);
 
     /** The trained network and the held-out metrics after each epoch. */
-    public record Result(Network network, List<Metrics> epochs, long imagesSeen, double seconds) {
+    public record Result(Network network, List<Metrics> epochs, long imagesSeen, double seconds,
+                         List<Map<String, Object>> workers) {
     }
 
     private final JavaSparkContext sc;
@@ -76,6 +79,7 @@ public final class DistributedTrainer {
         private final long total;
         private final int rounds;
         private final List<Metrics> history = new ArrayList<>();
+        private final Map<Integer, WorkerStats> workers = new TreeMap<>();
         private float[] params;
         /** The merged updater state, or with train.averageUpdaterState false, each worker's own. */
         private float[] state;
@@ -141,6 +145,7 @@ public final class DistributedTrainer {
                 } else {
                     r.ownStates.forEach((worker, s) -> ownStates[worker] = s);
                 }
+                r.stats.forEach((worker, s) -> workers.merge(worker, s, WorkerStats::plus));
                 seenThisEpoch += r.images;
                 lossSum += r.lossSum;
                 batches += r.minibatches;
@@ -182,14 +187,31 @@ public final class DistributedTrainer {
          * workers' states, for a warm start); frees the executors' replicas.
          */
         public Result finish() {
-            Replicas.release(jobId);
+            releaseReplicas(train.union(heldOut));
             network.setParams(Nd4j.createFromArray(params));
             float[] finalState = job.train().averageUpdaterState() ? state : meanOf(ownStates);
             if (finalState.length > 0) {
                 network.setUpdaterState(Nd4j.createFromArray(finalState));
             }
-            return new Result(network, List.copyOf(history), seen, seconds);
+            List<Map<String, Object>> perWorker = new ArrayList<>();
+            workers.forEach((worker, s) -> perWorker.add(s.toMap(worker)));
+            return new Result(network, List.copyOf(history), seen, seconds, perWorker);
         }
+    }
+
+    /**
+     * Frees the job's replicas in this JVM and in the executors that hold its cached partitions, which are
+     * the executors its rounds and evaluations ran on (Spark schedules them where the blocks are).
+     */
+    private void releaseReplicas(JavaRDD<DecodedPartition> partitions) {
+        String id = jobId;
+        Replicas.release(id);
+        partitions.foreachPartition(p -> Replicas.release(id));
+    }
+
+    /** The replicas of this trainer's jobs still held in this JVM (for tests). */
+    int replicasHeld() {
+        return Replicas.held(jobId);
     }
 
     private static float[] meanOf(float[][] states) {

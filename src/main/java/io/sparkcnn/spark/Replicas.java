@@ -27,6 +27,10 @@ final class Replicas {
         IDLE.put(key, net);
     }
 
+    static int held(String jobId) {
+        return (int) IDLE.keySet().stream().filter(k -> k.startsWith(jobId + "/")).count();
+    }
+
     /** Drops a job's replicas from this JVM. */
     static void release(String jobId) {
         IDLE.keySet().removeIf(k -> k.startsWith(jobId + "/"));

@@ -19,6 +19,8 @@ final class RoundResult implements Serializable {
     transient double[] stateSum;
     /** Without updater averaging: each worker's own new state, by worker (partition) index. */
     final Map<Integer, float[]> ownStates = new HashMap<>();
+    /** Where each worker ran and how fast it fitted, by worker index. */
+    final Map<Integer, WorkerStats> stats = new HashMap<>();
     int workers;
     double lossSum;
     int minibatches;
@@ -68,6 +70,7 @@ final class RoundResult implements Serializable {
             stateSum[i] += other.stateSum[i];
         }
         ownStates.putAll(other.ownStates);
+        stats.putAll(other.stats);
         workers += other.workers;
         lossSum += other.lossSum;
         minibatches += other.minibatches;

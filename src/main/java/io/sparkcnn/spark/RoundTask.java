@@ -56,6 +56,7 @@ record RoundTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Broa
             out.add(p.index(), r.params().data().asFloat(), newState, updaterStates.value().merged() != null,
                     r.lossSum(), r.minibatches(), r.images());
             out.timed(fitSeconds, (System.nanoTime() - taskStart) / 1e9);
+            out.stats.put(p.index(), WorkerStats.here(threads, r.images(), fitSeconds));
         }
         return List.of(out).iterator();
     }

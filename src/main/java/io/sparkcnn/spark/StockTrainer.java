@@ -69,7 +69,9 @@ public final class StockTrainer {
             minibatches.unpersist(false);
             exportDir.getFileSystem(spark.sparkContext().hadoopConfiguration()).delete(exportDir, true);
         }
-        return new DistributedTrainer.Result(fitter.network(), List.copyOf(history), total * t.epochs(), seconds);
+        // dl4j-spark does not say where its workers ran.
+        return new DistributedTrainer.Result(fitter.network(), List.copyOf(history), total * t.epochs(), seconds,
+                List.of());
     }
 
     /** One epoch of dl4j-spark's training on either kind of network. */

@@ -99,7 +99,10 @@ public final class TrainJob {
             }
         }
         p.put("spark", sparkConf);
-        p.put("backend", Map.of("nd4j", Nd4j.getBackend().getClass().getSimpleName(), "devices", "cpu"));
+        p.put("backend", Map.of("driver", Nd4j.getBackend().getClass().getSimpleName(),
+                "workers", trained.workers().stream().map(w -> w.get("backend") + "/" + w.get("device"))
+                        .distinct().sorted().toList()));
+        p.put("workers", trained.workers());
         p.put("training", Map.of("seconds", trained.seconds(), "imagesSeen", trained.imagesSeen(),
                 "imagesPerSecond", trained.imagesSeen() / trained.seconds()));
         List<Map<String, Object>> epochs = new ArrayList<>();

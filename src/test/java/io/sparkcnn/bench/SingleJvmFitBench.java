@@ -55,7 +55,13 @@ public final class SingleJvmFitBench {
         // Interleaved: one network alone, then two fitting at once on two threads (each its own replica).
         List<Double> alone = new ArrayList<>();
         List<Double> together = new ArrayList<>();
+        List<Double> hopping = new ArrayList<>();
+        List<Double> pinned = new ArrayList<>();
+        ExecutorService[] own = {Executors.newSingleThreadExecutor(), Executors.newSingleThreadExecutor()};
         ExecutorService pool = Executors.newFixedThreadPool(2);
+        // As Spark runs rounds: each round of 20 minibatches is a task on whichever pool thread is free,
+        // from a cached pool whose threads come and go.
+        ExecutorService tasks = Executors.newCachedThreadPool();
         for (int rep = 0; rep < reps; rep++) {
             long t = System.nanoTime();
             fitAll(nets[0], batches);
@@ -67,16 +73,44 @@ public final class SingleJvmFitBench {
                 f.get();
             }
             together.add(2 * images / ((System.nanoTime() - t) / 1e9));
-            System.out.printf("rep %d: 1 thread %.0f images/s, 2 threads %.0f images/s%n", rep + 1,
-                    alone.get(rep), together.get(rep));
+            t = System.nanoTime();
+            for (int from = 0; from < batches.size(); from += 20) {
+                List<DataSet> round = batches.subList(from, Math.min(batches.size(), from + 20));
+                List<Future<?>> roundTasks = List.of(tasks.submit(() -> fitAll(nets[0], round)),
+                        tasks.submit(() -> fitAll(nets[1], round)));
+                for (Future<?> f : roundTasks) {
+                    f.get();
+                }
+            }
+            hopping.add(2 * images / ((System.nanoTime() - t) / 1e9));
+            t = System.nanoTime();
+            for (int from = 0; from < batches.size(); from += 20) {
+                List<DataSet> round = batches.subList(from, Math.min(batches.size(), from + 20));
+                List<Future<?>> roundTasks = List.of(own[0].submit(() -> fitAll(nets[0], round)),
+                        own[1].submit(() -> fitAll(nets[1], round)));
+                for (Future<?> f : roundTasks) {
+                    f.get();
+                }
+            }
+            pinned.add(2 * images / ((System.nanoTime() - t) / 1e9));
+            System.out.printf("rep %d: 1 thread %.0f images/s, 2 threads %.0f images/s, 2 threads in rounds of "
+                    + "20 on pool threads %.0f images/s%n", rep + 1, alone.get(rep), together.get(rep), hopping.get(rep));
         }
         pool.shutdown();
+        tasks.shutdown();
+        own[0].shutdown();
+        own[1].shutdown();
         double a = median(alone);
         double b = median(together);
         System.out.printf("%nseed CNN fit, %d images per run, OMP_NUM_THREADS=%s, medians of %d%n", images,
                 System.getenv("OMP_NUM_THREADS"), reps);
-        System.out.printf("%-40s %10.0f images/s%n%-40s %10.0f images/s (%.2fx)%n", "one network, one thread", a,
-                "two networks on two threads, one JVM", b, b / a);
+        double c = median(hopping);
+        System.out.printf("%-48s %10.0f images/s%n%-48s %10.0f images/s (%.2fx)%n%-48s %10.0f images/s (%.2fx)%n",
+                "one network, one thread", a, "two networks on two threads, one JVM", b, b / a,
+                "two networks, rounds of 20 on pool threads", c, c / a);
+        double d = median(pinned);
+        System.out.printf("%-48s %10.0f images/s (%.2fx)%n", "two networks, rounds of 20, each its own thread", d,
+                d / a);
     }
 
     private static void fitAll(Network net, List<DataSet> batches) {

@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -108,8 +109,14 @@ class DistributedTrainerTest {
         JobConfig job = job(lake(12), "train.workers=1");
         PreparedData data = DataPreparation.forTraining(spark, job);
         try {
-            DistributedTrainer.Result r = new DistributedTrainer(spark, job, FaultInjector.NONE)
-                    .train(data.train(), data.heldOut(), data.labels(), data.shape(), data.normalisation());
+            DistributedTrainer trainer = new DistributedTrainer(spark, job, FaultInjector.NONE);
+            DistributedTrainer.Run run = trainer.start(data.train(), data.heldOut(), data.labels(), data.shape(),
+                    data.normalisation());
+            run.epoch();
+            assertTrue(trainer.replicasHeld() > 0, "replicas stay between rounds");
+            run.epoch();
+            DistributedTrainer.Result r = run.finish();
+            assertEquals(0, trainer.replicasHeld(), "and are freed when the job ends");
             DecodedPartition only = partitions(data).get(0);
             assertEquals(2L * only.count(), r.imagesSeen(), "every image once per epoch");
             MultiLayerNetwork plain = plainFit(job, data, only, 2);
@@ -218,6 +225,16 @@ class DistributedTrainerTest {
         assertArrayEquals(trained.finalMetrics().confusion(), again.confusion());
         assertEquals(trained.finalMetrics().loss(), again.loss(), 1e-9);
 
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> workers = (List<Map<String, Object>>) loaded.provenance().get("workers");
+        assertEquals(2, workers.size(), "each worker reports where it ran: " + workers);
+        assertEquals(trained.training().imagesSeen(),
+                workers.stream().mapToLong(w -> ((Number) w.get("images")).longValue()).sum());
+        for (Map<String, Object> w : workers) {
+            assertEquals("CpuBackend", w.get("backend"));
+            assertEquals("cpu", w.get("device"));
+            assertEquals("driver", w.get("executor"), "local mode runs tasks in the driver");
+        }
         assertEquals(List.of("path\treason"), java.nio.file.Files.readAllLines(tmp.resolve("out/bad-files.tsv")),
                 "an empty bad-file list is written too");
 
