@@ -173,6 +173,7 @@ public final class JobConfigLoader {
                 Settings.TRAIN_THREADS_PER_WORKER.read(c),
                 Settings.TRAIN_AVERAGING_FREQUENCY.read(c),
                 Boolean.parseBoolean(Settings.TRAIN_AVERAGE_UPDATER_STATE.read(c)),
+                Settings.TRAIN_ROUND_TIMEOUT_SECONDS.read(c),
                 Settings.TRAIN_EVAL_BATCH_SIZE.read(c));
         return new JobConfig(Settings.SEED.read(c), data, train, Settings.OUTPUT_DIR.read(c), spark);
     }
@@ -216,6 +217,7 @@ public final class JobConfigLoader {
         lines.add(line(Settings.TRAIN_THREADS_PER_WORKER, t.threadsPerWorker()));
         lines.add(line(Settings.TRAIN_AVERAGING_FREQUENCY, t.averagingFrequency()));
         lines.add(line(Settings.TRAIN_AVERAGE_UPDATER_STATE, String.valueOf(t.averageUpdaterState())));
+        lines.add(line(Settings.TRAIN_ROUND_TIMEOUT_SECONDS, t.roundTimeoutSeconds()));
         lines.add(line(Settings.TRAIN_EVAL_BATCH_SIZE, t.evalBatchSize()));
         lines.add(line(Settings.OUTPUT_DIR, job.outputDir()));
         lines.add(line(Settings.SPARK_MASTER, job.spark().master()));

@@ -149,6 +149,11 @@ public final class Settings {
             "true", List.of("true", "false"),
             "Average the updater state (Adam's moments, momentum) with the parameters, as dl4j-spark's "
                     + "saveUpdater does; false keeps each replica's own state.");
+    public static final Setting<Integer> TRAIN_ROUND_TIMEOUT_SECONDS = Setting.integer("train.roundTimeoutSeconds",
+            3600, 0, Integer.MAX_VALUE,
+            "A round (every worker fitting its K minibatches, and the merge) that has not finished after this "
+                    + "many seconds is a hang: the job is cancelled and fails with a message naming the stage "
+                    + "and the tasks still running (worker, executor, host, for how long). 0: wait forever.");
     public static final Setting<Integer> TRAIN_EVAL_BATCH_SIZE = Setting.integer("train.evalBatchSize", 256, 1,
             1 << 16,
             "Images per forward pass when evaluating on the held-out split.");
@@ -174,7 +179,8 @@ public final class Settings {
             BAD_FILES_POLICY, BAD_FILES_MAX_FRACTION, BAD_FILES_LIST_LIMIT,
             MODEL_ARCHITECTURE, TRAIN_UPDATER, TRAIN_LEARNING_RATE, TRAIN_MOMENTUM, TRAIN_LEARNING_RATE_SCHEDULE,
             TRAIN_LEARNING_RATE_DECAY, TRAIN_LEARNING_RATE_DECAY_EPOCHS, TRAIN_BATCH_SIZE_PER_WORKER,
-            TRAIN_STRATEGY, TRAIN_EPOCHS, TRAIN_WORKERS, TRAIN_THREADS_PER_WORKER, TRAIN_AVERAGING_FREQUENCY, TRAIN_AVERAGE_UPDATER_STATE, TRAIN_EVAL_BATCH_SIZE,
+            TRAIN_STRATEGY, TRAIN_EPOCHS, TRAIN_WORKERS, TRAIN_THREADS_PER_WORKER, TRAIN_AVERAGING_FREQUENCY, TRAIN_AVERAGE_UPDATER_STATE,
+            TRAIN_ROUND_TIMEOUT_SECONDS, TRAIN_EVAL_BATCH_SIZE,
             OUTPUT_DIR,
             SPARK_MASTER, SPARK_APP_NAME, SPARK_CONF);
 }

@@ -7,7 +7,7 @@ import java.io.Serializable;
  */
 public record TrainConfig(Architecture architecture, OptimiserConfig optimiser, int batchSizePerWorker,
                           String strategy, int epochs, int workers, int threadsPerWorker, int averagingFrequency,
-                          boolean averageUpdaterState, int evalBatchSize) implements Serializable {
+                          boolean averageUpdaterState, int roundTimeoutSeconds, int evalBatchSize) implements Serializable {
     public TrainConfig {
         if (architecture == null) {
             throw new ConfigException(Settings.MODEL_ARCHITECTURE.key(),
@@ -22,6 +22,7 @@ public record TrainConfig(Architecture architecture, OptimiserConfig optimiser, 
         Settings.TRAIN_WORKERS.check(workers);
         Settings.TRAIN_THREADS_PER_WORKER.check(threadsPerWorker);
         Settings.TRAIN_AVERAGING_FREQUENCY.check(averagingFrequency);
+        Settings.TRAIN_ROUND_TIMEOUT_SECONDS.check(roundTimeoutSeconds);
         Settings.TRAIN_EVAL_BATCH_SIZE.check(evalBatchSize);
     }
 
@@ -36,7 +37,8 @@ public record TrainConfig(Architecture architecture, OptimiserConfig optimiser, 
         return new TrainConfig(architecture, OptimiserConfig.of(updater, learningRate), batchSizePerWorker,
                 Settings.TRAIN_STRATEGY.defaultValue(), Settings.TRAIN_EPOCHS.defaultValue(),
                 Settings.TRAIN_WORKERS.defaultValue(), Settings.TRAIN_THREADS_PER_WORKER.defaultValue(),
-                Settings.TRAIN_AVERAGING_FREQUENCY.defaultValue(), true, Settings.TRAIN_EVAL_BATCH_SIZE.defaultValue());
+                Settings.TRAIN_AVERAGING_FREQUENCY.defaultValue(), true,
+                Settings.TRAIN_ROUND_TIMEOUT_SECONDS.defaultValue(), Settings.TRAIN_EVAL_BATCH_SIZE.defaultValue());
     }
 
     /** The number of workers on a cluster with {@code parallelism} cores for tasks. */
@@ -46,6 +48,7 @@ public record TrainConfig(Architecture architecture, OptimiserConfig optimiser, 
 
     public TrainConfig withSchedule(int newEpochs, int newWorkers, int newAveragingFrequency) {
         return new TrainConfig(architecture, optimiser, batchSizePerWorker, strategy, newEpochs,
-                newWorkers, threadsPerWorker, newAveragingFrequency, averageUpdaterState, evalBatchSize);
+                newWorkers, threadsPerWorker, newAveragingFrequency, averageUpdaterState,
+                roundTimeoutSeconds, evalBatchSize);
     }
 }

@@ -79,6 +79,7 @@ public final class DistributedTrainer {
         private final long total;
         private final int rounds;
         private final List<Metrics> history = new ArrayList<>();
+        private final RoundWatch watch = new RoundWatch(sc);
         private final Map<Integer, WorkerStats> workers = new TreeMap<>();
         private float[] params;
         /** The merged updater state, or with train.averageUpdaterState false, each worker's own. */
@@ -134,9 +135,12 @@ public final class DistributedTrainer {
                 Broadcast<float[]> bParams = sc.broadcast(params);
                 Broadcast<UpdaterStates> bState = sc.broadcast(t.averageUpdaterState()
                         ? UpdaterStates.merged(state) : UpdaterStates.perWorker(ownStates));
-                RoundResult r = train.mapPartitions(new RoundTask(jobId, spec, bParams, bState, plan, epoch, round,
-                                shape, labels.size(), normalisation, t.threadsPerWorker(), faults))
-                        .treeAggregate(new RoundResult(), RoundResult::merge, RoundResult::merge);
+                RoundTask task = new RoundTask(jobId, spec, bParams, bState, plan, epoch, round, shape, labels.size(),
+                        normalisation, t.threadsPerWorker(), faults);
+                RoundResult r = watch.run(jobId + "/epoch-" + epoch + "/round-" + round,
+                        "round " + (round + 1) + "/" + rounds + " of epoch " + (epoch + 1), t.roundTimeoutSeconds(),
+                        () -> train.mapPartitions(task)
+                                .treeAggregate(new RoundResult(), RoundResult::merge, RoundResult::merge));
                 bParams.destroy();
                 bState.destroy();
                 params = RoundResult.mean(r.paramSum, r.workers);
@@ -187,6 +191,7 @@ public final class DistributedTrainer {
          * workers' states, for a warm start); frees the executors' replicas.
          */
         public Result finish() {
+            watch.close();
             releaseReplicas(train.union(heldOut));
             network.setParams(Nd4j.createFromArray(params));
             float[] finalState = job.train().averageUpdaterState() ? state : meanOf(ownStates);

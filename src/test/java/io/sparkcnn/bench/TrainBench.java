@@ -214,7 +214,7 @@ public final class TrainBench {
         JavaRDD<DataSet> minibatches = StockTrainer.minibatches(data, job.train().batchSizePerWorker());
         TrainConfig t = job.train();
         TrainConfig stockConfig = new TrainConfig(t.architecture(), t.optimiser(), t.batchSizePerWorker(),
-                "dl4j-stock", t.epochs(), 2, 1, 20, false, t.evalBatchSize());
+                "dl4j-stock", t.epochs(), 2, 1, 20, false, 0, t.evalBatchSize());
         ParameterAveragingTrainingMaster master = StockTrainer.master(spark, stockConfig,
                 new org.apache.hadoop.fs.Path(exportDir.toUri()));
         StockTrainer.Fitter fitter = StockTrainer.fitter(spark, spec, master);

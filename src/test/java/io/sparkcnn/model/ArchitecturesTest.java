@@ -88,7 +88,7 @@ class ArchitecturesTest {
             for (Architecture a : List.of(Architecture.SEED_CNN, Architecture.RESNET)) {
                 OptimiserConfig o = new OptimiserConfig(UpdaterKind.ADAM, 0.01, 0.9, schedule, 0.5, 2);
                 TrainConfig t = TrainConfig.of(a, UpdaterKind.ADAM, 0.01, 32);
-                t = new TrainConfig(a, o, 32, t.strategy(), 6, 1, 1, 20, true, 256);
+                t = new TrainConfig(a, o, 32, t.strategy(), 6, 1, 1, 20, true, 0, 256);
                 Network n = Architectures.build(t, new InputShape(1, 28, 28), 10, 1).build();
                 for (int epoch = 0; epoch < 6; epoch++) {
                     n.setCounters(epoch, epoch * 100 + 7);

@@ -244,6 +244,37 @@ class DistributedTrainerTest {
     }
 
     @Test
+    void aRoundThatHangsFailsNamingTheStuckTaskAndSparkCarriesOn(SparkSession spark) throws IOException {
+        JobConfig job = job(lake(6), "train.workers=2", "train.epochs=1", "train.roundTimeoutSeconds=10");
+        PreparedData data = DataPreparation.forTraining(spark, job);
+        try {
+            FaultInjector hang = (worker, epoch, round, attempt) -> {
+                if (worker == 1) {
+                    try {
+                        Thread.sleep(60_000); // a stuck executor; cancelling the job interrupts it
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException("interrupted by the cancel", e);
+                    }
+                }
+            };
+            long start = System.nanoTime();
+            RoundWatch.RoundTimeoutException e = assertThrows(RoundWatch.RoundTimeoutException.class,
+                    () -> new DistributedTrainer(spark, job, hang).train(data.train(), data.heldOut(), data.labels(),
+                            data.shape(), data.normalisation()));
+            assertTrue((System.nanoTime() - start) / 1e9 < 45, "failed after the timeout, not after the hang");
+            String m = e.getMessage();
+            assertTrue(m.contains("round 1/") && m.contains("of epoch 1"), m);
+            assertTrue(m.contains("train.roundTimeoutSeconds = 10"), m);
+            assertTrue(m.contains("Stage "), m);
+            assertTrue(m.contains("(worker 1, attempt 0) on executor driver"), m);
+            assertFalse(m.contains("(worker 0,"), "worker 0 had finished: " + m);
+            assertEquals(3, spark.range(3).count(), "the session still works after the cancel");
+        } finally {
+            data.release();
+        }
+    }
+
+    @Test
     void theCacheStorageDoesNotChangeTheResult(SparkSession spark) throws IOException {
         Path lake = lake(6);
         float[] reference = null;
