@@ -1,6 +1,9 @@
 package io.sparkcnn.spark;
 
 import io.sparkcnn.config.JobConfig;
+import io.sparkcnn.eval.Metrics;
+import io.sparkcnn.model.ModelStore;
+import io.sparkcnn.model.SavedModel;
 import io.sparkcnn.config.JobConfigLoader;
 import io.sparkcnn.data.FashionMnistImporter;
 import io.sparkcnn.data.IdxReader;
@@ -98,6 +101,28 @@ class HdfsLakeTest {
         String report = read(new Path("/runs/inspect/" + LakeReports.BAD_FILES));
         assertTrue(report.contains("broken.png\tnot an image"), report);
         assertTrue(read(new Path("/runs/inspect/" + LakeReports.INSPECT)).contains("\"ankle-boot\""));
+    }
+
+    @Test
+    void trainOnHdfsWritesTheModelBackAndEvaluateReproducesIt(SparkSession spark) throws IOException {
+        String lake = hdfs + "/lakes/train-eval";
+        new FashionMnistImporter(cluster.getConfiguration(0)).importAll(FashionMnistImporter.DEBIAN_SOURCE, lake, LIMIT);
+        String out = hdfs + "/runs/train";
+        JobConfig c = JobConfigLoader.load(Optional.empty(), List.of("data.train=" + lake + "/train",
+                "data.heldOut=" + lake + "/test", "output.dir=" + out, "train.epochs=1", "train.workers=2",
+                "train.batchSizePerWorker=16"));
+        TrainJob.Result trained = TrainJob.run(spark, c, false, FaultInjector.NONE);
+        assertTrue(trained.location().startsWith(hdfs), trained.location());
+        for (String file : List.of("_SUCCESS", "model.zip", "model.json", "snapshot.tsv")) {
+            assertTrue(fs.exists(new Path("/runs/train/model/" + file)), file + " on HDFS");
+        }
+        assertTrue(read(new Path("/runs/train/model/snapshot.tsv")).contains(lake + "/train/"), "HDFS paths");
+        SavedModel loaded = ModelStore.read(out + "/model", spark.sparkContext().hadoopConfiguration());
+        assertEquals(trained.model().labels(), loaded.labels());
+        Metrics again = EvaluateJob.run(spark, c, out + "/model");
+        assertEquals(trained.finalMetrics().accuracy(), again.accuracy(), 0.0);
+        assertEquals(trained.finalMetrics().loss(), again.loss(), 1e-9);
+        assertEquals(LIMIT, again.count());
     }
 
     @Test
