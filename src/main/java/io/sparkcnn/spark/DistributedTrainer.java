@@ -192,7 +192,7 @@ public final class DistributedTrainer {
          */
         public Result finish() {
             watch.close();
-            releaseReplicas(train.union(heldOut));
+            release(train.union(heldOut));
             network.setParams(Nd4j.createFromArray(params));
             float[] finalState = job.train().averageUpdaterState() ? state : meanOf(ownStates);
             if (finalState.length > 0) {
@@ -205,10 +205,11 @@ public final class DistributedTrainer {
     }
 
     /**
-     * Frees the job's replicas in this JVM and in the executors that hold its cached partitions, which are
-     * the executors its rounds and evaluations ran on (Spark schedules them where the blocks are).
+     * Frees this trainer's replicas (training and evaluation) in this JVM and in the executors that hold
+     * {@code partitions}, which are the executors its rounds and evaluations ran on (Spark schedules them
+     * where the cached blocks are).
      */
-    private void releaseReplicas(JavaRDD<DecodedPartition> partitions) {
+    public void release(JavaRDD<DecodedPartition> partitions) {
         String id = jobId;
         Replicas.release(id);
         partitions.foreachPartition(p -> Replicas.release(id));

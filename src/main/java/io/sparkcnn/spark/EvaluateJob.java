@@ -28,11 +28,12 @@ public final class EvaluateJob {
                     + "config decodes to " + describe(configured) + "; set data.image.{channels,height,width} to match");
         }
         PreparedData data = DataPreparation.forModel(spark, job, model.labels(), model.normalisation());
+        DistributedTrainer scorer = new DistributedTrainer(spark, job, FaultInjector.NONE);
         try {
-            return new DistributedTrainer(spark, job, FaultInjector.NONE).evaluate(data.heldOut(),
-                    model.network().spec(), model.network().params().data().asFloat(),
+            return scorer.evaluate(data.heldOut(), model.network().spec(), model.network().params().data().asFloat(),
                     model.shape(), model.labels(), model.normalisation());
         } finally {
+            scorer.release(data.heldOut());
             data.release();
         }
     }

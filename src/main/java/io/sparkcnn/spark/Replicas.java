@@ -27,6 +27,11 @@ final class Replicas {
         IDLE.put(key, net);
     }
 
+    /** Replicas held in this JVM, of every job. */
+    static int heldInTotal() {
+        return IDLE.size();
+    }
+
     static int held(String jobId) {
         return (int) IDLE.keySet().stream().filter(k -> k.startsWith(jobId + "/")).count();
     }

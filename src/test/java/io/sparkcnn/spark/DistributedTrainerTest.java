@@ -220,7 +220,9 @@ class DistributedTrainerTest {
         INDArray input = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 5, 1, 28, 28);
         assertEquals(trained.model().network().output(input), loaded.network().output(input), "identical predictions");
 
+        int replicasBefore = Replicas.heldInTotal();
         Metrics again = EvaluateJob.run(spark, job, trained.location());
+        assertEquals(replicasBefore, Replicas.heldInTotal(), "evaluate frees the replicas it built");
         assertEquals(trained.finalMetrics().accuracy(), again.accuracy(), 0.0);
         assertArrayEquals(trained.finalMetrics().confusion(), again.confusion());
         assertEquals(trained.finalMetrics().loss(), again.loss(), 1e-9);
