@@ -66,33 +66,9 @@ public final class SingleJvmFitBench {
             long t = System.nanoTime();
             fitAll(nets[0], batches);
             alone.add(images / ((System.nanoTime() - t) / 1e9));
-            t = System.nanoTime();
-            List<Future<?>> running = List.of(pool.submit(() -> fitAll(nets[0], batches)),
-                    pool.submit(() -> fitAll(nets[1], batches)));
-            for (Future<?> f : running) {
-                f.get();
-            }
-            together.add(2 * images / ((System.nanoTime() - t) / 1e9));
-            t = System.nanoTime();
-            for (int from = 0; from < batches.size(); from += 20) {
-                List<DataSet> round = batches.subList(from, Math.min(batches.size(), from + 20));
-                List<Future<?>> roundTasks = List.of(tasks.submit(() -> fitAll(nets[0], round)),
-                        tasks.submit(() -> fitAll(nets[1], round)));
-                for (Future<?> f : roundTasks) {
-                    f.get();
-                }
-            }
-            hopping.add(2 * images / ((System.nanoTime() - t) / 1e9));
-            t = System.nanoTime();
-            for (int from = 0; from < batches.size(); from += 20) {
-                List<DataSet> round = batches.subList(from, Math.min(batches.size(), from + 20));
-                List<Future<?>> roundTasks = List.of(own[0].submit(() -> fitAll(nets[0], round)),
-                        own[1].submit(() -> fitAll(nets[1], round)));
-                for (Future<?> f : roundTasks) {
-                    f.get();
-                }
-            }
-            pinned.add(2 * images / ((System.nanoTime() - t) / 1e9));
+            together.add(2 * images / fitInRounds(nets, batches, batches.size(), pool, pool));
+            hopping.add(2 * images / fitInRounds(nets, batches, 20, tasks, tasks));
+            pinned.add(2 * images / fitInRounds(nets, batches, 20, own[0], own[1]));
             System.out.printf("rep %d: 1 thread %.0f images/s, 2 threads %.0f images/s, 2 threads in rounds of "
                     + "20 on pool threads %.0f images/s%n", rep + 1, alone.get(rep), together.get(rep), hopping.get(rep));
         }
@@ -111,6 +87,24 @@ public final class SingleJvmFitBench {
         double d = median(pinned);
         System.out.printf("%-48s %10.0f images/s (%.2fx)%n", "two networks, rounds of 20, each its own thread", d,
                 d / a);
+    }
+
+    /**
+     * Fits both networks on all batches, {@code roundSize} at a time, each round waiting for both (as an
+     * averaging round does), network 0 on {@code first}, network 1 on {@code second}; returns the seconds.
+     */
+    private static double fitInRounds(Network[] nets, List<DataSet> batches, int roundSize, ExecutorService first,
+                                      ExecutorService second) throws Exception {
+        long t = System.nanoTime();
+        for (int from = 0; from < batches.size(); from += roundSize) {
+            List<DataSet> round = batches.subList(from, Math.min(batches.size(), from + roundSize));
+            List<Future<?>> running = List.of(first.submit(() -> fitAll(nets[0], round)),
+                    second.submit(() -> fitAll(nets[1], round)));
+            for (Future<?> f : running) {
+                f.get();
+            }
+        }
+        return (System.nanoTime() - t) / 1e9;
     }
 
     private static void fitAll(Network net, List<DataSet> batches) {

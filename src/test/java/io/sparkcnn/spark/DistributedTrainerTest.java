@@ -213,19 +213,9 @@ class DistributedTrainerTest {
     void trainWritesAModelThatRoundTripsAndEvaluateReproducesItsMetrics(SparkSession spark) throws IOException {
         JobConfig job = job(lake(12), "train.workers=2", "train.epochs=1", "data.image.normalisation=standardise");
         TrainJob.Result trained = TrainJob.run(spark, job, false, FaultInjector.NONE);
-        SavedModel loaded = ModelStore.read(trained.location(), spark.sparkContext().hadoopConfiguration());
-        assertEquals(trained.model().labels(), loaded.labels());
+        SavedModel loaded = assertRoundTripsAndEvaluatesTheSame(spark, job, trained);
         assertEquals(trained.model().normalisation(), loaded.normalisation());
         assertFalse(loaded.normalisation().isUnit());
-        INDArray input = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 5, 1, 28, 28);
-        assertEquals(trained.model().network().output(input), loaded.network().output(input), "identical predictions");
-
-        int replicasBefore = Replicas.heldInTotal();
-        Metrics again = EvaluateJob.run(spark, job, trained.location());
-        assertEquals(replicasBefore, Replicas.heldInTotal(), "evaluate frees the replicas it built");
-        assertEquals(trained.finalMetrics().accuracy(), again.accuracy(), 0.0);
-        assertArrayEquals(trained.finalMetrics().confusion(), again.confusion());
-        assertEquals(trained.finalMetrics().loss(), again.loss(), 1e-9);
 
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> workers = (List<Map<String, Object>>) loaded.provenance().get("workers");
@@ -329,14 +319,29 @@ class DistributedTrainerTest {
         TrainJob.Result trained = TrainJob.run(spark, job, false, FaultInjector.NONE);
         assertTrue(trained.model().network().isGraph());
         assertEquals(1, trained.training().epochs().size());
-        SavedModel loaded = ModelStore.read(trained.location(), spark.sparkContext().hadoopConfiguration());
+        SavedModel loaded = assertRoundTripsAndEvaluatesTheSame(spark, job, trained);
         assertTrue(loaded.network().isGraph());
-        INDArray input = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 4, 1, 28, 28);
-        assertEquals(trained.model().network().output(input), loaded.network().output(input), "identical predictions");
         assertEquals(trained.model().network().updaterState(), loaded.network().updaterState(), "updater state kept");
+    }
+
+    /**
+     * The saved model reads back with the same labels and identical predictions, and {@code evaluate} on it
+     * reproduces training's final metrics (freeing the replicas it built); returns the loaded model.
+     */
+    private static SavedModel assertRoundTripsAndEvaluatesTheSame(SparkSession spark, JobConfig job,
+                                                                  TrainJob.Result trained) throws IOException {
+        SavedModel loaded = ModelStore.read(trained.location(), spark.sparkContext().hadoopConfiguration());
+        assertEquals(trained.model().labels(), loaded.labels());
+        INDArray input = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 5, 1, 28, 28);
+        assertEquals(trained.model().network().output(input), loaded.network().output(input), "identical predictions");
+
+        int replicasBefore = Replicas.heldInTotal();
         Metrics again = EvaluateJob.run(spark, job, trained.location());
+        assertEquals(replicasBefore, Replicas.heldInTotal(), "evaluate frees the replicas it built");
         assertEquals(trained.finalMetrics().accuracy(), again.accuracy(), 0.0);
+        assertArrayEquals(trained.finalMetrics().confusion(), again.confusion());
         assertEquals(trained.finalMetrics().loss(), again.loss(), 1e-9);
+        return loaded;
     }
 
     @Test
