@@ -23,12 +23,17 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace an existing model in output.dir.")
     boolean overwrite;
 
+    @Option(names = "--resume", description = "Continue an interrupted run from the newest intact checkpoint in "
+            + "<output.dir>/checkpoints (from the start when there is none). The settings that change the result and "
+            + "the data must be the same as the interrupted run's.")
+    boolean resume;
+
     @Override
     public Integer call() throws Exception {
         JobConfig config = job.load(List.of());
         config.data().requireTrain();
         try (SparkSession spark = SparkSessions.create(config)) {
-            TrainJob.Result r = TrainJob.run(spark, config, overwrite, FaultInjector.NONE);
+            TrainJob.Result r = TrainJob.run(spark, config, overwrite, resume, FaultInjector.NONE);
             System.out.printf("Trained %s in %.1f s (%.0f images/s over %d images seen)%n",
                     config.train().architecture().configName(), r.training().seconds(),
                     r.training().imagesSeen() / r.training().seconds(), r.training().imagesSeen());

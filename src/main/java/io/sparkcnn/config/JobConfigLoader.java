@@ -175,7 +175,9 @@ public final class JobConfigLoader {
                 Boolean.parseBoolean(Settings.TRAIN_AVERAGE_UPDATER_STATE.read(c)),
                 Settings.TRAIN_ROUND_TIMEOUT_SECONDS.read(c),
                 Settings.TRAIN_EVAL_BATCH_SIZE.read(c));
-        return new JobConfig(Settings.SEED.read(c), data, train, Settings.OUTPUT_DIR.read(c), spark);
+        CheckpointConfig checkpoint = new CheckpointConfig(Settings.CHECKPOINT_EVERY_ROUNDS.read(c),
+                Settings.CHECKPOINT_KEEP.read(c));
+        return new JobConfig(Settings.SEED.read(c), data, train, checkpoint, Settings.OUTPUT_DIR.read(c), spark);
     }
 
     /** Renders a config back to HOCON with every key, so a run records exactly what it ran with. */
@@ -219,6 +221,8 @@ public final class JobConfigLoader {
         lines.add(line(Settings.TRAIN_AVERAGE_UPDATER_STATE, String.valueOf(t.averageUpdaterState())));
         lines.add(line(Settings.TRAIN_ROUND_TIMEOUT_SECONDS, t.roundTimeoutSeconds()));
         lines.add(line(Settings.TRAIN_EVAL_BATCH_SIZE, t.evalBatchSize()));
+        lines.add(line(Settings.CHECKPOINT_EVERY_ROUNDS, job.checkpoint().everyRounds()));
+        lines.add(line(Settings.CHECKPOINT_KEEP, job.checkpoint().keep()));
         lines.add(line(Settings.OUTPUT_DIR, job.outputDir()));
         lines.add(line(Settings.SPARK_MASTER, job.spark().master()));
         lines.add(line(Settings.SPARK_APP_NAME, job.spark().appName()));

@@ -158,8 +158,20 @@ public final class Settings {
             1 << 16,
             "Images per forward pass when evaluating on the held-out split.");
 
+    public static final Setting<Integer> CHECKPOINT_EVERY_ROUNDS = Setting.integer("train.checkpoint.everyRounds",
+            50, 0, Integer.MAX_VALUE,
+            "Write a checkpoint (merged parameters, updater state, epoch and round, images seen, metrics so "
+                    + "far) to output.dir/checkpoints every this many averaging rounds, and after every epoch's "
+                    + "evaluation; train --resume continues from the newest complete one. 0: only after each "
+                    + "epoch. Each checkpoint is written under a hidden name and renamed, and carries the "
+                    + "SHA-256 of its data, so a partial or corrupt one is skipped, never loaded.");
+    public static final Setting<Integer> CHECKPOINT_KEEP = Setting.integer("train.checkpoint.keep", 2, 1, 1000,
+            "Checkpoints kept; older ones are deleted once a newer one is complete. A finished job deletes "
+                    + "its checkpoints after writing the model.");
+
     public static final Setting<String> OUTPUT_DIR = Setting.string("output.dir", "out",
-            "Where reports (and, later, models) go: a URI on any Hadoop FileSystem or a local path.");
+            "Where the job writes: model/ (train), checkpoints/ (train, while it runs), reports (inspect, "
+                    + "evaluate); a URI on any Hadoop FileSystem or a local path.");
 
     public static final Setting<String> SPARK_MASTER = Setting.string("spark.master", "",
             "Spark master. Empty: the one spark-submit passes, or local[2] when the job runs outside "
@@ -180,7 +192,7 @@ public final class Settings {
             MODEL_ARCHITECTURE, TRAIN_UPDATER, TRAIN_LEARNING_RATE, TRAIN_MOMENTUM, TRAIN_LEARNING_RATE_SCHEDULE,
             TRAIN_LEARNING_RATE_DECAY, TRAIN_LEARNING_RATE_DECAY_EPOCHS, TRAIN_BATCH_SIZE_PER_WORKER,
             TRAIN_STRATEGY, TRAIN_EPOCHS, TRAIN_WORKERS, TRAIN_THREADS_PER_WORKER, TRAIN_AVERAGING_FREQUENCY, TRAIN_AVERAGE_UPDATER_STATE,
-            TRAIN_ROUND_TIMEOUT_SECONDS, TRAIN_EVAL_BATCH_SIZE,
+            TRAIN_ROUND_TIMEOUT_SECONDS, TRAIN_EVAL_BATCH_SIZE, CHECKPOINT_EVERY_ROUNDS, CHECKPOINT_KEEP,
             OUTPUT_DIR,
             SPARK_MASTER, SPARK_APP_NAME, SPARK_CONF);
 }

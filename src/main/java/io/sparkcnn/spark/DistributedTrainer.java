@@ -1,5 +1,6 @@
 package io.sparkcnn.spark;
 
+import io.sparkcnn.config.CheckpointConfig;
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.TrainConfig;
 import io.sparkcnn.data.LabelIndex;
@@ -53,7 +54,12 @@ public final class DistributedTrainer {
 
     public Result train(JavaRDD<DecodedPartition> train, JavaRDD<DecodedPartition> heldOut, LabelIndex labels,
                         InputShape shape, Normalisation normalisation) {
-        Run run = start(train, heldOut, labels, shape, normalisation);
+        return train(train, heldOut, labels, shape, normalisation, Checkpointing.NONE);
+    }
+
+    Result train(JavaRDD<DecodedPartition> train, JavaRDD<DecodedPartition> heldOut, LabelIndex labels,
+                 InputShape shape, Normalisation normalisation, Checkpointing checkpointing) {
+        Run run = new Run(train, heldOut, labels, shape, normalisation, checkpointing);
         while (!run.done()) {
             run.epoch();
         }
@@ -63,7 +69,16 @@ public final class DistributedTrainer {
     /** Starts a training run that the caller drives epoch by epoch (benchmarks interleave runs this way). */
     public Run start(JavaRDD<DecodedPartition> train, JavaRDD<DecodedPartition> heldOut, LabelIndex labels,
                      InputShape shape, Normalisation normalisation) {
-        return new Run(train, heldOut, labels, shape, normalisation);
+        return new Run(train, heldOut, labels, shape, normalisation, Checkpointing.NONE);
+    }
+
+    /**
+     * Where and when a run saves checkpoints, what identifies the run (settings and data that must not change
+     * across a resume), and the checkpoint it continues from, if any.
+     */
+    record Checkpointing(Checkpoints store, CheckpointConfig config, Map<String, String> identity,
+                         Checkpoints.Loaded resumeFrom) {
+        static final Checkpointing NONE = new Checkpointing(null, null, Map.of(), null);
     }
 
     /** One training run: the merged parameters and updater state live here, on the driver, between rounds. */
@@ -81,16 +96,23 @@ public final class DistributedTrainer {
         private final List<Metrics> history = new ArrayList<>();
         private final RoundWatch watch = new RoundWatch(sc);
         private final Map<Integer, WorkerStats> workers = new TreeMap<>();
+        private final Checkpointing checkpointing;
+        private final Map<String, String> identity;
         private float[] params;
         /** The merged updater state, or with train.averageUpdaterState false, each worker's own. */
         private float[] state;
         private float[][] ownStates;
         private int epoch;
+        /** The round of {@link #epoch} to run next: 0 except in the first epoch after a resume. */
+        private int nextRound;
+        private Checkpoint.EpochTally tally = new Checkpoint.EpochTally();
+        /** Images seen in finished epochs. */
         private long seen;
         private double seconds;
 
         private Run(JavaRDD<DecodedPartition> train, JavaRDD<DecodedPartition> heldOut, LabelIndex labels,
-                    InputShape shape, Normalisation normalisation) {
+                    InputShape shape, Normalisation normalisation, Checkpointing checkpointing) {
+            this.checkpointing = checkpointing;
             this.train = train;
             this.heldOut = heldOut;
             this.labels = labels;
@@ -115,6 +137,40 @@ public final class DistributedTrainer {
                             + "per epoch, {} epochs, {} parameters", t.architecture().configName(), total, sizes.size(),
                     sizes.stream().mapToInt(Integer::intValue).min().orElse(0), largest, t.batchSizePerWorker(),
                     t.averagingFrequency(), rounds, t.epochs(), params.length);
+            Map<String, String> id = new TreeMap<>(checkpointing.identity());
+            id.put("training partitions (images each)", sizes.toString());
+            id.put("parameters", String.valueOf(params.length));
+            identity = Map.copyOf(id);
+            if (checkpointing.resumeFrom() != null) {
+                resume(checkpointing.resumeFrom());
+            }
+        }
+
+        private void resume(Checkpoints.Loaded loaded) {
+            Checkpoint c = loaded.checkpoint();
+            c.requireSameRun(identity, loaded.location());
+            params = c.params();
+            state = c.state();
+            ownStates = c.ownStates();
+            epoch = c.epoch();
+            nextRound = c.round();
+            tally = c.tally().copy();
+            seen = c.seen();
+            seconds = c.seconds();
+            history.addAll(c.history());
+            workers.putAll(c.workers());
+            LOG.info("Resuming from checkpoint {}: epoch {}/{}, round {}/{}, {} images seen so far", loaded.location(),
+                    epoch + 1, job.train().epochs(), nextRound, rounds, seen + tally.images);
+        }
+
+        private void checkpoint(long roundsDone) {
+            try {
+                checkpointing.store().save(new Checkpoint(identity, epoch, nextRound, roundsDone, seen, seconds,
+                        tally, params, state, ownStates.clone(), List.copyOf(history), new TreeMap<>(workers)));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot write a checkpoint to "
+                        + checkpointing.store().location() + " (see train.checkpoint.everyRounds): " + e.getMessage(), e);
+            }
         }
 
         public boolean done() {
@@ -125,12 +181,8 @@ public final class DistributedTrainer {
         public Metrics epoch() {
             TrainConfig t = job.train();
             long start = System.nanoTime();
-            long seenThisEpoch = 0;
-            double lossSum = 0;
-            int batches = 0;
-            double fitting = 0;
-            double tasks = 0;
-            for (int round = 0; round < rounds; round++) {
+            double before = tally.seconds;
+            for (int round = nextRound; round < rounds; round++) {
                 long roundStart = System.nanoTime();
                 Broadcast<float[]> bParams = sc.broadcast(params);
                 Broadcast<UpdaterStates> bState = sc.broadcast(t.averageUpdaterState()
@@ -150,29 +202,36 @@ public final class DistributedTrainer {
                     r.ownStates.forEach((worker, s) -> ownStates[worker] = s);
                 }
                 r.stats.forEach((worker, s) -> workers.merge(worker, s, WorkerStats::plus));
-                seenThisEpoch += r.images;
-                lossSum += r.lossSum;
-                batches += r.minibatches;
-                fitting += r.fitSeconds;
-                tasks += r.taskSeconds;
-                logRound(epoch, round, rounds, rounds * t.epochs(), r, roundStart, start, seconds);
+                tally.add(r);
+                tally.seconds = before + (System.nanoTime() - start) / 1e9;
+                nextRound = round + 1;
+                long roundsDone = (long) epoch * rounds + nextRound;
+                logRound(epoch, round, rounds, rounds * t.epochs(), r, roundStart, seconds + tally.seconds);
+                if (checkpointing.store() != null && nextRound < rounds && checkpointing.config().dueAfter(roundsDone)) {
+                    checkpoint(roundsDone);
+                }
             }
-            if (seenThisEpoch != total) {
-                throw new IllegalStateException("epoch " + (epoch + 1) + " visited " + seenThisEpoch
+            if (tally.images != total) {
+                throw new IllegalStateException("epoch " + (epoch + 1) + " visited " + tally.images
                         + " images, the training split has " + total);
             }
-            seen += seenThisEpoch;
-            double epochSeconds = (System.nanoTime() - start) / 1e9;
-            seconds += epochSeconds;
+            double epochSeconds = tally.seconds;
             LOG.info(String.format(Locale.ROOT, "epoch %d: %.1f s, %.0f images/s; the slowest worker of each round "
                             + "spent %.0f%% of the time fitting and %.0f%% in its task (the rest: scheduling, "
-                            + "broadcast, merging)", epoch + 1, epochSeconds, seenThisEpoch / epochSeconds,
-                    100 * fitting / epochSeconds, 100 * tasks / epochSeconds));
+                            + "broadcast, merging)", epoch + 1, epochSeconds, tally.images / epochSeconds,
+                    100 * tally.fitSeconds / epochSeconds, 100 * tally.taskSeconds / epochSeconds));
             Metrics m = evaluate(heldOut, spec, params, shape, labels, normalisation);
             history.add(m);
+            LOG.info("Epoch {}/{}: {} images visited once each, mean training loss {}\n{}", epoch + 1, t.epochs(),
+                    tally.images, String.format(Locale.ROOT, "%.4f", tally.lossSum / tally.minibatches), m.table());
+            seen += tally.images;
+            seconds += epochSeconds;
             epoch++;
-            LOG.info("Epoch {}/{}: {} images visited once each, mean training loss {}\n{}", epoch, t.epochs(),
-                    seenThisEpoch, String.format(Locale.ROOT, "%.4f", lossSum / batches), m.table());
+            nextRound = 0;
+            tally = new Checkpoint.EpochTally();
+            if (checkpointing.store() != null) {
+                checkpoint((long) epoch * rounds);
+            }
             return m;
         }
 
@@ -248,13 +307,12 @@ public final class DistributedTrainer {
     }
 
     private static void logRound(int epoch, int round, int rounds, int totalRounds, RoundResult r, long roundStart,
-                                 long epochStart, double secondsBefore) {
-        long now = System.nanoTime();
+                                 double secondsSoFar) {
         int done = epoch * rounds + round + 1;
-        double eta = (secondsBefore + (now - epochStart) / 1e9) / done * (totalRounds - done);
+        double eta = secondsSoFar / done * (totalRounds - done);
         LOG.info(String.format(Locale.ROOT, "round %d/%d epoch %d: loss %.4f, %d images from %d workers, %.0f images/s, ETA %s",
                 done, totalRounds, epoch + 1, r.minibatches == 0 ? Double.NaN : r.lossSum / r.minibatches, r.images,
-                r.workers, r.images / ((now - roundStart) / 1e9), duration(eta)));
+                r.workers, r.images / ((System.nanoTime() - roundStart) / 1e9), duration(eta)));
     }
 
     private static String duration(double seconds) {

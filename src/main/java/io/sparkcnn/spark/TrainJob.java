@@ -1,22 +1,24 @@
 package io.sparkcnn.spark;
 
+import io.sparkcnn.config.ConfigException;
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.JobConfigLoader;
+import io.sparkcnn.config.Settings;
 import io.sparkcnn.data.Split;
 import io.sparkcnn.eval.Metrics;
 import io.sparkcnn.model.ModelStore;
 import io.sparkcnn.model.SavedModel;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +31,8 @@ import java.util.TreeMap;
 public final class TrainJob {
     public static final String MODEL_DIR = "model";
     public static final String SNAPSHOT = "snapshot.tsv";
+    public static final String CHECKPOINTS_DIR = "checkpoints";
+    private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
 
     /** The trained model, where it was written, and the metrics of the last epoch. */
     public record Result(SavedModel model, String location, Metrics finalMetrics, DistributedTrainer.Result training) {
@@ -39,29 +43,87 @@ public final class TrainJob {
 
     public static Result run(SparkSession spark, JobConfig job, boolean overwrite, FaultInjector faults)
             throws IOException {
+        return run(spark, job, overwrite, false, faults);
+    }
+
+    /**
+     * @param overwrite replace an existing model, and discard the checkpoints of an unfinished run (unless resuming)
+     * @param resume    continue from the newest intact checkpoint in output.dir/checkpoints (from the start when
+     *                  there is none)
+     */
+    public static Result run(SparkSession spark, JobConfig job, boolean overwrite, boolean resume,
+                             FaultInjector faults) throws IOException {
         String location = job.outputDir() + "/" + MODEL_DIR;
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         if (!overwrite) {
             // Fail before hours of training, not after; ModelStore.write checks again when it writes.
-            ModelStore.requireAbsent(location, spark.sparkContext().hadoopConfiguration());
+            ModelStore.requireAbsent(location, hadoop);
+        }
+        Checkpoints checkpoints = new Checkpoints(job.outputDir() + "/" + CHECKPOINTS_DIR, job.checkpoint().keep(),
+                hadoop);
+        if (job.train().stockStrategy() && resume) {
+            throw new ConfigException(Settings.TRAIN_STRATEGY.key(), "--resume needs the averaging strategy; "
+                    + "dl4j-stock writes no checkpoints");
+        }
+        if (!resume && checkpoints.exist()) {
+            if (!overwrite) {
+                throw new ConfigException(Settings.OUTPUT_DIR.key(), checkpoints.location() + " holds the checkpoints "
+                        + "of an unfinished run; pass --resume to continue it, or --overwrite to discard them");
+            }
+            LOG.info("Discarding the checkpoints of an earlier run in {} (--overwrite)", checkpoints.location());
+            checkpoints.deleteAll();
+        }
+        Checkpoints.Loaded from = null;
+        if (resume) {
+            from = checkpoints.newest(skipped -> { }).orElse(null);
+            if (from == null) {
+                LOG.info("--resume: no usable checkpoint in {}; training from the start", checkpoints.location());
+            }
         }
         PreparedData data = DataPreparation.forTraining(spark, job);
         try {
+            String snapshot = snapshot(data);
             DistributedTrainer.Result trained = job.train().stockStrategy()
                     ? StockTrainer.train(spark, job, data)
-                    : new DistributedTrainer(spark, job, faults)
-                    .train(data.train(), data.heldOut(), data.labels(), data.shape(), data.normalisation());
+                    : new DistributedTrainer(spark, job, faults).train(data.train(), data.heldOut(), data.labels(),
+                    data.shape(), data.normalisation(), new DistributedTrainer.Checkpointing(checkpoints,
+                            job.checkpoint(), identity(job, data, snapshot), from));
             Metrics last = trained.epochs().get(trained.epochs().size() - 1);
             Map<String, byte[]> extra = new LinkedHashMap<>();
-            String snapshot = snapshot(data);
             extra.put(SNAPSHOT, snapshot.getBytes(StandardCharsets.UTF_8));
             SavedModel model = new SavedModel(trained.network(), data.labels(), data.shape(), data.normalisation(),
                     provenance(spark, job, data, trained, snapshot));
-            String written = ModelStore.write(model, extra, location, overwrite, spark.sparkContext().hadoopConfiguration());
+            String written = ModelStore.write(model, extra, location, overwrite, hadoop);
+            // The model is complete: the checkpoints have served their purpose, and a later run must not resume them.
+            checkpoints.deleteAll();
             return new Result(model, written, last, trained);
         } finally {
             data.release();
         }
     }
+
+    /**
+     * What a resumed run must share with the run that wrote its checkpoint: every setting that changes the
+     * result (not where output goes, Spark settings, timeouts, evaluation batch or checkpoint cadence), the
+     * labels and the data snapshot.
+     */
+    static Map<String, String> identity(JobConfig job, PreparedData data, String snapshot) {
+        Map<String, String> id = new TreeMap<>();
+        for (String line : JobConfigLoader.render(job).split("\n")) {
+            String key = line.substring(0, line.indexOf(" = "));
+            if (!RESUMABLE_CHANGES.contains(key) && !key.startsWith("spark.") && !key.startsWith("train.checkpoint.")) {
+                id.put(key, line.substring(key.length() + 3));
+            }
+        }
+        id.put("labels", data.labels().labels().toString());
+        id.put("data snapshot (SHA-256 of the file list)", sha256(snapshot));
+        return id;
+    }
+
+    private static final java.util.Set<String> RESUMABLE_CHANGES = java.util.Set.of(Settings.OUTPUT_DIR.key(),
+            Settings.TRAIN_ROUND_TIMEOUT_SECONDS.key(), Settings.TRAIN_EVAL_BATCH_SIZE.key(),
+            Settings.TRAIN_THREADS_PER_WORKER.key(), Settings.DATA_CACHE_STORAGE.key(),
+            Settings.DATA_CACHE_MAX_BYTES.key(), Settings.BAD_FILES_LIST_LIMIT.key());
 
     /** Every usable input file with its split, size and modification time, sorted: the data snapshot. */
     private static String snapshot(PreparedData data) {
@@ -117,10 +179,6 @@ public final class TrainJob {
     }
 
     private static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Checkpoints.sha256(text.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,6 +61,20 @@ class JobConfigLoaderTest {
         assertTrue(decay.getMessage().contains("train.learningRateDecay"), decay.getMessage());
         ConfigException threads = assertThrows(ConfigException.class, () -> load(null, "train.threadsPerWorker=0"));
         assertTrue(threads.getMessage().contains("train.threadsPerWorker"), threads.getMessage());
+    }
+
+    @Test
+    void checkpointKeysAreReadAndChecked() {
+        CheckpointConfig c = load(null, "train.checkpoint.everyRounds=10", "train.checkpoint.keep=3").checkpoint();
+        assertEquals(new CheckpointConfig(10, 3), c);
+        assertTrue(c.dueAfter(20) && !c.dueAfter(25));
+        assertFalse(new CheckpointConfig(0, 1).dueAfter(10), "0: only at the end of each epoch");
+        assertEquals(50, load(null).checkpoint().everyRounds());
+        ConfigException keep = assertThrows(ConfigException.class, () -> load(null, "train.checkpoint.keep=0"));
+        assertTrue(keep.getMessage().contains("train.checkpoint.keep"), keep.getMessage());
+        ConfigException every = assertThrows(ConfigException.class,
+                () -> load(null, "train.checkpoint.everyRounds=-1"));
+        assertTrue(every.getMessage().contains("train.checkpoint.everyRounds"), every.getMessage());
     }
 
     @Test
