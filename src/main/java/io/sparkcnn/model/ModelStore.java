@@ -68,10 +68,16 @@ public final class ModelStore {
         try (OutputStream out = FileSystems.create(fs, new Path(tmp, MARKER))) {
             out.write(new byte[0]);
         }
-        if (fs.exists(target) && !fs.delete(target, true)) {
-            throw new IOException("cannot replace " + target);
+        if (fs.exists(target)) {
+            // Set the old model aside before the new one takes its name, and delete it only then: a crash in
+            // between leaves the old model complete under the hidden name, never neither of them.
+            Path aside = new Path(target.getParent(), "." + target.getName() + "-replaced-" + UUID.randomUUID());
+            FileSystems.rename(fs, target, aside);
+            FileSystems.rename(fs, tmp, target);
+            fs.delete(aside, true);
+        } else {
+            FileSystems.rename(fs, tmp, target);
         }
-        FileSystems.rename(fs, tmp, target);
         return target.toString();
     }
 
