@@ -100,8 +100,9 @@ final class Checkpoints {
         for (int i = keep; i < all.size(); i++) {
             fs.delete(all.get(i), true);
         }
-        LOG.info(String.format(java.util.Locale.ROOT, "checkpoint %s: epoch %d, round %d, %d KB, %.2f s", target,
-                c.epoch() + 1, c.round(), data.length / 1024, (System.nanoTime() - start) / 1e9));
+        LOG.info(String.format(java.util.Locale.ROOT, "checkpoint %s (%s): %d KB in %.2f s", target,
+                c.round() == 0 ? "end of epoch " + c.epoch() : "epoch " + (c.epoch() + 1) + " after round " + c.round(),
+                data.length / 1024, (System.nanoTime() - start) / 1e9));
         return target.toString();
     }
 

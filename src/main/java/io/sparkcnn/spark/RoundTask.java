@@ -9,15 +9,19 @@ import io.sparkcnn.train.EpochPlan;
 import io.sparkcnn.train.Minibatches;
 import io.sparkcnn.train.WorkerResult;
 import io.sparkcnn.train.WorkerStep;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * One worker's part of one averaging round, run as a Spark task over its cached {@link DecodedPartition}:
@@ -28,6 +32,7 @@ import java.util.List;
 record RoundTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Broadcast<UpdaterStates> updaterStates,
                  EpochPlan plan, int epoch, int round, InputShape shape, int classes, Normalisation normalisation,
                  int threads, FaultInjector faults) implements FlatMapFunction<Iterator<DecodedPartition>, RoundResult> {
+    private static final Logger LOG = LoggerFactory.getLogger(RoundTask.class);
 
     @Override
     public Iterator<RoundResult> call(Iterator<DecodedPartition> partitions) {
@@ -45,11 +50,20 @@ record RoundTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Broa
             String key = jobId + "/" + p.index();
             Network replica = Replicas.borrow(key, spec);
             float[] state = updaterStates.value().forWorker(p.index());
+            TaskContext task = TaskContext.get();
+            boolean onExecutor = onExecutor();
+            if (onExecutor) {
+                LOG.info("worker {} fitting round {} of epoch {} (attempt {}): {} images", p.index(), round + 1,
+                        epoch + 1, task == null ? 0 : task.attemptNumber(), span[1] - span[0]);
+            }
             long fitStart = System.nanoTime();
             WorkerResult r = WorkerStep.fit(replica, Nd4j.createFromArray(params.value()),
                     state.length == 0 ? null : Nd4j.createFromArray(state), epoch, iteration, batches);
             double fitSeconds = (System.nanoTime() - fitStart) / 1e9;
-            TaskContext task = TaskContext.get();
+            if (onExecutor) {
+                LOG.info(String.format(Locale.ROOT, "worker %d fitted round %d of epoch %d in %.2f s, loss %.4f",
+                        p.index(), round + 1, epoch + 1, fitSeconds, r.lossSum() / Math.max(1, r.minibatches())));
+            }
             faults.afterFit(p.index(), epoch, round, task == null ? 0 : task.attemptNumber());
             Replicas.giveBack(key, replica);
             float[] newState = r.updaterState() == null ? new float[0] : r.updaterState().data().asFloat();
@@ -59,6 +73,15 @@ record RoundTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Broa
             out.stats.put(p.index(), WorkerStats.here(threads, r.images(), fitSeconds));
         }
         return List.of(out).iterator();
+    }
+
+    /**
+     * Whether this task runs in an executor JVM (a cluster) rather than in the driver (local mode), where the
+     * driver's round line already says what the executors' own log lines would.
+     */
+    private static boolean onExecutor() {
+        SparkEnv env = SparkEnv.get();
+        return env != null && !"driver".equals(env.executorId());
     }
 
     private List<DataSet> minibatches(DecodedPartition p, int[] order, int[] span) {

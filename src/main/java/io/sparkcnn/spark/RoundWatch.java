@@ -1,11 +1,16 @@
 package io.sparkcnn.spark;
 
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.TaskFailedReason;
 import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerExecutorAdded;
+import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.scheduler.SparkListenerTaskStart;
 import org.apache.spark.scheduler.TaskInfo;
 import org.apache.spark.SparkStageInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -23,9 +28,11 @@ import java.util.function.Supplier;
  * Runs a round's Spark job under a time limit (train.roundTimeoutSeconds). A listener keeps the tasks that
  * are running, so when the limit passes the job is cancelled and the error names the stage and each task
  * still running: its worker (partition), executor, host and how long it has run, instead of the job
- * waiting forever on a stuck executor.
+ * waiting forever on a stuck executor. It also logs, as they happen, every failed task (with the reason
+ * Spark gives) and every executor lost or added, so the driver log says what a retry was for.
  */
 final class RoundWatch {
+    private static final Logger LOG = LoggerFactory.getLogger(RoundWatch.class);
     /** A round that did not finish in time. */
     static final class RoundTimeoutException extends RuntimeException {
         RoundTimeoutException(String message) {
@@ -50,7 +57,27 @@ final class RoundWatch {
 
             @Override
             public void onTaskEnd(SparkListenerTaskEnd end) {
-                running.remove(end.taskInfo().taskId());
+                TaskInfo t = end.taskInfo();
+                running.remove(t.taskId());
+                if (t.failed() || t.killed()) {
+                    String why = end.reason() instanceof TaskFailedReason f ? f.toErrorString() : end.reason().toString();
+                    LOG.warn("task {} (partition {}, attempt {}) of stage {} failed on executor {} at {}: {}; Spark "
+                                    + "runs it again (up to spark.task.maxFailures attempts)", t.taskId(), t.index(),
+                            t.attemptNumber(), end.stageId(), t.executorId(), t.host(),
+                            why.lines().findFirst().orElse(why));
+                }
+            }
+
+            @Override
+            public void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
+                LOG.warn("executor {} was lost ({}): Spark reruns its tasks on other executors, and the partitions "
+                        + "it had decoded are decoded again from the lake where they are needed", removed.executorId(),
+                        removed.reason());
+            }
+
+            @Override
+            public void onExecutorAdded(SparkListenerExecutorAdded added) {
+                LOG.info("executor {} joined on {}", added.executorId(), added.executorInfo().executorHost());
             }
         };
         sc.sc().addSparkListener(listener);

@@ -7,10 +7,12 @@ import io.sparkcnn.data.LabelIndex;
 import io.sparkcnn.data.LakeFile;
 import io.sparkcnn.data.LakeFileDecoder;
 import io.sparkcnn.data.Split;
+import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
 
 import java.util.Iterator;
 import java.util.List;
@@ -30,9 +32,47 @@ public final class TrainingData {
                                                    ImageConfig image, int partitions, CacheStorage storage,
                                                    Broadcast<SerializableHadoopConf> hadoop) {
         return files.filter(f -> f.split() == split)
-                .repartition(partitions)
+                .sortBy(LakeFile::uri, true, partitions)
+                .zipWithIndex()
+                .mapToPair(Tuple2::swap)
+                .repartitionAndSortWithinPartitions(new RoundRobin(partitions))
+                .values()
                 .mapPartitionsWithIndex(new Decode(labels, image, hadoop), true)
                 .persist(level(storage));
+    }
+
+    /**
+     * Deals files ranked by path to partitions like cards (rank modulo partitions): every partition gets every
+     * label folder's files in equal measure, sizes differ by at most one, and which files a partition holds,
+     * in which order, depends on the paths alone. Spark's repartition deals files in the order its shuffle
+     * delivers them, which on a cluster changes from run to run and between a lost partition and its recompute.
+     */
+    static final class RoundRobin extends Partitioner {
+        private final int partitions;
+
+        RoundRobin(int partitions) {
+            this.partitions = partitions;
+        }
+
+        @Override
+        public int numPartitions() {
+            return partitions;
+        }
+
+        @Override
+        public int getPartition(Object rank) {
+            return (int) ((Long) rank % partitions);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof RoundRobin r && r.partitions == partitions;
+        }
+
+        @Override
+        public int hashCode() {
+            return partitions;
+        }
     }
 
     static StorageLevel level(CacheStorage storage) {

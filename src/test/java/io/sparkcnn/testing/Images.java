@@ -53,6 +53,21 @@ public final class Images {
         }
     }
 
+    /**
+     * Writes a 28x28 grey PNG whose pixels are {@code mean} plus uniform noise in [-noise, noise] drawn from
+     * {@code seed}: classes with close means are hard to tell apart pixel by pixel, learnable on average.
+     */
+    public static Path writeNoisyPng(Path file, int mean, int noise, long seed) {
+        Random r = new Random(seed);
+        BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < 28; y++) {
+            for (int x = 0; x < 28; x++) {
+                img.getRaster().setSample(x, y, 0, Math.max(0, Math.min(255, mean + r.nextInt(2 * noise + 1) - noise)));
+            }
+        }
+        return write(file, encode(img, "png"));
+    }
+
     /** Writes a 28x28 grey PNG to {@code file}, creating folders. */
     public static Path writePng(Path file, int seed) {
         return write(file, encode(grey(28, 28, seed), "png"));
