@@ -61,10 +61,10 @@ final class RoundWatch {
                 running.remove(t.taskId());
                 if (t.failed() || t.killed()) {
                     String why = end.reason() instanceof TaskFailedReason f ? f.toErrorString() : end.reason().toString();
-                    LOG.warn("task {} (partition {}, attempt {}) of stage {} failed on executor {} at {}: {}; Spark "
-                                    + "runs it again (up to spark.task.maxFailures attempts)", t.taskId(), t.index(),
-                            t.attemptNumber(), end.stageId(), t.executorId(), t.host(),
-                            why.lines().findFirst().orElse(why));
+                    LOG.warn("task {} (partition {}, attempt {}) of stage {} {} on executor {} at {}: {}", t.taskId(),
+                            t.index(), t.attemptNumber(), end.stageId(), t.killed() ? "was killed" : "failed",
+                            t.executorId(), t.host(), why.lines().findFirst().orElse(why)
+                                    + (t.killed() ? "" : "; Spark runs it again, up to spark.task.maxFailures attempts"));
                 }
             }
 

@@ -119,7 +119,8 @@ class CheckpointTest {
         assertEquals(List.of(), names(checkpoints));
     }
 
-    private static Checkpoint checkpoint(long roundsDone, float value) {
+    /** A small checkpoint whose parameters are all {@code value}. */
+    static Checkpoint checkpoint(long roundsDone, float value) {
         return new Checkpoint(Map.of("seed", "42"), 0, (int) roundsDone, roundsDone, 0, 1.0,
                 new Checkpoint.EpochTally(), new float[] {value, value}, new float[0], new float[][] {new float[0]},
                 List.of(), new TreeMap<>());

@@ -126,6 +126,31 @@ class HdfsLakeTest {
     }
 
     @Test
+    void checkpointsOnHdfsAreWrittenAtomicallyPrunedAndACorruptOneIsSkipped() throws IOException {
+        Checkpoints store = new Checkpoints(hdfs + "/runs/ck/checkpoints", 2, cluster.getConfiguration(0));
+        for (int n = 1; n <= 3; n++) {
+            store.save(CheckpointTest.checkpoint(n, n));
+        }
+        List<String> names = new java.util.ArrayList<>();
+        for (org.apache.hadoop.fs.FileStatus s : fs.listStatus(new Path("/runs/ck/checkpoints"))) {
+            names.add(s.getPath().getName());
+        }
+        names.sort(null);
+        assertEquals(List.of("round-000000002", "round-000000003"), names, "two kept, nothing hidden left");
+        try (FSDataOutputStream out = fs.create(new Path("/runs/ck/checkpoints/round-000000003/"
+                + Checkpoints.DATA), true)) {
+            out.write(new byte[] {1, 2, 3});
+        }
+        List<String> skipped = new java.util.ArrayList<>();
+        Checkpoints.Loaded loaded = store.newest(skipped::add).orElseThrow();
+        assertTrue(loaded.location().startsWith(hdfs) && loaded.location().endsWith("round-000000002"),
+                loaded.location());
+        assertEquals(2f, loaded.checkpoint().params()[0]);
+        assertEquals(1, skipped.size(), skipped.toString());
+        assertTrue(skipped.get(0).contains("3 bytes"), skipped.get(0));
+    }
+
+    @Test
     void manifestOnHdfsResolvesRelativePaths(SparkSession spark) throws IOException {
         for (int i = 0; i < 3; i++) {
             try (FSDataOutputStream out = fs.create(new Path("/lakes/m/imgs/" + i + ".png"))) {
