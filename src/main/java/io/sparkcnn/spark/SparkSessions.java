@@ -29,6 +29,10 @@ public final class SparkSessions {
         conf.setIfMissing("spark.task.cpus", String.valueOf(threadsPerTask));
         conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", String.valueOf(threadsPerTask));
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        // Every round leaves an RDD and two broadcasts for Spark's cleaner. Blocking cleanup waits for every
+        // executor to confirm, so one stuck executor stalls the cleaner thread for spark.rpc.askTimeout (120 s),
+        // and SparkContext.stop waits for that thread: a job failing on a hang would take minutes to exit.
+        conf.setIfMissing("spark.cleaner.referenceTracking.blocking", "false");
         return conf;
     }
 }

@@ -15,6 +15,8 @@ class SparkSessionsTest {
         assertEquals("2", conf.get("spark.task.cpus"));
         assertEquals("2", conf.get("spark.executorEnv.OMP_NUM_THREADS"));
         assertEquals("local[4]", conf.get("spark.master"));
+        assertEquals("false", conf.get("spark.cleaner.referenceTracking.blocking"),
+                "a stuck executor must not hold up the cleaner and with it the driver's exit");
     }
 
     @Test
