@@ -26,6 +26,15 @@ JVM_OPTS="$(java17_flags) -Dorg.deeplearning4j.spark.time.TimeSource=org.deeplea
 OMP=${OMP_NUM_THREADS:-1}
 export OMP_NUM_THREADS=$OMP
 
+# compute.backend for the driver: this JVM in client mode; YARN's and Kubernetes' driver containers in cluster
+# mode. Executors get it from the job (spark.executorEnv.*).
+backend_conf=()
+while IFS='=' read -r name value; do
+  [[ -n $name ]] || continue
+  export "$name=$value"
+  backend_conf+=(--conf "spark.yarn.appMasterEnv.$name=$value" --conf "spark.kubernetes.driverEnv.$name=$value")
+done < <("$JAVA" -cp "$HOME_DIR/jars/*:$JAR" io.sparkcnn.cli.BackendEnvironment "$@" 2>/dev/null || true)
+
 if [[ -x $HOME_DIR/bin/spark-submit ]]; then
   submit=("$HOME_DIR/bin/spark-submit")
 else
@@ -40,4 +49,4 @@ exec "${submit[@]}" --class io.sparkcnn.cli.SparkCnn \
   --conf "spark.executor.extraJavaOptions=$JVM_OPTS" \
   --conf "spark.executorEnv.OMP_NUM_THREADS=$OMP" \
   --conf "spark.driverEnv.OMP_NUM_THREADS=$OMP" \
-  "${spark_opts[@]}" "$JAR" "$@"
+  "${backend_conf[@]}" "${spark_opts[@]}" "$JAR" "$@"

@@ -2,18 +2,27 @@ package io.sparkcnn.cli;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import io.sparkcnn.config.ComputeBackend;
+import io.sparkcnn.train.Backends;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
+import java.util.List;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 /** Prints the runtime: versions, ND4J backend and a small computation proving the backend works. */
 @Command(name = "env", mixinStandardHelpOptions = true,
-        description = "Print versions, the ND4J backend in use and its environment.")
+        description = "Print versions, the ND4J backend in use and its environment, and check it against the "
+                + "job's compute.backend (exit 2 when compute.backend = gpu and no GPU can be used).")
 final class EnvCommand implements Callable<Integer> {
+    @Mixin
+    JobOptions job;
+
     @Override
     public Integer call() {
+        ComputeBackend wanted = job.load(List.of()).backend();
         System.out.println("spark-cnn " + io.sparkcnn.config.BuildInfo.version());
         System.out.println("java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
         System.out.println("nd4j.backend " + Nd4j.getBackend().getClass().getName());
@@ -21,7 +30,10 @@ final class EnvCommand implements Callable<Integer> {
         System.out.println("nd4j.check [[1,2],[3,4]] x itself = " + a.mmul(a).toString().replaceAll("\\s+", ""));
         Properties info = Nd4j.getExecutioner().getEnvironmentInformation();
         new TreeMap<>(info).forEach((k, v) -> System.out.println("nd4j." + k + " " + v));
-        System.out.println("env.OMP_NUM_THREADS " + System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)"));
+        for (String name : List.of("OMP_NUM_THREADS", ComputeBackend.CPU_PRIORITY, ComputeBackend.GPU_PRIORITY)) {
+            System.out.println("env." + name + " " + System.getenv().getOrDefault(name, "(unset)"));
+        }
+        System.out.println("compute.backend " + wanted.configName() + ": " + Backends.require(wanted));
         return 0;
     }
 }

@@ -51,6 +51,10 @@ public final class SparkCnn implements Runnable {
                 err.println("spark-cnn: configuration error: " + e.getMessage());
                 return EXIT_CONFIG;
             }
+            if (e instanceof io.sparkcnn.train.Backends.BackendUnavailableException) {
+                err.println("spark-cnn: " + e.getMessage());
+                return EXIT_CONFIG;
+            }
             if (e instanceof io.sparkcnn.model.ModelStore.ModelExistsException) {
                 err.println("spark-cnn: " + e.getMessage());
                 return EXIT_CONFIG;

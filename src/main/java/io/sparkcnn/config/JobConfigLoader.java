@@ -177,7 +177,8 @@ public final class JobConfigLoader {
                 Settings.TRAIN_EVAL_BATCH_SIZE.read(c));
         CheckpointConfig checkpoint = new CheckpointConfig(Settings.CHECKPOINT_EVERY_ROUNDS.read(c),
                 Settings.CHECKPOINT_KEEP.read(c));
-        return new JobConfig(Settings.SEED.read(c), data, train, checkpoint, Settings.OUTPUT_DIR.read(c), spark);
+        return new JobConfig(Settings.SEED.read(c), data, train, checkpoint,
+                ComputeBackend.fromConfig(Settings.COMPUTE_BACKEND.read(c)), Settings.OUTPUT_DIR.read(c), spark);
     }
 
     /** Renders a config back to HOCON with every key, so a run records exactly what it ran with. */
@@ -223,6 +224,7 @@ public final class JobConfigLoader {
         lines.add(line(Settings.TRAIN_EVAL_BATCH_SIZE, t.evalBatchSize()));
         lines.add(line(Settings.CHECKPOINT_EVERY_ROUNDS, job.checkpoint().everyRounds()));
         lines.add(line(Settings.CHECKPOINT_KEEP, job.checkpoint().keep()));
+        lines.add(line(Settings.COMPUTE_BACKEND, job.backend().configName()));
         lines.add(line(Settings.OUTPUT_DIR, job.outputDir()));
         lines.add(line(Settings.SPARK_MASTER, job.spark().master()));
         lines.add(line(Settings.SPARK_APP_NAME, job.spark().appName()));

@@ -169,6 +169,14 @@ public final class Settings {
             "Checkpoints kept; older ones are deleted once a newer one is complete. A finished job deletes "
                     + "its checkpoints after writing the model.");
 
+    public static final Setting<String> COMPUTE_BACKEND = Setting.choice("compute.backend", "auto",
+            List.of("auto", "cpu", "gpu"),
+            "The ND4J backend, on the driver and on every executor. auto: the GPU where one works (the CUDA "
+                    + "build, -Pcuda, and a GPU device on the host), else the CPU, said in one log line. cpu: "
+                    + "never probes CUDA. gpu: fails fast, naming the host and the reason, where no GPU can be used. "
+                    + "Executors get it through spark.executorEnv.BACKEND_PRIORITY_CPU / _GPU; the driver through "
+                    + "scripts/spark-cnn and scripts/submit.sh (ND4J reads them once, when the JVM starts).");
+
     public static final Setting<String> OUTPUT_DIR = Setting.string("output.dir", "out",
             "Where the job writes: model/ (train), checkpoints/ (train, while it runs), reports (inspect, "
                     + "evaluate); a URI on any Hadoop FileSystem or a local path.");
@@ -193,6 +201,6 @@ public final class Settings {
             TRAIN_LEARNING_RATE_DECAY, TRAIN_LEARNING_RATE_DECAY_EPOCHS, TRAIN_BATCH_SIZE_PER_WORKER,
             TRAIN_STRATEGY, TRAIN_EPOCHS, TRAIN_WORKERS, TRAIN_THREADS_PER_WORKER, TRAIN_AVERAGING_FREQUENCY, TRAIN_AVERAGE_UPDATER_STATE,
             TRAIN_ROUND_TIMEOUT_SECONDS, TRAIN_EVAL_BATCH_SIZE, CHECKPOINT_EVERY_ROUNDS, CHECKPOINT_KEEP,
-            OUTPUT_DIR,
+            COMPUTE_BACKEND, OUTPUT_DIR,
             SPARK_MASTER, SPARK_APP_NAME, SPARK_CONF);
 }

@@ -48,6 +48,26 @@ public final class DataPreparation {
         return prepare(spark, job, labels, normalisation);
     }
 
+    /**
+     * train.workers, or one per task slot: cores / train.threadsPerWorker, and no more than the GPU slots when
+     * the job asks for GPUs (the listing has run by now, so the executors have registered).
+     */
+    static int workers(SparkSession spark, JobConfig job) {
+        int byCores = job.train().workersFor(spark.sparkContext().defaultParallelism());
+        java.util.OptionalInt gpuSlots = GpuSlots.count(spark.sparkContext());
+        if (gpuSlots.isEmpty() || job.train().workers() > 0) {
+            return byCores;
+        }
+        if (gpuSlots.getAsInt() == 0) {
+            throw new ConfigException(GpuSlots.TASK_AMOUNT, "the job asks for GPUs, but no executor has registered "
+                    + "any; set spark.executor.resource.gpu.amount and a discovery script "
+                    + "(spark.executor.resource.gpu.discoveryScript, or the worker's in standalone mode)");
+        }
+        int workers = Math.min(byCores, gpuSlots.getAsInt());
+        LOG.info("GPU scheduling: {} GPU task slots, {} core slots: {} workers", gpuSlots.getAsInt(), byCores, workers);
+        return workers;
+    }
+
     private static PreparedData prepare(SparkSession spark, JobConfig job, LabelIndex fixedLabels,
                                         Normalisation fixedNormalisation) throws IOException {
         LakeListing listing = LakeLister.list(spark, job.data(), job.seed());
@@ -59,7 +79,7 @@ public final class DataPreparation {
             throw new DataException("held-out classes " + unknown + " are not in the label index " + labels.labels()
                     + ": the model cannot be evaluated on them");
         }
-        int workers = job.train().workersFor(spark.sparkContext().defaultParallelism());
+        int workers = workers(spark, job);
         Broadcast<SerializableHadoopConf> hadoop = SerializableHadoopConf.broadcast(spark);
         ImageConfig image = job.data().image();
         long budget = job.data().cacheBudget();

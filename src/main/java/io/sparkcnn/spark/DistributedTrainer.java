@@ -10,7 +10,9 @@ import io.sparkcnn.model.Architectures;
 import io.sparkcnn.model.InputShape;
 import io.sparkcnn.model.Network;
 import io.sparkcnn.model.NetworkSpec;
+import io.sparkcnn.train.Backends;
 import io.sparkcnn.train.EpochPlan;
+import io.sparkcnn.train.WorkerCompute;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -119,6 +121,8 @@ public final class DistributedTrainer {
             this.shape = shape;
             this.normalisation = normalisation;
             TrainConfig t = job.train();
+            LOG.info("Driver backend: {} (compute.backend = {})", Backends.require(job.backend()),
+                    job.backend().configName());
             spec = Architectures.build(t, shape, labels.size(), job.seed());
             network = spec.build();
             params = network.params().data().asFloat();
@@ -188,7 +192,7 @@ public final class DistributedTrainer {
                 Broadcast<UpdaterStates> bState = sc.broadcast(t.averageUpdaterState()
                         ? UpdaterStates.merged(state) : UpdaterStates.perWorker(ownStates));
                 RoundTask task = new RoundTask(jobId, spec, bParams, bState, plan, epoch, round, shape, labels.size(),
-                        normalisation, t.threadsPerWorker(), faults);
+                        normalisation, compute(), faults);
                 RoundResult r = watch.run(jobId + "/epoch-" + epoch + "/round-" + round,
                         "round " + (round + 1) + "/" + rounds + " of epoch " + (epoch + 1), t.roundTimeoutSeconds(),
                         () -> train.mapPartitions(task)
@@ -279,6 +283,10 @@ public final class DistributedTrainer {
         return Replicas.held(jobId);
     }
 
+    private WorkerCompute compute() {
+        return new WorkerCompute(job.train().threadsPerWorker(), job.backend());
+    }
+
     private static float[] meanOf(float[][] states) {
         double[] sum = new double[states[0].length];
         for (float[] s : states) {
@@ -294,7 +302,7 @@ public final class DistributedTrainer {
                             LabelIndex labels, Normalisation normalisation) {
         Broadcast<float[]> bParams = sc.broadcast(params);
         EvalTask.Part part = heldOut.mapPartitions(new EvalTask(jobId, spec, bParams, shape, labels.labels(),
-                        normalisation, job.train().evalBatchSize(), job.train().threadsPerWorker()))
+                        normalisation, job.train().evalBatchSize(), compute()))
                 .treeAggregate(new EvalTask.Part(labels.labels()), EvalTask.Part::merge, EvalTask.Part::merge);
         bParams.destroy();
         long n = part.evaluation.getNumRowCounter();

@@ -4,8 +4,8 @@ import io.sparkcnn.data.Normalisation;
 import io.sparkcnn.model.InputShape;
 import io.sparkcnn.model.Network;
 import io.sparkcnn.model.NetworkSpec;
-import io.sparkcnn.train.ComputeThreads;
 import io.sparkcnn.train.Minibatches;
+import io.sparkcnn.train.WorkerCompute;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.nd4j.evaluation.classification.Evaluation;
@@ -19,7 +19,7 @@ import java.util.List;
 
 /** Scores one cached held-out partition with the broadcast parameters: an Evaluation and the summed loss. */
 record EvalTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, InputShape shape, List<String> labels,
-                Normalisation normalisation, int batchSize, int threads)
+                Normalisation normalisation, int batchSize, WorkerCompute compute)
         implements FlatMapFunction<Iterator<DecodedPartition>, EvalTask.Part> {
 
     /** A mergeable partial evaluation. */
@@ -40,7 +40,7 @@ record EvalTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Input
 
     @Override
     public Iterator<Part> call(Iterator<DecodedPartition> partitions) {
-        ComputeThreads.use(threads);
+        compute.prepare(TaskGpus.current());
         Part out = new Part(labels);
         while (partitions.hasNext()) {
             DecodedPartition p = partitions.next();

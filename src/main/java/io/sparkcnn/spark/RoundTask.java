@@ -4,10 +4,10 @@ import io.sparkcnn.data.Normalisation;
 import io.sparkcnn.model.InputShape;
 import io.sparkcnn.model.Network;
 import io.sparkcnn.model.NetworkSpec;
-import io.sparkcnn.train.ComputeThreads;
 import io.sparkcnn.train.EpochPlan;
 import io.sparkcnn.train.Minibatches;
 import io.sparkcnn.train.WorkerResult;
+import io.sparkcnn.train.WorkerCompute;
 import io.sparkcnn.train.WorkerStep;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
@@ -31,12 +31,12 @@ import java.util.Locale;
  */
 record RoundTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Broadcast<UpdaterStates> updaterStates,
                  EpochPlan plan, int epoch, int round, InputShape shape, int classes, Normalisation normalisation,
-                 int threads, FaultInjector faults) implements FlatMapFunction<Iterator<DecodedPartition>, RoundResult> {
+                 WorkerCompute compute, FaultInjector faults) implements FlatMapFunction<Iterator<DecodedPartition>, RoundResult> {
     private static final Logger LOG = LoggerFactory.getLogger(RoundTask.class);
 
     @Override
     public Iterator<RoundResult> call(Iterator<DecodedPartition> partitions) {
-        ComputeThreads.use(threads);
+        String device = compute.prepare(TaskGpus.current());
         RoundResult out = new RoundResult();
         while (partitions.hasNext()) {
             DecodedPartition p = partitions.next();
@@ -70,7 +70,7 @@ record RoundTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Broa
             out.add(p.index(), r.params().data().asFloat(), newState, updaterStates.value().merged() != null,
                     r.lossSum(), r.minibatches(), r.images());
             out.timed(fitSeconds, (System.nanoTime() - taskStart) / 1e9);
-            out.stats.put(p.index(), WorkerStats.here(threads, r.images(), fitSeconds));
+            out.stats.put(p.index(), WorkerStats.here(device, compute.threads(), r.images(), fitSeconds));
         }
         return List.of(out).iterator();
     }

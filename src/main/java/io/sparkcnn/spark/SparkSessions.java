@@ -1,5 +1,6 @@
 package io.sparkcnn.spark;
 
+import io.sparkcnn.config.ComputeBackend;
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.SparkConfig;
 import org.apache.spark.SparkConf;
@@ -16,10 +17,11 @@ public final class SparkSessions {
     }
 
     public static SparkSession create(JobConfig job) {
-        return SparkSession.builder().config(sparkConf(job.spark(), job.train().threadsPerWorker())).getOrCreate();
+        return SparkSession.builder().config(sparkConf(job.spark(), job.train().threadsPerWorker(), job.backend()))
+                .getOrCreate();
     }
 
-    static SparkConf sparkConf(SparkConfig config, int threadsPerTask) {
+    static SparkConf sparkConf(SparkConfig config, int threadsPerTask, ComputeBackend backend) {
         SparkConf conf = new SparkConf(true);
         if (!conf.contains("spark.master")) {
             conf.setMaster(config.masterIfSet().orElse("local[2]"));
@@ -29,6 +31,8 @@ public final class SparkSessions {
         conf.setIfMissing("spark.task.cpus", String.valueOf(threadsPerTask));
         conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", String.valueOf(threadsPerTask));
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        // Executors decide for themselves whether CUDA works: under auto they rank it first, as ND4J does.
+        backend.nd4jEnvironment(true).forEach((name, value) -> conf.setIfMissing("spark.executorEnv." + name, value));
         // Every round leaves an RDD and two broadcasts for Spark's cleaner. Blocking cleanup waits for every
         // executor to confirm, so one stuck executor stalls the cleaner thread for spark.rpc.askTimeout (120 s),
         // and SparkContext.stop waits for that thread: a job failing on a hang would take minutes to exit.

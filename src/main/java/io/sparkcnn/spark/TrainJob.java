@@ -123,7 +123,7 @@ public final class TrainJob {
     private static final java.util.Set<String> RESUMABLE_CHANGES = java.util.Set.of(Settings.OUTPUT_DIR.key(),
             Settings.TRAIN_ROUND_TIMEOUT_SECONDS.key(), Settings.TRAIN_EVAL_BATCH_SIZE.key(),
             Settings.TRAIN_THREADS_PER_WORKER.key(), Settings.DATA_CACHE_STORAGE.key(),
-            Settings.DATA_CACHE_MAX_BYTES.key(), Settings.BAD_FILES_LIST_LIMIT.key());
+            Settings.DATA_CACHE_MAX_BYTES.key(), Settings.BAD_FILES_LIST_LIMIT.key(), Settings.COMPUTE_BACKEND.key());
 
     /** Every usable input file with its split, size and modification time, sorted: the data snapshot. */
     private static String snapshot(PreparedData data) {

@@ -17,11 +17,11 @@ import java.util.Map;
 record WorkerStats(String executor, String host, String backend, String device, int threads, long images,
                    double fitSeconds) implements Serializable {
 
-    /** What the task running now reports for a round in which it fitted {@code images} images. */
-    static WorkerStats here(int threads, long images, double fitSeconds) {
+    /** What the task running now, on {@code device}, reports for a round in which it fitted {@code images} images. */
+    static WorkerStats here(String device, int threads, long images, double fitSeconds) {
         SparkEnv env = SparkEnv.get();
         return new WorkerStats(env == null ? "none" : env.executorId(), hostName(),
-                Nd4j.getBackend().getClass().getSimpleName(), "cpu", threads, images, fitSeconds);
+                Nd4j.getBackend().getClass().getSimpleName(), device, threads, images, fitSeconds);
     }
 
     /** Totals of two reports of one worker; where it ran is the latest report's. */

@@ -63,6 +63,23 @@ class SparkCnnCliTest {
     }
 
     @Test
+    void envChecksComputeBackendOnThisGpuLessMachineForAllThreeValues() {
+        Run auto = inProcess("env");
+        assertEquals(0, auto.exit(), auto.err());
+        assertTrue(auto.out().contains("compute.backend auto: CpuBackend"), auto.out());
+        Run cpu = inProcess("env", "--set", "compute.backend=cpu");
+        assertEquals(0, cpu.exit(), cpu.err());
+        assertTrue(cpu.out().contains("compute.backend cpu: CpuBackend"), cpu.out());
+        Run gpu = inProcess("env", "--set", "compute.backend=gpu");
+        assertEquals(2, gpu.exit(), gpu.out());
+        assertTrue(gpu.err().contains("compute.backend = gpu, but ND4J on ") && gpu.err().contains("CpuBackend")
+                && gpu.err().contains("this build has no CUDA backend: build the jar with mvn -Pcuda"), gpu.err());
+        Run bad = inProcess("env", "--set", "compute.backend=tpu");
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().contains("compute.backend") && bad.err().contains("auto | cpu | gpu"), bad.err());
+    }
+
+    @Test
     void configReferencePrintsTheGeneratedReference() {
         Run r = inProcess("config", "reference");
         assertEquals(0, r.exit());
