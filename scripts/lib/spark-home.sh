@@ -28,9 +28,14 @@ spark_home() {
   echo "$home"
 }
 
-# The shaded jar, built when missing or older than the sources.
+# The shaded jar, built when missing or older than the sources; SPARK_CNN_JAR names another one (e.g. the
+# CUDA build's target/spark-cnn-<version>-spark-cuda.jar).
 shaded_jar() {
   local here=$1 jar
+  if [[ -n ${SPARK_CNN_JAR:-} ]]; then
+    echo "$SPARK_CNN_JAR"
+    return
+  fi
   jar=$(ls "$here"/target/spark-cnn-*-spark.jar 2>/dev/null | head -1 || true)
   if [[ -z $jar || -n $(find "$here/src/main" "$here/pom.xml" -newer "$jar" -print -quit) ]]; then
     echo "spark-cnn: building the shaded jar (mvn -DskipTests package)..." >&2
