@@ -5,6 +5,7 @@ import io.sparkcnn.model.InputShape;
 import io.sparkcnn.model.Network;
 import io.sparkcnn.model.NetworkSpec;
 import io.sparkcnn.train.Minibatches;
+import io.sparkcnn.train.OffHeap;
 import io.sparkcnn.train.WorkerCompute;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
@@ -54,9 +55,17 @@ record EvalTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Input
             for (int i = 0; i < p.count(); i++) {
                 images.add(p.image(i, normalisation));
             }
-            for (DataSet batch : Minibatches.of(images, p.labels(), shape, labels.size(), batchSize)) {
-                out.evaluation.eval(batch.getLabels(), replica.output(batch.getFeatures()));
-                out.lossSum += replica.score(batch) * batch.numExamples();
+            try {
+                for (DataSet batch : Minibatches.of(images, p.labels(), shape, labels.size(), batchSize)) {
+                    out.evaluation.eval(batch.getLabels(), replica.output(batch.getFeatures()));
+                    out.lossSum += replica.score(batch) * batch.numExamples();
+                }
+            } catch (OutOfMemoryError e) {
+                if (OffHeap.isOffHeap(e)) {
+                    throw OffHeap.explain(e, "evaluating held-out partition " + p.index()
+                            + " (train.evalBatchSize sets the images per forward pass)");
+                }
+                throw e;
             }
             Replicas.giveBack(key, replica);
         }

@@ -6,6 +6,7 @@ import io.sparkcnn.model.Network;
 import io.sparkcnn.model.NetworkSpec;
 import io.sparkcnn.train.EpochPlan;
 import io.sparkcnn.train.Minibatches;
+import io.sparkcnn.train.OffHeap;
 import io.sparkcnn.train.WorkerResult;
 import io.sparkcnn.train.WorkerCompute;
 import io.sparkcnn.train.WorkerStep;
@@ -57,8 +58,17 @@ record RoundTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Broa
                         epoch + 1, task == null ? 0 : task.attemptNumber(), span[1] - span[0]);
             }
             long fitStart = System.nanoTime();
-            WorkerResult r = WorkerStep.fit(replica, Nd4j.createFromArray(params.value()),
-                    state.length == 0 ? null : Nd4j.createFromArray(state), epoch, iteration, batches);
+            WorkerResult r;
+            try {
+                r = WorkerStep.fit(replica, Nd4j.createFromArray(params.value()),
+                        state.length == 0 ? null : Nd4j.createFromArray(state), epoch, iteration, batches);
+            } catch (OutOfMemoryError e) {
+                if (OffHeap.isOffHeap(e)) {
+                    throw OffHeap.explain(e, "worker " + p.index() + " (round " + (round + 1) + " of epoch "
+                            + (epoch + 1) + ")");
+                }
+                throw e;
+            }
             double fitSeconds = (System.nanoTime() - fitStart) / 1e9;
             if (onExecutor) {
                 LOG.info(String.format(Locale.ROOT, "worker %d fitted round %d of epoch %d in %.2f s, loss %.4f",

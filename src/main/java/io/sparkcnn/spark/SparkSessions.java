@@ -3,6 +3,7 @@ package io.sparkcnn.spark;
 import io.sparkcnn.config.ComputeBackend;
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.SparkConfig;
+import io.sparkcnn.train.OffHeap;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
@@ -37,6 +38,25 @@ public final class SparkSessions {
         // executor to confirm, so one stuck executor stalls the cleaner thread for spark.rpc.askTimeout (120 s),
         // and SparkContext.stop waits for that thread: a job failing on a hang would take minutes to exit.
         conf.setIfMissing("spark.cleaner.referenceTracking.blocking", "false");
+        limitOffHeap(conf);
         return conf;
+    }
+
+    /**
+     * Caps ND4J's off-heap memory on executors at what their containers allow beyond the heap (see
+     * {@link OffHeap}), unless the job sets the limits itself; local mode has no executors.
+     */
+    static void limitOffHeap(SparkConf conf) {
+        String options = conf.get("spark.executor.extraJavaOptions", "");
+        if (conf.get("spark.master").startsWith("local") || options.contains(OffHeap.MAX_BYTES)) {
+            return;
+        }
+        long heap = conf.getSizeAsBytes("spark.executor.memory", "1g");
+        long overhead = conf.contains("spark.executor.memoryOverhead")
+                ? conf.getSizeAsMb("spark.executor.memoryOverhead") << 20
+                : Math.max(384L << 20, (long) (heap * conf.getDouble("spark.executor.memoryOverheadFactor", 0.1)));
+        long[] limits = OffHeap.executorLimits(heap, overhead);
+        conf.set("spark.executor.extraJavaOptions", (options + " -D" + OffHeap.MAX_BYTES + "=" + limits[0] + " -D"
+                + OffHeap.MAX_PHYSICAL_BYTES + "=" + limits[1]).trim());
     }
 }

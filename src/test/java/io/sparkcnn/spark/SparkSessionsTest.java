@@ -8,6 +8,8 @@ import org.junit.jupiter.api.Test;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SparkSessionsTest {
     @Test
@@ -31,6 +33,25 @@ class SparkSessionsTest {
             assertEquals("0", c.get("spark.executorEnv.BACKEND_PRIORITY_CPU"), gpuFirst.configName());
             assertEquals("100", c.get("spark.executorEnv.BACKEND_PRIORITY_GPU"), gpuFirst.configName());
         }
+    }
+
+    @Test
+    void executorsOffHeapMemoryIsCappedByTheirOverheadUnlessTheJobSetsIt() {
+        SparkConf cluster = SparkSessions.sparkConf(new SparkConfig("spark://m:7077", "t",
+                Map.of("spark.executor.memory", "4g", "spark.executor.extraJavaOptions", "-Dx=1")), 1, ComputeBackend.CPU);
+        long overhead = (long) (4L * 1024 * 1024 * 1024 * 0.1);
+        assertEquals("-Dx=1 -Dorg.bytedeco.javacpp.maxbytes=" + overhead * 3 / 4
+                        + " -Dorg.bytedeco.javacpp.maxphysicalbytes=" + ((4L << 30) + overhead * 9 / 10),
+                cluster.get("spark.executor.extraJavaOptions"));
+        SparkConf small = SparkSessions.sparkConf(new SparkConfig("yarn", "t",
+                Map.of("spark.executor.memoryOverhead", "2g")), 1, ComputeBackend.CPU);
+        assertTrue(small.get("spark.executor.extraJavaOptions").contains("maxbytes=" + (2L << 30) * 3 / 4),
+                "an explicit overhead, 1g heap by default");
+        SparkConf own = SparkSessions.sparkConf(new SparkConfig("yarn", "t",
+                Map.of("spark.executor.extraJavaOptions", "-Dorg.bytedeco.javacpp.maxbytes=8g")), 1, ComputeBackend.CPU);
+        assertEquals("-Dorg.bytedeco.javacpp.maxbytes=8g", own.get("spark.executor.extraJavaOptions"));
+        SparkConf local = SparkSessions.sparkConf(new SparkConfig("local[2]", "t", Map.of()), 1, ComputeBackend.CPU);
+        assertFalse(local.contains("spark.executor.extraJavaOptions"), "no executors in local mode");
     }
 
     @Test
