@@ -47,13 +47,7 @@ class LocalClusterIT {
     }
 
     private Path lake() {
-        Path root = tmp.resolve("lake");
-        for (int c = 0; c < 3; c++) {
-            for (int i = 0; i < 8; i++) {
-                Images.writePng(root.resolve("class" + c + "/" + i + ".png"), c * 40 + i % 5);
-            }
-        }
-        return root;
+        return Images.lake(tmp.resolve("lake"), 3, 8);
     }
 
     /** Java processes whose command line names this test's cluster folder (master, workers, executors). */

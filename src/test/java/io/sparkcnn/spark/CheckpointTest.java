@@ -42,13 +42,7 @@ class CheckpointTest {
     Path tmp;
 
     private Path lake() {
-        Path root = tmp.resolve("lake");
-        for (int c = 0; c < 3; c++) {
-            for (int i = 0; i < 10; i++) {
-                Images.writePng(root.resolve("class" + c + "/" + i + ".png"), c * 40 + (i % 5));
-            }
-        }
-        return root;
+        return Images.lake(tmp.resolve("lake"), 3, 10);
     }
 
     private JobConfig job(Path lake, String out, String... overrides) {

@@ -33,13 +33,7 @@ class GpuSchedulingIT {
     Path tmp;
 
     private Path lake() {
-        Path root = tmp.resolve("lake");
-        for (int c = 0; c < 3; c++) {
-            for (int i = 0; i < 16; i++) {
-                Images.writePng(root.resolve("class" + c + "/" + i + ".png"), c * 40 + i % 5);
-            }
-        }
-        return root;
+        return Images.lake(tmp.resolve("lake"), 3, 16);
     }
 
     /** A job on local-cluster[2 workers, 2 cores, 1.5 GB] whose workers each have 2 (fake) GPUs. */

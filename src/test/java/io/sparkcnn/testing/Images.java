@@ -68,6 +68,19 @@ public final class Images {
         return write(file, encode(img, "png"));
     }
 
+    /**
+     * A small folder lake: {@code root/class<c>/<i>.png} for {@code classes} classes of {@code perClass} 28x28
+     * grey PNGs whose pixels depend on the class (five variants each), so a network has something to learn.
+     */
+    public static Path lake(Path root, int classes, int perClass) {
+        for (int c = 0; c < classes; c++) {
+            for (int i = 0; i < perClass; i++) {
+                writePng(root.resolve("class" + c + "/" + i + ".png"), c * 40 + i % 5);
+            }
+        }
+        return root;
+    }
+
     /** Writes a 28x28 grey PNG to {@code file}, creating folders. */
     public static Path writePng(Path file, int seed) {
         return write(file, encode(grey(28, 28, seed), "png"));
