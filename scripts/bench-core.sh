@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Benchmark: one worker's speed on one thread (io.sparkcnn.bench.CoreBench: training images/s at minibatch 32
+# with Adam, inference images/s at batch 256, GFLOP/s and % of this CPU's 211 GFLOP/s per-core peak) per ND4J
+# CPU build (nd4j-native 1.0.0-M2.1 classifiers) and with OPENBLAS_CORETYPE as the environment has it and unset.
+# One JVM per measurement, variants interleaved, medians over the rounds. Prints a table; writes
+# target/bench/bench-core.json (and every run to bench-core.jsonl).
+# Usage: scripts/bench-core.sh [SECONDS per measurement, 10] [ROUNDS, 3] [MODELS, "seed-cnn deep-cnn"]
+#        [BUILDS, "linux-x86_64 linux-x86_64-avx2 linux-x86_64-avx512 linux-x86_64-onednn-avx512"]
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$HERE/scripts/lib/setup.sh"
+prepare_machine
+cd "$HERE"
+SECONDS_EACH=${1:-10}
+ROUNDS=${2:-3}
+MODELS=${3:-seed-cnn deep-cnn}
+BUILDS=${4:-linux-x86_64 linux-x86_64-avx2 linux-x86_64-avx512 linux-x86_64-onednn-avx512}
+ND4J=1.0.0-M2.1
+DNNL=2.5.2-1.5.7
+REPO=${MAVEN_REPO:-$HOME/.m2/repository}
+
+mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile=target/test.classpath >/dev/null
+# The classpath without the default CPU build's natives; each variant adds its own.
+base=$(tr ':' '\n' < target/test.classpath | grep -v "nd4j-native-$ND4J-linux-x86_64.jar" | paste -sd: -)
+natives() { # build -> its jars
+  local jar=$REPO/org/nd4j/nd4j-native/$ND4J/nd4j-native-$ND4J-$1.jar
+  [[ -f $jar ]] || mvn -B -q dependency:get -Dartifact="org.nd4j:nd4j-native:$ND4J:jar:$1" >&2
+  if [[ $1 == *onednn* ]]; then
+    [[ -f $REPO/org/bytedeco/dnnl/$DNNL/dnnl-$DNNL-linux-x86_64.jar ]] || {
+      mvn -B -q dependency:get -Dartifact="org.bytedeco:dnnl:$DNNL" >&2
+      mvn -B -q dependency:get -Dartifact="org.bytedeco:dnnl:$DNNL:jar:linux-x86_64" >&2; }
+    echo "$jar:$REPO/org/bytedeco/dnnl/$DNNL/dnnl-$DNNL.jar:$REPO/org/bytedeco/dnnl/$DNNL/dnnl-$DNNL-linux-x86_64.jar"
+  else
+    echo "$jar"
+  fi
+}
+# A build for instructions this CPU lacks dies with SIGILL: skip it, and say so.
+supported() {
+  case $1 in
+    *avx512*) grep -qw avx512f /proc/cpuinfo ;;
+    *avx2*) grep -qw avx2 /proc/cpuinfo ;;
+    *) true ;;
+  esac
+}
+runnable=""
+for build in $BUILDS; do
+  if supported "$build"; then runnable="$runnable $build"; else echo "bench-core: skipping $build: this CPU lacks its instructions (/proc/cpuinfo)" >&2; fi
+done
+mkdir -p target/bench
+: > target/bench/bench-core.jsonl
+coretypes=("${OPENBLAS_CORETYPE:-}" "")
+[[ -n ${OPENBLAS_CORETYPE:-} ]] || coretypes=("")
+for round in $(seq 1 "$ROUNDS"); do
+  for model in $MODELS; do
+    for build in $runnable; do
+      for coretype in "${coretypes[@]}"; do
+        echo "bench-core: round $round/$ROUNDS $model $build OPENBLAS_CORETYPE=${coretype:-unset}" >&2
+        if [[ -n $coretype ]]; then with=(env OPENBLAS_CORETYPE="$coretype"); else with=(env -u OPENBLAS_CORETYPE); fi
+        "${with[@]}" OMP_NUM_THREADS=1 "$JAVA" $(java17_flags) -Xmx4g -Dbench.build="$build" \
+          -Dlog4j2.configurationFile="$HERE/conf/log4j2.properties" \
+          -cp "target/test-classes:target/classes:$base:$(natives "$build")" \
+          io.sparkcnn.bench.CoreBench "$model" "$SECONDS_EACH" 2>/dev/null | tail -1 >> target/bench/bench-core.jsonl
+      done
+    done
+  done
+done
+python3 - "$ROUNDS" <<'PY'
+import json, statistics, sys
+runs = [json.loads(l) for l in open("target/bench/bench-core.jsonl") if l.startswith("{")]
+groups = {}
+for r in runs:
+    groups.setdefault((r["model"], r["build"], r["openblasCoretype"] or "unset"), []).append(r)
+peak = 211.0
+rows = []
+print(f"{'model':9} {'nd4j-native build':28} {'OPENBLAS_CORETYPE':17} {'runs':>4} {'train img/s':>11} {'train GFLOP/s':>13} {'% peak':>6} {'infer img/s':>11} {'infer GFLOP/s':>13} {'% peak':>6}")
+for (model, build, core), rs in sorted(groups.items()):
+    med = lambda k: statistics.median(r[k] for r in rs)
+    row = dict(model=model, build=build, openblasCoretype=core, runs=len(rs),
+               trainImagesPerSecond=med("trainImagesPerSecond"), trainGflops=med("trainGflops"),
+               inferImagesPerSecond=med("inferImagesPerSecond"), inferGflops=med("inferGflops"),
+               forwardMflopPerImage=rs[0]["forwardMflopPerImage"])
+    row["trainPercentOfPeak"] = 100 * row["trainGflops"] / peak
+    row["inferPercentOfPeak"] = 100 * row["inferGflops"] / peak
+    rows.append(row)
+    print(f"{model:9} {build:28} {core:17} {len(rs):>4} {row['trainImagesPerSecond']:>11.0f} {row['trainGflops']:>13.2f} {row['trainPercentOfPeak']:>6.2f} {row['inferImagesPerSecond']:>11.0f} {row['inferGflops']:>13.2f} {row['inferPercentOfPeak']:>6.2f}")
+json.dump({"peakGflopsPerCore": peak, "rows": rows}, open("target/bench/bench-core.json", "w"), indent=2)
+PY

@@ -1,0 +1,121 @@
+package io.sparkcnn.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkcnn.config.Architecture;
+import io.sparkcnn.config.TrainConfig;
+import io.sparkcnn.config.UpdaterKind;
+import io.sparkcnn.data.FashionMnistImporter;
+import io.sparkcnn.data.IdxImages;
+import io.sparkcnn.data.IdxReader;
+import io.sparkcnn.model.Architectures;
+import io.sparkcnn.model.InputShape;
+import io.sparkcnn.model.Network;
+import io.sparkcnn.train.Minibatches;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.FileInputStream;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One worker's speed on one thread, for scripts/bench-core.sh: training images/s (minibatch 32, Adam 1e-3)
+ * and inference images/s (batch 256) of one network on Fashion-MNIST, with the floating-point work per image
+ * that implies (convolutions and dense layers, multiply-add = 2 FLOPs; training counted as 3x the forward
+ * pass). The ND4J build is whatever nd4j-native jar the classpath holds: the script starts one JVM per build
+ * and interleaves them. Prints one JSON line. Usage: CoreBench MODEL SECONDS
+ */
+public final class CoreBench {
+    public static void main(String[] args) throws Exception {
+        Architecture architecture = Architecture.valueOf(args[0].toUpperCase().replace('-', '_'));
+        double seconds = Double.parseDouble(args[1]);
+        int images = 10_000;
+        IdxImages idx;
+        byte[] labels;
+        try (InputStream in = new FileInputStream(FashionMnistImporter.DEBIAN_SOURCE + "/train-images-idx3-ubyte.gz")) {
+            idx = IdxReader.readImages(in, "train-images");
+        }
+        try (InputStream in = new FileInputStream(FashionMnistImporter.DEBIAN_SOURCE + "/train-labels-idx1-ubyte.gz")) {
+            labels = IdxReader.readLabels(in, "train-labels");
+        }
+        List<float[]> pixels = new ArrayList<>();
+        int[] ids = new int[images];
+        for (int i = 0; i < images; i++) {
+            byte[] b = idx.image(i);
+            float[] f = new float[b.length];
+            for (int j = 0; j < b.length; j++) {
+                f[j] = (b[j] & 0xff) / 255f;
+            }
+            pixels.add(f);
+            ids[i] = labels[i];
+        }
+        InputShape shape = new InputShape(1, 28, 28);
+        List<DataSet> train = Minibatches.of(pixels, ids, shape, 10, 32);
+        List<DataSet> infer = Minibatches.of(pixels, ids, shape, 10, 256);
+        Network net = Architectures.build(TrainConfig.of(architecture, UpdaterKind.ADAM, 1e-3, 32), shape, 10, 42).build();
+        double forwardFlops = forwardFlops((MultiLayerNetwork) net.dl4j(), train.get(0).getFeatures());
+
+        // Warm up both paths, then time each for the given seconds.
+        timedOver(train, net::fit, 2.0);
+        double trainPerSecond = timedOver(train, b -> net.fit(b), seconds);
+        double inferPerSecond = timedOver(infer, b -> net.output(b.getFeatures()), Math.max(1, seconds / 2));
+
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("model", architecture.configName());
+        out.put("build", System.getProperty("bench.build", "?"));
+        out.put("blas", Nd4j.getExecutioner().getEnvironmentInformation().getOrDefault("blas.vendor", "?"));
+        out.put("openblasCoretype", System.getenv().getOrDefault("OPENBLAS_CORETYPE", ""));
+        out.put("trainImagesPerSecond", trainPerSecond);
+        out.put("inferImagesPerSecond", inferPerSecond);
+        out.put("forwardMflopPerImage", forwardFlops / 1e6);
+        out.put("trainGflops", trainPerSecond * 3 * forwardFlops / 1e9);
+        out.put("inferGflops", inferPerSecond * forwardFlops / 1e9);
+        System.out.println(new ObjectMapper().writeValueAsString(out));
+    }
+
+    private interface Step {
+        void run(DataSet batch);
+    }
+
+    /** Images per second of {@code step} over the batches, cycling, for about {@code seconds}. */
+    private static double timedOver(List<DataSet> batches, Step step, double seconds) {
+        long start = System.nanoTime();
+        long end = start + (long) (seconds * 1e9);
+        long done = 0;
+        int i = 0;
+        while (System.nanoTime() < end) {
+            DataSet b = batches.get(i++ % batches.size());
+            step.run(b);
+            done += b.numExamples();
+        }
+        return done / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /** Multiply-adds x 2 of one image's forward pass through the convolution and dense layers. */
+    private static double forwardFlops(MultiLayerNetwork net, INDArray batch) {
+        List<INDArray> activations = net.feedForward(batch.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)),
+                false);
+        double flops = 0;
+        for (int l = 0; l < net.getnLayers(); l++) {
+            var conf = net.getLayer(l).conf().getLayer();
+            INDArray output = activations.get(l + 1);
+            if (conf instanceof ConvolutionLayer c) {
+                int[] k = c.getKernelSize();
+                flops += 2.0 * k[0] * k[1] * c.getNIn() * output.length();
+            } else if (conf instanceof DenseLayer d) {
+                flops += 2.0 * d.getNIn() * d.getNOut();
+            } else if (conf instanceof OutputLayer o) {
+                flops += 2.0 * o.getNIn() * o.getNOut();
+            }
+        }
+        return flops;
+    }
+}
