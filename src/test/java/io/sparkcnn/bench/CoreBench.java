@@ -4,9 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkcnn.config.Architecture;
 import io.sparkcnn.config.TrainConfig;
 import io.sparkcnn.config.UpdaterKind;
-import io.sparkcnn.data.FashionMnistImporter;
-import io.sparkcnn.data.IdxImages;
-import io.sparkcnn.data.IdxReader;
 import io.sparkcnn.model.Architectures;
 import io.sparkcnn.model.InputShape;
 import io.sparkcnn.model.Network;
@@ -19,9 +16,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.io.FileInputStream;
-import java.io.InputStream;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,25 +32,9 @@ public final class CoreBench {
         Architecture architecture = Architecture.valueOf(args[0].toUpperCase().replace('-', '_'));
         double seconds = Double.parseDouble(args[1]);
         int images = 10_000;
-        IdxImages idx;
-        byte[] labels;
-        try (InputStream in = new FileInputStream(FashionMnistImporter.DEBIAN_SOURCE + "/train-images-idx3-ubyte.gz")) {
-            idx = IdxReader.readImages(in, "train-images");
-        }
-        try (InputStream in = new FileInputStream(FashionMnistImporter.DEBIAN_SOURCE + "/train-labels-idx1-ubyte.gz")) {
-            labels = IdxReader.readLabels(in, "train-labels");
-        }
-        List<float[]> pixels = new ArrayList<>();
-        int[] ids = new int[images];
-        for (int i = 0; i < images; i++) {
-            byte[] b = idx.image(i);
-            float[] f = new float[b.length];
-            for (int j = 0; j < b.length; j++) {
-                f[j] = (b[j] & 0xff) / 255f;
-            }
-            pixels.add(f);
-            ids[i] = labels[i];
-        }
+        FashionMnistSample sample = FashionMnistSample.load(images);
+        List<float[]> pixels = sample.pixels();
+        int[] ids = sample.labels();
         InputShape shape = new InputShape(1, 28, 28);
         List<DataSet> train = Minibatches.of(pixels, ids, shape, 10, 32);
         List<DataSet> infer = Minibatches.of(pixels, ids, shape, 10, 256);

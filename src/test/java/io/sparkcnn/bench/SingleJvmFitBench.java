@@ -3,17 +3,12 @@ package io.sparkcnn.bench;
 import io.sparkcnn.config.Architecture;
 import io.sparkcnn.config.TrainConfig;
 import io.sparkcnn.config.UpdaterKind;
-import io.sparkcnn.data.FashionMnistImporter;
-import io.sparkcnn.data.IdxImages;
-import io.sparkcnn.data.IdxReader;
 import io.sparkcnn.model.Architectures;
 import io.sparkcnn.model.InputShape;
 import io.sparkcnn.model.Network;
 import io.sparkcnn.train.Minibatches;
 import org.nd4j.linalg.dataset.DataSet;
 
-import java.io.FileInputStream;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -29,25 +24,9 @@ public final class SingleJvmFitBench {
     public static void main(String[] args) throws Exception {
         int images = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-        IdxImages idx;
-        byte[] labels;
-        try (InputStream in = new FileInputStream(FashionMnistImporter.DEBIAN_SOURCE + "/train-images-idx3-ubyte.gz")) {
-            idx = IdxReader.readImages(in, "train-images");
-        }
-        try (InputStream in = new FileInputStream(FashionMnistImporter.DEBIAN_SOURCE + "/train-labels-idx1-ubyte.gz")) {
-            labels = IdxReader.readLabels(in, "train-labels");
-        }
-        List<float[]> pixels = new ArrayList<>();
-        int[] ids = new int[images];
-        for (int i = 0; i < images; i++) {
-            byte[] b = idx.image(i);
-            float[] f = new float[b.length];
-            for (int j = 0; j < b.length; j++) {
-                f[j] = (b[j] & 0xff) / 255f;
-            }
-            pixels.add(f);
-            ids[i] = labels[i];
-        }
+        FashionMnistSample sample = FashionMnistSample.load(images);
+        List<float[]> pixels = sample.pixels();
+        int[] ids = sample.labels();
         InputShape shape = new InputShape(1, 28, 28);
         List<DataSet> batches = Minibatches.of(pixels, ids, shape, 10, 32);
         TrainConfig train = TrainConfig.of(Architecture.SEED_CNN, UpdaterKind.ADAM, 1e-3, 32);
