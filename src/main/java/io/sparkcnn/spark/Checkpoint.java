@@ -54,16 +54,5 @@ record Checkpoint(Map<String, String> identity, int epoch, int round, long round
             fitSeconds += r.fitSeconds;
             taskSeconds += r.taskSeconds;
         }
-
-        EpochTally copy() {
-            EpochTally t = new EpochTally();
-            t.images = images;
-            t.lossSum = lossSum;
-            t.minibatches = minibatches;
-            t.fitSeconds = fitSeconds;
-            t.taskSeconds = taskSeconds;
-            t.seconds = seconds;
-            return t;
-        }
     }
 }

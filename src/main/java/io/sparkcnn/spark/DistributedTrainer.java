@@ -158,7 +158,7 @@ public final class DistributedTrainer {
             ownStates = c.ownStates();
             epoch = c.epoch();
             nextRound = c.round();
-            tally = c.tally().copy();
+            tally = c.tally();
             seen = c.seen();
             seconds = c.seconds();
             history.addAll(c.history());
