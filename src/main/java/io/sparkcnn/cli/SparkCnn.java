@@ -13,16 +13,21 @@ import java.io.PrintWriter;
 /**
  * The spark-cnn command line. Run through {@code scripts/spark-cnn} (local mode) or spark-submit with the
  * shaded jar. Exit codes: 0 success, 1 unexpected failure, 2 bad command line or configuration,
- * 3 the data stops the job (bad files beyond the policy, unknown labels, missing lake).
+ * 3 the data stops the job (bad files beyond the policy, unknown labels, missing lake); and for retrain,
+ * which schedulers run: 4 the champion was kept (challenger rejected), 5 nothing to do (no new data),
+ * 6 the model's registry lock is held by another job.
  */
 @Command(name = "spark-cnn", mixinStandardHelpOptions = true, versionProvider = SparkCnn.Version.class,
         description = "Train image classifiers on Spark where the images already live.",
         subcommands = {ImportCommand.class, InspectCommand.class, TrainCommand.class, EvaluateCommand.class,
-                ConfigCommand.class, EnvCommand.class})
+                RetrainCommand.class, RegistryCommand.class, ConfigCommand.class, EnvCommand.class})
 public final class SparkCnn implements Runnable {
     public static final int EXIT_FAILURE = 1;
     public static final int EXIT_CONFIG = 2;
     public static final int EXIT_DATA = 3;
+    public static final int EXIT_KEPT_CHAMPION = 4;
+    public static final int EXIT_NOTHING_TO_DO = 5;
+    public static final int EXIT_LOCKED = 6;
 
     private static final Logger LOG = LoggerFactory.getLogger(SparkCnn.class);
 
@@ -58,6 +63,10 @@ public final class SparkCnn implements Runnable {
             if (e instanceof io.sparkcnn.model.ModelStore.ModelExistsException) {
                 err.println("spark-cnn: " + e.getMessage());
                 return EXIT_CONFIG;
+            }
+            if (e instanceof io.sparkcnn.registry.RegistryLock.LockedException) {
+                err.println("spark-cnn: locked: " + e.getMessage());
+                return EXIT_LOCKED;
             }
             if (e instanceof DataException) {
                 err.println("spark-cnn: data error: " + e.getMessage());

@@ -39,6 +39,7 @@ final class TrainCommand implements Callable<Integer> {
                     r.training().imagesSeen() / r.training().seconds(), r.training().imagesSeen());
             System.out.print(r.finalMetrics().table());
             System.out.println("Model: " + r.location());
+            r.registered().ifPresent(v -> System.out.println("Registry: " + config.registry().model() + " " + v));
             return 0;
         }
     }

@@ -7,12 +7,14 @@ import java.io.Serializable;
  * in {@link Settings}, a {@code conf/*.conf} file and command-line overrides, in rising precedence.
  */
 public record JobConfig(long seed, DataConfig data, TrainConfig train, CheckpointConfig checkpoint,
-                        ComputeBackend backend, String outputDir, SparkConfig spark)
+                        ComputeBackend backend, RegistryConfig registry, RetrainConfig retrain,
+                        String outputDir, SparkConfig spark)
         implements Serializable {
     public JobConfig {
         Settings.SEED.check(seed);
         Settings.OUTPUT_DIR.check(outputDir);
-        if (data == null || train == null || checkpoint == null || backend == null || spark == null) {
+        if (data == null || train == null || checkpoint == null || backend == null || registry == null || retrain == null
+                || spark == null) {
             throw new ConfigException("data", "data, train, checkpoint and spark sections must be set");
         }
         if (outputDir.isBlank()) {

@@ -178,7 +178,13 @@ public final class JobConfigLoader {
         CheckpointConfig checkpoint = new CheckpointConfig(Settings.CHECKPOINT_EVERY_ROUNDS.read(c),
                 Settings.CHECKPOINT_KEEP.read(c));
         return new JobConfig(Settings.SEED.read(c), data, train, checkpoint,
-                ComputeBackend.fromConfig(Settings.COMPUTE_BACKEND.read(c)), Settings.OUTPUT_DIR.read(c), spark);
+                ComputeBackend.fromConfig(Settings.COMPUTE_BACKEND.read(c)),
+                new RegistryConfig(Settings.REGISTRY_DIR.read(c), Settings.REGISTRY_MODEL.read(c)),
+                new RetrainConfig(RetrainMetric.fromConfig(Settings.RETRAIN_METRIC.read(c)),
+                        Settings.RETRAIN_TOLERANCE.read(c), Settings.RETRAIN_REPLAY_FRACTION.read(c),
+                        NewClassPolicy.fromConfig(Settings.RETRAIN_NEW_CLASSES.read(c)),
+                        Settings.RETRAIN_LOCK_STALE_AFTER_SECONDS.read(c)),
+                Settings.OUTPUT_DIR.read(c), spark);
     }
 
     /** Renders a config back to HOCON with every key, so a run records exactly what it ran with. */
@@ -225,6 +231,14 @@ public final class JobConfigLoader {
         lines.add(line(Settings.CHECKPOINT_EVERY_ROUNDS, job.checkpoint().everyRounds()));
         lines.add(line(Settings.CHECKPOINT_KEEP, job.checkpoint().keep()));
         lines.add(line(Settings.COMPUTE_BACKEND, job.backend().configName()));
+        lines.add(line(Settings.REGISTRY_DIR, job.registry().dir()));
+        lines.add(line(Settings.REGISTRY_MODEL, job.registry().model()));
+        RetrainConfig r = job.retrain();
+        lines.add(line(Settings.RETRAIN_METRIC, r.metric().configName()));
+        lines.add(line(Settings.RETRAIN_TOLERANCE, r.tolerance()));
+        lines.add(line(Settings.RETRAIN_REPLAY_FRACTION, r.replayFraction()));
+        lines.add(line(Settings.RETRAIN_NEW_CLASSES, r.newClasses().configName()));
+        lines.add(line(Settings.RETRAIN_LOCK_STALE_AFTER_SECONDS, r.lockStaleAfterSeconds()));
         lines.add(line(Settings.OUTPUT_DIR, job.outputDir()));
         lines.add(line(Settings.SPARK_MASTER, job.spark().master()));
         lines.add(line(Settings.SPARK_APP_NAME, job.spark().appName()));

@@ -69,6 +69,11 @@ public final class Setting<T> {
         return new Setting<>(key, Type.STRING, defaultValue, doc, v -> true, "a string");
     }
 
+    /** A string matching a regular expression ({@code allowed} says what that means in words). */
+    static Setting<String> matching(String key, String defaultValue, String regex, String allowed, String doc) {
+        return new Setting<>(key, Type.STRING, defaultValue, doc, v -> v.matches(regex), allowed);
+    }
+
     /** A size in bytes with an optional unit (k, m, g, t, as HOCON reads sizes), greater than zero. */
     static Setting<String> byteSize(String key, String defaultValue, String doc) {
         return new Setting<>(key, Type.STRING, defaultValue, doc, v -> parseBytes(v) > 0,

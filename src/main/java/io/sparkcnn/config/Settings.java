@@ -177,6 +177,42 @@ public final class Settings {
                     + "Executors get it through spark.executorEnv.BACKEND_PRIORITY_CPU / _GPU; the driver through "
                     + "scripts/spark-cnn and scripts/submit.sh (ND4J reads them once, when the JVM starts).");
 
+    public static final Setting<String> REGISTRY_DIR = Setting.string("registry.dir", "",
+            "The model registry, a folder on any Hadoop FileSystem holding <registry.model>/v<N>/ versions and a "
+                    + "champion pointer. Empty: train writes only to output.dir. Set: train also registers its model "
+                    + "(the first version becomes champion), and retrain and the registry commands use it.");
+    public static final Setting<String> REGISTRY_MODEL = Setting.matching("registry.model", "default",
+            "[A-Za-z0-9][A-Za-z0-9._-]{0,99}", "a name of letters, digits, '.', '_' or '-' (at most 100)",
+            "The model's name in the registry: its versions live in registry.dir/<name>/.");
+
+    public static final Setting<String> RETRAIN_METRIC = Setting.choice("retrain.metric", "accuracy",
+            List.of("accuracy", "macro-f1", "loss"),
+            "The held-out metric that decides whether retrain's challenger replaces the champion. Both are "
+                    + "scored in the same run on the same held-out split (the hashed split is fixed by the "
+                    + "seed, so it is the same files in every run, plus the new held-out files).");
+    public static final Setting<Double> RETRAIN_TOLERANCE = Setting.fraction("retrain.tolerance", 0.005, 0.0, 1.0,
+            false,
+            "The challenger is promoted unless it is worse than the champion by more than this on retrain.metric "
+                    + "(absolute: 0.005 = half a point of accuracy); otherwise the champion stays and the "
+                    + "challenger is recorded as rejected with both scores.");
+    public static final Setting<Double> RETRAIN_REPLAY_FRACTION = Setting.fraction("retrain.replayFraction", 0.0,
+            0.0, 1.0, false,
+            "retrain fits the training images that are new since the newest version's data snapshot (not in it, "
+                    + "or changed since) plus this fraction of the old ones, a replay sample that guards against "
+                    + "forgetting; 0: new data only, 1: everything. The sample is drawn by hashing each path with "
+                    + "the seed and the version number, so each retrain replays a different, reproducible share.");
+    public static final Setting<String> RETRAIN_NEW_CLASSES = Setting.choice("retrain.newClasses", "error",
+            List.of("error", "grow"),
+            "A training class the champion does not know. error: stop, naming the classes. grow: add them to "
+                    + "the label index and output layer (the old classes keep their ids and weights; the "
+                    + "updater state starts afresh) and say so; the champion is then scored as never "
+                    + "predicting the new classes.");
+    public static final Setting<Integer> RETRAIN_LOCK_STALE_AFTER_SECONDS = Setting.integer(
+            "retrain.lockStaleAfterSeconds", 21600, 1, Integer.MAX_VALUE,
+            "A registry lock whose holder has not refreshed it for this long (the holder touches it every "
+                    + "minute or so) is stale and taken over, with a warning naming its owner; a lock of a dead "
+                    + "process on this host is taken over at once.");
+
     public static final Setting<String> OUTPUT_DIR = Setting.string("output.dir", "out",
             "Where the job writes: model/ (train), checkpoints/ (train, while it runs), reports (inspect, "
                     + "evaluate); a URI on any Hadoop FileSystem or a local path.");
@@ -201,6 +237,7 @@ public final class Settings {
             TRAIN_LEARNING_RATE_DECAY, TRAIN_LEARNING_RATE_DECAY_EPOCHS, TRAIN_BATCH_SIZE_PER_WORKER,
             TRAIN_STRATEGY, TRAIN_EPOCHS, TRAIN_WORKERS, TRAIN_THREADS_PER_WORKER, TRAIN_AVERAGING_FREQUENCY, TRAIN_AVERAGE_UPDATER_STATE,
             TRAIN_ROUND_TIMEOUT_SECONDS, TRAIN_EVAL_BATCH_SIZE, CHECKPOINT_EVERY_ROUNDS, CHECKPOINT_KEEP,
-            COMPUTE_BACKEND, OUTPUT_DIR,
+            COMPUTE_BACKEND, REGISTRY_DIR, REGISTRY_MODEL, RETRAIN_METRIC, RETRAIN_TOLERANCE,
+            RETRAIN_REPLAY_FRACTION, RETRAIN_NEW_CLASSES, RETRAIN_LOCK_STALE_AFTER_SECONDS, OUTPUT_DIR,
             SPARK_MASTER, SPARK_APP_NAME, SPARK_CONF);
 }

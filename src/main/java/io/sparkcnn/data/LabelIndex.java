@@ -10,8 +10,10 @@ import java.util.TreeSet;
 
 /**
  * Class names to ids: the sorted class names, id = position. Sorting makes the index a function of
- * the set of labels alone, independent of listing order. It is stored with every model; a label the
- * index does not know is an error, never a silent wrong id.
+ * the set of labels alone, independent of listing order. A retrain that grows a model appends its new
+ * classes after the old ones ({@link #extendedWith}), so the old classes keep their ids and output weights;
+ * a stored index is therefore read back in its stored order ({@link #inOrder}). It is stored with every
+ * model; a label the index does not know is an error, never a silent wrong id.
  */
 public final class LabelIndex implements Serializable {
     private final List<String> labels;
@@ -39,6 +41,26 @@ public final class LabelIndex implements Serializable {
             throw new IllegalArgumentException("a label index needs at least one class");
         }
         return new LabelIndex(new ArrayList<>(sorted));
+    }
+
+    /** An index in the given order (as stored with a model); duplicates and empty names are errors. */
+    public static LabelIndex inOrder(List<String> labels) {
+        if (labels.isEmpty() || new TreeSet<>(labels).size() != labels.size()
+                || labels.stream().anyMatch(l -> l == null || l.isBlank())) {
+            throw new IllegalArgumentException("a label index needs distinct, non-empty class names, got " + labels);
+        }
+        return new LabelIndex(labels);
+    }
+
+    /** This index with {@code added} classes appended (sorted among themselves); old ids are unchanged. */
+    public LabelIndex extendedWith(Collection<String> added) {
+        List<String> all = new ArrayList<>(labels);
+        for (String label : new TreeSet<>(added)) {
+            if (!ids.containsKey(label)) {
+                all.add(label);
+            }
+        }
+        return inOrder(all);
     }
 
     public int size() {

@@ -111,7 +111,7 @@ public final class ModelStore {
         Map<String, List<Number>> norm = (Map<String, List<Number>>) info.get("normalisation");
         double[] mean = norm.get("mean").stream().mapToDouble(Number::doubleValue).toArray();
         double[] std = norm.get("std").stream().mapToDouble(Number::doubleValue).toArray();
-        return new SavedModel(network, LabelIndex.of((List<String>) info.get("labels")),
+        return new SavedModel(network, LabelIndex.inOrder((List<String>) info.get("labels")),
                 new InputShape(shape.get("channels"), shape.get("height"), shape.get("width")),
                 mean.length == 0 ? Normalisation.unit() : Normalisation.standardise(mean, std), info);
     }

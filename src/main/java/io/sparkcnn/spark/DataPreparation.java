@@ -39,13 +39,22 @@ public final class DataPreparation {
 
     /** Prepares data for training: the label index comes from the training split. */
     public static PreparedData forTraining(SparkSession spark, JobConfig job) throws IOException {
-        return prepare(spark, job, null, null);
+        return prepare(spark, job, LakeLister.list(spark, job.data(), job.seed()), null, null, true);
+    }
+
+    /**
+     * Prepares already listed (and selected) files to continue training a model: its label index (or a grown
+     * one) and normalisation are used as they are, and the training split is decoded.
+     */
+    static PreparedData forRetraining(SparkSession spark, JobConfig job, LakeListing selected, LabelIndex labels,
+                                      Normalisation normalisation) throws IOException {
+        return prepare(spark, job, selected, labels, normalisation, true);
     }
 
     /** Prepares data to score a saved model: its label index and normalisation are used as they are. */
     public static PreparedData forModel(SparkSession spark, JobConfig job, LabelIndex labels,
                                         Normalisation normalisation) throws IOException {
-        return prepare(spark, job, labels, normalisation);
+        return prepare(spark, job, LakeLister.list(spark, job.data(), job.seed()), labels, normalisation, false);
     }
 
     /**
@@ -68,9 +77,8 @@ public final class DataPreparation {
         return workers;
     }
 
-    private static PreparedData prepare(SparkSession spark, JobConfig job, LabelIndex fixedLabels,
-                                        Normalisation fixedNormalisation) throws IOException {
-        LakeListing listing = LakeLister.list(spark, job.data(), job.seed());
+    private static PreparedData prepare(SparkSession spark, JobConfig job, LakeListing listing, LabelIndex fixedLabels,
+                                        Normalisation fixedNormalisation, boolean decodeTrain) throws IOException {
         JavaRDD<LakeFile> files = listing.files();
         LabelIndex labels = fixedLabels != null ? fixedLabels : trainingLabels(files, job);
         List<String> unknown = files.filter(f -> f.split() == Split.HELD_OUT && f.problem() == null && f.label() != null)
@@ -83,7 +91,7 @@ public final class DataPreparation {
         Broadcast<SerializableHadoopConf> hadoop = SerializableHadoopConf.broadcast(spark);
         ImageConfig image = job.data().image();
         long budget = job.data().cacheBudget();
-        long candidates = files.filter(f -> f.problem() == null && (fixedLabels == null || f.split() == Split.HELD_OUT))
+        long candidates = files.filter(f -> f.problem() == null && (decodeTrain || f.split() == Split.HELD_OUT))
                 .count();
         if (candidates * image.size() > budget) {
             throw new ConfigException(Settings.DATA_CACHE_MAX_BYTES.key(), "the decoded lake needs at least "
@@ -92,7 +100,7 @@ public final class DataPreparation {
                     + "; raise it or decode to a smaller data.image size");
         }
         CacheStorage storage = job.data().cacheStorage();
-        JavaRDD<DecodedPartition> train = fixedLabels != null
+        JavaRDD<DecodedPartition> train = !decodeTrain
                 ? JavaSparkContext.fromSparkContext(spark.sparkContext()).<DecodedPartition>emptyRDD()
                 : TrainingData.decode(files, Split.TRAIN, labels, image, workers, storage, hadoop);
         JavaRDD<DecodedPartition> heldOut = TrainingData.decode(files, Split.HELD_OUT, labels, image, workers, storage,
@@ -112,7 +120,7 @@ public final class DataPreparation {
         // Always written, so a stale list from an earlier run is never mistaken for this one's.
         String report = LakeReports.writeBadFiles(summary, job.outputDir(), spark.sparkContext().hadoopConfiguration());
         BadFileGate.check(summary, job.data().badFiles(), report);
-        if (fixedLabels == null && summary.imageCount(Split.TRAIN) == 0) {
+        if (decodeTrain && summary.imageCount(Split.TRAIN) == 0) {
             throw new DataException("data.train: no usable training image in " + job.data().train());
         }
         Normalisation normalisation = fixedNormalisation != null ? fixedNormalisation

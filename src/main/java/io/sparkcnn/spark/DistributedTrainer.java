@@ -61,7 +61,13 @@ public final class DistributedTrainer {
 
     Result train(JavaRDD<DecodedPartition> train, JavaRDD<DecodedPartition> heldOut, LabelIndex labels,
                  InputShape shape, Normalisation normalisation, Checkpointing checkpointing) {
-        Run run = new Run(train, heldOut, labels, shape, normalisation, checkpointing);
+        return train(train, heldOut, labels, shape, normalisation, checkpointing, null);
+    }
+
+    /** Trains starting from {@code warm} (when not null) instead of a fresh initialisation. */
+    Result train(JavaRDD<DecodedPartition> train, JavaRDD<DecodedPartition> heldOut, LabelIndex labels,
+                 InputShape shape, Normalisation normalisation, Checkpointing checkpointing, WarmStart warm) {
+        Run run = new Run(train, heldOut, labels, shape, normalisation, checkpointing, warm);
         while (!run.done()) {
             run.epoch();
         }
@@ -71,7 +77,14 @@ public final class DistributedTrainer {
     /** Starts a training run that the caller drives epoch by epoch (benchmarks interleave runs this way). */
     public Run start(JavaRDD<DecodedPartition> train, JavaRDD<DecodedPartition> heldOut, LabelIndex labels,
                      InputShape shape, Normalisation normalisation) {
-        return new Run(train, heldOut, labels, shape, normalisation, Checkpointing.NONE);
+        return new Run(train, heldOut, labels, shape, normalisation, Checkpointing.NONE, null);
+    }
+
+    /**
+     * Where a warm-started run begins: a trained network's parameters and, when it has the same length as the
+     * configured updater's, its updater state (empty: the updater starts afresh).
+     */
+    record WarmStart(float[] params, float[] state, String from) {
     }
 
     /**
@@ -113,7 +126,7 @@ public final class DistributedTrainer {
         private double seconds;
 
         private Run(JavaRDD<DecodedPartition> train, JavaRDD<DecodedPartition> heldOut, LabelIndex labels,
-                    InputShape shape, Normalisation normalisation, Checkpointing checkpointing) {
+                    InputShape shape, Normalisation normalisation, Checkpointing checkpointing, WarmStart warm) {
             this.checkpointing = checkpointing;
             this.train = train;
             this.heldOut = heldOut;
@@ -127,6 +140,9 @@ public final class DistributedTrainer {
             network = spec.build();
             params = network.params().data().asFloat();
             state = stateOf(network);
+            if (warm != null) {
+                warmStart(warm);
+            }
             List<Integer> sizes = train.map(DecodedPartition::count).collect();
             ownStates = new float[sizes.size()][];
             java.util.Arrays.fill(ownStates, state);
@@ -147,6 +163,24 @@ public final class DistributedTrainer {
             identity = Map.copyOf(id);
             if (checkpointing.resumeFrom() != null) {
                 resume(checkpointing.resumeFrom());
+            }
+        }
+
+        private void warmStart(WarmStart warm) {
+            if (warm.params().length != params.length) {
+                throw new io.sparkcnn.config.ConfigException(io.sparkcnn.config.Settings.MODEL_ARCHITECTURE.key(),
+                        "the configured network has " + params.length + " parameters, " + warm.from() + " has "
+                                + warm.params().length + ": a warm start needs the same architecture and classes");
+            }
+            params = warm.params();
+            if (warm.state().length == state.length) {
+                state = warm.state();
+                LOG.info("Warm start from {}: parameters and updater state", warm.from());
+            } else {
+                LOG.info("Warm start from {}: parameters; the updater starts afresh ({})", warm.from(),
+                        warm.state().length == 0 ? "no updater state saved or classes added"
+                                : "the saved state has " + warm.state().length + " values, train.updater needs "
+                                + state.length);
             }
         }
 

@@ -4,10 +4,14 @@ import io.sparkcnn.config.ConfigException;
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.JobConfigLoader;
 import io.sparkcnn.config.Settings;
+import io.sparkcnn.data.DataSnapshot;
 import io.sparkcnn.data.Split;
 import io.sparkcnn.eval.Metrics;
 import io.sparkcnn.model.ModelStore;
 import io.sparkcnn.model.SavedModel;
+import io.sparkcnn.registry.ModelRegistry;
+import io.sparkcnn.registry.RegistryLock;
+import io.sparkcnn.registry.RegistryVersion;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.factory.Nd4j;
@@ -17,11 +21,13 @@ import scala.Tuple2;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -35,7 +41,8 @@ public final class TrainJob {
     private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
 
     /** The trained model, where it was written, and the metrics of the last epoch. */
-    public record Result(SavedModel model, String location, Metrics finalMetrics, DistributedTrainer.Result training) {
+    public record Result(SavedModel model, String location, Metrics finalMetrics, DistributedTrainer.Result training,
+                         Optional<String> registered) {
     }
 
     private TrainJob() {
@@ -82,7 +89,7 @@ public final class TrainJob {
         }
         PreparedData data = DataPreparation.forTraining(spark, job);
         try {
-            String snapshot = snapshot(data);
+            String snapshot = snapshot(data.listing());
             DistributedTrainer.Result trained = job.train().stockStrategy()
                     ? StockTrainer.train(spark, job, data)
                     : new DistributedTrainer(spark, job, faults).train(data.train(), data.heldOut(), data.labels(),
@@ -96,9 +103,36 @@ public final class TrainJob {
             String written = ModelStore.write(model, extra, location, overwrite, hadoop);
             // The model is complete: the checkpoints have served their purpose, and a later run must not resume them.
             checkpoints.deleteAll();
-            return new Result(model, written, last, trained);
+            Optional<String> registered = job.registry().enabled()
+                    ? Optional.of(register(spark, job, model, extra, last)) : Optional.empty();
+            return new Result(model, written, last, trained, registered);
         } finally {
             data.release();
+        }
+    }
+
+    /**
+     * Adds the trained model to the registry as a new version; the first version of a model becomes its champion,
+     * later ones wait for {@code registry promote} (a retrain is what compares a challenger with the champion).
+     */
+    private static String register(SparkSession spark, JobConfig job, SavedModel model, Map<String, byte[]> extra,
+                                   Metrics last) throws IOException {
+        ModelRegistry registry = ModelRegistry.open(job.registry().dir(), job.registry().model(),
+                spark.sparkContext().hadoopConfiguration());
+        try (RegistryLock lock = registry.lock("train " + spark.sparkContext().applicationId(),
+                Duration.ofSeconds(job.retrain().lockStaleAfterSeconds()))) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("kind", "train");
+            entry.put("metrics", last.toMap());
+            boolean first = registry.champion().isEmpty();
+            RegistryVersion v = registry.register(model, extra, entry, lock);
+            if (first) {
+                registry.promote(v.number(), "first version of " + registry.name(), lock);
+                return v.name() + " (champion)";
+            }
+            LOG.info("Registered {} as a candidate; the champion stays (promote it with: spark-cnn registry promote "
+                    + "{})", v.name(), v.name());
+            return v.name() + " (candidate; champion unchanged)";
         }
     }
 
@@ -111,7 +145,8 @@ public final class TrainJob {
         Map<String, String> id = new TreeMap<>();
         for (String line : JobConfigLoader.render(job).split("\n")) {
             String key = line.substring(0, line.indexOf(" = "));
-            if (!RESUMABLE_CHANGES.contains(key) && !key.startsWith("spark.") && !key.startsWith("train.checkpoint.")) {
+            if (!RESUMABLE_CHANGES.contains(key) && !key.startsWith("spark.") && !key.startsWith("train.checkpoint.")
+                    && !key.startsWith("registry.") && !key.startsWith("retrain.")) {
                 id.put(key, line.substring(key.length() + 3));
             }
         }
@@ -126,16 +161,11 @@ public final class TrainJob {
             Settings.DATA_CACHE_MAX_BYTES.key(), Settings.BAD_FILES_LIST_LIMIT.key(), Settings.COMPUTE_BACKEND.key());
 
     /** Every usable input file with its split, size and modification time, sorted: the data snapshot. */
-    private static String snapshot(PreparedData data) {
-        List<String> lines = data.listing().files().filter(f -> f.problem() == null)
-                .map(f -> f.split() + "\t" + f.uri() + "\t" + f.length() + "\t" + f.modificationTime())
-                .collect();
-        List<String> sorted = new ArrayList<>(lines);
-        sorted.sort(null);
-        return "split\tpath\tlength\tmodificationTime\n" + String.join("\n", sorted) + "\n";
+    static String snapshot(LakeListing listing) {
+        return DataSnapshot.render(listing.files().collect());
     }
 
-    private static Map<String, Object> provenance(SparkSession spark, JobConfig job, PreparedData data,
+    static Map<String, Object> provenance(SparkSession spark, JobConfig job, PreparedData data,
                                                   DistributedTrainer.Result trained, String snapshot) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("createdAt", Instant.now().toString());

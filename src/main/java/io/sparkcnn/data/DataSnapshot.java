@@ -1,0 +1,70 @@
+package io.sparkcnn.data;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a lake held when a model was trained: every usable file with its split, size and modification
+ * time, as the sorted TSV {@code snapshot.tsv} saved beside the model. A later retrain compares the lake
+ * with it: a file that is not in it, or whose size or modification time changed since, is new data.
+ */
+public final class DataSnapshot implements Serializable {
+    public static final String HEADER = "split\tpath\tlength\tmodificationTime";
+
+    private final Map<String, long[]> files;
+
+    private DataSnapshot(Map<String, long[]> files) {
+        this.files = files;
+    }
+
+    public static DataSnapshot empty() {
+        return new DataSnapshot(Map.of());
+    }
+
+    /** The snapshot text of a lake's files: the usable ones (listing found no problem), sorted. */
+    public static String render(List<LakeFile> listed) {
+        List<String> lines = new ArrayList<>();
+        for (LakeFile f : listed) {
+            if (f.problem() == null) {
+                lines.add(f.split() + "\t" + f.uri() + "\t" + f.length() + "\t" + f.modificationTime());
+            }
+        }
+        lines.sort(null);
+        return HEADER + "\n" + String.join("\n", lines) + (lines.isEmpty() ? "" : "\n");
+    }
+
+    /** Reads a snapshot; {@code source} names it in the error a malformed line gets. */
+    public static DataSnapshot parse(String text, String source) {
+        String[] lines = text.split("\n");
+        if (lines.length == 0 || !lines[0].equals(HEADER)) {
+            throw new DataException(source + ": not a data snapshot (its first line must be \"" + HEADER.replace("\t", "\\t")
+                    + "\")");
+        }
+        Map<String, long[]> files = new HashMap<>();
+        for (int i = 1; i < lines.length; i++) {
+            String[] cols = lines[i].split("\t");
+            try {
+                if (cols.length != 4) {
+                    throw new NumberFormatException("4 tab-separated columns expected, got " + cols.length);
+                }
+                files.put(cols[1], new long[] {Long.parseLong(cols[2]), Long.parseLong(cols[3])});
+            } catch (NumberFormatException e) {
+                throw new DataException(source + " line " + (i + 1) + ": " + e.getMessage());
+            }
+        }
+        return new DataSnapshot(files);
+    }
+
+    /** True when the file was not in the lake then, or has another size or a later modification time now. */
+    public boolean isNewOrChanged(LakeFile f) {
+        long[] then = files.get(f.uri());
+        return then == null || then[0] != f.length() || f.modificationTime() > then[1];
+    }
+
+    public int size() {
+        return files.size();
+    }
+}

@@ -1,0 +1,51 @@
+package io.sparkcnn.data;
+
+import java.io.Serializable;
+
+/**
+ * Which files of a lake a retrain uses: every held-out file (champion and challenger are scored on the whole
+ * held-out split), every training file that is new since the baseline snapshot, and a replay sample of the
+ * old training files. The sample hashes each file's relative path with a seed that changes with every
+ * version, so successive retrains replay different shares, and a re-run of one replays the same share.
+ */
+public record RetrainSelection(DataSnapshot baseline, long replaySeed, double replayFraction) implements Serializable {
+    public RetrainSelection {
+        if (!(replayFraction >= 0 && replayFraction <= 1)) {
+            throw new IllegalArgumentException("replay fraction must be in [0, 1], got " + replayFraction);
+        }
+    }
+
+    /** The replay seed of version {@code version} of a job seeded with {@code seed}. */
+    public static long replaySeed(long seed, int version) {
+        return seed * 0x9E3779B97F4A7C15L + version;
+    }
+
+    /** A usable training file that the baseline did not have, or had with another size or an older time. */
+    public boolean isNewTraining(LakeFile f) {
+        return f.split() == Split.TRAIN && f.problem() == null && baseline.isNewOrChanged(f);
+    }
+
+    /** A usable held-out file that the baseline did not have (counted for the log: it changes both scores). */
+    public boolean isNewHeldOut(LakeFile f) {
+        return f.split() == Split.HELD_OUT && f.problem() == null && baseline.isNewOrChanged(f);
+    }
+
+    /** An old training file in the replay sample. */
+    public boolean isReplayed(LakeFile f) {
+        if (f.split() != Split.TRAIN || f.problem() != null || baseline.isNewOrChanged(f) || replayFraction == 0) {
+            return false;
+        }
+        return replayFraction >= 1 || new HeldOutSplit(replaySeed, 0.5).unitHash(f.relativePath()) < replayFraction;
+    }
+
+    /**
+     * Whether the retrain reads the file: held-out files, new training files (bad ones too, so the bad-file
+     * policy sees them), replayed ones.
+     */
+    public boolean selects(LakeFile f) {
+        if (f.split() == Split.HELD_OUT) {
+            return true;
+        }
+        return f.problem() != null ? baseline.isNewOrChanged(f) : baseline.isNewOrChanged(f) || isReplayed(f);
+    }
+}

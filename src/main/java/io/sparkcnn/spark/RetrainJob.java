@@ -1,0 +1,237 @@
+package io.sparkcnn.spark;
+
+import io.sparkcnn.config.ConfigException;
+import io.sparkcnn.config.JobConfig;
+import io.sparkcnn.config.NewClassPolicy;
+import io.sparkcnn.config.RetrainConfig;
+import io.sparkcnn.config.RetrainMetric;
+import io.sparkcnn.config.Settings;
+import io.sparkcnn.data.DataException;
+import io.sparkcnn.data.DataSnapshot;
+import io.sparkcnn.data.LabelIndex;
+import io.sparkcnn.data.LakeFile;
+import io.sparkcnn.data.RetrainSelection;
+import io.sparkcnn.data.Split;
+import io.sparkcnn.eval.Metrics;
+import io.sparkcnn.model.Architectures;
+import io.sparkcnn.model.InputShape;
+import io.sparkcnn.model.Network;
+import io.sparkcnn.model.OutputGrowth;
+import io.sparkcnn.model.SavedModel;
+import io.sparkcnn.registry.ModelRegistry;
+import io.sparkcnn.registry.RegistryFaults;
+import io.sparkcnn.registry.RegistryLock;
+import io.sparkcnn.registry.RegistryVersion;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The scheduled retrain: under the model's registry lock, find the training images that are new since the
+ * newest version's data snapshot (nothing new: done), warm-start from the champion, train on the new images
+ * plus a replay sample of old ones, score challenger and champion on the same held-out split, register the
+ * challenger as a new version and promote it unless it is worse than the champion by more than the
+ * tolerance. A rejected challenger stays in the registry with both scores.
+ */
+public final class RetrainJob {
+    private static final Logger LOG = LoggerFactory.getLogger(RetrainJob.class);
+
+    /** How a retrain ended (each has its own exit code in the CLI). */
+    public enum Outcome { PROMOTED, KEPT_CHAMPION, NOTHING_TO_DO }
+
+    /**
+     * @param challenger the registered challenger (null when there was nothing to do)
+     * @param champion   the champion the retrain started from
+     */
+    public record Result(Outcome outcome, RegistryVersion challenger, RegistryVersion champion,
+                         Metrics challengerMetrics, Metrics championMetrics, long newTrainingFiles, String summary) {
+    }
+
+    private RetrainJob() {
+    }
+
+    public static Result run(SparkSession spark, JobConfig job, FaultInjector faults, RegistryFaults registryFaults)
+            throws IOException {
+        RetrainConfig rc = job.retrain();
+        ModelRegistry registry = ModelRegistry.open(job.registry().requireDir(), job.registry().model(),
+                spark.sparkContext().hadoopConfiguration(), registryFaults);
+        try (RegistryLock lock = registry.lock("retrain " + spark.sparkContext().applicationId(),
+                Duration.ofSeconds(rc.lockStaleAfterSeconds()))) {
+            RegistryVersion championVersion = registry.champion().orElseThrow(() -> new ConfigException(
+                    Settings.REGISTRY_MODEL.key(), "model " + registry.name() + " has no champion in "
+                    + registry.location() + "; train it first with registry.dir set (its first version becomes "
+                    + "the champion), or promote a version"));
+            RegistryVersion newest = registry.newest().orElseThrow();
+            SavedModel champion = registry.read(championVersion);
+            requireSameInputs(job, champion, championVersion);
+            DataSnapshot baseline = DataSnapshot.parse(registry.readFile(newest, TrainJob.SNAPSHOT),
+                    newest.location() + "/" + TrainJob.SNAPSHOT);
+            int nextVersion = newest.number() + 1;
+            RetrainSelection selection = new RetrainSelection(baseline,
+                    RetrainSelection.replaySeed(job.seed(), nextVersion), rc.replayFraction());
+
+            LakeListing listing = LakeLister.list(spark, job.data(), job.seed());
+            Broadcast<RetrainSelection> bSelection = JavaSparkContext.fromSparkContext(spark.sparkContext())
+                    .broadcast(selection);
+            JavaRDD<LakeFile> files = listing.files();
+            long newTraining = files.filter(f -> bSelection.value().isNewTraining(f)).count();
+            long newHeldOut = files.filter(f -> bSelection.value().isNewHeldOut(f)).count();
+            long replayed = files.filter(f -> bSelection.value().isReplayed(f)).count();
+            LOG.info("Compared the lake with the data snapshot of {} ({} files): {} new or changed training files, "
+                            + "{} new held-out files, {} old training files replayed (retrain.replayFraction = {})",
+                    newest.name(), baseline.size(), newTraining, newHeldOut, replayed, rc.replayFraction());
+            if (newTraining == 0) {
+                files.unpersist(false);
+                String summary = "nothing to do: no training image is new since the snapshot of " + newest.name()
+                        + " (" + newHeldOut + " new held-out files); champion " + championVersion.name() + " stays";
+                LOG.info(summary);
+                return new Result(Outcome.NOTHING_TO_DO, null, championVersion, null, null, 0, summary);
+            }
+            LabelIndex labels = labels(files, champion.labels(), rc.newClasses());
+            String snapshot = TrainJob.snapshot(listing);
+            JavaRDD<LakeFile> selected = files.filter(f -> bSelection.value().selects(f));
+            PreparedData data = DataPreparation.forRetraining(spark, job,
+                    new LakeListing(selected, listing.labelFolders(), listing.emptyLabelFolders()), labels,
+                    champion.normalisation());
+            try {
+                return trainAndDecide(spark, job, registry, lock, championVersion, champion, data, labels, faults,
+                        snapshot, Map.of("newTrainingFiles", newTraining, "replayedTrainingFiles", replayed,
+                                "newHeldOutFiles", newHeldOut, "baselineSnapshot", newest.name()));
+            } finally {
+                data.release();
+                files.unpersist(false);
+            }
+        }
+    }
+
+    private static Result trainAndDecide(SparkSession spark, JobConfig job, ModelRegistry registry, RegistryLock lock,
+                                         RegistryVersion championVersion, SavedModel champion, PreparedData data,
+                                         LabelIndex labels, FaultInjector faults, String snapshot,
+                                         Map<String, Object> counts) throws IOException {
+        RetrainConfig rc = job.retrain();
+        boolean grown = labels.size() > champion.labels().size();
+        Network championNet = champion.network();
+        float[] championParams = championNet.params().data().asFloat();
+        Network championScored = championNet;
+        DistributedTrainer.WarmStart warm;
+        if (grown) {
+            Network wider = Architectures.build(job.train(), data.shape(), labels.size(), job.seed()).build();
+            float[] start = OutputGrowth.grow(championNet, wider, champion.labels().size(), false);
+            Network silent = Architectures.build(job.train(), data.shape(), labels.size(), job.seed()).build();
+            OutputGrowth.grow(championNet, silent, champion.labels().size(), true);
+            championScored = silent;
+            warm = new DistributedTrainer.WarmStart(start, new float[0], championVersion.name() + " (output grown)");
+        } else {
+            org.nd4j.linalg.api.ndarray.INDArray state = championNet.updaterState();
+            warm = new DistributedTrainer.WarmStart(championParams, state == null ? new float[0] : state.data().asFloat(),
+                    championVersion.name());
+        }
+        DistributedTrainer trainer = new DistributedTrainer(spark, job, faults);
+        DistributedTrainer.Result trained = trainer.train(data.train(), data.heldOut(), labels, data.shape(),
+                data.normalisation(), DistributedTrainer.Checkpointing.NONE, warm);
+        Metrics challengerMetrics = trained.epochs().get(trained.epochs().size() - 1);
+        Metrics championMetrics;
+        try {
+            championMetrics = trainer.evaluate(data.heldOut(), championScored.spec(),
+                    championScored.params().data().asFloat(), data.shape(), labels, data.normalisation());
+        } finally {
+            trainer.release(data.heldOut());
+        }
+        double challengerScore = score(challengerMetrics, rc.metric());
+        double championScore = score(championMetrics, rc.metric());
+        boolean accepted = rc.metric().higherIsBetter() ? challengerScore >= championScore - rc.tolerance()
+                : challengerScore <= championScore + rc.tolerance();
+        String verdict = String.format(Locale.ROOT, "%s on %d held-out images: challenger %.4f, champion %s %.4f, "
+                        + "tolerance %.4f: %s", rc.metric().configName(), challengerMetrics.count(), challengerScore,
+                championVersion.name(), championScore, rc.tolerance(), accepted ? "promoted" : "rejected, champion kept");
+        LOG.info("Retrain decision: {}", verdict);
+
+        Map<String, Object> decision = new LinkedHashMap<>();
+        decision.put("metric", rc.metric().configName());
+        decision.put("challenger", challengerScore);
+        decision.put("champion", championScore);
+        decision.put("championVersion", championVersion.number());
+        decision.put("tolerance", rc.tolerance());
+        decision.put("accepted", accepted);
+        decision.put("heldOutImages", challengerMetrics.count());
+        decision.put("championMetrics", championMetrics.toMap());
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("kind", "retrain");
+        entry.put("parent", championVersion.number());
+        entry.put("decision", decision);
+        Map<String, Object> dataEntry = new LinkedHashMap<>(counts);
+        dataEntry.put("trainImages", data.summary().imageCount(Split.TRAIN));
+        dataEntry.put("heldOutImages", data.summary().imageCount(Split.HELD_OUT));
+        entry.put("data", dataEntry);
+        if (grown) {
+            List<String> added = labels.labels().subList(champion.labels().size(), labels.size());
+            entry.put("classesAdded", added);
+            LOG.info("Grew the output layer of {} by {} classes {} (retrain.newClasses = grow)", championVersion.name(),
+                    added.size(), added);
+        }
+        Map<String, Object> provenance = TrainJob.provenance(spark, job, data, trained, snapshot);
+        provenance.put("retrain", entry);
+        SavedModel model = new SavedModel(trained.network(), labels, data.shape(), data.normalisation(), provenance);
+        RegistryVersion registered = registry.register(model,
+                Map.of(TrainJob.SNAPSHOT, snapshot.getBytes(StandardCharsets.UTF_8)), entry, lock);
+        if (accepted) {
+            registry.promote(registered.number(), "retrain: " + verdict, lock);
+            return new Result(Outcome.PROMOTED, registry.version(registered.number()), championVersion,
+                    challengerMetrics, championMetrics, (Long) counts.get("newTrainingFiles"),
+                    registered.name() + " promoted: " + verdict);
+        }
+        return new Result(Outcome.KEPT_CHAMPION, registered, championVersion, challengerMetrics, championMetrics,
+                (Long) counts.get("newTrainingFiles"), registered.name() + " rejected: " + verdict);
+    }
+
+    static double score(Metrics m, RetrainMetric metric) {
+        return switch (metric) {
+            case ACCURACY -> m.accuracy();
+            case MACRO_F1 -> m.macroF1();
+            case LOSS -> m.loss();
+        };
+    }
+
+    /** The champion's label index, or it grown by the lake's new classes; a new class is an error by default. */
+    private static LabelIndex labels(JavaRDD<LakeFile> files, LabelIndex championLabels, NewClassPolicy policy) {
+        List<String> found = files.filter(f -> f.problem() == null && f.label() != null).map(LakeFile::label)
+                .distinct().collect();
+        List<String> added = found.stream().filter(l -> !championLabels.contains(l)).sorted().toList();
+        if (added.isEmpty()) {
+            return championLabels;
+        }
+        if (policy == NewClassPolicy.ERROR) {
+            throw new DataException("the lake has classes the champion does not know: " + added + " (champion: "
+                    + championLabels.labels() + "); set " + Settings.RETRAIN_NEW_CLASSES.key() + " = grow to add them "
+                    + "to the output layer, or train a new model");
+        }
+        return championLabels.extendedWith(added);
+    }
+
+    private static void requireSameInputs(JobConfig job, SavedModel champion, RegistryVersion version) {
+        InputShape configured = new InputShape(job.data().image().channels(), job.data().image().height(),
+                job.data().image().width());
+        if (!configured.equals(champion.shape())) {
+            throw new ConfigException("data.image", "champion " + version.name() + " takes " + champion.shape()
+                    + " inputs, the config decodes to " + configured + "; set data.image.{channels,height,width} "
+                    + "to match");
+        }
+        Object architecture = champion.provenance().get("architecture");
+        if (architecture != null && !architecture.equals(job.train().architecture().configName())) {
+            throw new ConfigException(Settings.MODEL_ARCHITECTURE.key(), "champion " + version.name() + " is a "
+                    + architecture + ", the config says " + job.train().architecture().configName()
+                    + "; retrain keeps the champion's architecture");
+        }
+    }
+}
