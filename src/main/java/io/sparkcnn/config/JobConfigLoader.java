@@ -182,6 +182,7 @@ public final class JobConfigLoader {
                 new RegistryConfig(Settings.REGISTRY_DIR.read(c), Settings.REGISTRY_MODEL.read(c)),
                 new RetrainConfig(RetrainMetric.fromConfig(Settings.RETRAIN_METRIC.read(c)),
                         Settings.RETRAIN_TOLERANCE.read(c), Settings.RETRAIN_REPLAY_FRACTION.read(c),
+                        "frozen".equals(Settings.RETRAIN_HELD_OUT.read(c)),
                         NewClassPolicy.fromConfig(Settings.RETRAIN_NEW_CLASSES.read(c)),
                         Settings.RETRAIN_LOCK_STALE_AFTER_SECONDS.read(c)),
                 Settings.OUTPUT_DIR.read(c), spark);
@@ -237,6 +238,7 @@ public final class JobConfigLoader {
         lines.add(line(Settings.RETRAIN_METRIC, r.metric().configName()));
         lines.add(line(Settings.RETRAIN_TOLERANCE, r.tolerance()));
         lines.add(line(Settings.RETRAIN_REPLAY_FRACTION, r.replayFraction()));
+        lines.add(line(Settings.RETRAIN_HELD_OUT, r.frozenHeldOut() ? "frozen" : "current"));
         lines.add(line(Settings.RETRAIN_NEW_CLASSES, r.newClasses().configName()));
         lines.add(line(Settings.RETRAIN_LOCK_STALE_AFTER_SECONDS, r.lockStaleAfterSeconds()));
         lines.add(line(Settings.OUTPUT_DIR, job.outputDir()));

@@ -188,8 +188,7 @@ public final class Settings {
     public static final Setting<String> RETRAIN_METRIC = Setting.choice("retrain.metric", "accuracy",
             List.of("accuracy", "macro-f1", "loss"),
             "The held-out metric that decides whether retrain's challenger replaces the champion. Both are "
-                    + "scored in the same run on the same held-out split (the hashed split is fixed by the "
-                    + "seed, so it is the same files in every run, plus the new held-out files).");
+                    + "scored in the same run on the same held-out images (see retrain.heldOut).");
     public static final Setting<Double> RETRAIN_TOLERANCE = Setting.fraction("retrain.tolerance", 0.005, 0.0, 1.0,
             false,
             "The challenger is promoted unless it is worse than the champion by more than this on retrain.metric "
@@ -201,6 +200,12 @@ public final class Settings {
                     + "or changed since) plus this fraction of the old ones, a replay sample that guards against "
                     + "forgetting; 0: new data only, 1: everything. The sample is drawn by hashing each path with "
                     + "the seed and the version number, so each retrain replays a different, reproducible share.");
+    public static final Setting<String> RETRAIN_HELD_OUT = Setting.choice("retrain.heldOut", "frozen",
+            List.of("frozen", "current"),
+            "The held-out images champion and challenger are scored on. frozen: those of the model's first "
+                    + "version (its data snapshot), the same images in every retrain, so scores compare across "
+                    + "runs and new, unvetted held-out files cannot sway the decision (they are counted in the log "
+                    + "and used by neither side). current: every held-out file the lake has now.");
     public static final Setting<String> RETRAIN_NEW_CLASSES = Setting.choice("retrain.newClasses", "error",
             List.of("error", "grow"),
             "A training class the champion does not know. error: stop, naming the classes. grow: add them to "
@@ -238,6 +243,6 @@ public final class Settings {
             TRAIN_STRATEGY, TRAIN_EPOCHS, TRAIN_WORKERS, TRAIN_THREADS_PER_WORKER, TRAIN_AVERAGING_FREQUENCY, TRAIN_AVERAGE_UPDATER_STATE,
             TRAIN_ROUND_TIMEOUT_SECONDS, TRAIN_EVAL_BATCH_SIZE, CHECKPOINT_EVERY_ROUNDS, CHECKPOINT_KEEP,
             COMPUTE_BACKEND, REGISTRY_DIR, REGISTRY_MODEL, RETRAIN_METRIC, RETRAIN_TOLERANCE,
-            RETRAIN_REPLAY_FRACTION, RETRAIN_NEW_CLASSES, RETRAIN_LOCK_STALE_AFTER_SECONDS, OUTPUT_DIR,
+            RETRAIN_REPLAY_FRACTION, RETRAIN_HELD_OUT, RETRAIN_NEW_CLASSES, RETRAIN_LOCK_STALE_AFTER_SECONDS, OUTPUT_DIR,
             SPARK_MASTER, SPARK_APP_NAME, SPARK_CONF);
 }

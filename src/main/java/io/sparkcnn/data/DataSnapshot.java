@@ -50,8 +50,9 @@ public final class DataSnapshot implements Serializable {
                 if (cols.length != 4) {
                     throw new NumberFormatException("4 tab-separated columns expected, got " + cols.length);
                 }
-                files.put(cols[1], new long[] {Long.parseLong(cols[2]), Long.parseLong(cols[3])});
-            } catch (NumberFormatException e) {
+                files.put(cols[1], new long[] {Long.parseLong(cols[2]), Long.parseLong(cols[3]),
+                        Split.valueOf(cols[0]).ordinal()});
+            } catch (IllegalArgumentException e) {
                 throw new DataException(source + " line " + (i + 1) + ": " + e.getMessage());
             }
         }
@@ -62,6 +63,18 @@ public final class DataSnapshot implements Serializable {
     public boolean isNewOrChanged(LakeFile f) {
         long[] then = files.get(f.uri());
         return then == null || then[0] != f.length() || f.modificationTime() > then[1];
+    }
+
+    /** True when the file was held out then and is unchanged now: a member of this snapshot's held-out set. */
+    public boolean heldOutThen(LakeFile f) {
+        long[] then = files.get(f.uri());
+        return then != null && then[2] == Split.HELD_OUT.ordinal() && then[0] == f.length()
+                && then[1] == f.modificationTime();
+    }
+
+    /** The held-out files this snapshot lists. */
+    public long heldOutCount() {
+        return files.values().stream().filter(v -> v[2] == Split.HELD_OUT.ordinal()).count();
     }
 
     public int size() {

@@ -3,12 +3,15 @@ package io.sparkcnn.data;
 import java.io.Serializable;
 
 /**
- * Which files of a lake a retrain uses: every held-out file (champion and challenger are scored on the whole
- * held-out split), every training file that is new since the baseline snapshot, and a replay sample of the
- * old training files. The sample hashes each file's relative path with a seed that changes with every
- * version, so successive retrains replay different shares, and a re-run of one replays the same share.
+ * Which files of a lake a retrain uses: the held-out files it scores champion and challenger on, every
+ * training file that is new since the baseline snapshot, and a replay sample of the old training files.
+ * The held-out files are those of {@code frozenHeldOut} (the model's first snapshot: the same images in every
+ * run, so scores compare across runs) or, when it is null, every held-out file the lake has now. The replay
+ * sample hashes each file's relative path with a seed that changes with every version, so successive
+ * retrains replay different shares, and a re-run of one replays the same share.
  */
-public record RetrainSelection(DataSnapshot baseline, long replaySeed, double replayFraction) implements Serializable {
+public record RetrainSelection(DataSnapshot baseline, DataSnapshot frozenHeldOut, long replaySeed,
+                               double replayFraction) implements Serializable {
     public RetrainSelection {
         if (!(replayFraction >= 0 && replayFraction <= 1)) {
             throw new IllegalArgumentException("replay fraction must be in [0, 1], got " + replayFraction);
@@ -25,9 +28,14 @@ public record RetrainSelection(DataSnapshot baseline, long replaySeed, double re
         return f.split() == Split.TRAIN && f.problem() == null && baseline.isNewOrChanged(f);
     }
 
-    /** A usable held-out file that the baseline did not have (counted for the log: it changes both scores). */
+    /** A usable held-out file that the baseline did not have (counted for the log). */
     public boolean isNewHeldOut(LakeFile f) {
         return f.split() == Split.HELD_OUT && f.problem() == null && baseline.isNewOrChanged(f);
+    }
+
+    /** A held-out file both models are scored on. */
+    public boolean isScored(LakeFile f) {
+        return f.split() == Split.HELD_OUT && (frozenHeldOut == null || frozenHeldOut.heldOutThen(f));
     }
 
     /** An old training file in the replay sample. */
@@ -39,12 +47,12 @@ public record RetrainSelection(DataSnapshot baseline, long replaySeed, double re
     }
 
     /**
-     * Whether the retrain reads the file: held-out files, new training files (bad ones too, so the bad-file
-     * policy sees them), replayed ones.
+     * Whether the retrain reads the file: the scored held-out files, new training files (bad ones too, so the
+     * bad-file policy sees them), replayed ones.
      */
     public boolean selects(LakeFile f) {
         if (f.split() == Split.HELD_OUT) {
-            return true;
+            return isScored(f);
         }
         return f.problem() != null ? baseline.isNewOrChanged(f) : baseline.isNewOrChanged(f) || isReplayed(f);
     }

@@ -78,7 +78,13 @@ public final class RetrainJob {
             DataSnapshot baseline = DataSnapshot.parse(registry.readFile(newest, TrainJob.SNAPSHOT),
                     newest.location() + "/" + TrainJob.SNAPSHOT);
             int nextVersion = newest.number() + 1;
-            RetrainSelection selection = new RetrainSelection(baseline,
+            DataSnapshot frozen = null;
+            if (rc.frozenHeldOut()) {
+                RegistryVersion first = registry.versions().get(0);
+                frozen = first.number() == newest.number() ? baseline : DataSnapshot.parse(
+                        registry.readFile(first, TrainJob.SNAPSHOT), first.location() + "/" + TrainJob.SNAPSHOT);
+            }
+            RetrainSelection selection = new RetrainSelection(baseline, frozen,
                     RetrainSelection.replaySeed(job.seed(), nextVersion), rc.replayFraction());
 
             LakeListing listing = LakeLister.list(spark, job.data(), job.seed());
@@ -88,15 +94,27 @@ public final class RetrainJob {
             long newTraining = files.filter(f -> bSelection.value().isNewTraining(f)).count();
             long newHeldOut = files.filter(f -> bSelection.value().isNewHeldOut(f)).count();
             long replayed = files.filter(f -> bSelection.value().isReplayed(f)).count();
+            long scored = files.filter(f -> bSelection.value().isScored(f)).count();
             LOG.info("Compared the lake with the data snapshot of {} ({} files): {} new or changed training files, "
-                            + "{} new held-out files, {} old training files replayed (retrain.replayFraction = {})",
-                    newest.name(), baseline.size(), newTraining, newHeldOut, replayed, rc.replayFraction());
+                            + "{} new held-out files, {} old training files replayed (retrain.replayFraction = {}); "
+                            + "scoring on {} held-out files ({})", newest.name(), baseline.size(), newTraining,
+                    newHeldOut, replayed, rc.replayFraction(), scored, frozen == null ? "retrain.heldOut = current: all "
+                            + "there are now" : "retrain.heldOut = frozen: those of v" + registry.versions().get(0).number()
+                            + ", " + frozen.heldOutCount() + " then");
             if (newTraining == 0) {
                 files.unpersist(false);
                 String summary = "nothing to do: no training image is new since the snapshot of " + newest.name()
                         + " (" + newHeldOut + " new held-out files); champion " + championVersion.name() + " stays";
                 LOG.info(summary);
                 return new Result(Outcome.NOTHING_TO_DO, null, championVersion, null, null, 0, summary);
+            }
+            if (scored == 0) {
+                files.unpersist(false);
+                throw new DataException("no held-out image to score champion and challenger on ("
+                        + (frozen == null ? "the lake has none" : "none of the held-out files of v"
+                        + registry.versions().get(0).number() + "'s snapshot is still in the lake unchanged")
+                        + "); set data.heldOutFraction or data.heldOut"
+                        + (frozen == null ? "" : ", or retrain.heldOut = current"));
             }
             LabelIndex labels = labels(files, champion.labels(), rc.newClasses());
             String snapshot = TrainJob.snapshot(listing);
@@ -107,7 +125,9 @@ public final class RetrainJob {
             try {
                 return trainAndDecide(spark, job, registry, lock, championVersion, champion, data, labels, faults,
                         snapshot, Map.of("newTrainingFiles", newTraining, "replayedTrainingFiles", replayed,
-                                "newHeldOutFiles", newHeldOut, "baselineSnapshot", newest.name()));
+                                "newHeldOutFiles", newHeldOut, "scoredHeldOutFiles", scored,
+                                "heldOut", frozen == null ? "current" : "frozen",
+                                "baselineSnapshot", newest.name()));
             } finally {
                 data.release();
                 files.unpersist(false);
@@ -132,6 +152,9 @@ public final class RetrainJob {
             OutputGrowth.grow(championNet, silent, champion.labels().size(), true);
             championScored = silent;
             warm = new DistributedTrainer.WarmStart(start, new float[0], championVersion.name() + " (output grown)");
+            List<String> added = labels.labels().subList(champion.labels().size(), labels.size());
+            LOG.info("Growing the output layer of {} by {} classes {} (retrain.newClasses = grow); {} is scored as "
+                    + "never predicting them", championVersion.name(), added.size(), added, championVersion.name());
         } else {
             org.nd4j.linalg.api.ndarray.INDArray state = championNet.updaterState();
             warm = new DistributedTrainer.WarmStart(championParams, state == null ? new float[0] : state.data().asFloat(),
@@ -175,10 +198,7 @@ public final class RetrainJob {
         dataEntry.put("heldOutImages", data.summary().imageCount(Split.HELD_OUT));
         entry.put("data", dataEntry);
         if (grown) {
-            List<String> added = labels.labels().subList(champion.labels().size(), labels.size());
-            entry.put("classesAdded", added);
-            LOG.info("Grew the output layer of {} by {} classes {} (retrain.newClasses = grow)", championVersion.name(),
-                    added.size(), added);
+            entry.put("classesAdded", labels.labels().subList(champion.labels().size(), labels.size()));
         }
         Map<String, Object> provenance = TrainJob.provenance(spark, job, data, trained, snapshot);
         provenance.put("retrain", entry);

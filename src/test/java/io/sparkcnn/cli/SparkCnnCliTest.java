@@ -1,6 +1,9 @@
 package io.sparkcnn.cli;
 
 import io.sparkcnn.config.ReferenceConf;
+import io.sparkcnn.registry.ModelRegistry;
+import io.sparkcnn.registry.RegistryFixtures;
+import io.sparkcnn.registry.RegistryLock;
 import io.sparkcnn.testing.Images;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,7 +16,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -168,5 +173,84 @@ class SparkCnnCliTest {
         Run again = inJvm(trainArgs.toArray(String[]::new));
         assertEquals(SparkCnn.EXIT_CONFIG, again.exit(), again.err());
         assertTrue(again.err().contains("already exists") && again.err().contains("--overwrite"), again.err());
+    }
+
+    @Test
+    void registryCommandsListShowPromoteAndRollBackWithoutSpark() throws IOException {
+        String root = tmp.resolve("registry").toString();
+        ModelRegistry r = ModelRegistry.open(root, "shoes", new org.apache.hadoop.conf.Configuration());
+        try (RegistryLock lock = r.lock("setup", Duration.ofHours(1))) {
+            r.promote(r.register(RegistryFixtures.model(1), RegistryFixtures.snapshot("a"), Map.of("kind", "train"),
+                    lock).number(), "first", lock);
+            r.register(RegistryFixtures.model(2), RegistryFixtures.snapshot("b"), Map.of("kind", "train"), lock);
+        }
+        String[] target = {"--registry", root, "--model", "shoes"};
+        Run list = inProcess(cat(new String[] {"registry", "list"}, target));
+        assertEquals(0, list.exit(), list.err());
+        assertTrue(list.out().matches("(?s).*v1\\s+champion\\s+train.*v2\\s+candidate\\s+train.*"), list.out());
+
+        Run promote = inProcess(cat(new String[] {"registry", "promote", "v2", "--reason", "looks good"}, target));
+        assertEquals(0, promote.exit(), promote.err());
+        assertTrue(promote.out().contains("v2 is the champion of shoes (was v1)"), promote.out());
+        Run show = inProcess(cat(new String[] {"registry", "show"}, target));
+        assertEquals(0, show.exit(), show.err());
+        assertTrue(show.out().startsWith("v2 (champion) at ") && show.out().contains("promote  v2 (was v1)")
+                && show.out().contains("looks good"), show.out());
+
+        Run rollback = inProcess(cat(new String[] {"registry", "rollback"}, target));
+        assertEquals(0, rollback.exit(), rollback.err());
+        assertTrue(rollback.out().contains("v1 is the champion of shoes again (was v2)"), rollback.out());
+        Run noEarlier = inProcess(cat(new String[] {"registry", "rollback"}, target));
+        assertEquals(SparkCnn.EXIT_CONFIG, noEarlier.exit());
+        assertTrue(noEarlier.err().contains("no earlier champion") && noEarlier.err().contains("v1 is its first"),
+                noEarlier.err());
+        Run missing = inProcess(cat(new String[] {"registry", "show", "v9"}, target));
+        assertEquals(SparkCnn.EXIT_CONFIG, missing.exit());
+        assertTrue(missing.err().contains("no version v9") && missing.err().contains("[v1, v2]"), missing.err());
+        Run noRegistry = inProcess("registry", "list");
+        assertEquals(SparkCnn.EXIT_CONFIG, noRegistry.exit());
+        assertTrue(noRegistry.err().contains("registry.dir"), noRegistry.err());
+
+        try (RegistryLock held = r.lock("retrain app-7", Duration.ofHours(1))) {
+            Run locked = inProcess(cat(new String[] {"registry", "promote", "v2"}, target));
+            assertEquals(SparkCnn.EXIT_LOCKED, locked.exit());
+            assertTrue(locked.err().contains("locked: ") && locked.err().contains("retrain app-7"), locked.err());
+        }
+        assertEquals(1, r.champion().orElseThrow().number(), "a refused promotion changes nothing");
+    }
+
+    @Test
+    void retrainExitsFiveWhenNothingIsNewAndSixWhenLocked() throws Exception {
+        Path lake = tmp.resolve("lake");
+        for (int i = 0; i < 12; i++) {
+            Images.writePng(lake.resolve("dark/" + i + ".png"), i % 3);
+            Images.writePng(lake.resolve("light/" + i + ".png"), 100 + i % 3);
+        }
+        String registry = tmp.resolve("registry").toString();
+        String[] common = {"--set", "data.train=" + lake, "--set", "output.dir=" + tmp.resolve("run"),
+                "--set", "train.epochs=1", "--set", "train.batchSizePerWorker=4", "--set", "data.heldOutFraction=0.25",
+                "--set", "registry.dir=" + registry, "--set", "registry.model=tones"};
+        Run trained = inJvm(cat(new String[] {"train"}, common));
+        assertEquals(0, trained.exit(), trained.err());
+        assertTrue(trained.out().contains("Registry: tones v1 (champion)"), trained.out());
+
+        Run nothing = inJvm(cat(new String[] {"retrain"}, common));
+        assertEquals(SparkCnn.EXIT_NOTHING_TO_DO, nothing.exit(), nothing.err());
+        assertTrue(nothing.out().contains("retrain: nothing to do") && nothing.out().contains("champion v1 stays"),
+                nothing.out());
+
+        ModelRegistry r = ModelRegistry.open(registry, "tones", new org.apache.hadoop.conf.Configuration());
+        try (RegistryLock held = r.lock("retrain app-other", Duration.ofHours(1))) {
+            Run locked = inJvm(cat(new String[] {"retrain"}, common));
+            assertEquals(SparkCnn.EXIT_LOCKED, locked.exit(), locked.err());
+            assertTrue(locked.err().contains("locked: ") && locked.err().contains("retrain app-other")
+                    && !locked.err().contains("\tat "), locked.err());
+        }
+    }
+
+    private static String[] cat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 }

@@ -13,18 +13,18 @@ import java.util.Map;
 import java.util.Optional;
 
 /** Small real models (the seed CNN, 3 classes, 28x28, seeded) to register. */
-final class RegistryFixtures {
+public final class RegistryFixtures {
     static final InputShape SHAPE = new InputShape(1, 28, 28);
 
     private RegistryFixtures() {
     }
 
-    static SavedModel model(long seed) {
+    public static SavedModel model(long seed) {
         return new SavedModel(Architectures.build(JobConfigLoader.load(Optional.empty(), List.of()).train(), SHAPE, 3,
                 seed).build(), LabelIndex.of(List.of("a", "b", "c")), SHAPE, Normalisation.unit(), Map.of("seed", seed));
     }
 
-    static Map<String, byte[]> snapshot(String text) {
+    public static Map<String, byte[]> snapshot(String text) {
         return Map.of("snapshot.tsv", text.getBytes(StandardCharsets.UTF_8));
     }
 }
