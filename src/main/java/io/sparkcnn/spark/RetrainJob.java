@@ -247,6 +247,12 @@ public final class RetrainJob {
                     + " inputs, the config decodes to " + configured + "; set data.image.{channels,height,width} "
                     + "to match");
         }
+        Object seed = champion.provenance().get("seed");
+        if (job.data().heldOut().isBlank() && seed instanceof Number n && n.longValue() != job.seed()) {
+            throw new ConfigException(Settings.SEED.key(), "champion " + version.name() + " was trained with seed "
+                    + n + ", the config says " + job.seed() + "; the hashed held-out split depends on the seed, so a "
+                    + "retrain must keep it (or the held-out images would leak into training)");
+        }
         Object architecture = champion.provenance().get("architecture");
         if (architecture != null && !architecture.equals(job.train().architecture().configName())) {
             throw new ConfigException(Settings.MODEL_ARCHITECTURE.key(), "champion " + version.name() + " is a "

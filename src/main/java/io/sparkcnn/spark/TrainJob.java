@@ -80,6 +80,12 @@ public final class TrainJob {
             LOG.info("Discarding the checkpoints of an earlier run in {} (--overwrite)", checkpoints.location());
             checkpoints.deleteAll();
         }
+        if (job.registry().enabled()) {
+            // Registering needs the model's lock: fail now rather than after training when a retrain holds it.
+            ModelRegistry.open(job.registry().dir(), job.registry().model(), hadoop)
+                    .lock("train (checking the lock is free)", Duration.ofSeconds(job.retrain().lockStaleAfterSeconds()))
+                    .close();
+        }
         Checkpoints.Loaded from = null;
         if (resume) {
             from = checkpoints.newest(skipped -> { }).orElse(null);

@@ -196,6 +196,10 @@ class RetrainJobTest {
                     () -> RetrainJob.run(spark, place.job(), FaultInjector.NONE, RegistryFaults.NONE));
             assertTrue(e.getMessage().contains("retrain app-other"), e.getMessage());
             assertTrue(held.held(), "the holder keeps its lock");
+            RegistryLock.LockedException train = assertThrows(RegistryLock.LockedException.class,
+                    () -> TrainJob.run(spark, place.job("output.dir=" + tmp.resolve("out2")), false,
+                            FaultInjector.NONE));
+            assertTrue(train.getMessage().contains("retrain app-other"), "train fails before training: " + train);
         }
     }
 
@@ -211,6 +215,9 @@ class RetrainJobTest {
         assertTrue(refused.getMessage().contains("[class3]") && refused.getMessage().contains("retrain.newClasses"),
                 refused.getMessage());
         assertFalse(Files.exists(tmp.resolve("registry/shapes/LOCK")), "the lock is released on failure");
+        io.sparkcnn.config.ConfigException seed = assertThrows(io.sparkcnn.config.ConfigException.class,
+                () -> RetrainJob.run(spark, place.job("seed=7"), FaultInjector.NONE, RegistryFaults.NONE));
+        assertEquals("seed", seed.key(), seed.getMessage());
 
         // Scored on today's held-out files (class3's among them), trained on everything: new data alone would
         // teach the grown network to answer class3 to everything.
