@@ -185,6 +185,8 @@ public final class JobConfigLoader {
                         "frozen".equals(Settings.RETRAIN_HELD_OUT.read(c)),
                         NewClassPolicy.fromConfig(Settings.RETRAIN_NEW_CLASSES.read(c)),
                         Settings.RETRAIN_LOCK_STALE_AFTER_SECONDS.read(c)),
+                new PredictConfig(Settings.PREDICT_LAKE.read(c), Settings.PREDICT_OUTPUT.read(c),
+                        Settings.PREDICT_TOP_K.read(c), Settings.PREDICT_FORMAT.read(c)),
                 Settings.OUTPUT_DIR.read(c), spark);
     }
 
@@ -241,6 +243,10 @@ public final class JobConfigLoader {
         lines.add(line(Settings.RETRAIN_HELD_OUT, r.frozenHeldOut() ? "frozen" : "current"));
         lines.add(line(Settings.RETRAIN_NEW_CLASSES, r.newClasses().configName()));
         lines.add(line(Settings.RETRAIN_LOCK_STALE_AFTER_SECONDS, r.lockStaleAfterSeconds()));
+        lines.add(line(Settings.PREDICT_LAKE, job.predict().lake()));
+        lines.add(line(Settings.PREDICT_OUTPUT, job.predict().output()));
+        lines.add(line(Settings.PREDICT_TOP_K, job.predict().topK()));
+        lines.add(line(Settings.PREDICT_FORMAT, job.predict().format()));
         lines.add(line(Settings.OUTPUT_DIR, job.outputDir()));
         lines.add(line(Settings.SPARK_MASTER, job.spark().master()));
         lines.add(line(Settings.SPARK_APP_NAME, job.spark().appName()));

@@ -218,6 +218,19 @@ public final class Settings {
                     + "minute or so) is stale and taken over, with a warning naming its owner; a lock of a dead "
                     + "process on this host is taken over at once.");
 
+    public static final Setting<String> PREDICT_LAKE = Setting.string("predict.lake", "",
+            "The images predict classifies: a folder (images at any depth; the first folder level is the true "
+                    + "label where it names a class of the model) or a manifest with a path column and an optional "
+                    + "label column, on any Hadoop FileSystem. Bad files follow data.badFiles.");
+    public static final Setting<String> PREDICT_OUTPUT = Setting.string("predict.output", "",
+            "Where predict writes predictions.parquet/ (and predictions.csv/), predict.json and bad-files.tsv. "
+                    + "Empty: <output.dir>/predictions.");
+    public static final Setting<Integer> PREDICT_TOP_K = Setting.integer("predict.topK", 3, 1, 1000,
+            "How many of the most probable labels (with their probabilities) each prediction lists.");
+    public static final Setting<String> PREDICT_FORMAT = Setting.choice("predict.format", "parquet",
+            List.of("parquet", "csv", "both"),
+            "The predictions' file format. CSV has no arrays: its top-k column reads label:probability;... .");
+
     public static final Setting<String> OUTPUT_DIR = Setting.string("output.dir", "out",
             "Where the job writes: model/ (train), checkpoints/ (train, while it runs), reports (inspect, "
                     + "evaluate); a URI on any Hadoop FileSystem or a local path.");
@@ -243,6 +256,7 @@ public final class Settings {
             TRAIN_STRATEGY, TRAIN_EPOCHS, TRAIN_WORKERS, TRAIN_THREADS_PER_WORKER, TRAIN_AVERAGING_FREQUENCY, TRAIN_AVERAGE_UPDATER_STATE,
             TRAIN_ROUND_TIMEOUT_SECONDS, TRAIN_EVAL_BATCH_SIZE, CHECKPOINT_EVERY_ROUNDS, CHECKPOINT_KEEP,
             COMPUTE_BACKEND, REGISTRY_DIR, REGISTRY_MODEL, RETRAIN_METRIC, RETRAIN_TOLERANCE,
-            RETRAIN_REPLAY_FRACTION, RETRAIN_HELD_OUT, RETRAIN_NEW_CLASSES, RETRAIN_LOCK_STALE_AFTER_SECONDS, OUTPUT_DIR,
+            RETRAIN_REPLAY_FRACTION, RETRAIN_HELD_OUT, RETRAIN_NEW_CLASSES, RETRAIN_LOCK_STALE_AFTER_SECONDS,
+            PREDICT_LAKE, PREDICT_OUTPUT, PREDICT_TOP_K, PREDICT_FORMAT, OUTPUT_DIR,
             SPARK_MASTER, SPARK_APP_NAME, SPARK_CONF);
 }

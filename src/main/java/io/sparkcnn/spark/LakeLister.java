@@ -89,6 +89,25 @@ public final class LakeLister {
 
     private static Lake listLake(SparkSession spark, Configuration hadoop, String uri, String key, DataConfig data,
                                  SplitRule rule) {
+        return listLake(spark, hadoop, uri, key, data, rule, false);
+    }
+
+    /**
+     * Lists a lake of images to classify: a folder lake (images at any depth; the first folder level is the
+     * true label where there is one, files directly under the root have none) or a manifest whose label column
+     * is optional. Every file is on the training side of the split; labels are not checked against anything.
+     */
+    public static JavaRDD<LakeFile> listForPrediction(SparkSession spark, String uri, String key, DataConfig data) {
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        Lake lake = listLake(spark, hadoop, uri, key, data, new SplitRule(Split.TRAIN, null), true);
+        int partitions = data.partitions() > 0 ? data.partitions() : spark.sparkContext().defaultParallelism();
+        JavaRDD<LakeFile> files = lake.files.repartition(partitions).persist(StorageLevel.MEMORY_AND_DISK());
+        LOG.info("Listed {} files to classify in {} partitions", files.count(), partitions);
+        return files;
+    }
+
+    private static Lake listLake(SparkSession spark, Configuration hadoop, String uri, String key, DataConfig data,
+                                 SplitRule rule, boolean labelsOptional) {
         Path root;
         FileStatus status;
         try {
@@ -104,13 +123,13 @@ public final class LakeLister {
         LakeFormat format = data.format().resolve(uri);
         if (format == LakeFormat.MANIFEST) {
             // A manifest is a file or a folder of part files, as Spark writes Parquet and CSV.
-            return new Lake(listManifest(spark, root, key, rule), Set.of(), List.of());
+            return new Lake(listManifest(spark, root, key, rule, labelsOptional), Set.of(), List.of());
         }
         if (!status.isDirectory()) {
             throw new DataException(key + ": " + root + " is a file, not a folder lake; a manifest must end in "
                     + ".csv or .parquet (or set data.format = manifest)");
         }
-        return listFolders(spark, hadoop, root, data.extensions(), rule);
+        return listFolders(spark, hadoop, root, data.extensions(), rule, labelsOptional);
     }
 
     /**
@@ -118,7 +137,7 @@ public final class LakeLister {
      * Files directly under the root are listed on the driver: they are bad entries, never images.
      */
     private static Lake listFolders(SparkSession spark, Configuration hadoop, Path root, List<String> extensions,
-                                    SplitRule rule) {
+                                    SplitRule rule, boolean labelsOptional) {
         Set<String> labels = new TreeSet<>();
         List<String> folderPaths = new ArrayList<>();
         List<FolderWalker.Entry> rootFiles = new ArrayList<>();
@@ -142,26 +161,29 @@ public final class LakeLister {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<SerializableHadoopConf> conf = SerializableHadoopConf.broadcast(spark);
         Set<String> exts = new HashSet<>(extensions.stream().map(e -> e.toLowerCase(Locale.ROOT)).toList());
-        FolderRow toLakeFile = new FolderRow(root.toString(), exts, rule);
+        FolderRow toLakeFile = new FolderRow(root.toString(), exts, rule, labelsOptional);
         JavaRDD<FolderWalker.Entry> entries = sc.parallelize(folderPaths, Math.max(1, folderPaths.size()))
                 .flatMap(folder -> FolderWalker.walk(new Path(folder), conf.value().get()).iterator())
                 .union(sc.parallelize(rootFiles, 1));
         return new Lake(entries.map(toLakeFile), labels, folderPaths);
     }
 
-    private static JavaRDD<LakeFile> listManifest(SparkSession spark, Path manifest, String key, SplitRule rule) {
+    private static JavaRDD<LakeFile> listManifest(SparkSession spark, Path manifest, String key, SplitRule rule,
+                                                  boolean labelsOptional) {
         boolean parquet = manifest.getName().toLowerCase(Locale.ROOT).endsWith(".parquet");
         Dataset<Row> rows = parquet
                 ? spark.read().parquet(manifest.toString())
                 : spark.read().option("header", "true").csv(manifest.toString());
         List<String> columns = Arrays.asList(rows.columns());
-        if (!columns.contains("path") || !columns.contains("label")) {
-            throw new DataException(key + ": manifest " + manifest + " needs columns path and label, found "
-                    + columns + (parquet ? "" : " (the first line of a CSV manifest is its header)"));
+        if (!columns.contains("path") || !columns.contains("label") && !labelsOptional) {
+            throw new DataException(key + ": manifest " + manifest + " needs columns path" + (labelsOptional ? ""
+                    : " and label") + ", found " + columns + (parquet ? "" : " (the first line of a CSV manifest is its "
+                    + "header)"));
         }
-        return rows.select(functions.col("path").cast("string"), functions.col("label").cast("string"))
+        return rows.select(functions.col("path").cast("string"), columns.contains("label")
+                        ? functions.col("label").cast("string") : functions.lit(null).cast("string"))
                 .toJavaRDD()
-                .map(new ManifestRow(manifest.toString(), manifest.getParent().toString(), rule));
+                .map(new ManifestRow(manifest.toString(), manifest.getParent().toString(), rule, labelsOptional));
     }
 
     private static List<BadFile> emptyFolders(JavaRDD<LakeFile> files, List<String> folderPaths) {
@@ -189,7 +211,7 @@ public final class LakeLister {
         }
     }
 
-    private record FolderRow(String root, Set<String> extensions, SplitRule rule)
+    private record FolderRow(String root, Set<String> extensions, SplitRule rule, boolean labelsOptional)
             implements Function<FolderWalker.Entry, LakeFile> {
         @Override
         public LakeFile call(FolderWalker.Entry entry) {
@@ -202,7 +224,7 @@ public final class LakeLister {
             LakeFile file = new LakeFile(uri, relative, label, rule.of(relative), entry.length(),
                     entry.modificationTime(), null);
             String ext = LakePaths.extension(relative);
-            if (label == null) {
+            if (label == null && !labelsOptional) {
                 return file.withProblem("not inside a label folder (a folder lake is <root>/<label>/.../<image>)");
             }
             if (!extensions.contains(ext)) {
@@ -213,7 +235,7 @@ public final class LakeLister {
         }
     }
 
-    private record ManifestRow(String manifest, String manifestDir, SplitRule rule)
+    private record ManifestRow(String manifest, String manifestDir, SplitRule rule, boolean labelsOptional)
             implements Function<Row, LakeFile> {
         @Override
         public LakeFile call(Row row) {
@@ -230,7 +252,8 @@ public final class LakeLister {
                     ? relativeOrWhole(uri) : path;
             LakeFile file = new LakeFile(uri, relative, label.isEmpty() ? null : label, rule.of(relative), -1, -1,
                     null);
-            return label.isEmpty() ? file.withProblem("manifest " + manifest + " gives no label for this file") : file;
+            return label.isEmpty() && !labelsOptional
+                    ? file.withProblem("manifest " + manifest + " gives no label for this file") : file;
         }
 
         private String relativeOrWhole(String uri) {
