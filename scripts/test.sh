@@ -6,5 +6,6 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$HERE/scripts/lib/setup.sh"
 prepare_machine
+ensure_test_tools
 cd "$HERE"
 exec mvn -B verify "$@"

@@ -27,6 +27,14 @@ ensure_fashion_mnist() {
   fi
 }
 
+# What only the tests need: Debian's headless Chromium renders the HTML reports (ReportRenderingTest).
+ensure_test_tools() {
+  if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+    echo "setup: installing Debian's chromium (the report rendering test)" >&2
+    _apt_install chromium
+  fi
+}
+
 # What every entry script needs before it runs anything: the toolchain, the data, a Java 17.
 prepare_machine() {
   ensure_toolchain

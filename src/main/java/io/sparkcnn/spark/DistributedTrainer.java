@@ -5,6 +5,7 @@ import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.TrainConfig;
 import io.sparkcnn.data.LabelIndex;
 import io.sparkcnn.data.Normalisation;
+import io.sparkcnn.eval.HtmlReport;
 import io.sparkcnn.eval.Metrics;
 import io.sparkcnn.model.Architectures;
 import io.sparkcnn.model.InputShape;
@@ -38,9 +39,18 @@ import java.util.UUID;
 public final class DistributedTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(DistributedTrainer.class);
 
-    /** The trained network and the held-out metrics after each epoch. */
+    /**
+     * The trained network, the held-out metrics after each epoch, the training loss of each averaging round (of
+     * this process: a resumed run has the rounds since its resume) and the last evaluation's most confident
+     * mistakes.
+     */
     public record Result(Network network, List<Metrics> epochs, long imagesSeen, double seconds,
-                         List<Map<String, Object>> workers) {
+                         List<Map<String, Object>> workers, List<HtmlReport.Round> rounds,
+                         List<HtmlReport.Miss> misses) {
+    }
+
+    /** An evaluation's metrics and its most confident mistakes (for the report). */
+    public record Evaluated(Metrics metrics, List<HtmlReport.Miss> misses) {
     }
 
     private final JavaSparkContext sc;
@@ -109,6 +119,8 @@ public final class DistributedTrainer {
         private final long total;
         private final int rounds;
         private final List<Metrics> history = new ArrayList<>();
+        private final List<HtmlReport.Round> roundLosses = new ArrayList<>();
+        private List<HtmlReport.Miss> lastMisses = List.of();
         private final RoundWatch watch = new RoundWatch(sc);
         private final Map<Integer, WorkerStats> workers = new TreeMap<>();
         private final Checkpointing checkpointing;
@@ -245,6 +257,8 @@ public final class DistributedTrainer {
                 nextRound = round + 1;
                 long roundsDone = (long) epoch * rounds + nextRound;
                 logRound(epoch, round, rounds, rounds * t.epochs(), r, roundStart, seconds + tally.seconds);
+                roundLosses.add(new HtmlReport.Round((int) roundsDone, epoch + 1,
+                        r.minibatches == 0 ? Double.NaN : r.lossSum / r.minibatches));
                 if (checkpointing.store() != null && nextRound < rounds && checkpointing.config().dueAfter(roundsDone)) {
                     checkpoint(roundsDone);
                 }
@@ -258,7 +272,9 @@ public final class DistributedTrainer {
                             + "spent %.0f%% of the time fitting and %.0f%% in its task (the rest: scheduling, "
                             + "broadcast, merging)", epoch + 1, epochSeconds, tally.images / epochSeconds,
                     100 * tally.fitSeconds / epochSeconds, 100 * tally.taskSeconds / epochSeconds));
-            Metrics m = evaluate(heldOut, spec, params, shape, labels, normalisation);
+            Evaluated evaluated = evaluateInDetail(heldOut, spec, params, shape, labels, normalisation);
+            Metrics m = evaluated.metrics();
+            lastMisses = evaluated.misses();
             history.add(m);
             LOG.info("Epoch {}/{}: {} images visited once each, mean training loss {}\n{}", epoch + 1, t.epochs(),
                     tally.images, String.format(Locale.ROOT, "%.4f", tally.lossSum / tally.minibatches), m.table());
@@ -297,7 +313,8 @@ public final class DistributedTrainer {
             }
             List<Map<String, Object>> perWorker = new ArrayList<>();
             workers.forEach((worker, s) -> perWorker.add(s.toMap(worker)));
-            return new Result(network, List.copyOf(history), seen, seconds, perWorker);
+            return new Result(network, List.copyOf(history), seen, seconds, perWorker, List.copyOf(roundLosses),
+                    lastMisses);
         }
     }
 
@@ -334,13 +351,20 @@ public final class DistributedTrainer {
     /** Distributed evaluation of parameters on cached held-out partitions. */
     public Metrics evaluate(JavaRDD<DecodedPartition> heldOut, NetworkSpec spec, float[] params, InputShape shape,
                             LabelIndex labels, Normalisation normalisation) {
+        return evaluateInDetail(heldOut, spec, params, shape, labels, normalisation).metrics();
+    }
+
+    /** {@link #evaluate}, with the most confident mistakes. */
+    public Evaluated evaluateInDetail(JavaRDD<DecodedPartition> heldOut, NetworkSpec spec, float[] params,
+                                      InputShape shape, LabelIndex labels, Normalisation normalisation) {
         Broadcast<float[]> bParams = sc.broadcast(params);
         EvalTask.Part part = heldOut.mapPartitions(new EvalTask(jobId, spec, bParams, shape, labels.labels(),
                         normalisation, job.train().evalBatchSize(), compute()))
                 .treeAggregate(new EvalTask.Part(labels.labels()), EvalTask.Part::merge, EvalTask.Part::merge);
         bParams.destroy();
         long n = part.evaluation.getNumRowCounter();
-        return Metrics.of(part.evaluation, labels.labels(), n == 0 ? Double.NaN : part.lossSum / n);
+        return new Evaluated(Metrics.of(part.evaluation, labels.labels(), n == 0 ? Double.NaN : part.lossSum / n),
+                List.copyOf(part.misses));
     }
 
     private static float[] stateOf(Network network) {

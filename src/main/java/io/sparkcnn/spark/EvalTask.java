@@ -1,6 +1,7 @@
 package io.sparkcnn.spark;
 
 import io.sparkcnn.data.Normalisation;
+import io.sparkcnn.eval.HtmlReport;
 import io.sparkcnn.model.InputShape;
 import io.sparkcnn.model.Network;
 import io.sparkcnn.model.NetworkSpec;
@@ -23,10 +24,14 @@ record EvalTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Input
                 Normalisation normalisation, int batchSize, WorkerCompute compute)
         implements FlatMapFunction<Iterator<DecodedPartition>, EvalTask.Part> {
 
-    /** A mergeable partial evaluation. */
+    /** How many misclassified images (the most confident mistakes) an evaluation keeps for the report. */
+    static final int MISSES = 16;
+
+    /** A mergeable partial evaluation, with its most confident mistakes. */
     static final class Part implements Serializable {
         final Evaluation evaluation;
         double lossSum;
+        final List<HtmlReport.Miss> misses = new ArrayList<>();
 
         Part(List<String> labels) {
             evaluation = new Evaluation(labels);
@@ -35,7 +40,37 @@ record EvalTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Input
         Part merge(Part other) {
             evaluation.merge(other.evaluation);
             lossSum += other.lossSum;
+            other.misses.forEach(this::offer);
             return this;
+        }
+
+        /** Keeps the {@link #MISSES} most confident mistakes (ties: the first offered). */
+        void offer(HtmlReport.Miss m) {
+            if (misses.size() < MISSES || m.probability() > misses.get(misses.size() - 1).probability()) {
+                misses.add(m);
+                misses.sort(java.util.Comparator.comparingDouble(HtmlReport.Miss::probability).reversed());
+                if (misses.size() > MISSES) {
+                    misses.remove(misses.size() - 1);
+                }
+            }
+        }
+    }
+
+    private void collectMisses(DecodedPartition p, int first, float[][] probabilities, Part out) {
+        for (int i = 0; i < probabilities.length; i++) {
+            int truth = p.labels()[first + i];
+            int predicted = 0;
+            for (int j = 1; j < probabilities[i].length; j++) {
+                if (probabilities[i][j] > probabilities[i][predicted]) {
+                    predicted = j;
+                }
+            }
+            if (predicted != truth && (out.misses.size() < MISSES
+                    || probabilities[i][predicted] > out.misses.get(out.misses.size() - 1).probability())) {
+                out.offer(new HtmlReport.Miss(p.image(first + i, Normalisation.unit()), shape.channels(),
+                        shape.height(), shape.width(), labels.get(truth), labels.get(predicted),
+                        probabilities[i][predicted]));
+            }
         }
     }
 
@@ -56,9 +91,13 @@ record EvalTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Input
                 images.add(p.image(i, normalisation));
             }
             try {
+                int first = 0;
                 for (DataSet batch : Minibatches.of(images, p.labels(), shape, labels.size(), batchSize)) {
-                    out.evaluation.eval(batch.getLabels(), replica.output(batch.getFeatures()));
+                    org.nd4j.linalg.api.ndarray.INDArray output = replica.output(batch.getFeatures());
+                    out.evaluation.eval(batch.getLabels(), output);
                     out.lossSum += replica.score(batch) * batch.numExamples();
+                    collectMisses(p, first, output.toFloatMatrix(), out);
+                    first += batch.numExamples();
                 }
             } catch (OutOfMemoryError e) {
                 if (OffHeap.isOffHeap(e)) {

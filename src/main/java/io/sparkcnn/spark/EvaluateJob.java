@@ -8,7 +8,11 @@ import io.sparkcnn.model.ModelStore;
 import io.sparkcnn.model.SavedModel;
 import org.apache.spark.sql.SparkSession;
 
+import io.sparkcnn.data.FileSystems;
+
 import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The evaluate job: score a saved model on the held-out split of any lake (an explicit data.heldOut, or the
@@ -16,6 +20,8 @@ import java.io.IOException;
  * it was trained on it reproduces the training's last-epoch metrics exactly.
  */
 public final class EvaluateJob {
+    /** Where evaluate writes its report, under output.dir. */
+    public static final String REPORT = "evaluation/" + io.sparkcnn.eval.HtmlReport.FILE;
     private EvaluateJob() {
     }
 
@@ -30,12 +36,37 @@ public final class EvaluateJob {
         PreparedData data = DataPreparation.forModel(spark, job, model.labels(), model.normalisation());
         DistributedTrainer scorer = new DistributedTrainer(spark, job, FaultInjector.NONE);
         try {
-            return scorer.evaluate(data.heldOut(), model.network().spec(), model.network().params().data().asFloat(),
-                    model.shape(), model.labels(), model.normalisation());
+            DistributedTrainer.Evaluated e = scorer.evaluateInDetail(data.heldOut(), model.network().spec(),
+                    model.network().params().data().asFloat(), model.shape(), model.labels(), model.normalisation());
+            Map<String, Object> provenance = new LinkedHashMap<>();
+            provenance.put("model", modelDir);
+            provenance.put("evaluatedAt", java.time.Instant.now().toString());
+            provenance.put("heldOut", job.data().heldOut().isBlank() ? "hashed " + job.data().heldOutFraction() + " of "
+                    + job.data().train() : job.data().heldOut());
+            provenance.put("modelProvenance", model.provenance());
+            writeReport(spark, job, TrainJob.report("spark-cnn evaluate: " + modelDir, "evaluate", job, null,
+                    e.metrics(), e.misses(), provenance, Map.of()));
+            return e.metrics();
         } finally {
             scorer.release(data.heldOut());
             data.release();
         }
+    }
+
+    /** Writes the report to {@code <output.dir>/evaluation/report.html}, replacing an earlier one. */
+    private static void writeReport(SparkSession spark, JobConfig job, byte[] report) throws IOException {
+        org.apache.hadoop.conf.Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(FileSystems.qualified(job.outputDir(), hadoop),
+                REPORT);
+        org.apache.hadoop.fs.FileSystem fs = FileSystems.of(file, hadoop);
+        org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(file.getParent(), "." + file.getName() + ".tmp");
+        try (java.io.OutputStream out = FileSystems.create(fs, tmp)) {
+            out.write(report);
+        }
+        if (fs.exists(file)) {
+            fs.delete(file, false);
+        }
+        FileSystems.rename(fs, tmp, file);
     }
 
     private static String describe(InputShape s) {

@@ -166,8 +166,8 @@ public final class RetrainJob {
         Metrics challengerMetrics = trained.epochs().get(trained.epochs().size() - 1);
         Metrics championMetrics;
         try {
-            championMetrics = trainer.evaluate(data.heldOut(), championScored.spec(),
-                    championScored.params().data().asFloat(), data.shape(), labels, data.normalisation());
+            championMetrics = trainer.evaluateInDetail(data.heldOut(), championScored.spec(),
+                    championScored.params().data().asFloat(), data.shape(), labels, data.normalisation()).metrics();
         } finally {
             trainer.release(data.heldOut());
         }
@@ -203,8 +203,18 @@ public final class RetrainJob {
         Map<String, Object> provenance = TrainJob.provenance(spark, job, data, trained, snapshot);
         provenance.put("retrain", entry);
         SavedModel model = new SavedModel(trained.network(), labels, data.shape(), data.normalisation(), provenance);
-        RegistryVersion registered = registry.register(model,
-                Map.of(TrainJob.SNAPSHOT, snapshot.getBytes(StandardCharsets.UTF_8)), entry, lock);
+        Map<String, Object> comparison = new LinkedHashMap<>();
+        comparison.put("decision", verdict);
+        comparison.put("champion", championVersion.name());
+        comparison.put("champion accuracy", championMetrics.accuracy());
+        comparison.put("champion macro F1", championMetrics.macroF1());
+        comparison.put("champion loss", championMetrics.loss());
+        comparison.putAll(counts);
+        byte[] report = TrainJob.report("spark-cnn retrain of " + registry.name() + " (challenger of "
+                        + championVersion.name() + ")", "retrain", job, trained, challengerMetrics, trained.misses(),
+                provenance, comparison);
+        RegistryVersion registered = registry.register(model, Map.of(TrainJob.SNAPSHOT,
+                snapshot.getBytes(StandardCharsets.UTF_8), io.sparkcnn.eval.HtmlReport.FILE, report), entry, lock);
         if (accepted) {
             registry.promote(registered.number(), "retrain: " + verdict, lock);
             return new Result(Outcome.PROMOTED, registry.version(registered.number()), championVersion,

@@ -71,7 +71,7 @@ public final class StockTrainer {
         }
         // dl4j-spark does not say where its workers ran.
         return new DistributedTrainer.Result(fitter.network(), List.copyOf(history), total * t.epochs(), seconds,
-                List.of());
+                List.of(), List.of(), List.of());
     }
 
     /** One epoch of dl4j-spark's training on either kind of network. */

@@ -6,6 +6,7 @@ import io.sparkcnn.config.JobConfigLoader;
 import io.sparkcnn.config.Settings;
 import io.sparkcnn.data.DataSnapshot;
 import io.sparkcnn.data.Split;
+import io.sparkcnn.eval.HtmlReport;
 import io.sparkcnn.eval.Metrics;
 import io.sparkcnn.model.ModelStore;
 import io.sparkcnn.model.SavedModel;
@@ -104,8 +105,11 @@ public final class TrainJob {
             Metrics last = trained.epochs().get(trained.epochs().size() - 1);
             Map<String, byte[]> extra = new LinkedHashMap<>();
             extra.put(SNAPSHOT, snapshot.getBytes(StandardCharsets.UTF_8));
+            Map<String, Object> provenance = provenance(spark, job, data, trained, snapshot);
+            extra.put(HtmlReport.FILE, report("spark-cnn train: " + job.train().architecture().configName() + " on "
+                    + job.data().train(), "train", job, trained, last, trained.misses(), provenance, Map.of()));
             SavedModel model = new SavedModel(trained.network(), data.labels(), data.shape(), data.normalisation(),
-                    provenance(spark, job, data, trained, snapshot));
+                    provenance);
             String written = ModelStore.write(model, extra, location, overwrite, hadoop);
             // The model is complete: the checkpoints have served their purpose, and a later run must not resume them.
             checkpoints.deleteAll();
@@ -115,6 +119,16 @@ public final class TrainJob {
         } finally {
             data.release();
         }
+    }
+
+    /** The HTML report of a run (see {@link HtmlReport}), as bytes to write beside its model. */
+    static byte[] report(String title, String kind, JobConfig job, DistributedTrainer.Result trained, Metrics last,
+                         List<HtmlReport.Miss> misses, Map<String, Object> provenance, Map<String, Object> comparison) {
+        Object backend = provenance.get("backend");
+        return HtmlReport.render(new HtmlReport.Content(title, kind, trained == null ? List.of() : trained.rounds(),
+                trained == null ? List.of() : trained.epochs(), last, trained == null ? List.of() : trained.workers(),
+                JobConfigLoader.render(job), backend == null ? Nd4j.getBackend().getClass().getSimpleName()
+                : String.valueOf(backend), provenance, misses, comparison)).getBytes(StandardCharsets.UTF_8);
     }
 
     /**
@@ -152,7 +166,8 @@ public final class TrainJob {
         for (String line : JobConfigLoader.render(job).split("\n")) {
             String key = line.substring(0, line.indexOf(" = "));
             if (!RESUMABLE_CHANGES.contains(key) && !key.startsWith("spark.") && !key.startsWith("train.checkpoint.")
-                    && !key.startsWith("registry.") && !key.startsWith("retrain.")) {
+                    && !key.startsWith("registry.") && !key.startsWith("retrain.")
+                    && !key.startsWith("predict.")) {
                 id.put(key, line.substring(key.length() + 3));
             }
         }

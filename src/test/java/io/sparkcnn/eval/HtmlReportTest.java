@@ -1,0 +1,93 @@
+package io.sparkcnn.eval;
+
+import org.junit.jupiter.api.Test;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The report's content: charts, tables, heat map, inline images, escaping, no external resource. */
+class HtmlReportTest {
+    static Metrics metrics(List<String> labels, long[][] confusion, double accuracy) {
+        int k = labels.size();
+        long n = 0;
+        for (long[] row : confusion) {
+            for (long v : row) {
+                n += v;
+            }
+        }
+        return new Metrics(labels, n, 0.5, accuracy, 0.6, new double[k], new double[k], new double[k], confusion);
+    }
+
+    static HtmlReport.Content content(List<HtmlReport.Miss> misses) {
+        List<String> labels = List.of("shoe", "<script>alert(1)</script>");
+        Metrics m = metrics(labels, new long[][] {{8, 2}, {1, 9}}, 0.85);
+        List<HtmlReport.Round> rounds = new ArrayList<>();
+        for (int i = 1; i <= 30; i++) {
+            rounds.add(new HtmlReport.Round(i, 1 + i / 15, 2.0 / i));
+        }
+        return new HtmlReport.Content("a <test> run", "train", rounds, List.of(metrics(labels, new long[][] {{5, 5},
+                {5, 5}}, 0.5), m), m, List.of(Map.of("worker", 0, "images", 100, "imagesPerSecond", 512.5)),
+                "seed = 42\n", "CpuBackend", Map.of("seed", 42), misses, Map.of());
+    }
+
+    @Test
+    void theReportHasItsChartsTablesAndImagesInlineAndEscapesNames() throws IOException {
+        float[] grey = new float[28 * 28];
+        grey[0] = 1f;
+        float[] rgb = new float[3 * 4 * 4];
+        rgb[0] = 1f; // red at (0, 0)
+        String html = HtmlReport.render(content(List.of(
+                new HtmlReport.Miss(grey, 1, 28, 28, "shoe", "bag", 0.97),
+                new HtmlReport.Miss(rgb, 3, 4, 4, "bag", "shoe", 0.91))));
+        for (String id : List.of("chart-round-loss", "chart-epoch-accuracy", "chart-epoch-loss", "per-class",
+                "confusion", "misses", "workers")) {
+            assertTrue(html.contains("id=\"" + id + "\""), id);
+        }
+        assertFalse(html.contains("<script>"), "class names are escaped");
+        assertTrue(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assertFalse(html.matches("(?s).*(src|href)=\"(http|//).*"), "nothing to fetch from a network");
+        assertEquals(3, countOf(html, "<polyline"), "one line per chart");
+        assertTrue(html.contains("rgba(31,119,180,0.680)"), "diagonal shaded by the row's share: 8/10 x 0.85");
+
+        Matcher png = Pattern.compile("data:image/png;base64,([A-Za-z0-9+/=]+)").matcher(html);
+        List<BufferedImage> images = new ArrayList<>();
+        while (png.find()) {
+            images.add(ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(png.group(1)))));
+        }
+        assertEquals(2, images.size());
+        assertEquals(28, images.get(0).getWidth());
+        assertEquals(255, images.get(0).getRaster().getSample(0, 0, 0));
+        assertEquals(0xff0000, images.get(1).getRGB(0, 0) & 0xffffff);
+        assertTrue(html.indexOf("0.970") < html.indexOf("0.910"), "most confident first");
+    }
+
+    @Test
+    void aRunWithoutMistakesOrEpochsSaysSo() {
+        HtmlReport.Content c = content(List.of());
+        String html = HtmlReport.render(new HtmlReport.Content(c.title(), "evaluate", List.of(), List.of(), c.last(),
+                List.of(), c.config(), c.backend(), c.provenance(), List.of(), Map.of("decision", "promoted")));
+        assertTrue(html.contains("every held-out image was classified correctly"));
+        assertFalse(html.contains("<svg"));
+        assertTrue(html.contains("id=\"comparison\"") && html.contains("promoted"));
+    }
+
+    private static int countOf(String s, String part) {
+        int n = 0;
+        for (int i = s.indexOf(part); i >= 0; i = s.indexOf(part, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+}
