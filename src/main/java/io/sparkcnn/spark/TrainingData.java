@@ -31,14 +31,19 @@ public final class TrainingData {
     public static JavaRDD<DecodedPartition> decode(JavaRDD<LakeFile> files, Split split, LabelIndex labels,
                                                    ImageConfig image, int partitions, CacheStorage storage,
                                                    Broadcast<SerializableHadoopConf> hadoop) {
-        return files.filter(f -> f.split() == split)
-                .sortBy(LakeFile::uri, true, partitions)
+        return deal(files.filter(f -> f.split() == split), LakeFile::uri, partitions)
+                .mapPartitionsWithIndex(new Decode(labels, image, hadoop), true)
+                .persist(level(storage));
+    }
+
+    /** Deals items ranked by {@code key} to {@code partitions} partitions round-robin (see {@link RoundRobin}). */
+    static <T> JavaRDD<T> deal(JavaRDD<T> items, org.apache.spark.api.java.function.Function<T, String> key,
+                               int partitions) {
+        return items.sortBy(key, true, partitions)
                 .zipWithIndex()
                 .mapToPair(Tuple2::swap)
                 .repartitionAndSortWithinPartitions(new RoundRobin(partitions))
-                .values()
-                .mapPartitionsWithIndex(new Decode(labels, image, hadoop), true)
-                .persist(level(storage));
+                .values();
     }
 
     /**

@@ -1,0 +1,183 @@
+package io.sparkcnn.spark.ml;
+
+import io.sparkcnn.config.JobConfig;
+import io.sparkcnn.config.JobConfigLoader;
+import io.sparkcnn.model.SavedModel;
+import io.sparkcnn.spark.DataFrameTraining;
+import io.sparkcnn.spark.RowImages;
+import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.param.StringArrayParam;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsWritable;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * spark-cnn as a Spark ML {@link Estimator}: fits a CNN by spark-cnn's parameter averaging on a DataFrame of
+ * labelled images (Spark's {@code image} source, or {@code binaryFile} with a path column) and returns a
+ * {@link CnnClassifierModel}. The common training settings are Params; any other spark-cnn key goes in
+ * {@link #settings()} as {@code key=value}. Persisted with Spark ML's writer and reader, so a Pipeline
+ * holding it can be saved and loaded.
+ */
+public final class CnnClassifier extends Estimator<CnnClassifierModel> implements DefaultParamsWritable {
+    private final String uid;
+    private final Param<String> imageCol;
+    private final Param<String> labelCol;
+    private final Param<String> pathCol;
+    private final Param<String> predictionCol;
+    private final Param<String> probabilityCol;
+    private final Param<String> predictedLabelCol;
+    private final Param<String> architecture;
+    private final IntParam epochs;
+    private final IntParam batchSizePerWorker;
+    private final DoubleParam learningRate;
+    private final DoubleParam heldOutFraction;
+    private final LongParam seed;
+    private final IntParam imageHeight;
+    private final IntParam imageWidth;
+    private final IntParam imageChannels;
+    private final StringArrayParam settings;
+
+    public CnnClassifier() {
+        this(org.apache.spark.ml.util.Identifiable$.MODULE$.randomUID("cnnClassifier"));
+    }
+
+    public CnnClassifier(String uid) {
+        this.uid = uid;
+        imageCol = new Param<>(this, "imageCol", "the image column: the image source's struct or binaryFile content");
+        labelCol = new Param<>(this, "labelCol", "the label column (class names; cast to string)");
+        pathCol = new Param<>(this, "pathCol", "with binaryFile content: the path column (names images in errors, "
+                + "and the held-out split hashes it); the image struct's origin otherwise");
+        predictionCol = new Param<>(this, "predictionCol", "output: the predicted class id (double)");
+        probabilityCol = new Param<>(this, "probabilityCol", "output: the class probabilities (vector)");
+        predictedLabelCol = new Param<>(this, "predictedLabelCol", "output: the predicted class name");
+        architecture = new Param<>(this, "architecture", "model.architecture: seed-cnn, lenet, deep-cnn or resnet",
+                ParamValidators.inArray(new String[] {"seed-cnn", "lenet", "deep-cnn", "resnet"}));
+        epochs = new IntParam(this, "epochs", "train.epochs", ParamValidators.gtEq(1));
+        batchSizePerWorker = new IntParam(this, "batchSizePerWorker", "train.batchSizePerWorker",
+                ParamValidators.gtEq(1));
+        learningRate = new DoubleParam(this, "learningRate", "train.learningRate", ParamValidators.gt(0));
+        heldOutFraction = new DoubleParam(this, "heldOutFraction", "data.heldOutFraction: the share of images "
+                + "(hashed by path) held out to evaluate each epoch", ParamValidators.inRange(0, 1, true, false));
+        seed = new LongParam(this, "seed", "seed: every random stream derives from it");
+        imageHeight = new IntParam(this, "imageHeight", "data.image.height", ParamValidators.gtEq(1));
+        imageWidth = new IntParam(this, "imageWidth", "data.image.width", ParamValidators.gtEq(1));
+        imageChannels = new IntParam(this, "imageChannels", "data.image.channels: 1 or 3",
+                ParamValidators.inArray(new int[] {1, 3}));
+        settings = new StringArrayParam(this, "settings", "any other spark-cnn setting as key=value");
+        setDefault(imageCol, "image");
+        setDefault(labelCol, "label");
+        setDefault(pathCol, "path");
+        setDefault(predictionCol, "prediction");
+        setDefault(probabilityCol, "probability");
+        setDefault(predictedLabelCol, "predictedLabel");
+        setDefault(architecture, "seed-cnn");
+        setDefault(epochs, 5);
+        setDefault(batchSizePerWorker, 32);
+        setDefault(learningRate, 1e-3);
+        setDefault(heldOutFraction, 0.1);
+        setDefault(seed, 42L);
+        setDefault(imageHeight, 28);
+        setDefault(imageWidth, 28);
+        setDefault(imageChannels, 1);
+        setDefault(settings, new String[0]);
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    public Param<String> imageCol() { return imageCol; }
+    public Param<String> labelCol() { return labelCol; }
+    public Param<String> pathCol() { return pathCol; }
+    public Param<String> predictionCol() { return predictionCol; }
+    public Param<String> probabilityCol() { return probabilityCol; }
+    public Param<String> predictedLabelCol() { return predictedLabelCol; }
+    public Param<String> architecture() { return architecture; }
+    public IntParam epochs() { return epochs; }
+    public IntParam batchSizePerWorker() { return batchSizePerWorker; }
+    public DoubleParam learningRate() { return learningRate; }
+    public DoubleParam heldOutFraction() { return heldOutFraction; }
+    public LongParam seed() { return seed; }
+    public IntParam imageHeight() { return imageHeight; }
+    public IntParam imageWidth() { return imageWidth; }
+    public IntParam imageChannels() { return imageChannels; }
+    public StringArrayParam settings() { return settings; }
+
+    public CnnClassifier setImageCol(String v) { set(imageCol, v); return this; }
+    public CnnClassifier setLabelCol(String v) { set(labelCol, v); return this; }
+    public CnnClassifier setPathCol(String v) { set(pathCol, v); return this; }
+    public CnnClassifier setPredictionCol(String v) { set(predictionCol, v); return this; }
+    public CnnClassifier setProbabilityCol(String v) { set(probabilityCol, v); return this; }
+    public CnnClassifier setPredictedLabelCol(String v) { set(predictedLabelCol, v); return this; }
+    public CnnClassifier setArchitecture(String v) { set(architecture, v); return this; }
+    public CnnClassifier setEpochs(int v) { set(epochs, v); return this; }
+    public CnnClassifier setBatchSizePerWorker(int v) { set(batchSizePerWorker, v); return this; }
+    public CnnClassifier setLearningRate(double v) { set(learningRate, v); return this; }
+    public CnnClassifier setHeldOutFraction(double v) { set(heldOutFraction, v); return this; }
+    public CnnClassifier setSeed(long v) { set(seed, v); return this; }
+    public CnnClassifier setImageHeight(int v) { set(imageHeight, v); return this; }
+    public CnnClassifier setImageWidth(int v) { set(imageWidth, v); return this; }
+    public CnnClassifier setImageChannels(int v) { set(imageChannels, v); return this; }
+    public CnnClassifier setSettings(String... v) { set(settings, v); return this; }
+
+    /** The spark-cnn job configuration these Params make (validated, so a bad value names its key). */
+    JobConfig jobConfig() {
+        List<String> overrides = new ArrayList<>(List.of(
+                "model.architecture=" + $(architecture), "train.epochs=" + $(epochs),
+                "train.batchSizePerWorker=" + $(batchSizePerWorker), "train.learningRate=" + $(learningRate),
+                "data.heldOutFraction=" + $(heldOutFraction), "seed=" + $(seed),
+                "data.image.height=" + $(imageHeight), "data.image.width=" + $(imageWidth),
+                "data.image.channels=" + $(imageChannels)));
+        overrides.addAll(Arrays.asList(getOrDefault(settings)));
+        return JobConfigLoader.load(Optional.empty(), overrides);
+    }
+
+    @Override
+    public CnnClassifierModel fit(Dataset<?> dataset) {
+        transformSchema(dataset.schema(), true);
+        SparkSession spark = dataset.sparkSession();
+        SavedModel model = DataFrameTraining.fit(spark, dataset.toDF(), jobConfig(), $(imageCol), $(labelCol),
+                $(pathCol));
+        CnnClassifierModel fitted = new CnnClassifierModel(uid, model);
+        return copyValues(fitted, extractParamMap()).setParent(this);
+    }
+
+    @Override
+    public StructType transformSchema(StructType schema) {
+        RowImages.isImageStruct(schema, $(imageCol));
+        if (RowImages.indexOf(schema, $(labelCol)) < 0) {
+            throw new IllegalArgumentException("label column \"" + $(labelCol) + "\" is not in the DataFrame "
+                    + Arrays.toString(schema.fieldNames()) + "; set labelCol");
+        }
+        return CnnClassifierModel.outputSchema(schema, $(predictionCol), $(probabilityCol), $(predictedLabelCol));
+    }
+
+    @Override
+    public CnnClassifier copy(ParamMap extra) {
+        return defaultCopy(extra);
+    }
+
+    public static MLReader<CnnClassifier> read() {
+        return new DefaultParamsReader<>();
+    }
+
+    public static CnnClassifier load(String path) {
+        return read().load(path);
+    }
+
+}
