@@ -27,11 +27,17 @@ ensure_fashion_mnist() {
   fi
 }
 
-# What only the tests need: Debian's headless Chromium renders the HTML reports (ReportRenderingTest).
+# What only the tests need: Debian's headless Chromium renders the HTML reports (ReportRenderingTest);
+# jupyter-nbconvert with an IPython kernel, matplotlib and pandas executes the notebooks (NotebooksTest).
 ensure_test_tools() {
-  if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
-    echo "setup: installing Debian's chromium (the report rendering test)" >&2
-    _apt_install chromium
+  local need=()
+  command -v chromium >/dev/null || command -v chromium-browser >/dev/null || need+=(chromium)
+  [[ -x /usr/bin/jupyter-nbconvert ]] || need+=(jupyter-nbconvert)
+  /usr/bin/python3 -c "import ipykernel, matplotlib, pandas" 2>/dev/null \
+    || need+=(python3-ipykernel python3-matplotlib python3-pandas)
+  if (( ${#need[@]} )); then
+    echo "setup: installing ${need[*]} (report rendering and notebook tests)" >&2
+    _apt_install "${need[@]}"
   fi
 }
 

@@ -226,6 +226,12 @@ public final class TrainJob {
             epochs.add(m);
         }
         p.put("epochs", epochs);
+        List<Map<String, Object>> rounds = new ArrayList<>();
+        for (HtmlReport.Round r : trained.rounds()) {
+            rounds.add(Map.of("round", r.round(), "epoch", r.epoch(), "loss", Double.isNaN(r.loss()) ? "NaN" : r.loss()));
+        }
+        // Training loss per averaging round (of this process: after a resume, the rounds since).
+        p.put("rounds", rounds);
         return p;
     }
 
