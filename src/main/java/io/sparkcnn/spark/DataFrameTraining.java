@@ -67,12 +67,16 @@ public final class DataFrameTraining {
             throw new DataException(labelCol + ": a classifier needs at least 2 classes, found " + names);
         }
         LabelIndex labels = LabelIndex.of(names);
+        // Hash each path relative to what all paths share, as a lake's files are hashed relative to its root: the
+        // split then survives moving the images elsewhere (and a test's random temporary folder).
+        Row range = rows.agg(functions.min("path"), functions.max("path")).first();
+        int shared = range.isNullAt(0) ? 0 : sharedPrefix(range.getString(0), range.getString(1));
         HeldOutSplit split = new HeldOutSplit(job.seed(), job.data().heldOutFraction());
         ImageConfig image = job.data().image();
         int workers = DataPreparation.workers(spark, job);
         JavaRDD<Row> all = rows.toJavaRDD();
-        JavaRDD<DecodedPartition> train = decode(all, Split.TRAIN, split, labels, image, struct, workers);
-        JavaRDD<DecodedPartition> heldOut = decode(all, Split.HELD_OUT, split, labels, image, struct, workers);
+        JavaRDD<DecodedPartition> train = decode(all, Split.TRAIN, split, shared, labels, image, struct, workers);
+        JavaRDD<DecodedPartition> heldOut = decode(all, Split.HELD_OUT, split, shared, labels, image, struct, workers);
         try {
             LakeSummary summary = train.union(heldOut).map(DecodedPartition::summary)
                     .fold(new LakeSummary(image.channels()), LakeSummary::merge);
@@ -109,11 +113,20 @@ public final class DataFrameTraining {
         }
     }
 
-    private static JavaRDD<DecodedPartition> decode(JavaRDD<Row> rows, Split side, HeldOutSplit split,
+    /** The length of the longest common prefix of the smallest and largest path, which all paths share. */
+    static int sharedPrefix(String min, String max) {
+        int n = 0;
+        while (n < min.length() && n < max.length() && min.charAt(n) == max.charAt(n)) {
+            n++;
+        }
+        return n;
+    }
+
+    private static JavaRDD<DecodedPartition> decode(JavaRDD<Row> rows, Split side, HeldOutSplit split, int shared,
                                                     LabelIndex labels, ImageConfig image, boolean struct,
                                                     int partitions) {
-        JavaRDD<Row> sideRows = rows.filter(r -> (split.isHeldOut(r.isNullAt(1) ? "" : r.getString(1))
-                ? Split.HELD_OUT : Split.TRAIN) == side);
+        JavaRDD<Row> sideRows = rows.filter(r -> (split.isHeldOut(r.isNullAt(1) ? "" : r.getString(1).substring(
+                Math.min(shared, r.getString(1).length()))) ? Split.HELD_OUT : Split.TRAIN) == side);
         return TrainingData.deal(sideRows, r -> r.isNullAt(1) ? "" : r.getString(1), partitions)
                 .mapPartitionsWithIndex((index, it) -> decodePartition(index, it, side, labels, image, struct), true)
                 .persist(TrainingData.level(io.sparkcnn.config.CacheStorage.MEMORY));

@@ -36,7 +36,7 @@ class CnnClassifierTest {
 
     private static void lake(Path root) {
         for (int c = 0; c < 3; c++) {
-            for (int i = 0; i < 16; i++) {
+            for (int i = 0; i < 24; i++) {
                 Images.writeNoisyPng(root.resolve("class" + c + "/" + i + ".png"), 40 + 80 * c, 20, c * 100 + i);
             }
         }
@@ -49,7 +49,7 @@ class CnnClassifierTest {
         Dataset<Row> images = spark.read().format("image").load(lake + "/*/*.png");
         SQLTransformer labelFromPath = new SQLTransformer().setStatement(
                 "SELECT *, regexp_extract(image.origin, '/(class[0-9]+)/[^/]+$', 1) AS label FROM __THIS__");
-        CnnClassifier cnn = new CnnClassifier().setEpochs(3).setBatchSizePerWorker(4).setLearningRate(0.01)
+        CnnClassifier cnn = new CnnClassifier().setEpochs(5).setBatchSizePerWorker(4).setLearningRate(0.01)
                 .setHeldOutFraction(0.25).setSettings("train.averagingFrequency=2");
         Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {labelFromPath, cnn});
         PipelineModel fitted = pipeline.fit(images);
@@ -59,9 +59,9 @@ class CnnClassifierTest {
         Dataset<Row> out = fitted.transform(images).orderBy("image.origin");
         assertTrue(List.of(out.columns()).containsAll(List.of("label", "prediction", "probability", "predictedLabel")));
         List<Row> rows = out.select("label", "prediction", "probability", "predictedLabel").collectAsList();
-        assertEquals(48, rows.size());
+        assertEquals(72, rows.size());
         long correct = rows.stream().filter(r -> r.getString(0).equals(r.getString(3))).count();
-        assertTrue(correct >= 40, "brightness classes are learnt: " + correct + " of 48");
+        assertTrue(correct >= 60, "brightness classes are learnt: " + correct + " of 72");
         for (Row r : rows) {
             Vector p = r.getAs(2);
             assertEquals(3, p.size());
@@ -79,7 +79,7 @@ class CnnClassifierTest {
                     0.0, "identical after save and load");
         }
         CnnClassifier reloaded = (CnnClassifier) Pipeline.load(tmp.resolve("unfitted").toString()).getStages()[1];
-        assertEquals(3, (int) reloaded.getOrDefault(reloaded.epochs()));
+        assertEquals(5, (int) reloaded.getOrDefault(reloaded.epochs()));
         assertArrayEquals(new String[] {"train.averagingFrequency=2"}, reloaded.getOrDefault(reloaded.settings()));
     }
 
