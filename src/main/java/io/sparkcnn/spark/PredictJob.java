@@ -94,26 +94,33 @@ public final class PredictJob {
         try {
             LakeSummary summary = parts.map(PredictTask.Part::summary)
                     .fold(new LakeSummary(model.shape().channels()), LakeSummary::merge);
-            Path tmp = new Path(target.getParent(), "." + target.getName() + "-" + UUID.randomUUID() + ".tmp");
-            String report = LakeReports.writeBadFiles(summary, tmp.toString(), hadoop);
+            // Like train and inspect: the latest look at a lake's bad files is in output.dir, also when they stop the job.
+            String report = LakeReports.writeBadFiles(summary, job.outputDir(), hadoop);
             BadFileGate.check(summary, job.data().badFiles(), report);
             JavaRDD<PredictTask.Prediction> predictions = parts.flatMap(p -> p.predictions().iterator());
             java.util.List<String> known = model.labels().labels();
             long labelled = predictions.filter(p -> p.label() != null && known.contains(p.label())).count();
             long correct = predictions.filter(p -> p.label() != null && p.label().equals(p.predicted())).count();
             long unknownLabels = predictions.filter(p -> p.label() != null && !known.contains(p.label())).count();
-            write(spark, predictions, tmp, pc);
-            double seconds = (System.nanoTime() - start) / 1e9;
-            Result r = new Result(target.toString(), summary.imageCount(), summary.badCount(), labelled, correct,
-                    seconds);
-            writeSummary(fs, new Path(tmp, SUMMARY), r, modelName, model, unknownLabels, pc);
-            if (fs.exists(target)) {
-                fs.delete(target, true);
+            Path tmp = new Path(target.getParent(), "." + target.getName() + "-" + UUID.randomUUID() + ".tmp");
+            Result r;
+            try {
+                write(spark, predictions, tmp, pc);
+                LakeReports.writeBadFiles(summary, tmp.toString(), hadoop);
+                r = new Result(target.toString(), summary.imageCount(), summary.badCount(), labelled, correct,
+                        (System.nanoTime() - start) / 1e9);
+                writeSummary(fs, new Path(tmp, SUMMARY), r, modelName, model, unknownLabels, pc);
+                if (fs.exists(target)) {
+                    fs.delete(target, true);
+                }
+                FileSystems.rename(fs, tmp, target);
+            } catch (IOException | RuntimeException e) {
+                fs.delete(tmp, true);
+                throw e;
             }
-            FileSystems.rename(fs, tmp, target);
             LOG.info(String.format(Locale.ROOT, "Classified %d images in %.1f s (%.0f images/s), %d bad files; %d with "
                             + "a known true label (accuracy %.4f), %d with a label the model does not know; wrote %s",
-                    r.images(), seconds, r.imagesPerSecond(), r.badFiles(), labelled, r.accuracy(), unknownLabels,
+                    r.images(), r.seconds(), r.imagesPerSecond(), r.badFiles(), labelled, r.accuracy(), unknownLabels,
                     target));
             return r;
         } finally {
