@@ -6,8 +6,8 @@ import io.sparkcnn.model.SavedModel;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
-import org.junit.jupiter.api.AfterAll;
+import io.sparkcnn.testing.MiniHdfs;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,27 +40,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * promotion history and rollback, the lock (refusal, stale takeover) and what a job killed with SIGKILL at
  * each step of a register-and-promote leaves behind.
  */
+@ExtendWith(MiniHdfs.class)
 class ModelRegistryTest {
-    private static MiniDFSCluster cluster;
     private static String hdfs;
 
     @TempDir
     java.nio.file.Path tmp;
 
     @BeforeAll
-    static void startHdfs() throws IOException {
-        Configuration conf = new Configuration();
-        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, Files.createTempDirectory("minidfs-registry").toString());
-        cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-        cluster.waitActive();
-        hdfs = cluster.getFileSystem().getUri().toString();
-    }
-
-    @AfterAll
-    static void stopHdfs() {
-        if (cluster != null) {
-            cluster.shutdown(true);
-        }
+    static void useHdfs() {
+        hdfs = MiniHdfs.uri();
     }
 
     private String root(String fs) {

@@ -11,13 +11,13 @@ import io.sparkcnn.data.LakeReports;
 import io.sparkcnn.data.Split;
 import io.sparkcnn.testing.Images;
 import io.sparkcnn.testing.LocalSpark;
+import io.sparkcnn.testing.MiniHdfs;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Import, listing, decoding and reports against a real HDFS (MiniDFSCluster, one datanode). */
-@ExtendWith(LocalSpark.class)
+@ExtendWith({LocalSpark.class, MiniHdfs.class})
 class HdfsLakeTest {
     private static final int LIMIT = 200;
     private static MiniDFSCluster cluster;
@@ -44,21 +44,10 @@ class HdfsLakeTest {
     private static FileSystem fs;
 
     @BeforeAll
-    static void startHdfs() throws IOException {
-        Configuration conf = new Configuration();
-        java.nio.file.Path base = Files.createTempDirectory("minidfs");
-        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.toString());
-        cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-        cluster.waitActive();
-        fs = cluster.getFileSystem();
-        hdfs = fs.getUri().toString();
-    }
-
-    @AfterAll
-    static void stopHdfs() {
-        if (cluster != null) {
-            cluster.shutdown(true);
-        }
+    static void useHdfs() {
+        cluster = MiniHdfs.cluster();
+        fs = MiniHdfs.fileSystem();
+        hdfs = MiniHdfs.uri();
     }
 
     private static Map<String, Long> expectedCounts(String labelsFile) throws IOException {

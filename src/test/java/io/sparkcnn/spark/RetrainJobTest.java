@@ -9,12 +9,11 @@ import io.sparkcnn.registry.RegistryLock;
 import io.sparkcnn.registry.RegistryVersion;
 import io.sparkcnn.testing.Images;
 import io.sparkcnn.testing.LocalSpark;
+import io.sparkcnn.testing.MiniHdfs;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -44,28 +43,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * that is promoted; a re-run finds nothing to do; images with shuffled labels make a challenger that is
  * rejected while the champion stays; a retrain refuses to run while another job holds the lock.
  */
-@ExtendWith(LocalSpark.class)
+@ExtendWith({LocalSpark.class, MiniHdfs.class})
 class RetrainJobTest {
-    private static MiniDFSCluster cluster;
     private static FileSystem hdfs;
 
     @TempDir
     java.nio.file.Path tmp;
 
     @BeforeAll
-    static void startHdfs() throws IOException {
-        Configuration conf = new Configuration();
-        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, Files.createTempDirectory("minidfs-retrain").toString());
-        cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-        cluster.waitActive();
-        hdfs = cluster.getFileSystem();
-    }
-
-    @AfterAll
-    static void stopHdfs() {
-        if (cluster != null) {
-            cluster.shutdown(true);
-        }
+    static void useHdfs() {
+        hdfs = MiniHdfs.fileSystem();
     }
 
     /** Where the test's lake and registry live, and how images get there. */
