@@ -6,6 +6,8 @@
 # target/bench/bench-core.json (and every run to bench-core.jsonl).
 # Usage: scripts/bench-core.sh [SECONDS per measurement, 10] [ROUNDS, 3] [MODELS, "seed-cnn deep-cnn"]
 #        [BUILDS, "linux-x86_64 linux-x86_64-avx2 linux-x86_64-avx512 linux-x86_64-onednn-avx512"]
+#        [VARIANTS, "default"]: DL4J execution settings that keep the maths (CoreBench: workspaces-none,
+#        cache-device, cache-host) and env-omp-passive / env-omp-active (OMP_WAIT_POLICY for the JVM).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$HERE/scripts/lib/setup.sh"
@@ -15,6 +17,7 @@ SECONDS_EACH=${1:-10}
 ROUNDS=${2:-3}
 MODELS=${3:-seed-cnn deep-cnn}
 BUILDS=${4:-linux-x86_64 linux-x86_64-avx2 linux-x86_64-avx512 linux-x86_64-onednn-avx512}
+VARIANTS=${5:-default}
 ND4J=1.0.0-M2.1
 DNNL=2.5.2-1.5.7
 REPO=${MAVEN_REPO:-$HOME/.m2/repository}
@@ -55,12 +58,19 @@ for round in $(seq 1 "$ROUNDS"); do
   for model in $MODELS; do
     for build in $runnable; do
       for coretype in "${coretypes[@]}"; do
-        echo "bench-core: round $round/$ROUNDS $model $build OPENBLAS_CORETYPE=${coretype:-unset}" >&2
+        for variant in $VARIANTS; do
+        echo "bench-core: round $round/$ROUNDS $model $build OPENBLAS_CORETYPE=${coretype:-unset} $variant" >&2
         if [[ -n $coretype ]]; then with=(env OPENBLAS_CORETYPE="$coretype"); else with=(env -u OPENBLAS_CORETYPE); fi
+        case $variant in
+          env-omp-passive) with+=(OMP_WAIT_POLICY=PASSIVE) ;;
+          env-omp-active) with+=(OMP_WAIT_POLICY=ACTIVE) ;;
+        esac
         "${with[@]}" OMP_NUM_THREADS=1 "$JAVA" $(java17_flags) -Xmx4g -Dbench.build="$build" \
-          -Dlog4j2.configurationFile="$HERE/conf/log4j2.properties" \
+          -Dbench.variant="$variant" -Dlog4j2.configurationFile="$HERE/conf/log4j2.properties" \
           -cp "target/test-classes:target/classes:$base:$(natives "$build")" \
-          io.sparkcnn.bench.CoreBench "$model" "$SECONDS_EACH" 2>/dev/null | tail -1 >> target/bench/bench-core.jsonl
+          io.sparkcnn.bench.CoreBench "$model" "$SECONDS_EACH" "$variant" 2>/dev/null | tail -1 \
+          >> target/bench/bench-core.jsonl
+        done
       done
     done
   done
@@ -70,19 +80,20 @@ import json, statistics, sys
 runs = [json.loads(l) for l in open("target/bench/bench-core.jsonl") if l.startswith("{")]
 groups = {}
 for r in runs:
-    groups.setdefault((r["model"], r["build"], r["openblasCoretype"] or "unset"), []).append(r)
+    groups.setdefault((r["model"], r["build"], r["openblasCoretype"] or "unset", r.get("variant", "default")),
+                      []).append(r)
 peak = 211.0
 rows = []
-print(f"{'model':9} {'nd4j-native build':28} {'OPENBLAS_CORETYPE':17} {'runs':>4} {'train img/s':>11} {'train GFLOP/s':>13} {'% peak':>6} {'infer img/s':>11} {'infer GFLOP/s':>13} {'% peak':>6}")
-for (model, build, core), rs in sorted(groups.items()):
+print(f"{'model':9} {'nd4j-native build':28} {'OPENBLAS_CORETYPE':17} {'variant':16} {'runs':>4} {'train img/s':>11} {'train GFLOP/s':>13} {'% peak':>6} {'infer img/s':>11} {'infer GFLOP/s':>13} {'% peak':>6}")
+for (model, build, core, variant), rs in sorted(groups.items()):
     med = lambda k: statistics.median(r[k] for r in rs)
-    row = dict(model=model, build=build, openblasCoretype=core, runs=len(rs),
+    row = dict(model=model, build=build, openblasCoretype=core, variant=variant, runs=len(rs),
                trainImagesPerSecond=med("trainImagesPerSecond"), trainGflops=med("trainGflops"),
                inferImagesPerSecond=med("inferImagesPerSecond"), inferGflops=med("inferGflops"),
                forwardMflopPerImage=rs[0]["forwardMflopPerImage"])
     row["trainPercentOfPeak"] = 100 * row["trainGflops"] / peak
     row["inferPercentOfPeak"] = 100 * row["inferGflops"] / peak
     rows.append(row)
-    print(f"{model:9} {build:28} {core:17} {len(rs):>4} {row['trainImagesPerSecond']:>11.0f} {row['trainGflops']:>13.2f} {row['trainPercentOfPeak']:>6.2f} {row['inferImagesPerSecond']:>11.0f} {row['inferGflops']:>13.2f} {row['inferPercentOfPeak']:>6.2f}")
+    print(f"{model:9} {build:28} {core:17} {variant:16} {len(rs):>4} {row['trainImagesPerSecond']:>11.0f} {row['trainGflops']:>13.2f} {row['trainPercentOfPeak']:>6.2f} {row['inferImagesPerSecond']:>11.0f} {row['inferGflops']:>13.2f} {row['inferPercentOfPeak']:>6.2f}")
 json.dump({"peakGflopsPerCore": peak, "rows": rows}, open("target/bench/bench-core.json", "w"), indent=2)
 PY

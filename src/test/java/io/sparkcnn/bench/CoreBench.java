@@ -25,7 +25,11 @@ import java.util.Map;
  * and inference images/s (batch 256) of one network on Fashion-MNIST, with the floating-point work per image
  * that implies (convolutions and dense layers, multiply-add = 2 FLOPs; training counted as 3x the forward
  * pass). The ND4J build is whatever nd4j-native jar the classpath holds: the script starts one JVM per build
- * and interleaves them. Prints one JSON line. Usage: CoreBench MODEL SECONDS
+ * and interleaves them. A variant changes how DL4J runs the same maths: {@code default}, {@code
+ * workspaces-none} (no workspace reuse of activation memory in training and inference), {@code cache-device}
+ * (DL4J's CacheMode.DEVICE: keeps convolution activations between forward and backward pass), {@code
+ * cache-host}; environment-level variants (OMP_WAIT_POLICY) are set by the script and run as {@code default}.
+ * Prints one JSON line. Usage: CoreBench MODEL SECONDS [VARIANT]
  */
 public final class CoreBench {
     public static void main(String[] args) throws Exception {
@@ -38,7 +42,9 @@ public final class CoreBench {
         InputShape shape = new InputShape(1, 28, 28);
         List<DataSet> train = Minibatches.of(pixels, ids, shape, 10, 32);
         List<DataSet> infer = Minibatches.of(pixels, ids, shape, 10, 256);
-        Network net = Architectures.build(TrainConfig.of(architecture, UpdaterKind.ADAM, 1e-3, 32), shape, 10, 42).build();
+        String variant = args.length > 2 ? args[2] : "default";
+        Network net = variant(Architectures.build(TrainConfig.of(architecture, UpdaterKind.ADAM, 1e-3, 32), shape, 10,
+                42).build(), variant);
         double forwardFlops = forwardFlops((MultiLayerNetwork) net.dl4j(), train.get(0).getFeatures());
 
         // Warm up both paths, then time each for the given seconds.
@@ -49,6 +55,7 @@ public final class CoreBench {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("model", architecture.configName());
         out.put("build", System.getProperty("bench.build", "?"));
+        out.put("variant", System.getProperty("bench.variant", variant));
         out.put("blas", Nd4j.getExecutioner().getEnvironmentInformation().getOrDefault("blas.vendor", "?"));
         out.put("openblasCoretype", System.getenv().getOrDefault("OPENBLAS_CORETYPE", ""));
         out.put("trainImagesPerSecond", trainPerSecond);
@@ -57,6 +64,27 @@ public final class CoreBench {
         out.put("trainGflops", trainPerSecond * 3 * forwardFlops / 1e9);
         out.put("inferGflops", inferPerSecond * forwardFlops / 1e9);
         System.out.println(new ObjectMapper().writeValueAsString(out));
+    }
+
+    /** The network rebuilt from its configuration with the variant's execution settings (same maths). */
+    private static Network variant(Network net, String variant) {
+        if (variant.equals("default") || variant.startsWith("env-")) {
+            return net;
+        }
+        org.deeplearning4j.nn.conf.MultiLayerConfiguration conf =
+                ((MultiLayerNetwork) net.dl4j()).getLayerWiseConfigurations().clone();
+        switch (variant) {
+            case "workspaces-none" -> {
+                conf.setTrainingWorkspaceMode(org.deeplearning4j.nn.conf.WorkspaceMode.NONE);
+                conf.setInferenceWorkspaceMode(org.deeplearning4j.nn.conf.WorkspaceMode.NONE);
+            }
+            case "cache-device" -> conf.setCacheMode(org.deeplearning4j.nn.conf.CacheMode.DEVICE);
+            case "cache-host" -> conf.setCacheMode(org.deeplearning4j.nn.conf.CacheMode.HOST);
+            default -> throw new IllegalArgumentException("unknown variant " + variant);
+        }
+        MultiLayerNetwork rebuilt = new MultiLayerNetwork(conf);
+        rebuilt.init(net.params().dup(), false);
+        return Network.of(rebuilt);
     }
 
     private interface Step {
