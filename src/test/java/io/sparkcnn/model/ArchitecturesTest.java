@@ -114,4 +114,40 @@ class ArchitecturesTest {
         assertThrows(IllegalArgumentException.class, () -> Architectures.build(
                 TrainConfig.of(Architecture.SEED_CNN, UpdaterKind.ADAM, 1e-3, 32), new InputShape(1, 28, 28), 1, 1));
     }
+
+    /**
+     * The cache mode is an execution setting, not maths: fitting with DL4J's CacheMode.DEVICE (kept activations
+     * between forward and backward pass) and with NONE from the same parameters gives identical parameters.
+     */
+    @Test
+    void theCacheModeChangesNoResult() {
+        for (Architecture a : List.of(Architecture.SEED_CNN, Architecture.DEEP_CNN)) {
+            MultiLayerNetwork built = (MultiLayerNetwork) Architectures.build(TrainConfig.of(a, UpdaterKind.ADAM, 1e-3, 8),
+                    new InputShape(1, 28, 28), 3, 7).build().dl4j();
+            org.deeplearning4j.nn.conf.MultiLayerConfiguration none = built.getLayerWiseConfigurations().clone();
+            none.setCacheMode(org.deeplearning4j.nn.conf.CacheMode.NONE);
+            MultiLayerNetwork plain = new MultiLayerNetwork(none);
+            plain.init(built.params().dup(), true);
+            assertEquals(org.deeplearning4j.nn.conf.CacheMode.DEVICE, built.getLayerWiseConfigurations().getCacheMode(),
+                    "the project's default (scripts/bench-core.sh: faster training)");
+            java.util.Random rng = new java.util.Random(11);
+            for (int i = 0; i < 6; i++) {
+                float[] pixels = new float[8 * 28 * 28];
+                for (int k = 0; k < pixels.length; k++) {
+                    pixels[k] = rng.nextFloat();
+                }
+                INDArray x = Nd4j.createFromArray(pixels).reshape(8, 1, 28, 28);
+                INDArray y = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 8, 3);
+                for (int r = 0; r < 8; r++) {
+                    y.putScalar(r, (r + i) % 3, 1f);
+                }
+                // The same dropout masks for both (deep-cnn): the global RNG restarts before each fit.
+                Nd4j.getRandom().setSeed(100 + i);
+                built.fit(x, y);
+                Nd4j.getRandom().setSeed(100 + i);
+                plain.fit(x, y);
+            }
+            assertArrayEquals(plain.params().data().asFloat(), built.params().data().asFloat(), 0f, a.configName());
+        }
+    }
 }
