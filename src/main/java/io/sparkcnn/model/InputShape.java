@@ -10,7 +10,17 @@ public record InputShape(int channels, int height, int width) implements Seriali
         }
     }
 
+    /** The shape the configured decoding produces. */
+    public static InputShape of(io.sparkcnn.config.ImageConfig image) {
+        return new InputShape(image.channels(), image.height(), image.width());
+    }
+
     public int size() {
         return channels * height * width;
+    }
+
+    /** channels x height x width, e.g. 1x28x28. */
+    public String describe() {
+        return channels + "x" + height + "x" + width;
     }
 }

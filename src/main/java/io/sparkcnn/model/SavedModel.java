@@ -11,4 +11,16 @@ import java.util.Map;
  */
 public record SavedModel(Network network, LabelIndex labels, InputShape shape, Normalisation normalisation,
                          Map<String, Object> provenance) {
+    /**
+     * Fails with a configuration error naming data.image when the configured decoding does not produce the
+     * inputs this model takes; {@code who} names the model in the message (e.g. "the model", "champion v2").
+     */
+    public void requireInputs(io.sparkcnn.config.ImageConfig image, String who) {
+        InputShape configured = InputShape.of(image);
+        if (!configured.equals(shape)) {
+            throw new io.sparkcnn.config.ConfigException("data.image", who + " takes " + shape.describe()
+                    + " inputs, the config decodes to " + configured.describe()
+                    + "; set data.image.{channels,height,width} to match");
+        }
+    }
 }

@@ -88,7 +88,7 @@ public final class DataFrameTraining {
             }
             Normalisation normalisation = image.normalisation() == NormalisationKind.STANDARDISE
                     ? summary.standardisation() : Normalisation.unit();
-            InputShape shape = new InputShape(image.channels(), image.height(), image.width());
+            InputShape shape = InputShape.of(image);
             DistributedTrainer trainer = new DistributedTrainer(spark, job, FaultInjector.NONE);
             DistributedTrainer.Result result = trainer.train(train, heldOut, labels, shape, normalisation);
             Map<String, Object> provenance = new LinkedHashMap<>();

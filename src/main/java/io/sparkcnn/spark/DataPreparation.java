@@ -129,7 +129,7 @@ public final class DataPreparation {
                         + "normalisation {}): {} in Spark's {} cache, data.cache.maxBytes = {}",
                 summary.imageCount(Split.TRAIN), summary.imageCount(Split.HELD_OUT), workers, labels.size(),
                 normalisation, megabytes(cached), storage.configName(), job.data().cacheMaxBytes());
-        return new PreparedData(train, heldOut, labels, new InputShape(image.channels(), image.height(), image.width()),
+        return new PreparedData(train, heldOut, labels, InputShape.of(image),
                 normalisation, summary, listing);
     }
 

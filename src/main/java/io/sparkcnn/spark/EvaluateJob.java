@@ -1,9 +1,7 @@
 package io.sparkcnn.spark;
 
-import io.sparkcnn.config.ConfigException;
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.eval.Metrics;
-import io.sparkcnn.model.InputShape;
 import io.sparkcnn.model.ModelStore;
 import io.sparkcnn.model.SavedModel;
 import org.apache.spark.sql.SparkSession;
@@ -27,12 +25,7 @@ public final class EvaluateJob {
 
     public static Metrics run(SparkSession spark, JobConfig job, String modelDir) throws IOException {
         SavedModel model = ModelStore.read(modelDir, spark.sparkContext().hadoopConfiguration());
-        InputShape configured = new InputShape(job.data().image().channels(), job.data().image().height(),
-                job.data().image().width());
-        if (!configured.equals(model.shape())) {
-            throw new ConfigException("data.image", "the model takes " + describe(model.shape()) + " inputs, the "
-                    + "config decodes to " + describe(configured) + "; set data.image.{channels,height,width} to match");
-        }
+        model.requireInputs(job.data().image(), "the model");
         PreparedData data = DataPreparation.forModel(spark, job, model.labels(), model.normalisation());
         DistributedTrainer scorer = new DistributedTrainer(spark, job, FaultInjector.NONE);
         try {
@@ -69,7 +62,4 @@ public final class EvaluateJob {
         FileSystems.rename(fs, tmp, file);
     }
 
-    private static String describe(InputShape s) {
-        return s.channels() + "x" + s.height() + "x" + s.width();
-    }
 }

@@ -11,7 +11,6 @@ import io.sparkcnn.data.FileSystems;
 import io.sparkcnn.data.LakeFile;
 import io.sparkcnn.data.LakeReports;
 import io.sparkcnn.data.LakeSummary;
-import io.sparkcnn.model.InputShape;
 import io.sparkcnn.model.SavedModel;
 import io.sparkcnn.train.WorkerCompute;
 import org.apache.hadoop.conf.Configuration;
@@ -68,12 +67,7 @@ public final class PredictJob {
     public static Result run(SparkSession spark, JobConfig job, SavedModel model, String modelName, boolean overwrite)
             throws IOException {
         PredictConfig pc = job.predict();
-        InputShape configured = new InputShape(job.data().image().channels(), job.data().image().height(),
-                job.data().image().width());
-        if (!configured.equals(model.shape())) {
-            throw new ConfigException("data.image", "the model takes " + model.shape() + " inputs, the config "
-                    + "decodes to " + configured + "; set data.image.{channels,height,width} to match");
-        }
+        model.requireInputs(job.data().image(), "the model");
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         Path target = FileSystems.qualified(pc.outputOr(job.outputDir()), hadoop);
         FileSystem fs = FileSystems.of(target, hadoop);

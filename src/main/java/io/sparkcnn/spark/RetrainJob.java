@@ -14,7 +14,6 @@ import io.sparkcnn.data.RetrainSelection;
 import io.sparkcnn.data.Split;
 import io.sparkcnn.eval.Metrics;
 import io.sparkcnn.model.Architectures;
-import io.sparkcnn.model.InputShape;
 import io.sparkcnn.model.Network;
 import io.sparkcnn.model.OutputGrowth;
 import io.sparkcnn.model.SavedModel;
@@ -250,13 +249,7 @@ public final class RetrainJob {
     }
 
     private static void requireSameInputs(JobConfig job, SavedModel champion, RegistryVersion version) {
-        InputShape configured = new InputShape(job.data().image().channels(), job.data().image().height(),
-                job.data().image().width());
-        if (!configured.equals(champion.shape())) {
-            throw new ConfigException("data.image", "champion " + version.name() + " takes " + champion.shape()
-                    + " inputs, the config decodes to " + configured + "; set data.image.{channels,height,width} "
-                    + "to match");
-        }
+        champion.requireInputs(job.data().image(), "champion " + version.name());
         Object seed = champion.provenance().get("seed");
         if (job.data().heldOut().isBlank() && seed instanceof Number n && n.longValue() != job.seed()) {
             throw new ConfigException(Settings.SEED.key(), "champion " + version.name() + " was trained with seed "
