@@ -51,6 +51,26 @@ public final class FileSystems {
         }
     }
 
+    /**
+     * Writes {@code dir/name} whole under a hidden name and renames it over the previous file, if any (creating
+     * {@code dir}); returns the file's location.
+     */
+    public static String replace(String dir, String name, byte[] content, Configuration conf) throws IOException {
+        Path folder = qualified(dir, conf);
+        FileSystem fs = of(folder, conf);
+        fs.mkdirs(folder);
+        Path target = new Path(folder, name);
+        Path tmp = new Path(folder, "." + name + ".tmp");
+        try (OutputStream out = create(fs, tmp)) {
+            out.write(content);
+        }
+        if (fs.exists(target) && !fs.delete(target, false)) {
+            throw new IOException("cannot replace " + target);
+        }
+        rename(fs, tmp, target);
+        return target.toString();
+    }
+
     /** A qualified path (scheme and authority filled in): a plain path means the default FileSystem. */
     public static Path qualified(String uri, Configuration conf) throws IOException {
         Path p = new Path(uri);

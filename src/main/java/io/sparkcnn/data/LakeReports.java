@@ -3,9 +3,6 @@ package io.sparkcnn.data;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.apache.hadoop.conf.Configuration;
-import java.io.OutputStream;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -53,18 +50,6 @@ public final class LakeReports {
     }
 
     static String write(String outputDir, String name, String content, Configuration conf) throws IOException {
-        Path dir = FileSystems.qualified(outputDir, conf);
-        FileSystem fs = FileSystems.of(dir, conf);
-        fs.mkdirs(dir);
-        Path target = new Path(dir, name);
-        Path tmp = new Path(dir, "." + name + ".tmp");
-        try (OutputStream out = FileSystems.create(fs, tmp)) {
-            out.write(content.getBytes(StandardCharsets.UTF_8));
-        }
-        if (fs.exists(target) && !fs.delete(target, false)) {
-            throw new IOException("cannot replace " + target);
-        }
-        FileSystems.rename(fs, tmp, target);
-        return target.toString();
+        return FileSystems.replace(outputDir, name, content.getBytes(StandardCharsets.UTF_8), conf);
     }
 }

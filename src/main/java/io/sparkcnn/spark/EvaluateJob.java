@@ -19,7 +19,8 @@ import java.util.Map;
  */
 public final class EvaluateJob {
     /** Where evaluate writes its report, under output.dir. */
-    public static final String REPORT = "evaluation/" + io.sparkcnn.eval.HtmlReport.FILE;
+    public static final String REPORT_DIR = "evaluation";
+    public static final String REPORT = REPORT_DIR + "/" + io.sparkcnn.eval.HtmlReport.FILE;
     private EvaluateJob() {
     }
 
@@ -37,29 +38,14 @@ public final class EvaluateJob {
             provenance.put("heldOut", job.data().heldOut().isBlank() ? "hashed " + job.data().heldOutFraction() + " of "
                     + job.data().train() : job.data().heldOut());
             provenance.put("modelProvenance", model.provenance());
-            writeReport(spark, job, TrainJob.report("spark-cnn evaluate: " + modelDir, "evaluate", job, null,
-                    e.metrics(), e.misses(), provenance, Map.of()));
+            FileSystems.replace(job.outputDir() + "/" + REPORT_DIR, io.sparkcnn.eval.HtmlReport.FILE,
+                    TrainJob.report("spark-cnn evaluate: " + modelDir, "evaluate", job, null,
+                    e.metrics(), e.misses(), provenance, Map.of()), spark.sparkContext().hadoopConfiguration());
             return e.metrics();
         } finally {
             scorer.release(data.heldOut());
             data.release();
         }
-    }
-
-    /** Writes the report to {@code <output.dir>/evaluation/report.html}, replacing an earlier one. */
-    private static void writeReport(SparkSession spark, JobConfig job, byte[] report) throws IOException {
-        org.apache.hadoop.conf.Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(FileSystems.qualified(job.outputDir(), hadoop),
-                REPORT);
-        org.apache.hadoop.fs.FileSystem fs = FileSystems.of(file, hadoop);
-        org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(file.getParent(), "." + file.getName() + ".tmp");
-        try (java.io.OutputStream out = FileSystems.create(fs, tmp)) {
-            out.write(report);
-        }
-        if (fs.exists(file)) {
-            fs.delete(file, false);
-        }
-        FileSystems.rename(fs, tmp, file);
     }
 
 }
