@@ -136,10 +136,7 @@ public final class DataFrameTraining {
                                                               LabelIndex labels, ImageConfig image, boolean struct) {
         ImageDecoder decoder = new ImageDecoder(image);
         LakeSummary summary = new LakeSummary(image.channels());
-        int size = image.size();
-        float[] pixels = new float[size * 64];
-        int[] ids = new int[64];
-        int n = 0;
+        DecodedPartition.Builder partition = new DecodedPartition.Builder(image.size());
         while (rows.hasNext()) {
             Row r = rows.next();
             String path = r.isNullAt(1) ? "(row without a path)" : r.getString(1);
@@ -156,15 +153,8 @@ public final class DataFrameTraining {
                 continue;
             }
             summary.addImage(new LakeFile(path, path, label, side, -1, -1, null), decoded);
-            if (n == ids.length) {
-                ids = Arrays.copyOf(ids, n * 2);
-                pixels = Arrays.copyOf(pixels, n * 2 * size);
-            }
-            ids[n] = labels.id(label);
-            System.arraycopy(decoded.pixels(), 0, pixels, n * size, size);
-            n++;
+            partition.add(labels.id(label), decoded.pixels());
         }
-        return List.of(DecodedPartition.of(index, Arrays.copyOf(pixels, n * size), Arrays.copyOf(ids, n), n,
-                summary)).iterator();
+        return List.of(partition.build(index, summary)).iterator();
     }
 }

@@ -27,6 +27,34 @@ public record DecodedPartition(int index, byte[] levels, float[] floats, int[] l
         return new DecodedPartition(index, levels, null, labels, count, summary);
     }
 
+    /** Collects a partition's decoded images and class ids as they are decoded, growing its arrays as needed. */
+    public static final class Builder {
+        private final int size;
+        private float[] pixels;
+        private int[] ids = new int[64];
+        private int n;
+
+        /** @param size values per image (channels x height x width) */
+        public Builder(int size) {
+            this.size = size;
+            this.pixels = new float[size * ids.length];
+        }
+
+        public void add(int classId, float[] image) {
+            if (n == ids.length) {
+                ids = java.util.Arrays.copyOf(ids, n * 2);
+                pixels = java.util.Arrays.copyOf(pixels, n * 2 * size);
+            }
+            ids[n] = classId;
+            System.arraycopy(image, 0, pixels, n * size, size);
+            n++;
+        }
+
+        public DecodedPartition build(int index, LakeSummary summary) {
+            return of(index, java.util.Arrays.copyOf(pixels, n * size), java.util.Arrays.copyOf(ids, n), n, summary);
+        }
+    }
+
     /** A copy of image {@code i}'s CHW pixels, normalised for the network. */
     public float[] image(int i, Normalisation normalisation) {
         int size = values() / count;

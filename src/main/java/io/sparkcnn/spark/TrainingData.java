@@ -93,26 +93,15 @@ public final class TrainingData {
         @Override
         public Iterator<DecodedPartition> call(Integer index, Iterator<LakeFile> files) {
             LakeFileDecoder decoder = new LakeFileDecoder(hadoop.value().get(), image);
-            int size = image.size();
-            float[] pixels = new float[size * 256];
-            int[] ids = new int[256];
-            int n = 0;
+            DecodedPartition.Builder partition = new DecodedPartition.Builder(image.size());
             while (files.hasNext()) {
                 LakeFile file = files.next();
                 DecodedImage decoded = decoder.decode(file);
-                if (decoded == null) {
-                    continue;
+                if (decoded != null) {
+                    partition.add(labels.id(file.label()), decoded.pixels());
                 }
-                if (n == ids.length) {
-                    ids = java.util.Arrays.copyOf(ids, n * 2);
-                    pixels = java.util.Arrays.copyOf(pixels, n * 2 * size);
-                }
-                ids[n] = labels.id(file.label());
-                System.arraycopy(decoded.pixels(), 0, pixels, n * size, size);
-                n++;
             }
-            return List.of(DecodedPartition.of(index, java.util.Arrays.copyOf(pixels, n * size),
-                    java.util.Arrays.copyOf(ids, n), n, decoder.summary())).iterator();
+            return List.of(partition.build(index, decoder.summary())).iterator();
         }
     }
 }
