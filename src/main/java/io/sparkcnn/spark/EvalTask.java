@@ -59,12 +59,7 @@ record EvalTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Input
     private void collectMisses(DecodedPartition p, int first, float[][] probabilities, Part out) {
         for (int i = 0; i < probabilities.length; i++) {
             int truth = p.labels()[first + i];
-            int predicted = 0;
-            for (int j = 1; j < probabilities[i].length; j++) {
-                if (probabilities[i][j] > probabilities[i][predicted]) {
-                    predicted = j;
-                }
-            }
+            int predicted = io.sparkcnn.eval.Ranking.argmax(probabilities[i]);
             if (predicted != truth && (out.misses.size() < MISSES
                     || probabilities[i][predicted] > out.misses.get(out.misses.size() - 1).probability())) {
                 out.offer(new HtmlReport.Miss(p.image(first + i, Normalisation.unit()), shape.channels(),

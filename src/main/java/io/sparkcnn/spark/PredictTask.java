@@ -6,6 +6,8 @@ import io.sparkcnn.data.LakeFile;
 import io.sparkcnn.data.LakeFileDecoder;
 import io.sparkcnn.data.LakeSummary;
 import io.sparkcnn.data.Normalisation;
+import io.sparkcnn.eval.Ranking;
+import io.sparkcnn.train.Minibatches;
 import io.sparkcnn.model.InputShape;
 import io.sparkcnn.model.Network;
 import io.sparkcnn.model.NetworkSpec;
@@ -13,7 +15,6 @@ import io.sparkcnn.train.WorkerCompute;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.Serializable;
@@ -72,17 +73,10 @@ record PredictTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, In
     }
 
     private void classify(Network replica, List<LakeFile> batch, List<float[]> pixels, List<Prediction> out) {
-        int n = batch.size();
-        int size = shape.channels() * shape.height() * shape.width();
-        float[] flat = new float[n * size];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(pixels.get(i), 0, flat, i * size, size);
-        }
-        INDArray features = Nd4j.createFromArray(flat).reshape(n, shape.channels(), shape.height(), shape.width());
-        float[][] probabilities = replica.output(features).toFloatMatrix();
+        float[][] probabilities = replica.output(Minibatches.features(pixels, shape)).toFloatMatrix();
         int k = Math.min(topK, labels.size());
-        for (int i = 0; i < n; i++) {
-            int[] order = topIndices(probabilities[i], k);
+        for (int i = 0; i < batch.size(); i++) {
+            int[] order = Ranking.top(probabilities[i], k);
             String[] top = new String[k];
             double[] p = new double[k];
             for (int j = 0; j < k; j++) {
@@ -93,20 +87,5 @@ record PredictTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, In
         }
         batch.clear();
         pixels.clear();
-    }
-
-    /** The indices of the k largest values, largest first (ties: the lower index first). */
-    static int[] topIndices(float[] values, int k) {
-        Integer[] idx = new Integer[values.length];
-        for (int i = 0; i < idx.length; i++) {
-            idx[i] = i;
-        }
-        java.util.Arrays.sort(idx, (a, b) -> values[a] != values[b] ? Float.compare(values[b], values[a])
-                : Integer.compare(a, b));
-        int[] top = new int[k];
-        for (int i = 0; i < k; i++) {
-            top[i] = idx[i];
-        }
-        return top;
     }
 }

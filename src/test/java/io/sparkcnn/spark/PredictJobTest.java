@@ -99,7 +99,7 @@ class PredictJobTest {
             byte[] bytes = Files.readAllBytes(Path.of(java.net.URI.create(path)));
             float[] x = model.normalisation().apply(decoder.decode(bytes, path).pixels());
             float[] expected = model.network().output(Nd4j.createFromArray(x).reshape(1, 1, 28, 28)).toFloatVector();
-            int best = PredictTask.topIndices(expected, 1)[0];
+            int best = io.sparkcnn.eval.Ranking.argmax(expected);
             assertEquals(model.labels().label(best), row.getString(2), path);
             assertEquals(expected[best], p.get(0), 1e-5, path);
         }
@@ -130,6 +130,6 @@ class PredictJobTest {
                 + tmp.resolve("p")), model, "m", false);
         assertEquals(2, r.images());
         assertEquals(0, r.labelled());
-        assertArrayEquals(new int[] {2, 0, 1}, PredictTask.topIndices(new float[] {0.2f, 0.1f, 0.7f}, 3));
+        assertArrayEquals(new int[] {2, 0, 1}, io.sparkcnn.eval.Ranking.top(new float[] {0.2f, 0.1f, 0.7f}, 3));
     }
 }

@@ -4,7 +4,9 @@ import io.sparkcnn.config.ImageConfig;
 import io.sparkcnn.config.JobConfigLoader;
 import io.sparkcnn.data.BadImageException;
 import io.sparkcnn.data.ImageDecoder;
+import io.sparkcnn.eval.Ranking;
 import io.sparkcnn.model.InputShape;
+import io.sparkcnn.train.Minibatches;
 import io.sparkcnn.model.ModelStore;
 import io.sparkcnn.model.SavedModel;
 import io.sparkcnn.spark.RowImages;
@@ -157,29 +159,22 @@ public final class CnnClassifierModel extends Model<CnnClassifierModel> implemen
         }
 
         private void classify(io.sparkcnn.model.Network net, ImageDecoder decoder, List<Row> batch, List<Row> out) {
-            int size = shape.channels() * shape.height() * shape.width();
-            float[] flat = new float[batch.size() * size];
-            for (int i = 0; i < batch.size(); i++) {
-                Row row = batch.get(i);
+            List<float[]> pixels = new ArrayList<>(batch.size());
+            for (Row row : batch) {
                 String name = RowImages.name(row, image, struct, path);
                 try {
-                    float[] px = normalisation.apply(RowImages.decode(row, image, struct, name, config, decoder).pixels());
-                    System.arraycopy(px, 0, flat, i * size, size);
+                    pixels.add(normalisation.apply(RowImages.decode(row, image, struct, name, config, decoder).pixels()));
                 } catch (BadImageException e) {
                     throw new IllegalArgumentException("cannot classify " + name + ": " + e.getMessage(), e);
                 }
             }
-            float[][] p = net.output(Nd4j.createFromArray(flat).reshape(batch.size(), shape.channels(), shape.height(),
-                    shape.width())).toFloatMatrix();
+            float[][] p = net.output(Minibatches.features(pixels, shape)).toFloatMatrix();
             for (int i = 0; i < batch.size(); i++) {
                 double[] probs = new double[p[i].length];
-                int best = 0;
                 for (int j = 0; j < probs.length; j++) {
                     probs[j] = p[i][j];
-                    if (p[i][j] > p[i][best]) {
-                        best = j;
-                    }
                 }
+                int best = Ranking.argmax(p[i]);
                 Row row = batch.get(i);
                 Object[] values = new Object[row.size() + 3];
                 for (int j = 0; j < row.size(); j++) {
