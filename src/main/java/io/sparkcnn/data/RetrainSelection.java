@@ -46,6 +46,21 @@ public record RetrainSelection(DataSnapshot baseline, DataSnapshot frozenHeldOut
         return replayFraction >= 1 || new HeldOutSplit(replaySeed, 0.5).unitHash(f.relativePath()) < replayFraction;
     }
 
+    /** What the selection makes of a lake's files, counted in one pass. */
+    public record Tally(long newTraining, long newHeldOut, long replayed, long scored) implements Serializable {
+        public static final Tally NONE = new Tally(0, 0, 0, 0);
+
+        public Tally plus(Tally o) {
+            return new Tally(newTraining + o.newTraining, newHeldOut + o.newHeldOut, replayed + o.replayed,
+                    scored + o.scored);
+        }
+    }
+
+    /** One file's contribution to the {@link Tally}. */
+    public Tally tally(LakeFile f) {
+        return new Tally(isNewTraining(f) ? 1 : 0, isNewHeldOut(f) ? 1 : 0, isReplayed(f) ? 1 : 0, isScored(f) ? 1 : 0);
+    }
+
     /**
      * Whether the retrain reads the file: the scored held-out files, new training files (bad ones too, so the
      * bad-file policy sees them), replayed ones.

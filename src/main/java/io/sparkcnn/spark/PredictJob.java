@@ -93,9 +93,14 @@ public final class PredictJob {
             BadFileGate.check(summary, job.data().badFiles(), report);
             JavaRDD<PredictTask.Prediction> predictions = parts.flatMap(p -> p.predictions().iterator());
             java.util.List<String> known = model.labels().labels();
-            long labelled = predictions.filter(p -> p.label() != null && known.contains(p.label())).count();
-            long correct = predictions.filter(p -> p.label() != null && p.label().equals(p.predicted())).count();
-            long unknownLabels = predictions.filter(p -> p.label() != null && !known.contains(p.label())).count();
+            // One pass: {true label the model knows, predicted correctly, true label the model does not know}.
+            long[] counts = predictions.map(p -> p.label() == null ? new long[3] : new long[] {
+                            known.contains(p.label()) ? 1 : 0, p.label().equals(p.predicted()) ? 1 : 0,
+                            known.contains(p.label()) ? 0 : 1})
+                    .fold(new long[3], (x, y) -> new long[] {x[0] + y[0], x[1] + y[1], x[2] + y[2]});
+            long labelled = counts[0];
+            long correct = counts[1];
+            long unknownLabels = counts[2];
             Path tmp = new Path(target.getParent(), "." + target.getName() + "-" + UUID.randomUUID() + ".tmp");
             Result r;
             try {

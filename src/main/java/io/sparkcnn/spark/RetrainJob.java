@@ -67,11 +67,14 @@ public final class RetrainJob {
                 spark.sparkContext().hadoopConfiguration(), registryFaults);
         try (RegistryLock lock = registry.lock("retrain " + spark.sparkContext().applicationId(),
                 Duration.ofSeconds(rc.lockStaleAfterSeconds()))) {
-            RegistryVersion championVersion = registry.champion().orElseThrow(() -> new ConfigException(
-                    Settings.REGISTRY_MODEL.key(), "model " + registry.name() + " has no champion in "
-                    + registry.location() + "; train it first with registry.dir set (its first version becomes "
-                    + "the champion), or promote a version"));
-            RegistryVersion newest = registry.newest().orElseThrow();
+            List<RegistryVersion> versions = registry.versions();
+            RegistryVersion championVersion = versions.stream()
+                    .filter(v -> v.status() == RegistryVersion.Status.CHAMPION).findFirst()
+                    .orElseThrow(() -> new ConfigException(Settings.REGISTRY_MODEL.key(), "model " + registry.name()
+                            + " has no champion in " + registry.location() + "; train it first with registry.dir set "
+                            + "(its first version becomes the champion), or promote a version"));
+            RegistryVersion first = versions.get(0);
+            RegistryVersion newest = versions.get(versions.size() - 1);
             SavedModel champion = registry.read(championVersion);
             requireSameInputs(job, champion, championVersion);
             DataSnapshot baseline = DataSnapshot.parse(registry.readFile(newest, TrainJob.SNAPSHOT),
@@ -79,7 +82,6 @@ public final class RetrainJob {
             int nextVersion = newest.number() + 1;
             DataSnapshot frozen = null;
             if (rc.frozenHeldOut()) {
-                RegistryVersion first = registry.versions().get(0);
                 frozen = first.number() == newest.number() ? baseline : DataSnapshot.parse(
                         registry.readFile(first, TrainJob.SNAPSHOT), first.location() + "/" + TrainJob.SNAPSHOT);
             }
@@ -90,15 +92,17 @@ public final class RetrainJob {
             Broadcast<RetrainSelection> bSelection = JavaSparkContext.fromSparkContext(spark.sparkContext())
                     .broadcast(selection);
             JavaRDD<LakeFile> files = listing.files();
-            long newTraining = files.filter(f -> bSelection.value().isNewTraining(f)).count();
-            long newHeldOut = files.filter(f -> bSelection.value().isNewHeldOut(f)).count();
-            long replayed = files.filter(f -> bSelection.value().isReplayed(f)).count();
-            long scored = files.filter(f -> bSelection.value().isScored(f)).count();
+            RetrainSelection.Tally tally = files.map(f -> bSelection.value().tally(f))
+                    .fold(RetrainSelection.Tally.NONE, RetrainSelection.Tally::plus);
+            long newTraining = tally.newTraining();
+            long newHeldOut = tally.newHeldOut();
+            long replayed = tally.replayed();
+            long scored = tally.scored();
             LOG.info("Compared the lake with the data snapshot of {} ({} files): {} new or changed training files, "
                             + "{} new held-out files, {} old training files replayed (retrain.replayFraction = {}); "
                             + "scoring on {} held-out files ({})", newest.name(), baseline.size(), newTraining,
                     newHeldOut, replayed, rc.replayFraction(), scored, frozen == null ? "retrain.heldOut = current: all "
-                            + "there are now" : "retrain.heldOut = frozen: those of v" + registry.versions().get(0).number()
+                            + "there are now" : "retrain.heldOut = frozen: those of " + first.name()
                             + ", " + frozen.heldOutCount() + " then");
             if (newTraining == 0) {
                 files.unpersist(false);
@@ -110,8 +114,8 @@ public final class RetrainJob {
             if (scored == 0) {
                 files.unpersist(false);
                 throw new DataException("no held-out image to score champion and challenger on ("
-                        + (frozen == null ? "the lake has none" : "none of the held-out files of v"
-                        + registry.versions().get(0).number() + "'s snapshot is still in the lake unchanged")
+                        + (frozen == null ? "the lake has none" : "none of the held-out files of "
+                        + first.name() + "'s snapshot is still in the lake unchanged")
                         + "); set data.heldOutFraction or data.heldOut"
                         + (frozen == null ? "" : ", or retrain.heldOut = current"));
             }
