@@ -3,7 +3,6 @@ package io.sparkcnn.spark;
 import io.sparkcnn.config.ConfigException;
 import io.sparkcnn.config.ImageConfig;
 import io.sparkcnn.config.JobConfig;
-import io.sparkcnn.config.JobConfigLoader;
 import io.sparkcnn.config.NormalisationKind;
 import io.sparkcnn.data.BadFile;
 import io.sparkcnn.data.BadFileGate;
@@ -17,7 +16,6 @@ import io.sparkcnn.data.LakeFile;
 import io.sparkcnn.data.LakeSummary;
 import io.sparkcnn.data.Normalisation;
 import io.sparkcnn.data.Split;
-import io.sparkcnn.eval.Metrics;
 import io.sparkcnn.model.InputShape;
 import io.sparkcnn.model.SavedModel;
 import org.apache.spark.api.java.JavaRDD;
@@ -27,11 +25,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
 
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -91,21 +86,12 @@ public final class DataFrameTraining {
             InputShape shape = InputShape.of(image);
             DistributedTrainer trainer = new DistributedTrainer(spark, job, FaultInjector.NONE);
             DistributedTrainer.Result result = trainer.train(train, heldOut, labels, shape, normalisation);
-            Map<String, Object> provenance = new LinkedHashMap<>();
-            provenance.put("createdAt", Instant.now().toString());
-            provenance.put("codeVersion", io.sparkcnn.config.BuildInfo.version());
-            provenance.put("seed", job.seed());
-            provenance.put("architecture", job.train().architecture().configName());
+            Map<String, Object> provenance = TrainJob.runProvenance(job);
             provenance.put("source", "Spark ML CnnClassifier.fit on a DataFrame (" + (struct ? "image source" : "binary "
                     + "content") + ")");
-            provenance.put("config", JobConfigLoader.render(job));
             provenance.put("data", Map.of("trainImages", summary.imageCount(Split.TRAIN),
                     "heldOutImages", summary.imageCount(Split.HELD_OUT), "badFiles", summary.badCount()));
-            List<Map<String, Object>> epochs = new ArrayList<>();
-            for (Metrics m : result.epochs()) {
-                epochs.add(m.toMap());
-            }
-            provenance.put("epochs", epochs);
+            provenance.put("epochs", TrainJob.epochs(result.epochs()));
             return new SavedModel(result.network(), labels, shape, normalisation, provenance);
         } finally {
             train.unpersist(false);

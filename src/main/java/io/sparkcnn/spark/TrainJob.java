@@ -188,13 +188,7 @@ public final class TrainJob {
 
     static Map<String, Object> provenance(SparkSession spark, JobConfig job, PreparedData data,
                                                   DistributedTrainer.Result trained, String snapshot) {
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put("createdAt", Instant.now().toString());
-        p.put("codeVersion", io.sparkcnn.config.BuildInfo.version());
-        p.put("seed", job.seed());
-        p.put("architecture", job.train().architecture().configName());
-        p.put("strategy", job.train().strategy());
-        p.put("config", JobConfigLoader.render(job));
+        Map<String, Object> p = runProvenance(job);
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("train", job.data().train());
         d.put("heldOut", job.data().heldOut().isBlank() ? "hashed " + job.data().heldOutFraction() + " of train"
@@ -218,14 +212,7 @@ public final class TrainJob {
         p.put("workers", trained.workers());
         p.put("training", Map.of("seconds", trained.seconds(), "imagesSeen", trained.imagesSeen(),
                 "imagesPerSecond", trained.imagesSeen() / trained.seconds()));
-        List<Map<String, Object>> epochs = new ArrayList<>();
-        for (int i = 0; i < trained.epochs().size(); i++) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("epoch", i + 1);
-            m.putAll(trained.epochs().get(i).toMap());
-            epochs.add(m);
-        }
-        p.put("epochs", epochs);
+        p.put("epochs", epochs(trained.epochs()));
         List<Map<String, Object>> rounds = new ArrayList<>();
         for (HtmlReport.Round r : trained.rounds()) {
             rounds.add(Map.of("round", r.round(), "epoch", r.epoch(), "loss", Double.isNaN(r.loss()) ? "NaN" : r.loss()));
@@ -233,6 +220,30 @@ public final class TrainJob {
         // Training loss per averaging round (of this process: after a resume, the rounds since).
         p.put("rounds", rounds);
         return p;
+    }
+
+    /** What every trained model records first: when, which code, the seed, the network and the whole config. */
+    static Map<String, Object> runProvenance(JobConfig job) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("createdAt", Instant.now().toString());
+        p.put("codeVersion", io.sparkcnn.config.BuildInfo.version());
+        p.put("seed", job.seed());
+        p.put("architecture", job.train().architecture().configName());
+        p.put("strategy", job.train().strategy());
+        p.put("config", JobConfigLoader.render(job));
+        return p;
+    }
+
+    /** Each epoch's held-out metrics, numbered from 1, as model.json lists them. */
+    static List<Map<String, Object>> epochs(List<Metrics> history) {
+        List<Map<String, Object>> epochs = new ArrayList<>();
+        for (int i = 0; i < history.size(); i++) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("epoch", i + 1);
+            m.putAll(history.get(i).toMap());
+            epochs.add(m);
+        }
+        return epochs;
     }
 
     private static String sha256(String text) {
