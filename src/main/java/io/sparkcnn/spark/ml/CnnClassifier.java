@@ -57,13 +57,12 @@ public final class CnnClassifier extends Estimator<CnnClassifierModel> implement
 
     public CnnClassifier(String uid) {
         this.uid = uid;
-        imageCol = new Param<>(this, "imageCol", "the image column: the image source's struct or binaryFile content");
+        imageCol = SharedParams.imageCol(this);
         labelCol = new Param<>(this, "labelCol", "the label column (class names; cast to string)");
-        pathCol = new Param<>(this, "pathCol", "with binaryFile content: the path column (names images in errors, "
-                + "and the held-out split hashes it); the image struct's origin otherwise");
-        predictionCol = new Param<>(this, "predictionCol", "output: the predicted class id (double)");
-        probabilityCol = new Param<>(this, "probabilityCol", "output: the class probabilities (vector)");
-        predictedLabelCol = new Param<>(this, "predictedLabelCol", "output: the predicted class name");
+        pathCol = SharedParams.pathCol(this);
+        predictionCol = SharedParams.predictionCol(this);
+        probabilityCol = SharedParams.probabilityCol(this);
+        predictedLabelCol = SharedParams.predictedLabelCol(this);
         architecture = new Param<>(this, "architecture", "model.architecture: seed-cnn, lenet, deep-cnn or resnet",
                 ParamValidators.inArray(new String[] {"seed-cnn", "lenet", "deep-cnn", "resnet"}));
         epochs = new IntParam(this, "epochs", "train.epochs", ParamValidators.gtEq(1));
@@ -78,12 +77,12 @@ public final class CnnClassifier extends Estimator<CnnClassifierModel> implement
         imageChannels = new IntParam(this, "imageChannels", "data.image.channels: 1 or 3",
                 ParamValidators.inArray(new int[] {1, 3}));
         settings = new StringArrayParam(this, "settings", "any other spark-cnn setting as key=value");
-        setDefault(imageCol, "image");
+        setDefault(imageCol, SharedParams.IMAGE);
         setDefault(labelCol, "label");
-        setDefault(pathCol, "path");
-        setDefault(predictionCol, "prediction");
-        setDefault(probabilityCol, "probability");
-        setDefault(predictedLabelCol, "predictedLabel");
+        setDefault(pathCol, SharedParams.PATH);
+        setDefault(predictionCol, SharedParams.PREDICTION);
+        setDefault(probabilityCol, SharedParams.PROBABILITY);
+        setDefault(predictedLabelCol, SharedParams.PREDICTED_LABEL);
         setDefault(architecture, "seed-cnn");
         setDefault(epochs, 5);
         setDefault(batchSizePerWorker, 32);

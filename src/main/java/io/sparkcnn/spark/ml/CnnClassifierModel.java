@@ -57,16 +57,16 @@ public final class CnnClassifierModel extends Model<CnnClassifierModel> implemen
     CnnClassifierModel(String uid, SavedModel model) {
         this.uid = uid;
         this.model = model;
-        imageCol = new Param<>(this, "imageCol", "the image column: the image source's struct or binaryFile content");
-        pathCol = new Param<>(this, "pathCol", "with binaryFile content: the path column (names images in errors)");
-        predictionCol = new Param<>(this, "predictionCol", "output: the predicted class id (double)");
-        probabilityCol = new Param<>(this, "probabilityCol", "output: the class probabilities (vector)");
-        predictedLabelCol = new Param<>(this, "predictedLabelCol", "output: the predicted class name");
-        setDefault(imageCol, "image");
-        setDefault(pathCol, "path");
-        setDefault(predictionCol, "prediction");
-        setDefault(probabilityCol, "probability");
-        setDefault(predictedLabelCol, "predictedLabel");
+        imageCol = SharedParams.imageCol(this);
+        pathCol = SharedParams.pathCol(this);
+        predictionCol = SharedParams.predictionCol(this);
+        probabilityCol = SharedParams.probabilityCol(this);
+        predictedLabelCol = SharedParams.predictedLabelCol(this);
+        setDefault(imageCol, SharedParams.IMAGE);
+        setDefault(pathCol, SharedParams.PATH);
+        setDefault(predictionCol, SharedParams.PREDICTION);
+        setDefault(probabilityCol, SharedParams.PROBABILITY);
+        setDefault(predictedLabelCol, SharedParams.PREDICTED_LABEL);
     }
 
     @Override
