@@ -6,8 +6,11 @@
 # target/bench/bench-core.json (and every run to bench-core.jsonl).
 # Usage: scripts/bench-core.sh [SECONDS per measurement, 10] [ROUNDS, 3] [MODELS, "seed-cnn deep-cnn"]
 #        [BUILDS, "linux-x86_64 linux-x86_64-avx2 linux-x86_64-avx512 linux-x86_64-onednn-avx512"]
-#        [VARIANTS, "default"]: DL4J execution settings that keep the maths (CoreBench: workspaces-none,
-#        cache-device, cache-host) and env-omp-passive / env-omp-active (OMP_WAIT_POLICY for the JVM).
+#        [VARIANTS, "default dl4j-kernels"]: execution settings that keep the maths (CoreBench: default =
+#        the project's defaults; dl4j-kernels = DL4J's own layer code; dl4j-native-helpers; nhwc;
+#        workspaces-none; cache-none; cache-host) and env-omp-passive / env-omp-active (OMP_WAIT_POLICY).
+# Each variant's speed is also given as the median, over rounds, of its ratio to the default variant of the
+# same round, model and build: the only figure that means much on a shared, noisy machine.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$HERE/scripts/lib/setup.sh"
@@ -17,7 +20,7 @@ SECONDS_EACH=${1:-10}
 ROUNDS=${2:-3}
 MODELS=${3:-seed-cnn deep-cnn}
 BUILDS=${4:-linux-x86_64 linux-x86_64-avx2 linux-x86_64-avx512 linux-x86_64-onednn-avx512}
-VARIANTS=${5:-default}
+VARIANTS=${5:-default dl4j-kernels}
 ND4J=1.0.0-M2.1
 DNNL=2.5.2-1.5.7
 REPO=${MAVEN_REPO:-$HOME/.m2/repository}
@@ -84,7 +87,14 @@ for r in runs:
                       []).append(r)
 peak = 211.0
 rows = []
-print(f"{'model':9} {'nd4j-native build':28} {'OPENBLAS_CORETYPE':17} {'variant':16} {'runs':>4} {'train img/s':>11} {'train GFLOP/s':>13} {'% peak':>6} {'infer img/s':>11} {'infer GFLOP/s':>13} {'% peak':>6}")
+def vs_default(model, build, core, rs, key):
+    base = groups.get((model, build, core, "default"))
+    if not base:
+        return None
+    # Runs are appended round by round, so the k-th run of each variant ran in round k, side by side.
+    return statistics.median(r[key] / b[key] for r, b in zip(rs, base))
+print(f"{'model':9} {'nd4j-native build':28} {'OPENBLAS_CORETYPE':17} {'variant':20} {'runs':>4} {'train img/s':>11} {'vs default':>10} {'train GFLOP/s':>13} {'% peak':>6} {'infer img/s':>11} {'vs default':>10} {'infer GFLOP/s':>13} {'% peak':>6}")
+fmt = lambda x: "" if x is None else f"{x:.2f}x"
 for (model, build, core, variant), rs in sorted(groups.items()):
     med = lambda k: statistics.median(r[k] for r in rs)
     row = dict(model=model, build=build, openblasCoretype=core, variant=variant, runs=len(rs),
@@ -93,7 +103,9 @@ for (model, build, core, variant), rs in sorted(groups.items()):
                forwardMflopPerImage=rs[0]["forwardMflopPerImage"])
     row["trainPercentOfPeak"] = 100 * row["trainGflops"] / peak
     row["inferPercentOfPeak"] = 100 * row["inferGflops"] / peak
+    row["trainVsDefault"] = vs_default(model, build, core, rs, "trainImagesPerSecond")
+    row["inferVsDefault"] = vs_default(model, build, core, rs, "inferImagesPerSecond")
     rows.append(row)
-    print(f"{model:9} {build:28} {core:17} {variant:16} {len(rs):>4} {row['trainImagesPerSecond']:>11.0f} {row['trainGflops']:>13.2f} {row['trainPercentOfPeak']:>6.2f} {row['inferImagesPerSecond']:>11.0f} {row['inferGflops']:>13.2f} {row['inferPercentOfPeak']:>6.2f}")
+    print(f"{model:9} {build:28} {core:17} {variant:20} {len(rs):>4} {row['trainImagesPerSecond']:>11.0f} {fmt(row['trainVsDefault']):>10} {row['trainGflops']:>13.2f} {row['trainPercentOfPeak']:>6.2f} {row['inferImagesPerSecond']:>11.0f} {fmt(row['inferVsDefault']):>10} {row['inferGflops']:>13.2f} {row['inferPercentOfPeak']:>6.2f}")
 json.dump({"peakGflopsPerCore": peak, "rows": rows}, open("target/bench/bench-core.json", "w"), indent=2)
 PY

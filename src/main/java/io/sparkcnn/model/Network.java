@@ -22,11 +22,15 @@ public final class Network {
         this.graph = graph;
     }
 
+    /** Wraps a network, with {@link CpuKernels} installed in its layers. */
     public static Network of(MultiLayerNetwork layers) {
+        CpuKernels.install(layers);
         return new Network(layers, null);
     }
 
+    /** Wraps a graph, with {@link CpuKernels} installed in its layers. */
     public static Network of(ComputationGraph graph) {
+        CpuKernels.install(graph);
         return new Network(null, graph);
     }
 

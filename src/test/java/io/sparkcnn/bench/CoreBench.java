@@ -5,13 +5,24 @@ import io.sparkcnn.config.Architecture;
 import io.sparkcnn.config.TrainConfig;
 import io.sparkcnn.config.UpdaterKind;
 import io.sparkcnn.model.Architectures;
+import io.sparkcnn.model.CpuKernels;
 import io.sparkcnn.model.InputShape;
 import io.sparkcnn.model.Network;
 import io.sparkcnn.train.Minibatches;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.CacheMode;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper;
+import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
+import org.deeplearning4j.nn.layers.mkldnn.MKLDNNSubsamplingHelper;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -25,11 +36,13 @@ import java.util.Map;
  * and inference images/s (batch 256) of one network on Fashion-MNIST, with the floating-point work per image
  * that implies (convolutions and dense layers, multiply-add = 2 FLOPs; training counted as 3x the forward
  * pass). The ND4J build is whatever nd4j-native jar the classpath holds: the script starts one JVM per build
- * and interleaves them. A variant changes how DL4J runs the same maths: {@code default}, {@code
- * workspaces-none} (no workspace reuse of activation memory in training and inference), {@code cache-device}
- * (DL4J's CacheMode.DEVICE: keeps convolution activations between forward and backward pass), {@code
- * cache-host}; environment-level variants (OMP_WAIT_POLICY) are set by the script and run as {@code default}.
- * Prints one JSON line. Usage: CoreBench MODEL SECONDS [VARIANT]
+ * and interleaves them. A variant changes how the same maths runs: {@code default} (the project's defaults:
+ * CpuKernels, CacheMode.DEVICE, workspaces), {@code dl4j-kernels} (DL4J's own layer code: CpuKernels off),
+ * {@code dl4j-native-helpers} (DL4J's oneDNN helper classes, which call libnd4j's native conv2d and pooling
+ * ops, in place of CpuKernels), {@code nhwc} (channels-last layout for every layer and the input), {@code
+ * workspaces-none} (no workspace reuse of activation memory), {@code cache-none} / {@code cache-host} (other
+ * DL4J cache modes); environment-level variants (OMP_WAIT_POLICY) are set by the script and run as {@code
+ * default}. Prints one JSON line. Usage: CoreBench MODEL SECONDS [VARIANT]
  */
 public final class CoreBench {
     public static void main(String[] args) throws Exception {
@@ -43,6 +56,17 @@ public final class CoreBench {
         List<DataSet> train = Minibatches.of(pixels, ids, shape, 10, 32);
         List<DataSet> infer = Minibatches.of(pixels, ids, shape, 10, 256);
         String variant = args.length > 2 ? args[2] : "default";
+        if (variant.equals("dl4j-kernels") || variant.equals("dl4j-native-helpers")) {
+            System.setProperty(CpuKernels.DISABLE_PROPERTY, "true");
+        }
+        if (variant.equals("nhwc")) {
+            InputType.setDefaultCNN2DFormat(CNN2DFormat.NHWC);
+            for (List<DataSet> list : List.of(train, infer)) {
+                for (DataSet d : list) {
+                    d.setFeatures(d.getFeatures().permute(0, 2, 3, 1).dup('c'));
+                }
+            }
+        }
         Network net = variant(Architectures.build(TrainConfig.of(architecture, UpdaterKind.ADAM, 1e-3, 32), shape, 10,
                 42).build(), variant);
         double forwardFlops = forwardFlops((MultiLayerNetwork) net.dl4j(), train.get(0).getFeatures());
@@ -66,25 +90,47 @@ public final class CoreBench {
         System.out.println(new ObjectMapper().writeValueAsString(out));
     }
 
-    /** The network rebuilt from its configuration with the variant's execution settings (same maths). */
+    /** The network with the variant's execution settings (same maths). */
     private static Network variant(Network net, String variant) {
-        if (variant.equals("default") || variant.startsWith("env-")) {
+        if (List.of("default", "dl4j-kernels", "nhwc").contains(variant) || variant.startsWith("env-")) {
             return net;
         }
-        org.deeplearning4j.nn.conf.MultiLayerConfiguration conf =
-                ((MultiLayerNetwork) net.dl4j()).getLayerWiseConfigurations().clone();
+        MultiLayerNetwork layers = (MultiLayerNetwork) net.dl4j();
+        if (variant.equals("dl4j-native-helpers")) {
+            for (Layer layer : layers.getLayers()) {
+                if (layer instanceof org.deeplearning4j.nn.layers.convolution.ConvolutionLayer) {
+                    setHelper(org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class, layer, new MKLDNNConvHelper(DataType.FLOAT));
+                } else if (layer instanceof org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer) {
+                    setHelper(org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer.class, layer, new MKLDNNSubsamplingHelper(DataType.FLOAT));
+                } else if (layer instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization) {
+                    setHelper(org.deeplearning4j.nn.layers.normalization.BatchNormalization.class, layer, new MKLDNNBatchNormHelper(DataType.FLOAT));
+                }
+            }
+            return net;
+        }
+        MultiLayerConfiguration conf = layers.getLayerWiseConfigurations().clone();
         switch (variant) {
             case "workspaces-none" -> {
-                conf.setTrainingWorkspaceMode(org.deeplearning4j.nn.conf.WorkspaceMode.NONE);
-                conf.setInferenceWorkspaceMode(org.deeplearning4j.nn.conf.WorkspaceMode.NONE);
+                conf.setTrainingWorkspaceMode(WorkspaceMode.NONE);
+                conf.setInferenceWorkspaceMode(WorkspaceMode.NONE);
             }
-            case "cache-device" -> conf.setCacheMode(org.deeplearning4j.nn.conf.CacheMode.DEVICE);
-            case "cache-host" -> conf.setCacheMode(org.deeplearning4j.nn.conf.CacheMode.HOST);
+            case "cache-none" -> conf.setCacheMode(CacheMode.NONE);
+            case "cache-host" -> conf.setCacheMode(CacheMode.HOST);
             default -> throw new IllegalArgumentException("unknown variant " + variant);
         }
         MultiLayerNetwork rebuilt = new MultiLayerNetwork(conf);
         rebuilt.init(net.params().dup(), false);
         return Network.of(rebuilt);
+    }
+
+    private static void setHelper(Class<?> owner, Layer layer, Object helper) {
+        try {
+            java.lang.reflect.Field field = owner.getDeclaredField("helper");
+            field.setAccessible(true);
+            field.set(layer, helper);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private interface Step {

@@ -128,6 +128,7 @@ class ArchitecturesTest {
             none.setCacheMode(org.deeplearning4j.nn.conf.CacheMode.NONE);
             MultiLayerNetwork plain = new MultiLayerNetwork(none);
             plain.init(built.params().dup(), true);
+            Network.of(plain); // the same CPU kernels as the built network: only the cache mode differs
             assertEquals(org.deeplearning4j.nn.conf.CacheMode.DEVICE, built.getLayerWiseConfigurations().getCacheMode(),
                     "the project's default (scripts/bench-core.sh: faster training)");
             java.util.Random rng = new java.util.Random(11);

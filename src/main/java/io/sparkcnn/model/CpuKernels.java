@@ -1,0 +1,79 @@
+package io.sparkcnn.model;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
+import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
+import org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.lang.reflect.Field;
+
+/**
+ * Puts faster CPU implementations into a DL4J network's layers, through the helper slot DL4J reserves for
+ * cuDNN and oneDNN: {@link Im2colConvolution} for convolutions, {@link MaxPooling} for max pooling, and DL4J's
+ * own oneDNN helper class for batch normalisation, which calls libnd4j's native batchnorm ops.
+ *
+ * <p>Why by hand: DL4J 1.0.0-M2.1 looks its oneDNN helpers up through a class name that does not exist in
+ * that release ({@code org.nd4j.nativeblas.Nd4jCpu$Environment}), so on every CPU build it silently falls back
+ * to its generic Java-side layer code. The model itself is untouched: configurations, parameters and saved
+ * files are DL4J's; only the execution changes (scripts/bench-core.sh measures both, variant {@code dl4j}).
+ * Nothing is installed on the CUDA backend (DL4J uses cuDNN there) or when the system property
+ * {@value #DISABLE_PROPERTY} is {@code true}.
+ */
+public final class CpuKernels {
+    public static final String DISABLE_PROPERTY = "sparkcnn.dl4jKernels";
+
+    private CpuKernels() {
+    }
+
+    public static boolean enabled() {
+        return !Boolean.getBoolean(DISABLE_PROPERTY)
+                && "CPU".equalsIgnoreCase(Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"));
+    }
+
+    public static void install(MultiLayerNetwork net) {
+        if (!enabled()) {
+            return;
+        }
+        Layer[] layers = net.getLayers();
+        for (int i = 0; i < layers.length; i++) {
+            // The first layer's input gradient is dropped by DL4J unless a preprocessor wants it.
+            boolean inputGradient = i > 0 || net.getLayerWiseConfigurations().getInputPreProcess(0) != null;
+            install(layers[i], inputGradient);
+        }
+    }
+
+    public static void install(ComputationGraph graph) {
+        if (!enabled()) {
+            return;
+        }
+        for (Layer layer : graph.getLayers()) {
+            install(layer, true);
+        }
+    }
+
+    private static void install(Layer layer, boolean inputGradient) {
+        if (layer instanceof ConvolutionLayer conv && conv.getClass() == ConvolutionLayer.class) {
+            setHelper(ConvolutionLayer.class, layer, new Im2colConvolution(inputGradient));
+        } else if (layer instanceof SubsamplingLayer && layer.getClass() == SubsamplingLayer.class) {
+            setHelper(SubsamplingLayer.class, layer, new MaxPooling());
+        } else if (layer instanceof BatchNormalization) {
+            setHelper(BatchNormalization.class, layer, new MKLDNNBatchNormHelper(DataType.FLOAT));
+        }
+    }
+
+    private static void setHelper(Class<?> owner, Layer layer, Object helper) {
+        try {
+            Field field = owner.getDeclaredField("helper");
+            field.setAccessible(true);
+            field.set(layer, helper);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot install " + helper.getClass().getSimpleName() + " into "
+                    + owner.getSimpleName() + ": DL4J's layer has changed", e);
+        }
+    }
+}
