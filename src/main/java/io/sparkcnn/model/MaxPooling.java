@@ -42,6 +42,12 @@ final class MaxPooling implements SubsamplingHelper {
     /** Sizes of one pooling call: planes (minibatch x channels), input and output plane sizes, window. */
     private record Geometry(int planes, int inH, int inW, int outH, int outW, int kH, int kW, int sH, int sW,
                             int pH, int pW) {
+        /** 2x2 windows with stride 2 and no padding: each input in at most one window. */
+        boolean tiles2x2() {
+            return kH == 2 && kW == 2 && sH == 2 && sW == 2 && pH == 0 && pW == 0 && outH == inH / 2
+                    && outW == inW / 2;
+        }
+
         /** Padding narrower than the window: every window holds at least one input. */
         boolean everyWindowInBounds() {
             return pH < kH && pW < kW;
@@ -71,6 +77,10 @@ final class MaxPooling implements SubsamplingHelper {
                 new long[] {input.size(0), input.size(1), g.outH, g.outW}, 'c');
         FloatBuffer in = DenseFloats.of(DenseFloats.denseOrCopy(input));
         FloatBuffer o = DenseFloats.of(output);
+        if (g.tiles2x2()) {
+            forward2x2(in, o, g);
+            return output;
+        }
         int inPlane = g.inH * g.inW;
         int outPlane = g.outH * g.outW;
         for (int p = 0; p < g.planes; p++) {
@@ -96,10 +106,19 @@ final class MaxPooling implements SubsamplingHelper {
         if (!g.everyWindowInBounds()) {
             return null;
         }
-        INDArray gradient = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
+        boolean tiled = g.tiles2x2();
+        // The tiled loop writes every input it covers; an odd last row or column is left to the zeroing.
+        boolean zeroed = !tiled || g.inH % 2 != 0 || g.inW % 2 != 0;
+        INDArray gradient = zeroed
+                ? workspaceMgr.create(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c')
+                : workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
         FloatBuffer in = DenseFloats.of(DenseFloats.denseOrCopy(input));
         FloatBuffer eps = DenseFloats.of(DenseFloats.denseOrCopy(epsilon));
         FloatBuffer grad = DenseFloats.of(gradient);
+        if (tiled) {
+            backward2x2(in, eps, grad, g);
+            return new Pair<>(new DefaultGradient(), gradient);
+        }
         int inPlane = g.inH * g.inW;
         int outPlane = g.outH * g.outW;
         for (int p = 0; p < g.planes; p++) {
@@ -116,6 +135,54 @@ final class MaxPooling implements SubsamplingHelper {
     private static Geometry geometry(INDArray input, int outH, int outW, int[] kernel, int[] strides, int[] pad) {
         return new Geometry((int) (input.size(0) * input.size(1)), (int) input.size(2), (int) input.size(3), outH,
                 outW, kernel[0], kernel[1], strides[0], strides[1], pad[0], pad[1]);
+    }
+
+    /**
+     * The common case (every architecture here pools 2x2 with stride 2), without branches on the data: half of
+     * a ReLU's outputs are 0, so comparisons are coin flips a branch predictor loses (4x slower measured).
+     */
+    private static void forward2x2(FloatBuffer in, FloatBuffer out, Geometry g) {
+        for (int p = 0; p < g.planes; p++) {
+            for (int oh = 0; oh < g.outH; oh++) {
+                int top = (p * g.inH + 2 * oh) * g.inW;
+                int bottom = top + g.inW;
+                int o = (p * g.outH + oh) * g.outW;
+                for (int ow = 0; ow < g.outW; ow++) {
+                    int c = 2 * ow;
+                    out.put(o + ow, Math.max(Math.max(in.get(top + c), in.get(top + c + 1)),
+                            Math.max(in.get(bottom + c), in.get(bottom + c + 1))));
+                }
+            }
+        }
+    }
+
+    /**
+     * Each window's gradient to its first largest input (top row before bottom, left before right) and 0 to
+     * the other three, chosen with integer masks: C2 compiles them without branches, float selects it does not.
+     */
+    private static void backward2x2(FloatBuffer in, FloatBuffer eps, FloatBuffer grad, Geometry g) {
+        for (int p = 0; p < g.planes; p++) {
+            for (int oh = 0; oh < g.outH; oh++) {
+                int top = (p * g.inH + 2 * oh) * g.inW;
+                int bottom = top + g.inW;
+                int o = (p * g.outH + oh) * g.outW;
+                for (int ow = 0; ow < g.outW; ow++) {
+                    int c = 2 * ow;
+                    float a = in.get(top + c);
+                    float b = in.get(top + c + 1);
+                    float d = in.get(bottom + c);
+                    float e = in.get(bottom + c + 1);
+                    int bits = Float.floatToRawIntBits(eps.get(o + ow));
+                    int topRow = Math.max(a, b) >= Math.max(d, e) ? -1 : 0;
+                    int topLeft = a >= b ? -1 : 0;
+                    int bottomLeft = d >= e ? -1 : 0;
+                    grad.put(top + c, Float.intBitsToFloat(bits & topRow & topLeft));
+                    grad.put(top + c + 1, Float.intBitsToFloat(bits & topRow & ~topLeft));
+                    grad.put(bottom + c, Float.intBitsToFloat(bits & ~topRow & bottomLeft));
+                    grad.put(bottom + c + 1, Float.intBitsToFloat(bits & ~topRow & ~bottomLeft));
+                }
+            }
+        }
     }
 
     /** Index (into the whole input) of the first largest in-bounds value of window (oh, ow) of one plane. */

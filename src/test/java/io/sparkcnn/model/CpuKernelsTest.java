@@ -24,6 +24,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.lang.reflect.Field;
 import java.util.ArrayList;
@@ -217,6 +218,35 @@ class CpuKernelsTest {
         for (Object[] c : cases) {
             assertSameMaths(convolutionThenPooling((SubsamplingLayer.Builder) c[1], shape), shape, 3,
                     (String) c[0]);
+        }
+    }
+
+    @Test
+    void maxPoolingBreaksTiesAsDl4jDoes() {
+        // A 3x3 convolution that copies its input (1 at the centre) feeds pooling windows full of ties; the
+        // copy's weight gradient reads the neighbours of whichever input took each window's gradient.
+        InputShape shape = new InputShape(1, 8, 10);
+        for (int[] window : new int[][] {{2, 2}, {3, 3}}) {
+            MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT)
+                    .list()
+                    .layer(new ConvolutionLayer.Builder(3, 3).nOut(1).convolutionMode(ConvolutionMode.Same)
+                            .activation(Activation.IDENTITY).build())
+                    .layer(new SubsamplingLayer.Builder(window[0], window[1]).stride(2, 2).build())
+                    .layer(new OutputLayer.Builder(LossFunctions.LossFunction.NEGATIVELOGLIKELIHOOD).nOut(3)
+                            .activation(Activation.SOFTMAX).build())
+                    .setInputType(InputType.convolutional(8, 10, 1)).build();
+            Pair p = Pair.of(NetworkSpec.of(conf));
+            INDArray copy = Nd4j.zeros(DataType.FLOAT, 1, 1, 3, 3).putScalar(new int[] {0, 0, 1, 1}, 1f);
+            for (Model m : List.of(p.stock, p.fast)) {
+                ((MultiLayerNetwork) m).getLayer(0).setParam("W", copy);
+                ((MultiLayerNetwork) m).getLayer(0).setParam("b", Nd4j.zeros(DataType.FLOAT, 1, 1));
+            }
+            DataSet d = batch(shape, 3, 6, 5);
+            d.setFeatures(Transforms.floor(d.getFeatures().mul(3)));
+            double[] loss = new double[2];
+            INDArray stock = gradient(p.stock, d, loss);
+            INDArray fast = gradient(p.fast, d, loss);
+            assertEquals(0, stock.sub(fast).amaxNumber().doubleValue(), 1e-5, "gradients, window " + window[0]);
         }
     }
 
