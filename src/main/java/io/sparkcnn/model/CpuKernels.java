@@ -1,12 +1,17 @@
 package io.sparkcnn.model;
 
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -15,7 +20,8 @@ import java.lang.reflect.Field;
 /**
  * Puts faster CPU implementations into a DL4J network's layers, through the helper slot DL4J reserves for
  * cuDNN and oneDNN: {@link Im2colConvolution} for convolutions, {@link MaxPooling} for max pooling, and DL4J's
- * own oneDNN helper class for batch normalisation, which calls libnd4j's native batchnorm ops.
+ * own oneDNN helper class for batch normalisation, which calls libnd4j's native batchnorm ops; and
+ * {@link DenseReLU}'s gradient for ReLU layers.
  *
  * <p>Why by hand: DL4J 1.0.0-M2.1 looks its oneDNN helpers up through a class name that does not exist in
  * that release ({@code org.nd4j.nativeblas.Nd4jCpu$Environment}), so on every CPU build it silently falls back
@@ -57,6 +63,7 @@ public final class CpuKernels {
     }
 
     private static void install(Layer layer, boolean inputGradient) {
+        useDenseReLU(layer);
         if (layer instanceof ConvolutionLayer conv && conv.getClass() == ConvolutionLayer.class) {
             setHelper(ConvolutionLayer.class, layer, new Im2colConvolution(inputGradient));
         } else if (layer instanceof SubsamplingLayer && layer.getClass() == SubsamplingLayer.class) {
@@ -64,6 +71,30 @@ public final class CpuKernels {
         } else if (layer instanceof BatchNormalization) {
             setHelper(BatchNormalization.class, layer, new MKLDNNBatchNormHelper(DataType.FLOAT));
         }
+    }
+
+    /**
+     * A plain ReLU (no cap, threshold or slope) becomes {@link DenseReLU} in the layer's own copy of its
+     * configuration; the network's configuration, which ModelSerializer saves, is not touched.
+     */
+    private static void useDenseReLU(Layer layer) {
+        org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
+        IActivation activation = conf instanceof BaseLayer base ? base.getActivationFn()
+                : conf instanceof ActivationLayer a ? a.getActivationFn() : null;
+        if (activation == null || activation.getClass() != ActivationReLU.class) {
+            return;
+        }
+        ActivationReLU relu = (ActivationReLU) activation;
+        if (relu.getMax() != null || relu.getThreshold() != null || relu.getNegativeSlope() != null) {
+            return;
+        }
+        NeuralNetConfiguration own = layer.conf().clone();
+        if (own.getLayer() instanceof BaseLayer base) {
+            base.setActivationFn(new DenseReLU());
+        } else {
+            ((ActivationLayer) own.getLayer()).setActivationFn(new DenseReLU());
+        }
+        layer.setConf(own);
     }
 
     private static void setHelper(Class<?> owner, Layer layer, Object helper) {

@@ -291,6 +291,25 @@ class CpuKernelsTest {
     }
 
     @Test
+    void reluLayersRunDenseReluWhileTheSavedConfigurationKeepsDl4jsReLU() {
+        MultiLayerNetwork n = (MultiLayerNetwork) Architectures.build(TrainConfig.of(Architecture.LENET,
+                UpdaterKind.ADAM, 1e-3, 32), new InputShape(1, 28, 28), 10, 7).build().dl4j();
+        int relus = 0;
+        for (Layer layer : n.getLayers()) {
+            var conf = layer.conf().getLayer();
+            if (conf instanceof org.deeplearning4j.nn.conf.layers.BaseLayer base
+                    && base.getActivationFn() instanceof org.nd4j.linalg.activations.impl.ActivationReLU) {
+                assertInstanceOf(DenseReLU.class, base.getActivationFn(), "layer " + layer.getIndex());
+                relus++;
+            }
+        }
+        assertEquals(4, relus, "LeNet: two convolutions and two dense layers with ReLU");
+        String saved = n.getLayerWiseConfigurations().toJson();
+        assertFalse(saved.contains("DenseReLU") || saved.contains("io.sparkcnn"), "saved configuration: " + saved);
+        assertTrue(saved.contains("ActivationReLU"));
+    }
+
+    @Test
     void theSystemPropertyKeepsDl4jsExecution() throws ReflectiveOperationException {
         System.setProperty(CpuKernels.DISABLE_PROPERTY, "true");
         try {
