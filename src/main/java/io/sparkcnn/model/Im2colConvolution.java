@@ -142,7 +142,7 @@ public final class Im2colConvolution implements ConvolutionHelper {
         }
         Gradient gradient = new DefaultGradient();
         if (biasGradView != null) {
-            biasGradient(delta, biasGradView, g);
+            delta.sum(biasGradView.reshape(oC), 0, 2, 3);
             gradient.gradientForVariable().put(ConvolutionParamInitializer.BIAS_KEY, biasGradView);
         }
         gradient.gradientForVariable().put(ConvolutionParamInitializer.WEIGHT_KEY, weightGradView);
@@ -160,40 +160,6 @@ public final class Im2colConvolution implements ConvolutionHelper {
         Convolution.col2im(columns, inputGradient, g.strides[0], g.strides[1], g.pad[0], g.pad[1], g.inH, g.inW,
                 g.dilation[0], g.dilation[1]);
         return new Pair<>(gradient, inputGradient);
-    }
-
-    /** dL/db[o] = the sum of delta[n][o][.] over images and pixels (a loop: ND4J's sum over 3 axes took 6%). */
-    private static void biasGradient(INDArray delta, INDArray biasGradView, Geometry g) {
-        if (!DenseFloats.dense(biasGradView)) {
-            delta.sum(biasGradView.reshape(g.outChannels), 0, 2, 3);
-            return;
-        }
-        FloatBuffer d = DenseFloats.of(delta);
-        FloatBuffer out = DenseFloats.of(biasGradView);
-        int p = g.pixels();
-        for (int o = 0; o < g.outChannels; o++) {
-            double sum = 0;
-            for (int n = 0; n < g.minibatch; n++) {
-                int start = (n * g.outChannels + o) * p;
-                // Four running sums: one would wait on each addition's latency.
-                float s0 = 0f;
-                float s1 = 0f;
-                float s2 = 0f;
-                float s3 = 0f;
-                int i = 0;
-                for (; i + 3 < p; i += 4) {
-                    s0 += d.get(start + i);
-                    s1 += d.get(start + i + 1);
-                    s2 += d.get(start + i + 2);
-                    s3 += d.get(start + i + 3);
-                }
-                for (; i < p; i++) {
-                    s0 += d.get(start + i);
-                }
-                sum += (s0 + s1) + (s2 + s3);
-            }
-            out.put(o, (float) sum);
-        }
     }
 
     @Override
