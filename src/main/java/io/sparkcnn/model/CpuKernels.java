@@ -26,7 +26,7 @@ import java.lang.reflect.Field;
  * <p>Why by hand: DL4J 1.0.0-M2.1 looks its oneDNN helpers up through a class name that does not exist in
  * that release ({@code org.nd4j.nativeblas.Nd4jCpu$Environment}), so on every CPU build it silently falls back
  * to its generic Java-side layer code. The model itself is untouched: configurations, parameters and saved
- * files are DL4J's; only the execution changes (scripts/bench-core.sh measures both, variant {@code dl4j}).
+ * files are DL4J's; only the execution changes (scripts/bench-core.sh measures both: variant {@code dl4j-kernels}).
  * Nothing is installed on the CUDA backend (DL4J uses cuDNN there) or when the system property
  * {@value #DISABLE_PROPERTY} is {@code true}.
  */

@@ -1,6 +1,5 @@
 package io.sparkcnn.model;
 
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -11,7 +10,6 @@ import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import org.deeplearning4j.util.ConvolutionUtils;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -64,15 +62,10 @@ public final class Im2colConvolution implements ConvolutionHelper {
                             int outH, int outW, int[] strides, int[] pad, int[] dilation) {
         static Geometry of(INDArray input, INDArray weights, int[] kernel, int[] strides, int[] pad,
                            ConvolutionMode mode, int[] dilation) {
-            boolean same = mode == ConvolutionMode.Same;
-            int[] out = ConvolutionUtils.getOutputSize(input, kernel, strides, same ? null : pad, mode, dilation,
-                    CNN2DFormat.NCHW);
-            int inH = (int) input.size(2);
-            int inW = (int) input.size(3);
-            int[] padding = same ? ConvolutionUtils.getSameModeTopLeftPadding(out, new int[] {inH, inW}, kernel,
-                    strides, dilation) : pad;
-            return new Geometry((int) input.size(0), (int) input.size(1), inH, inW, (int) weights.size(0),
-                    (int) weights.size(2), (int) weights.size(3), out[0], out[1], strides, padding, dilation);
+            WindowGeometry window = WindowGeometry.of(input, kernel, strides, pad, mode, dilation);
+            return new Geometry((int) input.size(0), (int) input.size(1), (int) input.size(2), (int) input.size(3),
+                    (int) weights.size(0), (int) weights.size(2), (int) weights.size(3), window.outH(),
+                    window.outW(), strides, window.pad(), dilation);
         }
 
         int patch() {
@@ -215,10 +208,7 @@ public final class Im2colConvolution implements ConvolutionHelper {
         openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
                 transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
                 transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
-                m, n, k, 1f, at(a, aOffset), lda, at(b, bOffset), ldb, beta, at(c, cOffset), ldc);
-    }
-
-    private static FloatPointer at(INDArray a, long offset) {
-        return DenseFloats.pointer(a, offset);
+                m, n, k, 1f, DenseFloats.pointer(a, aOffset), lda, DenseFloats.pointer(b, bOffset), ldb, beta,
+                DenseFloats.pointer(c, cOffset), ldc);
     }
 }

@@ -8,7 +8,6 @@ import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingHelper;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import org.deeplearning4j.util.ConvolutionUtils;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -61,15 +60,8 @@ final class MaxPooling implements SubsamplingHelper {
         if (!handles(input, poolingType, dilation, format)) {
             return null;
         }
-        int[] out;
-        if (convolutionMode == ConvolutionMode.Same) {
-            out = ConvolutionUtils.getOutputSize(input, kernel, strides, null, convolutionMode, dilation, format);
-            pad = ConvolutionUtils.getSameModeTopLeftPadding(out, new int[] {(int) input.size(2),
-                    (int) input.size(3)}, kernel, strides, dilation);
-        } else {
-            out = ConvolutionUtils.getOutputSize(input, kernel, strides, pad, convolutionMode, dilation, format);
-        }
-        Geometry g = geometry(input, out[0], out[1], kernel, strides, pad);
+        WindowGeometry window = WindowGeometry.of(input, kernel, strides, pad, convolutionMode, dilation);
+        Geometry g = geometry(input, window.outH(), window.outW(), kernel, strides, window.pad());
         if (!g.everyWindowInBounds()) {
             return null;
         }
