@@ -13,9 +13,11 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.lang.reflect.Field;
+import java.util.Map;
 
 /**
  * Puts faster CPU implementations into a DL4J network's layers, through the helper slot DL4J reserves for
@@ -46,10 +48,56 @@ public final class CpuKernels {
             return;
         }
         Layer[] layers = net.getLayers();
+        DataType dataType = net.getLayerWiseConfigurations().getDataType();
+        boolean replaced = false;
         for (int i = 0; i < layers.length; i++) {
             // The first layer's input gradient is dropped by DL4J unless a preprocessor wants it.
             boolean inputGradient = i > 0 || net.getLayerWiseConfigurations().getInputPreProcess(0) != null;
             install(layers[i], inputGradient);
+            if (layers[i] instanceof ConvolutionLayer conv && FusedConvolutionLayer.canReplace(conv, dataType)) {
+                replace(net, i, new FusedConvolutionLayer(conv, dataType, new Im2colConvolution(inputGradient)));
+                replaced = true;
+            } else if (layers[i].getClass() == SubsamplingLayer.class) {
+                replace(net, i, new HelpedSubsamplingLayer((SubsamplingLayer) layers[i], dataType,
+                        new MaxPooling()));
+                replaced = true;
+            }
+        }
+        for (int i = 0; i + 1 < layers.length; i++) {
+            // A ReLU convolution straight into 2x2 max pooling: the convolution pools while its output is in cache.
+            if (layers[i] instanceof FusedConvolutionLayer conv && conv.relu()
+                    && layers[i + 1] instanceof HelpedSubsamplingLayer pool && pool.tiles2x2()
+                    && net.getLayerWiseConfigurations().getInputPreProcess(i + 1) == null) {
+                conv.poolFor(pool);
+            }
+        }
+        if (replaced && net.getUpdater(false) != null) {
+            // The updater keeps the layers it was built for: build it again over the new ones, with its state.
+            INDArray state = net.getUpdater().getStateViewArray();
+            state = state == null ? null : state.dup();
+            net.setUpdater(null);
+            if (state != null) {
+                net.getUpdater().setStateViewArray(net, state, false);
+            }
+        }
+    }
+
+    /**
+     * Puts {@code replacement} where layer {@code i} was: the network's layer array (getLayers returns the
+     * array itself) and its name map. The updater and solver hold no reference to parameterless layers.
+     */
+    private static void replace(MultiLayerNetwork net, int i, Layer replacement) {
+        replacement.allowInputModification(i > 0); // as MultiLayerNetwork.init sets it
+        net.getLayers()[i] = replacement;
+        try {
+            Field field = MultiLayerNetwork.class.getDeclaredField("layerMap");
+            field.setAccessible(true);
+            @SuppressWarnings("unchecked")
+            Map<String, Layer> byName = (Map<String, Layer>) field.get(net);
+            byName.put(replacement.conf().getLayer().getLayerName(), replacement);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot replace layer " + i + ": DL4J's MultiLayerNetwork has changed",
+                    e);
         }
     }
 

@@ -15,9 +15,12 @@ final class DenseFloats {
     private DenseFloats() {
     }
 
-    /** True when element i of the array is float i after its buffer's address: c order without gaps. */
+    /**
+     * True when element i of the array is float i after its buffer's address: c order without gaps. Decided
+     * by the strides alone: ND4J marks some vectors (DL4J's bias gradient views) 'f' though they are dense.
+     */
     static boolean dense(INDArray a) {
-        if (a.dataType() != DataType.FLOAT || a.ordering() != 'c') {
+        if (a.dataType() != DataType.FLOAT) {
             return false;
         }
         long expected = 1;

@@ -14,7 +14,6 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.broadcast.BiasAdd;
 import org.nd4j.linalg.convolution.Convolution;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -42,6 +41,9 @@ import java.util.Map;
  */
 public final class Im2colConvolution implements ConvolutionHelper {
     private final boolean inputGradient;
+    private INDArray imageBuffer;
+    private INDArray ones;
+    private INDArray sums;
 
     public Im2colConvolution(boolean inputGradient) {
         this.inputGradient = inputGradient;
@@ -93,19 +95,54 @@ public final class Im2colConvolution implements ConvolutionHelper {
         if (!handles(input, weights, format)) {
             return null;
         }
+        return forward(input, weights, bias, false, null, false, kernel, strides, pad, convolutionMode, dilation,
+                workspaceMgr);
+    }
+
+    /**
+     * The convolution with its bias, and with a ReLU when {@code relu}: image by image, each image's output
+     * finished while it is still in cache; with {@code pooling} (ReLU only), also its 2x2 max pooling. Null
+     * when the arrays are not float NCHW.
+     */
+    INDArray forward(INDArray input, INDArray weights, INDArray bias, boolean relu, FusedMaxPooling pooling,
+                     boolean training, int[] kernel, int[] strides, int[] pad, ConvolutionMode convolutionMode,
+                     int[] dilation, LayerWorkspaceMgr workspaceMgr) {
+        if (!handles(input, weights, CNN2DFormat.NCHW) || (bias != null && !DenseFloats.dense(bias))) {
+            return null;
+        }
         Geometry g = Geometry.of(input, weights, kernel, strides, pad, convolutionMode, dilation);
         INDArray columns = im2col(input, g, workspaceMgr, ArrayType.FF_WORKING_MEM);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT,
                 new long[] {g.minibatch, g.outChannels, g.outH, g.outW}, 'c');
         int k = g.patch();
         int p = g.pixels();
+        int oC = g.outChannels;
+        FloatBuffer o = DenseFloats.of(out);
+        FloatBuffer b = bias == null ? null : DenseFloats.of(bias);
+        FloatBuffer pooled = pooling == null ? null
+                : pooling.start(g.minibatch, oC, g.outH, g.outW, training, workspaceMgr);
         for (int n = 0; n < g.minibatch; n++) {
             // out[n] (oC x P) = W (oC x K) . col[n] (K x P)
-            gemm(false, false, g.outChannels, p, k, weights, 0, k, columns, (long) n * k * p, p, 0f, out,
-                    (long) n * g.outChannels * p, p);
+            gemm(false, false, oC, p, k, weights, 0, k, columns, (long) n * k * p, p, 0f, out, (long) n * oC * p,
+                    p);
+            for (int c = 0; c < oC; c++) {
+                float shift = b == null ? 0f : b.get(c);
+                int row = (n * oC + c) * p;
+                if (pooled != null) {
+                    pooling.plane(o, row, g.outH, g.outW, shift, pooled, n * oC + c);
+                } else if (relu) {
+                    for (int i = row; i < row + p; i++) {
+                        o.put(i, Math.max(o.get(i) + shift, 0f));
+                    }
+                } else if (b != null) {
+                    for (int i = row; i < row + p; i++) {
+                        o.put(i, o.get(i) + shift);
+                    }
+                }
+            }
         }
-        if (bias != null) {
-            Nd4j.exec(new BiasAdd(out, bias.reshape(g.outChannels), out, true));
+        if (pooling != null) {
+            pooling.finish(out);
         }
         return out;
     }
@@ -119,40 +156,130 @@ public final class Im2colConvolution implements ConvolutionHelper {
                                                      ConvolutionLayer.BwdDataAlgo bwdDataAlgo,
                                                      ConvolutionMode convolutionMode, int[] dilation,
                                                      CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
-        if (!handles(input, weights, format) || !DenseFloats.dense(weightGradView)) {
+        if (!handles(input, weights, format)) {
             return null;
         }
-        delta = DenseFloats.denseOrCopy(delta);
+        return backward(input, weights, delta, null, biasGradView, weightGradView, kernel, strides, pad,
+                convolutionMode, dilation, workspaceMgr);
+    }
+
+    /**
+     * Gradients of the convolution, image by image. {@code epsilon} is the gradient at the layer's output; with
+     * {@code reluOutput} (the layer's ReLU activations) it is first kept only where the output is above 0 (the
+     * ReLU's gradient), into a buffer of one image; without, it is the gradient at the pre-activation. Null when
+     * the arrays are not float NCHW with dense gradient views.
+     */
+    Pair<Gradient, INDArray> backward(INDArray input, INDArray weights, INDArray epsilon, INDArray reluOutput,
+                                      INDArray biasGradView, INDArray weightGradView, int[] kernel, int[] strides,
+                                      int[] pad, ConvolutionMode convolutionMode, int[] dilation,
+                                      LayerWorkspaceMgr workspaceMgr) {
+        if (!handles(input, weights, CNN2DFormat.NCHW) || !DenseFloats.dense(weightGradView)
+                || (biasGradView != null && !DenseFloats.dense(biasGradView))) {
+            return null;
+        }
+        INDArray delta = DenseFloats.denseOrCopy(epsilon);
         Geometry g = Geometry.of(input, weights, kernel, strides, pad, convolutionMode, dilation);
         INDArray columns = im2col(input, g, workspaceMgr, ArrayType.BP_WORKING_MEM);
         int k = g.patch();
         int p = g.pixels();
         int oC = g.outChannels;
+        FloatBuffer eps = DenseFloats.of(delta);
+        FloatBuffer mask = reluOutput == null ? null : DenseFloats.of(DenseFloats.denseOrCopy(reluOutput));
+        INDArray image = mask == null ? null : imageBuffer((long) oC * p);
+        FloatBuffer masked = image == null ? null : DenseFloats.of(image);
+        float[] biasGradient = new float[oC];
+        if (mask == null && biasGradView != null) {
+            rowSums(delta, g.minibatch * oC, p, biasGradient);
+        }
         for (int n = 0; n < g.minibatch; n++) {
+            int start = n * oC * p;
+            if (mask != null) {
+                for (int c = 0; c < oC; c++) {
+                    biasGradient[c] += maskedSum(eps, mask, start + c * p, masked, c * p, p);
+                }
+            }
+            INDArray d = mask == null ? delta : image;
+            long dOffset = mask == null ? start : 0;
             // dW (oC x K) += delta[n] (oC x P) . col[n]^T (P x K)
-            gemm(false, true, oC, k, p, delta, (long) n * oC * p, p, columns, (long) n * k * p, p,
-                    n == 0 ? 0f : 1f, weightGradView, 0, k);
+            gemm(false, true, oC, k, p, d, dOffset, p, columns, (long) n * k * p, p, n == 0 ? 0f : 1f,
+                    weightGradView, 0, k);
+            if (inputGradient) {
+                // The image's columns are read: reuse them for its input gradient in column form.
+                // dCol[n] (K x P) = W^T (K x oC) . delta[n] (oC x P)
+                gemm(true, false, k, p, oC, weights, 0, k, d, dOffset, p, 0f, columns, (long) n * k * p, p);
+            }
         }
         Gradient gradient = new DefaultGradient();
         if (biasGradView != null) {
-            delta.sum(biasGradView.reshape(oC), 0, 2, 3);
+            FloatBuffer bg = DenseFloats.of(biasGradView);
+            for (int c = 0; c < oC; c++) {
+                bg.put(c, biasGradient[c]);
+            }
             gradient.gradientForVariable().put(ConvolutionParamInitializer.BIAS_KEY, biasGradView);
         }
         gradient.gradientForVariable().put(ConvolutionParamInitializer.WEIGHT_KEY, weightGradView);
         if (!inputGradient) {
             return new Pair<>(gradient, null);
         }
-        // The column buffer is free again: reuse it for the input gradient in column form.
-        for (int n = 0; n < g.minibatch; n++) {
-            // dCol[n] (K x P) = W^T (K x oC) . delta[n] (oC x P)
-            gemm(true, false, k, p, oC, weights, 0, k, delta, (long) n * oC * p, p, 0f, columns,
-                    (long) n * k * p, p);
-        }
         INDArray inputGradient = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT,
                 new long[] {g.minibatch, g.inChannels, g.inH, g.inW}, 'c');
         Convolution.col2im(columns, inputGradient, g.strides[0], g.strides[1], g.pad[0], g.pad[1], g.inH, g.inW,
                 g.dilation[0], g.dilation[1]);
         return new Pair<>(gradient, inputGradient);
+    }
+
+    /**
+     * into[c] = the sum of rows c, c + into.length, c + 2 into.length ... of a dense (rows x length) array: the
+     * bias gradient, from OpenBLAS's matrix-vector product with ones (a float sum in Java is not vectorised).
+     */
+    private void rowSums(INDArray a, int rows, int length, float[] into) {
+        if (ones == null || ones.length() < length) {
+            ones = Nd4j.createUninitializedDetached(DataType.FLOAT, length).assign(1f);
+        }
+        if (sums == null || sums.length() < rows) {
+            sums = Nd4j.createUninitializedDetached(DataType.FLOAT, rows);
+        }
+        openblas_nolapack.cblas_sgemv(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans, rows,
+                length, 1f, DenseFloats.pointer(a, 0), length, DenseFloats.pointer(ones, 0), 1, 0f,
+                DenseFloats.pointer(sums, 0), 1);
+        FloatBuffer s = DenseFloats.of(sums);
+        for (int r = 0; r < rows; r++) {
+            into[r % into.length] += s.get(r);
+        }
+    }
+
+    /** to[at..] = from[i] where relu[i] > 0, else 0 (an integer mask, no branch); returns their sum. */
+    private static float maskedSum(FloatBuffer from, FloatBuffer relu, int start, FloatBuffer to, int at,
+                                   int length) {
+        float s0 = 0f;
+        float s1 = 0f;
+        int i = 0;
+        for (; i + 1 < length; i += 2) {
+            float v0 = keepAbove0(from.get(start + i), relu.get(start + i));
+            float v1 = keepAbove0(from.get(start + i + 1), relu.get(start + i + 1));
+            to.put(at + i, v0);
+            to.put(at + i + 1, v1);
+            s0 += v0;
+            s1 += v1;
+        }
+        for (; i < length; i++) {
+            float v = keepAbove0(from.get(start + i), relu.get(start + i));
+            to.put(at + i, v);
+            s0 += v;
+        }
+        return s0 + s1;
+    }
+
+    private static float keepAbove0(float value, float relu) {
+        return Float.intBitsToFloat(Float.floatToRawIntBits(value) & (relu > 0f ? -1 : 0));
+    }
+
+    /** A buffer for one image's output gradient, kept between calls (outside DL4J's workspaces). */
+    private INDArray imageBuffer(long length) {
+        if (imageBuffer == null || imageBuffer.length() < length) {
+            imageBuffer = Nd4j.createUninitializedDetached(DataType.FLOAT, length);
+        }
+        return imageBuffer;
     }
 
     @Override

@@ -122,6 +122,20 @@ class CpuKernelsTest {
         Pair p = Pair.of(spec);
         DataSet d = batch(shape, classes, 6, 5);
         assertClose(output(p.stock, d.getFeatures()), output(p.fast, d.getFeatures()), what + " output");
+        if (p.stock instanceof MultiLayerNetwork stock) {
+            // Every layer's activations, including the parts no later layer reads (an odd last row that no
+            // 2x2 pooling window covers).
+            for (boolean training : new boolean[] {false, true}) {
+                Nd4j.getRandom().setSeed(99); // the same dropout masks
+                List<INDArray> expected = stock.feedForward(d.getFeatures(), training);
+                Nd4j.getRandom().setSeed(99);
+                List<INDArray> actual = ((MultiLayerNetwork) p.fast).feedForward(d.getFeatures(), training);
+                for (int i = 0; i < expected.size(); i++) {
+                    assertClose(expected.get(i), actual.get(i), what + " activations " + i
+                            + (training ? " (training)" : ""));
+                }
+            }
+        }
         double[] stockLoss = new double[1];
         double[] fastLoss = new double[1];
         INDArray stockGradient = gradient(p.stock, d, stockLoss);
@@ -130,19 +144,28 @@ class CpuKernelsTest {
         assertClose(stockGradient, fastGradient, what + " gradient");
         int convolutions = 0;
         for (Layer layer : layers(p.fast)) {
-            if (layer.getClass() == org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer.class
+            if (layer instanceof org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer
                     && ((SubsamplingLayer) layer.conf().getLayer()).getPoolingType()
                     == org.deeplearning4j.nn.conf.layers.PoolingType.MAX) {
                 Class<?> owner = org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer.class;
                 assertInstanceOf(MaxPooling.class, field(layer, owner, "helper"), what);
                 assertEquals(0, field(layer, owner, "helperCountFail"), what + ": pooling helper failures");
+                if (p.fast instanceof MultiLayerNetwork) {
+                    assertInstanceOf(HelpedSubsamplingLayer.class, layer, what + ": forward pooling by the helper");
+                }
             }
-            if (layer.getClass() == org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class) {
+            if (layer instanceof org.deeplearning4j.nn.layers.convolution.ConvolutionLayer) {
                 convolutions++;
                 Class<?> owner = org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class;
                 assertInstanceOf(Im2colConvolution.class, field(layer, owner, "helper"), what);
                 // DL4J falls back to its own code (and counts it) when a helper throws: that must not happen.
                 assertEquals(0, field(layer, owner, "helperCountFail"), what + ": helper failures");
+                var activation = ((ConvolutionLayer) layer.conf().getLayer()).getActivationFn();
+                if (p.fast instanceof MultiLayerNetwork && (activation instanceof DenseReLU
+                        || activation instanceof org.nd4j.linalg.activations.impl.ActivationIdentity)) {
+                    assertInstanceOf(FusedConvolutionLayer.class, layer, what + ": bias and "
+                            + activation + " fused");
+                }
             }
         }
         assertTrue(convolutions > 0, what + " has convolutions");
@@ -221,16 +244,82 @@ class CpuKernelsTest {
         }
     }
 
+    /**
+     * A ReLU convolution straight into 2x2 max pooling: the convolution pools (FusedMaxPooling) and the
+     * pooling's gradient carries the ReLU's; even and odd output sizes (an odd last row or column is in no
+     * window), several channels, with and without bias.
+     */
+    @Test
+    void reluConvolutionIntoPoolingComputesWhatDl4jComputes() throws ReflectiveOperationException {
+        for (InputShape shape : List.of(new InputShape(2, 12, 10), new InputShape(3, 11, 9),
+                new InputShape(1, 10, 9))) {
+            for (boolean bias : new boolean[] {true, false}) {
+                MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(3)
+                        .dataType(DataType.FLOAT).updater(new Adam(1e-2)).list()
+                        .layer(new ConvolutionLayer.Builder(3, 3).nOut(4).hasBias(bias)
+                                .activation(Activation.RELU).build())
+                        .layer(new SubsamplingLayer.Builder(2, 2).stride(2, 2).build())
+                        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.NEGATIVELOGLIKELIHOOD).nOut(3)
+                                .activation(Activation.SOFTMAX).build())
+                        .setInputType(InputType.convolutional(shape.height(), shape.width(), shape.channels()))
+                        .build();
+                String what = "relu convolution into pooling, " + shape.describe() + (bias ? "" : ", no bias");
+                NetworkSpec spec = NetworkSpec.of(conf);
+                assertSameMaths(spec, shape, 3, what);
+                // The fast path ran: the pooling layer took the convolution's pooled output and gave the
+                // convolution its gradient (the check above would pass on DL4J's path too).
+                Pair p = Pair.of(spec);
+                gradient(p.fast, batch(shape, 3, 4, 9), new double[1]);
+                Layer pooling = layers(p.fast)[1];
+                assertTrue((Boolean) field(pooling, HelpedSubsamplingLayer.class, "inputPooled"), what);
+                Object fused = field(pooling, HelpedSubsamplingLayer.class, "fused");
+                assertTrue(((FusedMaxPooling) fused).gave((INDArray) field(fused, FusedMaxPooling.class,
+                        "gradient")), what + ": gradient given");
+            }
+        }
+    }
+
+    /** A network restored with its Adam state keeps that state through the kernels' install. */
+    @Test
+    void aRestoredNetworkKeepsItsUpdaterState() throws java.io.IOException {
+        InputShape grey = new InputShape(1, 28, 28);
+        NetworkSpec spec = Architectures.build(TrainConfig.of(Architecture.SEED_CNN, UpdaterKind.ADAM, 1e-3, 32),
+                grey, 10, 7);
+        MultiLayerNetwork trained = (MultiLayerNetwork) spec.build().dl4j();
+        for (int step = 0; step < 3; step++) {
+            trained.fit(batch(grey, 10, 16, 40 + step));
+        }
+        java.io.ByteArrayOutputStream saved = new java.io.ByteArrayOutputStream();
+        org.deeplearning4j.util.ModelSerializer.writeModel(trained, saved, true);
+        MultiLayerNetwork stock = org.deeplearning4j.util.ModelSerializer.restoreMultiLayerNetwork(
+                new java.io.ByteArrayInputStream(saved.toByteArray()), true);
+        MultiLayerNetwork restored = org.deeplearning4j.util.ModelSerializer.restoreMultiLayerNetwork(
+                new java.io.ByteArrayInputStream(saved.toByteArray()), true);
+        MultiLayerNetwork fast = (MultiLayerNetwork) Network.of(restored).dl4j();
+        assertEquals(stock.getUpdater().getStateViewArray(), fast.getUpdater().getStateViewArray(),
+                "Adam's moments after the install");
+        assertInstanceOf(FusedConvolutionLayer.class, fast.getLayer(0));
+        DataSet d = batch(grey, 10, 16, 50);
+        stock.fit(d);
+        fast.fit(d);
+        double drift = stock.params().sub(fast.params()).amaxNumber().doubleValue();
+        assertTrue(drift < 1e-5, "a step from the restored state differs by " + drift);
+        assertTrue(stock.getUpdater().getStateViewArray().equalsWithEps(fast.getUpdater().getStateViewArray(),
+                1e-5), "Adam's moments after a step");
+    }
+
     @Test
     void maxPoolingBreaksTiesAsDl4jDoes() {
         // A 3x3 convolution that copies its input (1 at the centre) feeds pooling windows full of ties; the
         // copy's weight gradient reads the neighbours of whichever input took each window's gradient.
         InputShape shape = new InputShape(1, 8, 10);
+        // With ReLU the 2x2 pooling is the convolution's (FusedMaxPooling); with identity it is MaxPooling's.
+        for (Activation activation : List.of(Activation.IDENTITY, Activation.RELU))
         for (int[] window : new int[][] {{2, 2}, {3, 3}}) {
             MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT)
                     .list()
                     .layer(new ConvolutionLayer.Builder(3, 3).nOut(1).convolutionMode(ConvolutionMode.Same)
-                            .activation(Activation.IDENTITY).build())
+                            .activation(activation).build())
                     .layer(new SubsamplingLayer.Builder(window[0], window[1]).stride(2, 2).build())
                     .layer(new OutputLayer.Builder(LossFunctions.LossFunction.NEGATIVELOGLIKELIHOOD).nOut(3)
                             .activation(Activation.SOFTMAX).build())
@@ -246,7 +335,8 @@ class CpuKernelsTest {
             double[] loss = new double[2];
             INDArray stock = gradient(p.stock, d, loss);
             INDArray fast = gradient(p.fast, d, loss);
-            assertEquals(0, stock.sub(fast).amaxNumber().doubleValue(), 1e-5, "gradients, window " + window[0]);
+            assertEquals(0, stock.sub(fast).amaxNumber().doubleValue(), 1e-5, "gradients, window " + window[0]
+                    + ", " + activation);
         }
     }
 

@@ -1,0 +1,173 @@
+package io.sparkcnn.model;
+
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.FloatBuffer;
+
+/**
+ * The 2x2, stride 2 max pooling of a ReLU convolution's output, done by the convolution ({@link
+ * FusedConvolutionLayer}) image by image while the output is still in cache, and handed to the pooling layer
+ * that follows it ({@link HelpedSubsamplingLayer}). The pooling layer's backward pass then routes each
+ * window's gradient to the input its forward pass chose (kept as a 2-bit index per window) and already applies
+ * the ReLU's gradient: a window's chosen input is its largest, so it is above 0 exactly when the window's
+ * output is, and every other input gets no gradient from that window. The convolution's backward pass is told
+ * (by the gradient array's identity) that its ReLU gradient is done.
+ *
+ * <p>Why: on this machine each pass over the seed CNN's 2.7 MB convolution output costs about as much as the
+ * arithmetic, and the separate layers made five of them (ReLU, pooling forward, pooling backward reading the
+ * inputs again, ReLU gradient reading inputs and gradient). Results are DL4J's: the first largest input of a
+ * window in row-major order takes its gradient, as in libnd4j (CpuKernelsTest checks ties).
+ *
+ * <p>Everything is matched by identity: the pooling layer uses the pooled output only when its input is the
+ * very array the convolution returned, and the convolution skips its ReLU gradient only for the very array
+ * the pooling layer returned; anything else takes the layers' ordinary paths.
+ */
+final class FusedMaxPooling {
+    /** The convolution output this pooling belongs to, its pooled output and each window's chosen input. */
+    private INDArray convolutionOutput;
+    private INDArray pooled;
+    private byte[] chosen;
+    private boolean chosenValid;
+    /** The gradient this pooling gave the convolution, ReLU gradient included. */
+    private INDArray gradient;
+
+    /** Starts a forward pass: the pooled output array for a convolution output of this shape. */
+    FloatBuffer start(long minibatch, long channels, int outH, int outW, boolean training,
+                      LayerWorkspaceMgr workspaceMgr) {
+        clear();
+        pooled = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT,
+                new long[] {minibatch, channels, outH / 2, outW / 2}, 'c');
+        int windows = (int) pooled.length();
+        if (training && (chosen == null || chosen.length < windows)) {
+            chosen = new byte[windows];
+        }
+        chosenValid = training;
+        return DenseFloats.of(pooled);
+    }
+
+    /** Ends a forward pass: {@code output} is the convolution output that was pooled. */
+    void finish(INDArray output) {
+        convolutionOutput = output;
+    }
+
+    /**
+     * One plane (an image's channel) of the convolution: bias and ReLU in place, and its 2x2 windows pooled
+     * into {@code pooledOut}. An odd last row or column belongs to no window and gets bias and ReLU only.
+     *
+     * <p>On the bits: a ReLU output is never negative, and non-negative floats order as their bit patterns do
+     * as ints, so the ReLU is a mask of the sign and every comparison after it an int comparison, which C2
+     * compiles to conditional moves (float max and float selects cost a branch or a blend each).
+     */
+    void plane(FloatBuffer out, int start, int h, int w, float bias, FloatBuffer pooledOut, int plane) {
+        int ph = h / 2;
+        int pw = w / 2;
+        int window = plane * ph * pw;
+        boolean keepChoice = chosenValid;
+        for (int oh = 0; oh < ph; oh++) {
+            int top = start + 2 * oh * w;
+            int bottom = top + w;
+            for (int ow = 0; ow < pw; ow++, window++) {
+                int c = 2 * ow;
+                int a = relu(out.get(top + c) + bias);
+                int b = relu(out.get(top + c + 1) + bias);
+                int d = relu(out.get(bottom + c) + bias);
+                int e = relu(out.get(bottom + c + 1) + bias);
+                out.put(top + c, Float.intBitsToFloat(a));
+                out.put(top + c + 1, Float.intBitsToFloat(b));
+                out.put(bottom + c, Float.intBitsToFloat(d));
+                out.put(bottom + c + 1, Float.intBitsToFloat(e));
+                int upper = Math.max(a, b);
+                int lower = Math.max(d, e);
+                pooledOut.put(window, Float.intBitsToFloat(Math.max(upper, lower)));
+                if (keepChoice) {
+                    // The first largest in row-major order: the upper row on a tie, then the left one. In sign
+                    // bits of differences (no overflow between non-negative ints): ternaries here compiled to
+                    // branches that a ReLU's zeros make coin flips (2.1x slower measured).
+                    int down = (upper - lower) >>> 31;
+                    int left = a + ((d - a) & -down);
+                    int right = b + ((e - b) & -down);
+                    chosen[window] = (byte) ((down << 1) | ((left - right) >>> 31));
+                }
+            }
+            if (w % 2 != 0) {
+                out.put(top + w - 1, Float.intBitsToFloat(relu(out.get(top + w - 1) + bias)));
+                out.put(bottom + w - 1, Float.intBitsToFloat(relu(out.get(bottom + w - 1) + bias)));
+            }
+        }
+        if (h % 2 != 0) {
+            int last = start + (h - 1) * w;
+            for (int i = last; i < last + w; i++) {
+                out.put(i, Float.intBitsToFloat(relu(out.get(i) + bias)));
+            }
+        }
+    }
+
+    /** max(x, 0) as bits: the sign bit, spread, clears a negative value (-0 and negative NaNs become +0). */
+    private static int relu(float x) {
+        int bits = Float.floatToRawIntBits(x);
+        return bits & ~(bits >> 31);
+    }
+
+    /** Whether {@code input} is the convolution output this pooling was computed from. */
+    boolean pooled(INDArray input) {
+        return input != null && input == convolutionOutput;
+    }
+
+    /** The pooled output of the last forward pass. */
+    INDArray pooled() {
+        return pooled;
+    }
+
+    /**
+     * The gradient at the convolution's output, ReLU gradient included, from the gradient at the pooled
+     * output; null when the last forward pass was not a training pass.
+     */
+    INDArray backward(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        INDArray input = convolutionOutput;
+        if (!chosenValid || input == null || epsilon.length() != pooled.length()
+                || epsilon.dataType() != DataType.FLOAT) {
+            return null;
+        }
+        int planes = (int) (input.size(0) * input.size(1));
+        int h = (int) input.size(2);
+        int w = (int) input.size(3);
+        int ph = h / 2;
+        int pw = w / 2;
+        INDArray result = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
+        FloatBuffer g = DenseFloats.of(result);
+        FloatBuffer eps = DenseFloats.of(DenseFloats.denseOrCopy(epsilon));
+        FloatBuffer out = DenseFloats.of(pooled);
+        int window = 0;
+        for (int plane = 0; plane < planes; plane++) {
+            for (int oh = 0; oh < ph; oh++) {
+                int top = (plane * h + 2 * oh) * w;
+                for (int ow = 0; ow < pw; ow++, window++) {
+                    int pick = chosen[window];
+                    int at = top + (pick >> 1) * w + 2 * ow + (pick & 1);
+                    // The window's output is its largest input, never negative: above 0 iff its bits are not 0.
+                    int bits = Float.floatToRawIntBits(out.get(window));
+                    int positive = (bits | -bits) >> 31;
+                    g.put(at, Float.intBitsToFloat(Float.floatToRawIntBits(eps.get(window)) & positive));
+                }
+            }
+        }
+        gradient = result;
+        return result;
+    }
+
+    /** Whether {@code epsilon} is the gradient this pooling gave, its ReLU gradient already applied. */
+    boolean gave(INDArray epsilon) {
+        return epsilon != null && epsilon == gradient;
+    }
+
+    /** Drops every reference into the network's workspaces. */
+    void clear() {
+        convolutionOutput = null;
+        pooled = null;
+        gradient = null;
+        chosenValid = false;
+    }
+}
