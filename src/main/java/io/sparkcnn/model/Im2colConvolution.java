@@ -18,6 +18,7 @@ import org.nd4j.linalg.convolution.Convolution;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 
 import java.util.Map;
 
@@ -42,6 +43,9 @@ import java.util.Map;
 public final class Im2colConvolution implements ConvolutionHelper {
     private final boolean inputGradient;
     private INDArray imageBuffer;
+    /** The columns of the last training forward pass, and the input they are of (null: none kept). */
+    private INDArray keptColumns;
+    private INDArray columnsOf;
     private INDArray ones;
     private INDArray sums;
 
@@ -111,7 +115,15 @@ public final class Im2colConvolution implements ConvolutionHelper {
             return null;
         }
         Geometry g = Geometry.of(input, weights, kernel, strides, pad, convolutionMode, dilation);
-        INDArray columns = im2col(input, g, workspaceMgr, ArrayType.FF_WORKING_MEM);
+        INDArray columns;
+        if (training) {
+            // Kept for the backward pass, which would otherwise build the same columns again.
+            columns = keptColumns(g);
+            columnsOf = input;
+        } else {
+            columns = workspaceMgr.createUninitialized(ArrayType.FF_WORKING_MEM, DataType.FLOAT, g.columns(), 'c');
+        }
+        im2col(input, g, columns);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT,
                 new long[] {g.minibatch, g.outChannels, g.outH, g.outW}, 'c');
         int k = g.patch();
@@ -179,7 +191,14 @@ public final class Im2colConvolution implements ConvolutionHelper {
         }
         INDArray delta = DenseFloats.denseOrCopy(epsilon);
         Geometry g = Geometry.of(input, weights, kernel, strides, pad, convolutionMode, dilation);
-        INDArray columns = im2col(input, g, workspaceMgr, ArrayType.BP_WORKING_MEM);
+        INDArray columns;
+        if (input == columnsOf && Arrays.equals(keptColumns.shape(), g.columns())) {
+            columns = keptColumns;
+        } else {
+            columns = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, g.columns(), 'c');
+            im2col(input, g, columns);
+        }
+        columnsOf = null; // the input gradient below overwrites them
         int k = g.patch();
         int p = g.pixels();
         int oC = g.outChannels;
@@ -274,6 +293,15 @@ public final class Im2colConvolution implements ConvolutionHelper {
         return Float.intBitsToFloat(Float.floatToRawIntBits(value) & (relu > 0f ? -1 : 0));
     }
 
+    /** The columns of a training forward pass, outside DL4J's workspaces (its working memory is per pass). */
+    private INDArray keptColumns(Geometry g) {
+        long[] shape = g.columns();
+        if (keptColumns == null || !Arrays.equals(keptColumns.shape(), shape)) {
+            keptColumns = Nd4j.createUninitializedDetached(DataType.FLOAT, shape);
+        }
+        return keptColumns;
+    }
+
     /** A buffer for one image's output gradient, kept between calls (outside DL4J's workspaces). */
     private INDArray imageBuffer(long length) {
         if (imageBuffer == null || imageBuffer.length() < length) {
@@ -291,8 +319,7 @@ public final class Im2colConvolution implements ConvolutionHelper {
      * The image patches: columns[n][c][i][j][oh][ow] = input[n][c][oh * sH - pH + i * dH][ow * sW - pW + j * dW],
      * 0 outside the image. A Java loop over the arrays' memory: libnd4j's im2col took 15% of a training step.
      */
-    private static INDArray im2col(INDArray input, Geometry g, LayerWorkspaceMgr workspaceMgr, ArrayType type) {
-        INDArray columns = workspaceMgr.createUninitialized(type, DataType.FLOAT, g.columns(), 'c');
+    private static void im2col(INDArray input, Geometry g, INDArray columns) {
         FloatBuffer in = DenseFloats.of(DenseFloats.denseOrCopy(input));
         FloatBuffer col = DenseFloats.of(columns);
         int sH = g.strides[0];
@@ -321,7 +348,6 @@ public final class Im2colConvolution implements ConvolutionHelper {
                 }
             }
         }
-        return columns;
     }
 
     /**
