@@ -102,19 +102,26 @@ final class FusedConvolutionLayer extends ConvolutionLayer {
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         INDArray forward = output;
+        // From the fused pooling: the pooled-shape gradient, spread image by image below, or here in full.
+        boolean pooled = pooling != null && pooling.gave(epsilon);
         if (forward != null && epsilon.dataType() == DataType.FLOAT
-                && Arrays.equals(forward.shape(), epsilon.shape())) {
+                && (pooled || Arrays.equals(forward.shape(), epsilon.shape()))) {
             assertInputSet(true);
             org.deeplearning4j.nn.conf.layers.ConvolutionLayer conf = layerConf();
+            INDArray biasGradient = hasBias() ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null;
             Pair<Gradient, INDArray> result = convolution.backward(input,
-                    getParam(ConvolutionParamInitializer.WEIGHT_KEY), epsilon,
-                    relu && !(pooling != null && pooling.gave(epsilon)) ? forward : null,
-                    hasBias() ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null,
-                    gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY), conf.getKernelSize(),
-                    conf.getStride(), conf.getPadding(), convolutionMode, conf.getDilation(), workspaceMgr);
+                    getParam(ConvolutionParamInitializer.WEIGHT_KEY), epsilon, relu && !pooled ? forward : null,
+                    pooled ? pooling : null, biasGradient, gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY),
+                    conf.getKernelSize(), conf.getStride(), conf.getPadding(), convolutionMode, conf.getDilation(),
+                    workspaceMgr);
             if (result != null) {
                 return result;
             }
+        }
+        if (pooled) {
+            // DL4J's path wants the full gradient at the output; it applies the ReLU's gradient again (the same
+            // mask: no change).
+            return super.backpropGradient(pooling.spread(epsilon, workspaceMgr), workspaceMgr);
         }
         return super.backpropGradient(epsilon, workspaceMgr);
     }

@@ -122,39 +122,71 @@ final class FusedMaxPooling {
     }
 
     /**
-     * The gradient at the convolution's output, ReLU gradient included, from the gradient at the pooled
-     * output; null when the last forward pass was not a training pass.
+     * The pooling layer's backward pass: the gradient at the pooled output with the ReLU's gradient applied
+     * (0 where a window's output is 0), still in the pooled shape: the convolution spreads it to the chosen
+     * inputs image by image ({@link #spreadImage}), so the full-size gradient (2.7 MB for the seed CNN, zeroed
+     * and then written at scattered places) is never built. Null when the last forward pass was not a training
+     * pass of this pooling.
      */
     INDArray backward(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
-        INDArray input = convolutionOutput;
-        if (!chosenValid || input == null || epsilon.length() != pooled.length()
+        if (!chosenValid || convolutionOutput == null || epsilon.length() != pooled.length()
                 || epsilon.dataType() != DataType.FLOAT) {
             return null;
         }
-        int planes = (int) (input.size(0) * input.size(1));
-        int h = (int) input.size(2);
-        int w = (int) input.size(3);
-        int ph = h / 2;
-        int pw = w / 2;
-        INDArray result = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
+        INDArray result = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT,
+                pooled.shape(), 'c');
         FloatBuffer g = DenseFloats.of(result);
         FloatBuffer eps = DenseFloats.of(DenseFloats.denseOrCopy(epsilon));
         FloatBuffer out = DenseFloats.of(pooled);
-        int window = 0;
-        for (int plane = 0; plane < planes; plane++) {
-            for (int oh = 0; oh < ph; oh++) {
-                int top = (plane * h + 2 * oh) * w;
-                for (int ow = 0; ow < pw; ow++, window++) {
-                    int pick = chosen[window];
-                    int at = top + (pick >> 1) * w + 2 * ow + (pick & 1);
-                    // The window's output is its largest input, never negative: above 0 iff its bits are not 0.
-                    int bits = Float.floatToRawIntBits(out.get(window));
-                    int positive = (bits | -bits) >> 31;
-                    g.put(at, Float.intBitsToFloat(Float.floatToRawIntBits(eps.get(window)) & positive));
-                }
-            }
+        int windows = (int) pooled.length();
+        for (int window = 0; window < windows; window++) {
+            // The window's output is its largest input, never negative: above 0 iff its bits are not 0.
+            int bits = Float.floatToRawIntBits(out.get(window));
+            int positive = (bits | -bits) >> 31;
+            g.put(window, Float.intBitsToFloat(Float.floatToRawIntBits(eps.get(window)) & positive));
         }
         gradient = result;
+        return result;
+    }
+
+    /**
+     * Image {@code n}'s gradient at the convolution output (channels x h x w, from index {@code at} of
+     * {@code to}, which the caller zeroed): each window's value of {@code given} (what {@link #backward}
+     * returned) at its chosen input. Adds each channel's total to {@code channelSums} (the bias gradient).
+     */
+    void spreadImage(INDArray given, int n, FloatBuffer to, int at, float[] channelSums) {
+        int channels = (int) convolutionOutput.size(1);
+        int h = (int) convolutionOutput.size(2);
+        int w = (int) convolutionOutput.size(3);
+        int ph = h / 2;
+        int pw = w / 2;
+        FloatBuffer g = DenseFloats.of(given);
+        int window = n * channels * ph * pw;
+        for (int c = 0; c < channels; c++) {
+            float sum = 0f;
+            for (int oh = 0; oh < ph; oh++) {
+                int top = at + (c * h + 2 * oh) * w;
+                for (int ow = 0; ow < pw; ow++, window++) {
+                    int pick = chosen[window];
+                    float v = g.get(window);
+                    to.put(top + (pick >> 1) * w + 2 * ow + (pick & 1), v);
+                    sum += v;
+                }
+            }
+            channelSums[c] += sum;
+        }
+    }
+
+    /** The full-size gradient at the convolution output from what {@link #backward} returned. */
+    INDArray spread(INDArray given, LayerWorkspaceMgr workspaceMgr) {
+        long[] shape = convolutionOutput.shape();
+        INDArray result = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, shape, 'c');
+        int image = (int) (shape[1] * shape[2] * shape[3]);
+        FloatBuffer to = DenseFloats.of(result);
+        float[] unused = new float[(int) shape[1]];
+        for (int n = 0; n < shape[0]; n++) {
+            spreadImage(given, n, to, n * image, unused);
+        }
         return result;
     }
 

@@ -1,5 +1,6 @@
 package io.sparkcnn.model;
 
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -171,20 +172,22 @@ public final class Im2colConvolution implements ConvolutionHelper {
         if (!handles(input, weights, format)) {
             return null;
         }
-        return backward(input, weights, delta, null, biasGradView, weightGradView, kernel, strides, pad,
+        return backward(input, weights, delta, null, null, biasGradView, weightGradView, kernel, strides, pad,
                 convolutionMode, dilation, workspaceMgr);
     }
 
     /**
      * Gradients of the convolution, image by image. {@code epsilon} is the gradient at the layer's output; with
      * {@code reluOutput} (the layer's ReLU activations) it is first kept only where the output is above 0 (the
-     * ReLU's gradient), into a buffer of one image; without, it is the gradient at the pre-activation. Null when
-     * the arrays are not float NCHW with dense gradient views.
+     * ReLU's gradient), into a buffer of one image; with {@code pooling}, it is the gradient that pooling's
+     * backward pass gave (pooled shape, ReLU's gradient applied), spread into that buffer image by image;
+     * with neither, it is the gradient at the pre-activation. Null when the arrays are not float NCHW with
+     * dense gradient views.
      */
     Pair<Gradient, INDArray> backward(INDArray input, INDArray weights, INDArray epsilon, INDArray reluOutput,
-                                      INDArray biasGradView, INDArray weightGradView, int[] kernel, int[] strides,
-                                      int[] pad, ConvolutionMode convolutionMode, int[] dilation,
-                                      LayerWorkspaceMgr workspaceMgr) {
+                                      FusedMaxPooling pooling, INDArray biasGradView, INDArray weightGradView,
+                                      int[] kernel, int[] strides, int[] pad, ConvolutionMode convolutionMode,
+                                      int[] dilation, LayerWorkspaceMgr workspaceMgr) {
         if (!handles(input, weights, CNN2DFormat.NCHW) || !DenseFloats.dense(weightGradView)
                 || (biasGradView != null && !DenseFloats.dense(biasGradView))) {
             return null;
@@ -204,21 +207,25 @@ public final class Im2colConvolution implements ConvolutionHelper {
         int oC = g.outChannels;
         FloatBuffer eps = DenseFloats.of(delta);
         FloatBuffer mask = reluOutput == null ? null : DenseFloats.of(DenseFloats.denseOrCopy(reluOutput));
-        INDArray image = mask == null ? null : imageBuffer((long) oC * p);
-        FloatBuffer masked = image == null ? null : DenseFloats.of(image);
+        boolean perImage = mask != null || pooling != null;
+        INDArray image = perImage ? imageBuffer((long) oC * p) : null;
+        FloatBuffer imageGradient = image == null ? null : DenseFloats.of(image);
         float[] biasGradient = new float[oC];
-        if (mask == null && biasGradView != null) {
+        if (!perImage && biasGradView != null) {
             rowSums(delta, g.minibatch * oC, p, biasGradient);
         }
         for (int n = 0; n < g.minibatch; n++) {
             int start = n * oC * p;
-            if (mask != null) {
+            if (pooling != null) {
+                Pointer.memset(DenseFloats.pointer(image, 0), 0, 4L * oC * p);
+                pooling.spreadImage(delta, n, imageGradient, 0, biasGradient);
+            } else if (mask != null) {
                 for (int c = 0; c < oC; c++) {
-                    biasGradient[c] += maskedSum(eps, mask, start + c * p, masked, c * p, p);
+                    biasGradient[c] += maskedSum(eps, mask, start + c * p, imageGradient, c * p, p);
                 }
             }
-            INDArray d = mask == null ? delta : image;
-            long dOffset = mask == null ? start : 0;
+            INDArray d = perImage ? image : delta;
+            long dOffset = perImage ? 0 : start;
             // dW (oC x K) += delta[n] (oC x P) . col[n]^T (P x K)
             gemm(false, true, oC, k, p, d, dOffset, p, columns, (long) n * k * p, p, n == 0 ? 0f : 1f,
                     weightGradView, 0, k);

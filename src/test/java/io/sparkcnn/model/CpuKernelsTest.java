@@ -16,6 +16,7 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -30,6 +31,7 @@ import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -269,12 +271,22 @@ class CpuKernelsTest {
                 // The fast path ran: the pooling layer took the convolution's pooled output and gave the
                 // convolution its gradient (the check above would pass on DL4J's path too).
                 Pair p = Pair.of(spec);
-                gradient(p.fast, batch(shape, 3, 4, 9), new double[1]);
+                DataSet d = batch(shape, 3, 4, 9);
+                gradient(p.stock, d, new double[1]);
+                INDArray stockBias = ((MultiLayerNetwork) p.stock).gradient().getGradientFor("0_b");
+                // Last: what the fast network leaves in DL4J's (thread-wide) workspaces is read below.
+                gradient(p.fast, d, new double[1]);
                 Layer pooling = layers(p.fast)[1];
                 assertTrue((Boolean) field(pooling, HelpedSubsamplingLayer.class, "inputPooled"), what);
-                Object fused = field(pooling, HelpedSubsamplingLayer.class, "fused");
-                assertTrue(((FusedMaxPooling) fused).gave((INDArray) field(fused, FusedMaxPooling.class,
-                        "gradient")), what + ": gradient given");
+                FusedMaxPooling fused = (FusedMaxPooling) field(pooling, HelpedSubsamplingLayer.class, "fused");
+                INDArray given = (INDArray) field(fused, FusedMaxPooling.class, "gradient");
+                assertTrue(fused.gave(given), what + ": gradient given");
+                if (bias) {
+                    // The full-size gradient DL4J's path would get (spread) sums to DL4J's bias gradient.
+                    INDArray full = fused.spread(given, LayerWorkspaceMgr.noWorkspaces());
+                    assertArrayEquals(new long[] {4, 4, shape.height() - 2, shape.width() - 2}, full.shape());
+                    assertClose(stockBias.reshape(4), full.sum(0, 2, 3), what + ": spread gradient's sums");
+                }
             }
         }
     }
