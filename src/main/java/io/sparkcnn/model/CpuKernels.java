@@ -23,7 +23,10 @@ import java.util.Map;
  * Puts faster CPU implementations into a DL4J network's layers, through the helper slot DL4J reserves for
  * cuDNN and oneDNN: {@link Im2colConvolution} for convolutions, {@link MaxPooling} for max pooling, and DL4J's
  * own oneDNN helper class for batch normalisation, which calls libnd4j's native batchnorm ops; and
- * {@link DenseReLU}'s gradient for ReLU layers.
+ * {@link DenseReLU}'s gradient for ReLU layers. In a MultiLayerNetwork it also puts layer objects of its own
+ * in place of DL4J's: {@link FusedConvolutionLayer} (bias and ReLU inside the convolution) and
+ * {@link HelpedSubsamplingLayer} (pooling forward through the helper too), and links a ReLU convolution to the
+ * 2x2 max pooling right after it ({@link FusedMaxPooling}). ComputationGraphs get the helpers only.
  *
  * <p>Why by hand: DL4J 1.0.0-M2.1 looks its oneDNN helpers up through a class name that does not exist in
  * that release ({@code org.nd4j.nativeblas.Nd4jCpu$Environment}), so on every CPU build it silently falls back

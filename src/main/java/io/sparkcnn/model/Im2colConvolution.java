@@ -40,6 +40,8 @@ import java.util.Map;
  * <p>Installed by {@link CpuKernels} into each convolution layer (DL4J's helper slot, the one cuDNN and
  * oneDNN use); declines (returns null, DL4J falls back to its own path) for anything but float NCHW.
  * {@code inputGradient = false} is for the network's first layer, whose input gradient nobody reads.
+ * {@link FusedConvolutionLayer} calls {@link #forward} and {@link #backward} directly, with the bias, the
+ * activation and the pooling that DL4J would run as separate passes.
  */
 public final class Im2colConvolution implements ConvolutionHelper {
     private final boolean inputGradient;
