@@ -21,7 +21,8 @@ import java.util.Arrays;
  * gradient and the bias gradient as two more; on this machine each pass costs about as much as the
  * arithmetic. Here each image's output is finished while it is in cache, nothing is copied, and the ReLU's
  * gradient (kept where the output is above 0, as DL4J's is where the pre-activation is) and the bias
- * gradient are taken image by image on the way into the weight gradient's matrix product.
+ * gradient are taken image by image on the way into the weight gradient's matrix product. Before a 2x2 max
+ * pooling it pools too ({@link FusedMaxPooling}), and takes that pooling's gradient in the pooled shape.
  *
  * <p>Same parameters, configuration and saved files as DL4J's layer. {@link CpuKernels} puts one in place of
  * a plain float NCHW convolution layer without dropout or weight noise; anything it cannot do here (another

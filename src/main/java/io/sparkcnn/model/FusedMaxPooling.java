@@ -10,20 +10,20 @@ import java.nio.FloatBuffer;
 /**
  * The 2x2, stride 2 max pooling of a ReLU convolution's output, done by the convolution ({@link
  * FusedConvolutionLayer}) image by image while the output is still in cache, and handed to the pooling layer
- * that follows it ({@link HelpedSubsamplingLayer}). The pooling layer's backward pass then routes each
- * window's gradient to the input its forward pass chose (kept as a 2-bit index per window) and already applies
- * the ReLU's gradient: a window's chosen input is its largest, so it is above 0 exactly when the window's
- * output is, and every other input gets no gradient from that window. The convolution's backward pass is told
- * (by the gradient array's identity) that its ReLU gradient is done.
+ * that follows it ({@link HelpedSubsamplingLayer}). The pooling layer's backward pass applies the ReLU's
+ * gradient to the pooled-shape gradient (a window's chosen input is its largest, so it is above 0 exactly
+ * when the window's output is; every other input gets no gradient from that window) and hands it back in
+ * that shape; the convolution recognises the array and spreads it image by image to the inputs the forward
+ * pass chose (kept as a 2-bit index per window), straight into its weight and bias gradients.
  *
  * <p>Why: on this machine each pass over the seed CNN's 2.7 MB convolution output costs about as much as the
- * arithmetic, and the separate layers made five of them (ReLU, pooling forward, pooling backward reading the
- * inputs again, ReLU gradient reading inputs and gradient). Results are DL4J's: the first largest input of a
- * window in row-major order takes its gradient, as in libnd4j (CpuKernelsTest checks ties).
+ * arithmetic, and the separate layers made seven of them (bias, DL4J's cache copy, ReLU, pooling forward,
+ * pooling backward reading the inputs again, ReLU gradient, bias-gradient sum). Results are DL4J's: the first
+ * largest input of a window in row-major order takes its gradient, as in libnd4j (CpuKernelsTest checks ties).
  *
  * <p>Everything is matched by identity: the pooling layer uses the pooled output only when its input is the
- * very array the convolution returned, and the convolution skips its ReLU gradient only for the very array
- * the pooling layer returned; anything else takes the layers' ordinary paths.
+ * very array the convolution returned, and the convolution reads the pooled-shape gradient only when it is
+ * the very array the pooling layer returned; anything else takes the layers' ordinary paths.
  */
 final class FusedMaxPooling {
     /** The convolution output this pooling belongs to, its pooled output and each window's chosen input. */

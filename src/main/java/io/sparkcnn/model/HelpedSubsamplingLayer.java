@@ -18,8 +18,13 @@ import java.util.Arrays;
 /**
  * DL4J's SubsamplingLayer whose forward pass also goes through its helper. Why: DL4J 1.0.0-M2.1 asks the
  * helper for the backward pass only; its forward pass always runs libnd4j's maxpool2d, which took 14% of the
- * seed CNN's training step and half of its inference once the convolution was fast. Everything else (backward
- * pass, masks, configuration, what gets saved) is DL4J's; when the helper declines, DL4J's forward pass runs.
+ * seed CNN's training step and half of its inference once the convolution was fast. When the helper declines,
+ * DL4J's forward pass runs; masks, configuration and what gets saved are DL4J's.
+ *
+ * <p>When the convolution before it pooled its own output ({@link FusedMaxPooling}) and this layer's input is
+ * that output, the forward pass returns that pooling and the backward pass returns the pooled-shape gradient
+ * with the ReLU's gradient applied, which only that convolution reads (it recognises the array); otherwise
+ * the backward pass is the helper's or DL4J's, the gradient at this layer's input.
  *
  * <p>{@link CpuKernels} puts one in place of each plain SubsamplingLayer of a network, with the same
  * configuration, index, listeners and counters.
