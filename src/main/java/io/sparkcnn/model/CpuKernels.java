@@ -37,6 +37,12 @@ import java.util.Map;
  */
 public final class CpuKernels {
     public static final String DISABLE_PROPERTY = "sparkcnn.dl4jKernels";
+    /**
+     * {@code false} keeps DL4J's own layer objects (helpers only: no fused convolution, ReLU and pooling), as a
+     * way back should a fused layer misbehave, and for comparison (scripts/bench-core.sh, variant
+     * {@code helpers-only}).
+     */
+    public static final String FUSED_LAYERS_PROPERTY = "sparkcnn.fusedLayers";
 
     private CpuKernels() {
     }
@@ -52,11 +58,15 @@ public final class CpuKernels {
         }
         Layer[] layers = net.getLayers();
         DataType dataType = net.getLayerWiseConfigurations().getDataType();
+        boolean fuse = !"false".equalsIgnoreCase(System.getProperty(FUSED_LAYERS_PROPERTY));
         boolean replaced = false;
         for (int i = 0; i < layers.length; i++) {
             // The first layer's input gradient is dropped by DL4J unless a preprocessor wants it.
             boolean inputGradient = i > 0 || net.getLayerWiseConfigurations().getInputPreProcess(0) != null;
             install(layers[i], inputGradient);
+            if (!fuse) {
+                continue;
+            }
             if (layers[i] instanceof ConvolutionLayer conv && FusedConvolutionLayer.canReplace(conv, dataType)) {
                 replace(net, i, new FusedConvolutionLayer(conv, dataType, new Im2colConvolution(inputGradient)));
                 replaced = true;

@@ -38,6 +38,7 @@ import java.util.Map;
  * pass). The ND4J build is whatever nd4j-native jar the classpath holds: the script starts one JVM per build
  * and interleaves them. A variant changes how the same maths runs: {@code default} (the project's defaults:
  * CpuKernels, CacheMode.DEVICE, workspaces), {@code dl4j-kernels} (DL4J's own layer code: CpuKernels off),
+ * {@code helpers-only} (CpuKernels in DL4J's helper slot, DL4J's layer objects: no fused layers),
  * {@code dl4j-native-helpers} (DL4J's oneDNN helper classes, which call libnd4j's native conv2d and pooling
  * ops, in place of CpuKernels), {@code nhwc} (channels-last layout for every layer and the input), {@code
  * workspaces-none} (no workspace reuse of activation memory), {@code cache-none} / {@code cache-host} (other
@@ -58,6 +59,9 @@ public final class CoreBench {
         String variant = args.length > 2 ? args[2] : "default";
         if (variant.equals("dl4j-kernels") || variant.equals("dl4j-native-helpers")) {
             System.setProperty(CpuKernels.DISABLE_PROPERTY, "true");
+        }
+        if (variant.equals("helpers-only")) {
+            System.setProperty(CpuKernels.FUSED_LAYERS_PROPERTY, "false");
         }
         if (variant.equals("nhwc")) {
             InputType.setDefaultCNN2DFormat(CNN2DFormat.NHWC);
@@ -92,7 +96,8 @@ public final class CoreBench {
 
     /** The network with the variant's execution settings (same maths). */
     private static Network variant(Network net, String variant) {
-        if (List.of("default", "dl4j-kernels", "nhwc").contains(variant) || variant.startsWith("env-")) {
+        if (List.of("default", "dl4j-kernels", "helpers-only", "nhwc").contains(variant)
+                || variant.startsWith("env-")) {
             return net;
         }
         MultiLayerNetwork layers = (MultiLayerNetwork) net.dl4j();

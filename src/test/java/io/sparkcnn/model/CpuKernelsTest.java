@@ -145,6 +145,7 @@ class CpuKernelsTest {
         assertEquals(stockLoss[0], fastLoss[0], 1e-5 * Math.max(1, stockLoss[0]), what + " loss");
         assertClose(stockGradient, fastGradient, what + " gradient");
         int convolutions = 0;
+        boolean fused = !"false".equals(System.getProperty(CpuKernels.FUSED_LAYERS_PROPERTY));
         for (Layer layer : layers(p.fast)) {
             if (layer instanceof org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer
                     && ((SubsamplingLayer) layer.conf().getLayer()).getPoolingType()
@@ -152,7 +153,7 @@ class CpuKernelsTest {
                 Class<?> owner = org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer.class;
                 assertInstanceOf(MaxPooling.class, field(layer, owner, "helper"), what);
                 assertEquals(0, field(layer, owner, "helperCountFail"), what + ": pooling helper failures");
-                if (p.fast instanceof MultiLayerNetwork) {
+                if (p.fast instanceof MultiLayerNetwork && fused) {
                     assertInstanceOf(HelpedSubsamplingLayer.class, layer, what + ": forward pooling by the helper");
                 }
             }
@@ -163,7 +164,7 @@ class CpuKernelsTest {
                 // DL4J falls back to its own code (and counts it) when a helper throws: that must not happen.
                 assertEquals(0, field(layer, owner, "helperCountFail"), what + ": helper failures");
                 var activation = ((ConvolutionLayer) layer.conf().getLayer()).getActivationFn();
-                if (p.fast instanceof MultiLayerNetwork && (activation instanceof DenseReLU
+                if (p.fast instanceof MultiLayerNetwork && fused && (activation instanceof DenseReLU
                         || activation instanceof org.nd4j.linalg.activations.impl.ActivationIdentity)) {
                     assertInstanceOf(FusedConvolutionLayer.class, layer, what + ": bias and "
                             + activation + " fused");
@@ -409,6 +410,24 @@ class CpuKernelsTest {
         String saved = n.getLayerWiseConfigurations().toJson();
         assertFalse(saved.contains("DenseReLU") || saved.contains("io.sparkcnn"), "saved configuration: " + saved);
         assertTrue(saved.contains("ActivationReLU"));
+    }
+
+    @Test
+    void fusedLayersCanBeTurnedOffKeepingTheHelpers() throws ReflectiveOperationException {
+        System.setProperty(CpuKernels.FUSED_LAYERS_PROPERTY, "false");
+        try {
+            NetworkSpec spec = Architectures.build(TrainConfig.of(Architecture.SEED_CNN, UpdaterKind.ADAM, 1e-3,
+                    32), new InputShape(1, 28, 28), 10, 7);
+            Layer[] layers = layers(spec.build().dl4j());
+            assertEquals(org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class, layers[0].getClass());
+            assertEquals(org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer.class,
+                    layers[1].getClass());
+            assertInstanceOf(Im2colConvolution.class, field(layers[0],
+                    org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class, "helper"));
+            assertSameMaths(spec, new InputShape(1, 28, 28), 10, "seed-cnn, helpers only");
+        } finally {
+            System.clearProperty(CpuKernels.FUSED_LAYERS_PROPERTY);
+        }
     }
 
     @Test
