@@ -68,11 +68,10 @@ public final class CpuKernels {
                 continue;
             }
             if (layers[i] instanceof ConvolutionLayer conv && FusedConvolutionLayer.canReplace(conv, dataType)) {
-                replace(net, i, new FusedConvolutionLayer(conv, dataType, new Im2colConvolution(inputGradient)));
+                replace(net, i, new FusedConvolutionLayer(conv.conf(), dataType, new Im2colConvolution(inputGradient)));
                 replaced = true;
             } else if (layers[i].getClass() == SubsamplingLayer.class) {
-                replace(net, i, new HelpedSubsamplingLayer((SubsamplingLayer) layers[i], dataType,
-                        new MaxPooling()));
+                replace(net, i, new HelpedSubsamplingLayer(layers[i].conf(), dataType, new MaxPooling()));
                 replaced = true;
             }
         }
@@ -96,10 +95,21 @@ public final class CpuKernels {
     }
 
     /**
-     * Puts {@code replacement} where layer {@code i} was: the network's layer array (getLayers returns the
-     * array itself) and its name map. The updater and solver hold no reference to parameterless layers.
+     * Puts {@code replacement} where layer {@code i} was, with its state (index, listeners, counters, parameter
+     * and gradient views), in the network's layer array (getLayers returns the array itself) and its name map.
+     * The updater, which holds the layers it was built for, is rebuilt by the caller.
      */
     private static void replace(MultiLayerNetwork net, int i, Layer replacement) {
+        Layer original = net.getLayers()[i];
+        replacement.setIndex(original.getIndex());
+        replacement.setListeners(original.getListeners());
+        replacement.setIterationCount(original.getIterationCount());
+        replacement.setEpochCount(original.getEpochCount());
+        replacement.setParamsViewArray(original.params());
+        replacement.setParamTable(original.paramTable());
+        if (original.getGradientsViewArray() != null) {
+            replacement.setBackpropGradientsViewArray(original.getGradientsViewArray());
+        }
         replacement.allowInputModification(i > 0); // as MultiLayerNetwork.init sets it
         net.getLayers()[i] = replacement;
         try {

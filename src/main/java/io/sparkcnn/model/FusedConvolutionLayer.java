@@ -1,6 +1,7 @@
 package io.sparkcnn.model;
 
 import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
@@ -37,24 +38,12 @@ final class FusedConvolutionLayer extends ConvolutionLayer {
     /** The max pooling of the next layer, when this layer computes it (see {@link #poolFor}). */
     private FusedMaxPooling pooling;
 
-    FusedConvolutionLayer(ConvolutionLayer original, DataType dataType, Im2colConvolution convolution) {
-        super(original.conf(), dataType);
+    /** A layer for {@code conf}; {@link CpuKernels} gives it the state of the layer it replaces. */
+    FusedConvolutionLayer(NeuralNetConfiguration conf, DataType dataType, Im2colConvolution convolution) {
+        super(conf, dataType);
         this.convolution = convolution;
         this.helper = convolution;
-        this.relu = !(activation(original) instanceof ActivationIdentity);
-        setIndex(original.getIndex());
-        setListeners(original.getListeners());
-        setIterationCount(original.getIterationCount());
-        setEpochCount(original.getEpochCount());
-        setParamsViewArray(original.params());
-        setParamTable(original.paramTable());
-        if (original.getGradientsViewArray() != null) {
-            setBackpropGradientsViewArray(original.getGradientsViewArray());
-        }
-    }
-
-    private static IActivation activation(ConvolutionLayer layer) {
-        return ((org.deeplearning4j.nn.conf.layers.ConvolutionLayer) layer.conf().getLayer()).getActivationFn();
+        this.relu = !(layerConf().getActivationFn() instanceof ActivationIdentity);
     }
 
     /** Whether this layer can stand in for {@code layer}: plain float NCHW, ReLU or identity, no noise. */

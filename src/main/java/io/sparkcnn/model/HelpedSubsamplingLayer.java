@@ -2,6 +2,7 @@ package io.sparkcnn.model;
 
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -27,21 +28,17 @@ import java.util.Arrays;
  * the backward pass is the helper's or DL4J's, the gradient at this layer's input.
  *
  * <p>{@link CpuKernels} puts one in place of each plain SubsamplingLayer of a network, with the same
- * configuration, index, listeners and counters.
+ * configuration and state.
  */
 final class HelpedSubsamplingLayer extends SubsamplingLayer {
     private FusedMaxPooling fused;
     /** Whether the input set last is the output the convolution before this layer pooled. */
     private boolean inputPooled;
 
-    HelpedSubsamplingLayer(SubsamplingLayer original, DataType dataType, SubsamplingHelper helper) {
-        super(original.conf(), dataType);
+    /** A layer for {@code conf}; {@link CpuKernels} gives it the state of the layer it replaces. */
+    HelpedSubsamplingLayer(NeuralNetConfiguration conf, DataType dataType, SubsamplingHelper helper) {
+        super(conf, dataType);
         this.helper = helper;
-        setIndex(original.getIndex());
-        setListeners(original.getListeners());
-        setIterationCount(original.getIterationCount());
-        setEpochCount(original.getEpochCount());
-        setParamTable(original.paramTable());
     }
 
     /** Max pooling over 2x2 windows with stride 2, no padding (each input in at most one window), NCHW. */
