@@ -186,17 +186,27 @@ class CpuKernelsTest {
         }
     }
 
+    /** The given layers, then a softmax over 3 classes, on {@code shape}: seed 3, float, Adam 1e-2. */
+    private static NetworkSpec network(InputShape shape, org.deeplearning4j.nn.conf.layers.Layer... layers) {
+        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(3)
+                .dataType(DataType.FLOAT).updater(new Adam(1e-2)).list();
+        for (org.deeplearning4j.nn.conf.layers.Layer layer : layers) {
+            list.layer(layer);
+        }
+        return NetworkSpec.of(list.layer(new OutputLayer.Builder(LossFunctions.LossFunction.NEGATIVELOGLIKELIHOOD)
+                        .nOut(3).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutional(shape.height(), shape.width(), shape.channels())).build());
+    }
+
+    /** conv(4, 3x3 Same, tanh: no ties), for a layer under test to follow. */
+    private static ConvolutionLayer tanhConvolution() {
+        return new ConvolutionLayer.Builder(3, 3).nOut(4).convolutionMode(ConvolutionMode.Same)
+                .activation(Activation.TANH).build();
+    }
+
     /** conv(4, 3x3 Same) -> the convolution under test -> softmax, so its input gradient is checked too. */
     private static NetworkSpec twoConvolutions(ConvolutionLayer.Builder second, InputShape shape) {
-        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT)
-                .updater(new Adam(1e-2)).list()
-                .layer(new ConvolutionLayer.Builder(3, 3).nOut(4).convolutionMode(ConvolutionMode.Same)
-                        .activation(Activation.TANH).build())
-                .layer(second.nOut(5).activation(Activation.RELU).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.NEGATIVELOGLIKELIHOOD).nOut(3)
-                        .activation(Activation.SOFTMAX).build())
-                .setInputType(InputType.convolutional(shape.height(), shape.width(), shape.channels())).build();
-        return NetworkSpec.of(conf);
+        return network(shape, tanhConvolution(), second.nOut(5).activation(Activation.RELU).build());
     }
 
     @Test
@@ -219,15 +229,7 @@ class CpuKernelsTest {
 
     /** conv(4, 3x3 Same, tanh: no ties) -> the max pooling under test -> softmax. */
     private static NetworkSpec convolutionThenPooling(SubsamplingLayer.Builder pooling, InputShape shape) {
-        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT)
-                .updater(new Adam(1e-2)).list()
-                .layer(new ConvolutionLayer.Builder(3, 3).nOut(4).convolutionMode(ConvolutionMode.Same)
-                        .activation(Activation.TANH).build())
-                .layer(pooling.poolingType(SubsamplingLayer.PoolingType.MAX).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.NEGATIVELOGLIKELIHOOD).nOut(3)
-                        .activation(Activation.SOFTMAX).build())
-                .setInputType(InputType.convolutional(shape.height(), shape.width(), shape.channels())).build();
-        return NetworkSpec.of(conf);
+        return network(shape, tanhConvolution(), pooling.poolingType(SubsamplingLayer.PoolingType.MAX).build());
     }
 
     @Test
@@ -257,17 +259,9 @@ class CpuKernelsTest {
         for (InputShape shape : List.of(new InputShape(2, 12, 10), new InputShape(3, 11, 9),
                 new InputShape(1, 10, 9))) {
             for (boolean bias : new boolean[] {true, false}) {
-                MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(3)
-                        .dataType(DataType.FLOAT).updater(new Adam(1e-2)).list()
-                        .layer(new ConvolutionLayer.Builder(3, 3).nOut(4).hasBias(bias)
-                                .activation(Activation.RELU).build())
-                        .layer(new SubsamplingLayer.Builder(2, 2).stride(2, 2).build())
-                        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.NEGATIVELOGLIKELIHOOD).nOut(3)
-                                .activation(Activation.SOFTMAX).build())
-                        .setInputType(InputType.convolutional(shape.height(), shape.width(), shape.channels()))
-                        .build();
+                NetworkSpec spec = network(shape, new ConvolutionLayer.Builder(3, 3).nOut(4).hasBias(bias)
+                        .activation(Activation.RELU).build(), new SubsamplingLayer.Builder(2, 2).stride(2, 2).build());
                 String what = "relu convolution into pooling, " + shape.describe() + (bias ? "" : ", no bias");
-                NetworkSpec spec = NetworkSpec.of(conf);
                 assertSameMaths(spec, shape, 3, what);
                 // The fast path ran: the pooling layer took the convolution's pooled output and gave the
                 // convolution its gradient (the check above would pass on DL4J's path too).
