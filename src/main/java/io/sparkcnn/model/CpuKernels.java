@@ -5,6 +5,7 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.OutputLayer;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper;
@@ -59,7 +60,6 @@ public final class CpuKernels {
         Layer[] layers = net.getLayers();
         DataType dataType = net.getLayerWiseConfigurations().getDataType();
         boolean fuse = !"false".equalsIgnoreCase(System.getProperty(FUSED_LAYERS_PROPERTY));
-        boolean replaced = false;
         for (int i = 0; i < layers.length; i++) {
             // The first layer's input gradient is dropped by DL4J unless a preprocessor wants it.
             boolean inputGradient = i > 0 || net.getLayerWiseConfigurations().getInputPreProcess(0) != null;
@@ -69,10 +69,10 @@ public final class CpuKernels {
             }
             if (layers[i] instanceof ConvolutionLayer conv && FusedConvolutionLayer.canReplace(conv, dataType)) {
                 replace(net, i, new FusedConvolutionLayer(conv.conf(), dataType, new Im2colConvolution(inputGradient)));
-                replaced = true;
             } else if (layers[i].getClass() == SubsamplingLayer.class) {
                 replace(net, i, new HelpedSubsamplingLayer(layers[i].conf(), dataType, new MaxPooling()));
-                replaced = true;
+            } else if (layers[i] instanceof OutputLayer output && FusedOutputLayer.canReplace(output, dataType)) {
+                replace(net, i, new FusedOutputLayer(output.conf(), dataType));
             }
         }
         for (int i = 0; i + 1 < layers.length; i++) {
@@ -83,7 +83,7 @@ public final class CpuKernels {
                 conv.poolFor(pool);
             }
         }
-        if (replaced && net.getUpdater(false) != null) {
+        if (fuse && net.getUpdater(false) != null) {
             // The updater keeps the layers it was built for: build it again over the new ones, with its state.
             INDArray state = net.getUpdater().getStateViewArray();
             state = state == null ? null : state.dup();

@@ -48,7 +48,7 @@ class CpuKernelsTest {
     /** Float rounding over sums of a few thousand terms, relative to the array's largest magnitude. */
     private static final double TOLERANCE = 2e-5;
 
-    private static DataSet batch(InputShape shape, int classes, int size, long seed) {
+    static DataSet batch(InputShape shape, int classes, int size, long seed) {
         Nd4j.getRandom().setSeed(seed);
         INDArray features = Nd4j.rand(DataType.FLOAT, size, shape.channels(), shape.height(), shape.width());
         INDArray labels = Nd4j.zeros(DataType.FLOAT, size, classes);
@@ -59,7 +59,7 @@ class CpuKernelsTest {
     }
 
     /** The same network twice: DL4J's execution, and with CpuKernels installed. */
-    private record Pair(Model stock, Model fast) {
+    record Pair(Model stock, Model fast) {
         static Pair of(NetworkSpec spec) {
             Network fast = spec.build();
             // Biases start at 0: move every parameter a little so that a lost bias term shows.
@@ -79,23 +79,23 @@ class CpuKernelsTest {
         }
     }
 
-    private static Layer[] layers(Model m) {
+    static Layer[] layers(Model m) {
         return m instanceof ComputationGraph g ? g.getLayers() : ((MultiLayerNetwork) m).getLayers();
     }
 
-    private static Object field(Object layer, Class<?> owner, String name) throws ReflectiveOperationException {
+    static Object field(Object layer, Class<?> owner, String name) throws ReflectiveOperationException {
         Field f = owner.getDeclaredField(name);
         f.setAccessible(true);
         return f.get(layer);
     }
 
-    private static INDArray output(Model m, INDArray features) {
+    static INDArray output(Model m, INDArray features) {
         return m instanceof ComputationGraph g ? g.outputSingle(false, features)
                 : ((MultiLayerNetwork) m).output(features, false);
     }
 
     /** Loss and flattened gradient of one batch, with the global RNG reseeded so that dropout masks agree. */
-    private static INDArray gradient(Model m, DataSet d, double[] loss) {
+    static INDArray gradient(Model m, DataSet d, double[] loss) {
         Nd4j.getRandom().setSeed(99);
         if (m instanceof ComputationGraph g) {
             g.setInputs(d.getFeatures());
@@ -112,14 +112,14 @@ class CpuKernelsTest {
         return n.gradient().gradient().dup();
     }
 
-    private static void assertClose(INDArray expected, INDArray actual, String what) {
+    static void assertClose(INDArray expected, INDArray actual, String what) {
         double scale = Math.max(1e-3, expected.amaxNumber().doubleValue());
         double diff = expected.sub(actual).amaxNumber().doubleValue();
         assertTrue(diff <= TOLERANCE * scale, what + ": largest difference " + diff + " against largest value "
                 + scale);
     }
 
-    private static void assertSameMaths(NetworkSpec spec, InputShape shape, int classes, String what)
+    static void assertSameMaths(NetworkSpec spec, InputShape shape, int classes, String what)
             throws ReflectiveOperationException {
         Pair p = Pair.of(spec);
         DataSet d = batch(shape, classes, 6, 5);
@@ -172,6 +172,13 @@ class CpuKernelsTest {
             }
         }
         assertTrue(convolutions > 0, what + " has convolutions");
+        if (p.fast instanceof MultiLayerNetwork fast && fused) {
+            Layer stockOutput = ((MultiLayerNetwork) p.stock).getOutputLayer();
+            if (stockOutput instanceof org.deeplearning4j.nn.layers.OutputLayer o
+                    && FusedOutputLayer.canReplace(o, DataType.FLOAT)) {
+                assertInstanceOf(FusedOutputLayer.class, fast.getOutputLayer(), what + ": fused output layer");
+            }
+        }
     }
 
     @Test
@@ -187,7 +194,7 @@ class CpuKernelsTest {
     }
 
     /** The given layers, then a softmax over 3 classes, on {@code shape}: seed 3, float, Adam 1e-2. */
-    private static NetworkSpec network(InputShape shape, org.deeplearning4j.nn.conf.layers.Layer... layers) {
+    static NetworkSpec network(InputShape shape, org.deeplearning4j.nn.conf.layers.Layer... layers) {
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(3)
                 .dataType(DataType.FLOAT).updater(new Adam(1e-2)).list();
         for (org.deeplearning4j.nn.conf.layers.Layer layer : layers) {
