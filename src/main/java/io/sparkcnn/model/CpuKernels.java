@@ -1,6 +1,7 @@
 package io.sparkcnn.model;
 
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Updater;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
@@ -83,11 +84,12 @@ public final class CpuKernels {
                 conv.poolFor(pool);
             }
         }
-        if (fuse && net.getUpdater(false) != null) {
-            // The updater keeps the layers it was built for: build it again over the new ones, with its state.
-            INDArray state = net.getUpdater().getStateViewArray();
+        if (fuse) {
+            // The updater keeps the layers it was built for: built again over the new ones, with its state.
+            Updater existing = net.getUpdater(false);
+            INDArray state = existing == null ? null : existing.getStateViewArray();
             state = state == null ? null : state.dup();
-            net.setUpdater(null);
+            net.setUpdater(new CpuUpdater(net));
             if (state != null) {
                 net.getUpdater().setStateViewArray(net, state, false);
             }

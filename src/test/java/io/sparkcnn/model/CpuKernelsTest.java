@@ -178,6 +178,7 @@ class CpuKernelsTest {
                     && FusedOutputLayer.canReplace(o, DataType.FLOAT)) {
                 assertInstanceOf(FusedOutputLayer.class, fast.getOutputLayer(), what + ": fused output layer");
             }
+            assertInstanceOf(CpuUpdater.class, fast.getUpdater(), what + ": updater");
         }
     }
 
