@@ -26,9 +26,11 @@ import java.util.Map;
  * cuDNN and oneDNN: {@link Im2colConvolution} for convolutions, {@link MaxPooling} for max pooling, and DL4J's
  * own oneDNN helper class for batch normalisation, which calls libnd4j's native batchnorm ops; and
  * {@link DenseReLU}'s gradient for ReLU layers. In a MultiLayerNetwork it also puts layer objects of its own
- * in place of DL4J's: {@link FusedConvolutionLayer} (bias and ReLU inside the convolution) and
- * {@link HelpedSubsamplingLayer} (pooling forward through the helper too), and links a ReLU convolution to the
- * 2x2 max pooling right after it ({@link FusedMaxPooling}). ComputationGraphs get the helpers only.
+ * in place of DL4J's: {@link FusedConvolutionLayer} (bias and ReLU inside the convolution),
+ * {@link HelpedSubsamplingLayer} (pooling forward through the helper too) and {@link FusedOutputLayer} (softmax
+ * cross-entropy in three OpenBLAS products), links a ReLU convolution to the 2x2 max pooling right after it
+ * ({@link FusedMaxPooling}), and gives the network a {@link CpuUpdater} (Adam in Java, no per-step views of
+ * every parameter). ComputationGraphs get the helpers only.
  *
  * <p>Why by hand: DL4J 1.0.0-M2.1 looks its oneDNN helpers up through a class name that does not exist in
  * that release ({@code org.nd4j.nativeblas.Nd4jCpu$Environment}), so on every CPU build it silently falls back
@@ -40,9 +42,9 @@ import java.util.Map;
 public final class CpuKernels {
     public static final String DISABLE_PROPERTY = "sparkcnn.dl4jKernels";
     /**
-     * {@code false} keeps DL4J's own layer objects (helpers only: no fused convolution, ReLU and pooling), as a
-     * way back should a fused layer misbehave, and for comparison (scripts/bench-core.sh, variant
-     * {@code helpers-only}).
+     * {@code false} keeps DL4J's own layer objects and updater (helpers only: no fused convolution, ReLU,
+     * pooling or output layer, DL4J's Adam), as a way back should a fused layer misbehave, and for comparison
+     * (scripts/bench-core.sh, variant {@code helpers-only}).
      */
     public static final String FUSED_LAYERS_PROPERTY = "sparkcnn.fusedLayers";
 
@@ -85,7 +87,8 @@ public final class CpuKernels {
             }
         }
         if (fuse) {
-            // The updater keeps the layers it was built for: built again over the new ones, with its state.
+            // The updater keeps the layers it was built for: built again over the new ones, with its state (also
+            // for a network that only predicts: its state array, twice the parameters, is the price).
             Updater existing = net.getUpdater(false);
             INDArray state = existing == null ? null : existing.getStateViewArray();
             state = state == null ? null : state.dup();

@@ -420,7 +420,10 @@ class CpuKernelsTest {
         try {
             NetworkSpec spec = Architectures.build(TrainConfig.of(Architecture.SEED_CNN, UpdaterKind.ADAM, 1e-3,
                     32), new InputShape(1, 28, 28), 10, 7);
-            Layer[] layers = layers(spec.build().dl4j());
+            MultiLayerNetwork net = (MultiLayerNetwork) spec.build().dl4j();
+            Layer[] layers = net.getLayers();
+            assertEquals(org.deeplearning4j.nn.layers.OutputLayer.class, net.getOutputLayer().getClass());
+            assertEquals(org.deeplearning4j.nn.updater.MultiLayerUpdater.class, net.getUpdater().getClass());
             assertEquals(org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class, layers[0].getClass());
             assertEquals(org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer.class,
                     layers[1].getClass());
