@@ -38,6 +38,14 @@ final class FusedOutputLayer extends OutputLayer {
     private INDArray scratch;
     /** The last shape's view of {@link #scratch}. */
     private INDArray scratchView;
+    /**
+     * The loss the last backward pass computed on the way, and the input and labels it was for: DL4J asks for
+     * the score right after the gradient, with the same input, labels and parameters, and would otherwise
+     * compute the logits a second time. Taken once; null when there is none.
+     */
+    private INDArray lossInput;
+    private INDArray lossLabels;
+    private double loss;
 
     /** A layer for {@code conf}; {@link CpuKernels} gives it the state of the layer it replaces. */
     FusedOutputLayer(NeuralNetConfiguration conf, DataType dataType) {
@@ -83,6 +91,9 @@ final class FusedOutputLayer extends OutputLayer {
         FloatBuffer d = DenseFloats.of(delta);
         softmax(d, rows, classes);
         FloatBuffer labels = DenseFloats.of(y);
+        loss = loss(d, labels, rows * classes);
+        lossInput = input;
+        lossLabels = this.labels;
         for (int i = 0; i < rows * classes; i++) {
             d.put(i, d.get(i) - labels.get(i));
         }
@@ -117,23 +128,39 @@ final class FusedOutputLayer extends OutputLayer {
             return super.computeScore(fullNetRegTerm, training, workspaceMgr);
         }
         int rows = (int) x.size(0);
-        int classes = classes();
-        INDArray z = scratch(rows, classes);
-        logits(x, z);
-        FloatBuffer p = DenseFloats.of(z);
-        softmax(p, rows, classes);
-        FloatBuffer labels = DenseFloats.of(y);
-        float eps = (float) ((LossMCXENT) layerConf().getLossFn()).getSoftmaxClipEps();
-        double loss = 0;
-        for (int i = 0; i < rows * classes; i++) {
-            float clipped = eps > 0f ? Math.min(Math.max(p.get(i), eps), 1f - eps) : p.get(i);
-            loss -= (float) Math.log(clipped) * labels.get(i);
+        double sum;
+        if (lossInput == input && lossLabels == labels) {
+            sum = loss;
+        } else {
+            int classes = classes();
+            INDArray z = scratch(rows, classes);
+            logits(x, z);
+            FloatBuffer p = DenseFloats.of(z);
+            softmax(p, rows, classes);
+            sum = loss(p, DenseFloats.of(y), rows * classes);
         }
-        if (conf().isMiniBatch()) {
-            loss /= rows;
-        }
-        score = loss + fullNetRegTerm;
+        lossInput = null;
+        lossLabels = null;
+        score = (conf().isMiniBatch() ? sum / rows : sum) + fullNetRegTerm;
         return score;
+    }
+
+    @Override
+    public void clear() {
+        super.clear();
+        lossInput = null;
+        lossLabels = null;
+    }
+
+    /** The summed cross-entropy of probabilities {@code p}, clipped to DL4J's {@code [eps, 1 - eps]}. */
+    private double loss(FloatBuffer p, FloatBuffer labels, int length) {
+        float eps = (float) ((LossMCXENT) layerConf().getLossFn()).getSoftmaxClipEps();
+        double sum = 0;
+        for (int i = 0; i < length; i++) {
+            float clipped = eps > 0f ? Math.min(Math.max(p.get(i), eps), 1f - eps) : p.get(i);
+            sum -= (float) Math.log(clipped) * labels.get(i);
+        }
+        return sum;
     }
 
     private int classes() {

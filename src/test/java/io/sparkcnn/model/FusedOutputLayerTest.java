@@ -64,6 +64,26 @@ class FusedOutputLayerTest {
     }
 
     @Test
+    void theScoreIsOfTheCurrentInputAndParameters() {
+        // The backward pass keeps its loss for the score DL4J asks for next; any other score is computed.
+        CpuKernelsTest.Pair p = CpuKernelsTest.Pair.of(withOutput(softmax(LossFunctions.LossFunction.MCXENT).build()));
+        MultiLayerNetwork stock = (MultiLayerNetwork) p.stock();
+        MultiLayerNetwork fast = (MultiLayerNetwork) p.fast();
+        DataSet d = batch(SHAPE, CLASSES, 6, 5);
+        DataSet other = batch(SHAPE, CLASSES, 6, 6);
+        gradient(fast, d, new double[1]);
+        assertEquals(stock.score(other), fast.score(other), 1e-5, "another batch after a gradient");
+        fast.setParams(fast.params().mul(2));
+        stock.setParams(stock.params().mul(2));
+        assertEquals(stock.score(d), fast.score(d), 1e-5, "the same batch with new parameters");
+        double[] stockLoss = new double[1];
+        double[] fastLoss = new double[1];
+        gradient(stock, other, stockLoss);
+        gradient(fast, other, fastLoss);
+        assertEquals(stockLoss[0], fastLoss[0], 1e-5, "the gradient's score");
+    }
+
+    @Test
     void saturatedSoftmaxKeepsDl4jsShiftAndClipping() {
         // Logits in the hundreds: exp overflows without the shift by the row's largest logit, and the
         // probabilities of the wrong classes reach 0, where the loss takes DL4J's clipped log (1e-10).
