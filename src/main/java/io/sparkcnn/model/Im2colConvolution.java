@@ -349,6 +349,22 @@ public final class Im2colConvolution implements ConvolutionHelper {
                             continue;
                         }
                         int row = planeStart + h * g.inW;
+                        if (sW == 1) {
+                            // One bulk copy of the columns inside the image, zeros either side (padding).
+                            int lo = Math.min(g.outW, Math.max(0, -colOffset));
+                            int hi = Math.max(lo, Math.min(g.outW, g.inW - colOffset));
+                            for (int ow = 0; ow < lo; ow++) {
+                                col.put(at + ow, 0f);
+                            }
+                            if (hi > lo) {
+                                col.put(at + lo, in, row + lo + colOffset, hi - lo);
+                            }
+                            for (int ow = hi; ow < g.outW; ow++) {
+                                col.put(at + ow, 0f);
+                            }
+                            at += g.outW;
+                            continue;
+                        }
                         for (int ow = 0; ow < g.outW; ow++) {
                             int w = ow * sW + colOffset;
                             col.put(at++, w >= 0 && w < g.inW ? in.get(row + w) : 0f);
