@@ -93,9 +93,10 @@ public final class Settings {
             List.of("seed-cnn", "lenet", "deep-cnn", "resnet"),
             "The network. seed-cnn: conv 32 3x3 ReLU, max-pool 2x2, dense softmax (0.5 MFLOP forward at "
                     + "28x28). lenet: LeNet-5 (LeCun et al. 1998) with ReLU and max-pooling. deep-cnn: three "
-                    + "conv blocks (32, 64, 128 filters) with batch normalisation, then dropout 0.5 and a dense "
-                    + "layer. resnet: a small residual net (He et al. 2016): a conv stem, two residual blocks "
-                    + "(16 and 32 filters, batch normalisation, the second with a 1x1 projection shortcut), "
+                    + "conv blocks (32, 64, 128 filters; conv, batch normalisation, ReLU, max-pool), then dropout 0.5 "
+                    + "and a dense layer. resnet: a small residual net (He et al. 2016): a conv stem, two residual "
+                    + "blocks (16 and 32 filters, batch normalisation and ReLU, the second with a 1x1 projection "
+                    + "shortcut), "
                     + "global average pooling. Input shape and class count come from the lake.");
     public static final Setting<String> TRAIN_UPDATER = Setting.choice("train.updater", "adam",
             List.of("adam", "sgd", "nesterov"),

@@ -107,10 +107,10 @@ public final class Architectures {
                 .layer(new DenseLayer.Builder().nOut(84).activation(Activation.RELU).build());
     }
 
-    /** Three conv blocks with batch normalisation, then dropout before the dense softmax. */
+    /** Three conv blocks (conv, batch normalisation, ReLU, max-pool), then dropout before the dense softmax. */
     private static void deepCnn(NeuralNetConfiguration.ListBuilder list) {
         for (int filters : new int[] {32, 64, 128}) {
-            list.layer(linearConv(filters, 3)).layer(batchNorm(Activation.RELU)).layer(maxPool());
+            list.layer(linearConv(filters, 3)).layer(batchNorm()).layer(relu()).layer(maxPool());
         }
         list.layer(new DenseLayer.Builder().nOut(128).activation(Activation.RELU).dropOut(0.5).build());
     }
@@ -123,8 +123,9 @@ public final class Architectures {
     private static ComputationGraphConfiguration resnet(NeuralNetConfiguration.Builder base, InputShape input,
                                                         int classes) {
         ComputationGraphConfiguration.GraphBuilder g = base.graphBuilder().addInputs("image");
-        g.addLayer("stem", linearConv(16, 3), "image").addLayer("stem-bn", batchNorm(Activation.RELU), "stem");
-        String block1 = residualBlock(g, "block1", 16, "stem-bn", "stem-bn");
+        g.addLayer("stem", linearConv(16, 3), "image").addLayer("stem-bn", batchNorm(), "stem")
+                .addLayer("stem-relu", relu(), "stem-bn");
+        String block1 = residualBlock(g, "block1", 16, "stem-relu", "stem-relu");
         g.addLayer("pool", maxPool(), block1);
         g.addLayer("block2-shortcut", linearConv(32, 1), "pool");
         String block2 = residualBlock(g, "block2", 32, "pool", "block2-shortcut");
@@ -139,11 +140,12 @@ public final class Architectures {
     private static String residualBlock(ComputationGraphConfiguration.GraphBuilder g, String name, int filters,
                                         String in, String shortcut) {
         g.addLayer(name + "-conv1", linearConv(filters, 3), in)
-                .addLayer(name + "-bn1", batchNorm(Activation.RELU), name + "-conv1")
-                .addLayer(name + "-conv2", linearConv(filters, 3), name + "-bn1")
-                .addLayer(name + "-bn2", batchNorm(Activation.IDENTITY), name + "-conv2")
+                .addLayer(name + "-bn1", batchNorm(), name + "-conv1")
+                .addLayer(name + "-relu1", relu(), name + "-bn1")
+                .addLayer(name + "-conv2", linearConv(filters, 3), name + "-relu1")
+                .addLayer(name + "-bn2", batchNorm(), name + "-conv2")
                 .addVertex(name + "-add", new ElementWiseVertex(ElementWiseVertex.Op.Add), name + "-bn2", shortcut)
-                .addLayer(name, new ActivationLayer.Builder().activation(Activation.RELU).build(), name + "-add");
+                .addLayer(name, relu(), name + "-add");
         return name;
     }
 
@@ -163,8 +165,16 @@ public final class Architectures {
                 .activation(Activation.IDENTITY).build();
     }
 
-    private static BatchNormalization batchNorm(Activation activation) {
-        return new BatchNormalization.Builder().activation(activation).build();
+    /**
+     * Batch normalisation alone: DL4J 1.0.0-M2.1's BatchNormalization layer ignores the activation it is
+     * configured with (it returns the normalised values), so the ReLU after it is a layer of its own.
+     */
+    private static BatchNormalization batchNorm() {
+        return new BatchNormalization.Builder().build();
+    }
+
+    private static ActivationLayer relu() {
+        return new ActivationLayer.Builder().activation(Activation.RELU).build();
     }
 
     private static SubsamplingLayer maxPool() {

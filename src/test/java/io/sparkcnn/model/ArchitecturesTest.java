@@ -5,6 +5,7 @@ import io.sparkcnn.config.LearningRateSchedule;
 import io.sparkcnn.config.OptimiserConfig;
 import io.sparkcnn.config.TrainConfig;
 import io.sparkcnn.config.UpdaterKind;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
@@ -12,10 +13,12 @@ import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -65,6 +68,30 @@ class ArchitecturesTest {
     }
 
     @Test
+    void batchNormalisationsAreFollowedByAReLU() {
+        // DL4J 1.0.0-M2.1's BatchNormalization ignores its configured activation: the ReLU must be a layer.
+        InputShape grey = new InputShape(1, 28, 28);
+        INDArray images = Nd4j.rand(DataType.FLOAT, 4, 1, 28, 28);
+        MultiLayerNetwork deep = (MultiLayerNetwork) net(Architecture.DEEP_CNN, grey, 10, 1).dl4j();
+        List<INDArray> activations = deep.feedForward(images, true);
+        int checked = 0;
+        for (int i = 0; i < deep.getLayers().length; i++) {
+            if (deep.getLayer(i).conf().getLayer() instanceof BatchNormalization) {
+                assertTrue(activations.get(i + 1).minNumber().doubleValue() < 0, "layer " + i + " normalises");
+                assertTrue(activations.get(i + 2).minNumber().doubleValue() >= 0, "layer " + (i + 1) + " is a ReLU");
+                checked++;
+            }
+        }
+        assertEquals(3, checked, "deep-cnn's batch normalisations");
+        ComputationGraph resnet = (ComputationGraph) net(Architecture.RESNET, grey, 10, 1).dl4j();
+        Map<String, INDArray> vertices = resnet.feedForward(images, true);
+        assertTrue(vertices.get("stem-bn").minNumber().doubleValue() < 0, "stem-bn normalises");
+        for (String relu : List.of("stem-relu", "block1-relu1", "block2-relu1", "block1", "block2")) {
+            assertTrue(vertices.get(relu).minNumber().doubleValue() >= 0, relu + " is a ReLU");
+        }
+    }
+
+    @Test
     void resnetIsAGraphWithSkipConnections() {
         InputShape grey = new InputShape(1, 28, 28);
         Network n = net(Architecture.RESNET, grey, 10, 1);
@@ -74,7 +101,7 @@ class ArchitecturesTest {
             assertInstanceOf(ElementWiseVertex.class, g.getConfiguration().getVertices().get(block), block);
             assertEquals(2, g.getConfiguration().getVertexInputs().get(block).size(), block + " adds two inputs");
         }
-        assertEquals(List.of("stem-bn"), g.getConfiguration().getVertexInputs().get("block1-add").subList(1, 2),
+        assertEquals(List.of("stem-relu"), g.getConfiguration().getVertexInputs().get("block1-add").subList(1, 2),
                 "block 1's shortcut is the identity");
         assertClassifies(n, grey, 10);
         InputShape colour = new InputShape(3, 32, 32);
