@@ -9,7 +9,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.OutputLayer;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
-import org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.activations.IActivation;
@@ -23,9 +22,8 @@ import java.util.Map;
 
 /**
  * Puts faster CPU implementations into a DL4J network's layers, through the helper slot DL4J reserves for
- * cuDNN and oneDNN: {@link Im2colConvolution} for convolutions, {@link MaxPooling} for max pooling, and DL4J's
- * own oneDNN helper class for batch normalisation, which calls libnd4j's native batchnorm ops; and
- * {@link DenseReLU}'s gradient for ReLU layers. In a MultiLayerNetwork it also puts layer objects of its own
+ * cuDNN and oneDNN: {@link Im2colConvolution} for convolutions, {@link MaxPooling} for max pooling and
+ * {@link BatchNormKernel} for batch normalisation; and {@link DenseReLU}'s gradient for ReLU layers. In a MultiLayerNetwork it also puts layer objects of its own
  * in place of DL4J's: {@link FusedConvolutionLayer} (bias and ReLU inside the convolution),
  * {@link HelpedSubsamplingLayer} (pooling forward through the helper too) and {@link FusedOutputLayer} (softmax
  * cross-entropy in three OpenBLAS products), links a ReLU convolution to the 2x2 max pooling right after it
@@ -145,7 +143,7 @@ public final class CpuKernels {
         } else if (layer instanceof SubsamplingLayer && layer.getClass() == SubsamplingLayer.class) {
             setHelper(SubsamplingLayer.class, layer, new MaxPooling());
         } else if (layer instanceof BatchNormalization) {
-            setHelper(BatchNormalization.class, layer, new MKLDNNBatchNormHelper(DataType.FLOAT));
+            setHelper(BatchNormalization.class, layer, new BatchNormKernel());
         }
     }
 

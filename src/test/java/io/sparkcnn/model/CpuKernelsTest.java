@@ -157,6 +157,11 @@ class CpuKernelsTest {
                     assertInstanceOf(HelpedSubsamplingLayer.class, layer, what + ": forward pooling by the helper");
                 }
             }
+            if (layer instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization) {
+                Class<?> owner = org.deeplearning4j.nn.layers.normalization.BatchNormalization.class;
+                assertInstanceOf(BatchNormKernel.class, field(layer, owner, "helper"), what);
+                assertEquals(0, field(layer, owner, "helperCountFail"), what + ": batch-norm helper failures");
+            }
             if (layer instanceof org.deeplearning4j.nn.layers.convolution.ConvolutionLayer) {
                 convolutions++;
                 Class<?> owner = org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class;
