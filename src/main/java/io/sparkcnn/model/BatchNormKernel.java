@@ -56,26 +56,30 @@ final class BatchNormKernel implements BatchNormalizationHelper {
         return varCache;
     }
 
-    /** Channels and values per channel plane ({@code h * w}) of a dense float NCHW array; null otherwise. */
-    private static int[] layout(INDArray x, CNN2DFormat format) {
-        if (x.dataType() != DataType.FLOAT || x.rank() != 4 || format != CNN2DFormat.NCHW || !DenseFloats.dense(x)) {
-            return null;
+    /** A dense float NCHW array's minibatch, channels and values per channel plane ({@code h * w}). */
+    private record Layout(int n, int channels, int plane) {
+        /** Null for anything else, which DL4J's code handles. */
+        static Layout of(INDArray x, CNN2DFormat format) {
+            if (x.dataType() != DataType.FLOAT || x.rank() != 4 || format != CNN2DFormat.NCHW
+                    || !DenseFloats.dense(x)) {
+                return null;
+            }
+            return new Layout((int) x.size(0), (int) x.size(1), (int) (x.size(2) * x.size(3)));
         }
-        return new int[] {(int) x.size(0), (int) x.size(1), (int) (x.size(2) * x.size(3))};
     }
 
     @Override
     public INDArray preOutput(INDArray x, boolean training, long[] shape, INDArray gamma, INDArray beta,
                               INDArray mean, INDArray var, double decay, double eps, CNN2DFormat format,
                               LayerWorkspaceMgr workspaceMgr) {
-        int[] l = layout(x, format);
+        Layout l = Layout.of(x, format);
         if (l == null || !denseOrNull(gamma) || !denseOrNull(beta) || !DenseFloats.dense(mean)
                 || !DenseFloats.dense(var)) {
             return null;
         }
-        int n = l[0];
-        int channels = l[1];
-        int plane = l[2];
+        int n = l.n();
+        int channels = l.channels();
+        int plane = l.plane();
         FloatBuffer in = DenseFloats.of(x);
         float[] m = new float[channels];
         float[] v = new float[channels];
@@ -145,16 +149,16 @@ final class BatchNormKernel implements BatchNormalizationHelper {
     public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray epsilon, long[] shape, INDArray gamma,
                                                      INDArray beta, INDArray dGammaView, INDArray dBetaView,
                                                      double eps, CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
-        int[] l = layout(input, format);
-        if (l == null || meanCache == null || meanCache.length() != l[1] || !denseOrNull(gamma)
+        Layout l = Layout.of(input, format);
+        if (l == null || meanCache == null || meanCache.length() != l.channels() || !denseOrNull(gamma)
                 || epsilon.dataType() != DataType.FLOAT || !java.util.Arrays.equals(epsilon.shape(), input.shape())
                 || dGammaView == null || dBetaView == null || !DenseFloats.dense(dGammaView)
                 || !DenseFloats.dense(dBetaView)) {
             return null;
         }
-        int n = l[0];
-        int channels = l[1];
-        int plane = l[2];
+        int n = l.n();
+        int channels = l.channels();
+        int plane = l.plane();
         FloatBuffer x = DenseFloats.of(input);
         FloatBuffer dy = DenseFloats.of(DenseFloats.denseOrCopy(epsilon));
         FloatBuffer mc = DenseFloats.of(meanCache);
