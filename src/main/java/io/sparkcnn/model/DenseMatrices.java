@@ -36,6 +36,10 @@ final class DenseMatrices {
      * ({@link #dense}), c of the product's shape.
      */
     static void multiply(INDArray a, boolean transposeA, INDArray b, boolean transposeB, INDArray c) {
+        if (!dense(a) || !dense(b) || !dense(c)) {
+            throw new IllegalArgumentException("not a dense 2-d float matrix: " + (dense(a) ? dense(b)
+                    ? c.shapeInfoToString() : b.shapeInfoToString() : a.shapeInfoToString()));
+        }
         int m = (int) c.size(0);
         int n = (int) c.size(1);
         int k = (int) (transposeA ? a.size(0) : a.size(1));

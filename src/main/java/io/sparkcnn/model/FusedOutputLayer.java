@@ -81,7 +81,7 @@ final class FusedOutputLayer extends OutputLayer {
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         INDArray x = denseInput();
         INDArray y = denseLabels();
-        if (x == null || y == null) {
+        if (x == null || y == null || !DenseMatrices.dense(gradientViews.get(DefaultParamInitializer.WEIGHT_KEY))) {
             return super.backpropGradient(epsilon, workspaceMgr);
         }
         int rows = (int) x.size(0);
