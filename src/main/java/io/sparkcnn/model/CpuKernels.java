@@ -23,8 +23,8 @@ import java.util.Map;
 /**
  * Puts faster CPU implementations into a DL4J network's layers, through the helper slot DL4J reserves for
  * cuDNN and oneDNN: {@link Im2colConvolution} for convolutions, {@link MaxPooling} for max pooling and
- * {@link BatchNormKernel} for batch normalisation; and {@link DenseReLU}'s gradient for ReLU layers. In a MultiLayerNetwork it also puts layer objects of its own
- * in place of DL4J's: {@link FusedConvolutionLayer} (bias and ReLU inside the convolution),
+ * {@link BatchNormKernel} for batch normalisation; and {@link DenseReLU}'s gradient for ReLU layers. In a
+ * MultiLayerNetwork it also puts layer objects of its own in place of DL4J's: {@link FusedConvolutionLayer} (bias and ReLU inside the convolution),
  * {@link HelpedSubsamplingLayer} (pooling forward through the helper too) and {@link FusedOutputLayer} (softmax
  * cross-entropy in three OpenBLAS products), links a ReLU convolution to the 2x2 max pooling right after it
  * ({@link FusedMaxPooling}), and gives the network a {@link CpuUpdater} (Adam in Java, no per-step views of

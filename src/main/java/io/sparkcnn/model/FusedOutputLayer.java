@@ -122,16 +122,17 @@ final class FusedOutputLayer extends OutputLayer {
 
     @Override
     public double computeScore(double fullNetRegTerm, boolean training, LayerWorkspaceMgr workspaceMgr) {
-        INDArray x = denseInput();
-        INDArray y = denseLabels();
-        if (x == null || y == null) {
-            return super.computeScore(fullNetRegTerm, training, workspaceMgr);
-        }
-        int rows = (int) x.size(0);
         double sum;
-        if (lossInput == input && lossLabels == labels) {
+        if (lossInput != null && lossInput == input && lossLabels == labels && maskArray == null) {
+            // No dense copies needed: the backward pass had them (the same input and labels objects).
             sum = loss;
         } else {
+            INDArray x = denseInput();
+            INDArray y = denseLabels();
+            if (x == null || y == null) {
+                return super.computeScore(fullNetRegTerm, training, workspaceMgr);
+            }
+            int rows = (int) x.size(0);
             int classes = classes();
             INDArray z = scratch(rows, classes);
             logits(x, z);
@@ -141,6 +142,7 @@ final class FusedOutputLayer extends OutputLayer {
         }
         lossInput = null;
         lossLabels = null;
+        long rows = input.size(0);
         score = (conf().isMiniBatch() ? sum / rows : sum) + fullNetRegTerm;
         return score;
     }
