@@ -10,6 +10,10 @@
 #        the project's defaults; dl4j-kernels = DL4J's own layer code; helpers-only = the kernels in DL4J's
 #        helper slot without the fused layers; dl4j-native-helpers; nhwc;
 #        workspaces-none; cache-none; cache-host) and env-omp-passive / env-omp-active (OMP_WAIT_POLICY).
+#        [TORCH, "as-installed tuned tuned-channels-last"]: PyTorch 1.13 reference rows (Debian's python3-torch,
+#        scripts/lib/torch_bench.py: same network, data and protocol) run in the same rounds, on one thread;
+#        "" for none. as-installed = Debian's defaults; tuned = one OpenBLAS thread and glibc's malloc keeping
+#        freed memory (no page faults per minibatch); tuned-channels-last = tuned with NHWC memory format.
 # Each variant's speed is also given as the median, over rounds, of its ratio to the default variant of the
 # same round, model and build: the only figure that means much on a shared, noisy machine.
 set -euo pipefail
@@ -22,10 +26,12 @@ ROUNDS=${2:-3}
 MODELS=${3:-seed-cnn deep-cnn}
 BUILDS=${4:-linux-x86_64 linux-x86_64-avx2 linux-x86_64-avx512 linux-x86_64-onednn-avx512}
 VARIANTS=${5:-default dl4j-kernels}
+TORCH=${6-as-installed tuned tuned-channels-last}
 ND4J=1.0.0-M2.1
 DNNL=2.5.2-1.5.7
 REPO=${MAVEN_REPO:-$HOME/.m2/repository}
 
+[[ -z $TORCH ]] || ensure_torch
 mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile=target/test.classpath >/dev/null
 # The classpath without the default CPU build's natives; each variant adds its own.
@@ -77,6 +83,16 @@ for round in $(seq 1 "$ROUNDS"); do
         done
       done
     done
+    for coretype in "${coretypes[@]}"; do
+      for setting in $TORCH; do
+        echo "bench-core: round $round/$ROUNDS $model pytorch OPENBLAS_CORETYPE=${coretype:-unset} $setting" >&2
+        if [[ -n $coretype ]]; then with=(env OPENBLAS_CORETYPE="$coretype"); else with=(env -u OPENBLAS_CORETYPE); fi
+        [[ $setting == as-installed ]] || with+=(OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+          MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=17179869184)
+        "${with[@]}" /usr/bin/python3 scripts/lib/torch_bench.py "$model" "$SECONDS_EACH" "$setting" 1 2>/dev/null \
+          | tail -1 >> target/bench/bench-core.jsonl
+      done
+    done
   done
 done
 python3 - "$ROUNDS" <<'PY'
@@ -89,12 +105,15 @@ for r in runs:
 peak = 211.0
 rows = []
 def vs_default(model, build, core, rs, key):
+    # PyTorch's rows against the project's default build (the first build with a default row).
+    if build.startswith("pytorch"):
+        build = next((b for (m, b, c, v) in groups if m == model and c == core and v == "default"), build)
     base = groups.get((model, build, core, "default"))
     if not base:
         return None
     # Runs are appended round by round, so the k-th run of each variant ran in round k, side by side.
     return statistics.median(r[key] / b[key] for r, b in zip(rs, base))
-print(f"{'model':9} {'nd4j-native build':28} {'OPENBLAS_CORETYPE':17} {'variant':20} {'runs':>4} {'train img/s':>11} {'vs default':>10} {'train GFLOP/s':>13} {'% peak':>6} {'infer img/s':>11} {'vs default':>10} {'infer GFLOP/s':>13} {'% peak':>6}")
+print(f"{'model':9} {'build':28} {'OPENBLAS_CORETYPE':17} {'variant':20} {'runs':>4} {'train img/s':>11} {'vs default':>10} {'train GFLOP/s':>13} {'% peak':>6} {'infer img/s':>11} {'vs default':>10} {'infer GFLOP/s':>13} {'% peak':>6}")
 fmt = lambda x: "" if x is None else f"{x:.2f}x"
 for (model, build, core, variant), rs in sorted(groups.items()):
     med = lambda k: statistics.median(r[k] for r in rs)

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Benchmark: the seed CNN on the Fashion-MNIST lake, minibatch 32 per worker, Adam 1e-3, epochs interleaved
 # across (a) a single-JVM fit on one thread, (b) spark-cnn's trainer on local[2], (c) dl4j-spark's stock
-# ParameterAveragingTrainingMaster on local[2] (Export, averaging frequency 20), one OpenMP thread per task.
+# ParameterAveragingTrainingMaster on local[2] (Export, averaging frequency 20), one OpenMP thread per task,
+# (d) PyTorch 1.13 on two threads (tuned, and tuned channels-last: scripts/lib/torch_train.py).
 # Prints a table; writes target/bench/bench-train.json.   Usage: scripts/bench-train.sh [EPOCHS]
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$HERE/scripts/lib/setup.sh"
 prepare_machine
 [[ -x /usr/bin/time ]] || _apt_install time
+ensure_torch
 cd "$HERE"
 mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile=target/test.classpath >/dev/null

@@ -41,6 +41,15 @@ ensure_test_tools() {
   fi
 }
 
+# Only for the benchmarks' PyTorch reference rows (scripts/lib/torch_bench.py): Debian's PyTorch 1.13 and
+# OpenBLAS (which Debian's libtorch links through libblas.so.3).
+ensure_torch() {
+  if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
+    echo "setup: installing Debian's python3-torch and libopenblas0-pthread (PyTorch reference rows)" >&2
+    _apt_install python3-torch libopenblas0-pthread
+  fi
+}
+
 # What every entry script needs before it runs anything: the toolchain, the data, a Java 17.
 prepare_machine() {
   ensure_toolchain

@@ -47,7 +47,8 @@ import java.util.stream.Stream;
  * threads); (a') two such fits at once on two threads in one JVM, no Spark, no averaging: the most two workers
  * can do in one JVM on this machine; (b) spark-cnn's trainer on local[2] at averaging frequency 20; (c)
  * dl4j-spark's stock ParameterAveragingTrainingMaster on local[2] (Export, averaging frequency 20, dl4j-spark's
- * default of not averaging the updater). One OpenMP thread per task. Prints a table and writes
+ * default of not averaging the updater); (d) PyTorch 1.13 on two threads, tuned and tuned channels-last (see
+ * {@link #pytorch}; -Dbench.noTorch=true leaves them out). One OpenMP thread per task. Prints a table and writes
  * target/bench/bench-train.json. Usage: TrainBench CONF EPOCHS
  */
 public final class TrainBench {
@@ -64,6 +65,21 @@ public final class TrainBench {
 
         /** Bytes of decoded data the variant keeps in memory. */
         long memoryBytes();
+
+        /** Its own held-out accuracy after the last epoch, or NaN: evaluate {@link #params} on the split. */
+        default double ownAccuracy() {
+            return Double.NaN;
+        }
+
+        /** Whether it starts from the shared decoded data (its wall time then includes that setup). */
+        default boolean sharesSetup() {
+            return true;
+        }
+
+        /** Images in one of its epochs: the lake's training split unless it trains on other data. */
+        default long imagesPerEpoch(long splitImages) {
+            return splitImages;
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -80,8 +96,12 @@ public final class TrainBench {
         NetworkSpec spec = Architectures.build(job.train(), data.shape(), data.labels().size(), job.seed());
         Path exportDir = Files.createTempDirectory("dl4j-export");
 
-        List<Variant> variants = List.of(singleJvm(job, data, spec, 1), singleJvm(job, data, spec, 2),
-                ours(spark, trainer, data), stock(spark, job, data, spec, exportDir));
+        List<Variant> variants = new ArrayList<>(List.of(singleJvm(job, data, spec, 1), singleJvm(job, data, spec, 2),
+                ours(spark, trainer, data), stock(spark, job, data, spec, exportDir)));
+        if (!Boolean.getBoolean("bench.noTorch")) {
+            variants.add(pytorch("tuned"));
+            variants.add(pytorch("tuned-channels-last"));
+        }
         Map<String, double[]> seconds = new LinkedHashMap<>();
         Map<String, double[]> accuracy = new LinkedHashMap<>();
         for (Variant v : variants) {
@@ -94,11 +114,12 @@ public final class TrainBench {
             for (Variant v : variants) {
                 seconds.get(v.name())[e] = v.epoch(e);
                 sparkDiskBytes = Math.max(sparkDiskBytes, sparkLocalDirBytes());
-                Metrics m = trainer.evaluate(data.heldOut(), spec, v.params(), data.shape(), data.labels(),
-                        data.normalisation());
-                accuracy.get(v.name())[e] = m.accuracy();
+                double own = v.ownAccuracy();
+                accuracy.get(v.name())[e] = Double.isNaN(own) ? trainer.evaluate(data.heldOut(), spec, v.params(),
+                        data.shape(), data.labels(), data.normalisation()).accuracy() : own;
+                double perSecond = v.imagesPerEpoch(images) / seconds.get(v.name())[e];
                 System.out.printf(Locale.ROOT, "epoch %d %-44s %7.1f s %7.0f images/s  held-out accuracy %.4f%n",
-                        e + 1, v.name(), seconds.get(v.name())[e], images / seconds.get(v.name())[e], m.accuracy());
+                        e + 1, v.name(), seconds.get(v.name())[e], perSecond, accuracy.get(v.name())[e]);
             }
         }
         report(job, variants, seconds, accuracy, sharedSetup, size(exportDir), sparkDiskBytes, images);
@@ -243,6 +264,70 @@ public final class TrainBench {
         };
     }
 
+    /**
+     * PyTorch 1.13 (Debian's python3-torch) training the same seed CNN on two threads, in a process of its own
+     * that trains one epoch per command (scripts/lib/torch_train.py), so its epochs interleave with the others.
+     * Issue 8's reference: tuned = one OpenBLAS thread per op, torch's two intra-op threads, glibc's malloc
+     * keeping freed memory. It trains on Fashion-MNIST's 60,000 training images and reports its accuracy on
+     * the 10,000 t10k images (not the lake's held-out split: its parameters stay in its process).
+     */
+    private static Variant pytorch(String setting) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder("/usr/bin/python3", "scripts/lib/torch_train.py", "2", setting)
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        builder.environment().putAll(Map.of("OMP_NUM_THREADS", "2", "OPENBLAS_NUM_THREADS", "1",
+                "MALLOC_MMAP_THRESHOLD_", "33554432", "MALLOC_TRIM_THRESHOLD_", "17179869184"));
+        Process process = builder.start();
+        var commands = new java.io.PrintWriter(process.getOutputStream(), true);
+        var results = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream()));
+        double[] last = {Double.NaN, 60_000};
+        return new Variant() {
+            public String name() {
+                return "(d) PyTorch 1.13 " + setting + ", 2 threads";
+            }
+
+            public double setupSeconds() {
+                return 0;
+            }
+
+            public double epoch(int epoch) {
+                commands.println("epoch");
+                try {
+                    String line = results.readLine();
+                    if (line == null) {
+                        throw new IllegalStateException("scripts/lib/torch_train.py ended before epoch " + (epoch + 1)
+                                + " (exit " + process.waitFor() + "; its errors are above)");
+                    }
+                    Map<?, ?> r = new com.fasterxml.jackson.databind.ObjectMapper().readValue(line, Map.class);
+                    last[0] = ((Number) r.get("accuracy")).doubleValue();
+                    last[1] = ((Number) r.get("images")).doubleValue();
+                    return ((Number) r.get("seconds")).doubleValue();
+                } catch (IOException | InterruptedException e) {
+                    throw new IllegalStateException("scripts/lib/torch_train.py: " + e.getMessage(), e);
+                }
+            }
+
+            public float[] params() {
+                return null;
+            }
+
+            public boolean sharesSetup() {
+                return false; // it reads the IDX files itself (a second or two, not counted)
+            }
+
+            public long memoryBytes() {
+                return 4L * 70_000 * 28 * 28;
+            }
+
+            public double ownAccuracy() {
+                return last[0];
+            }
+
+            public long imagesPerEpoch(long splitImages) {
+                return (long) last[1];
+            }
+        };
+    }
+
     private static long cachedBytes(SparkSession spark, int rddId) {
         for (RDDInfo info : spark.sparkContext().getRDDStorageInfo()) {
             if (info.id() == rddId) {
@@ -287,21 +372,23 @@ public final class TrainBench {
             double[] s = seconds.get(v.name());
             double[] a = accuracy.get(v.name());
             double training = Arrays.stream(s).sum();
-            double wall = sharedSetup + v.setupSeconds() + training;
+            double setup = (v.sharesSetup() ? sharedSetup : 0) + v.setupSeconds();
+            double wall = setup + training;
             double until = -1;
-            double cumulative = sharedSetup + v.setupSeconds();
+            double cumulative = setup;
             for (int e = 0; e < s.length; e++) {
                 cumulative += s[e];
                 if (until < 0 && a[e] >= 0.89) {
                     until = cumulative;
                 }
             }
-            double perSecond = images * s.length / training;
+            long epochImages = v.imagesPerEpoch(images);
+            double perSecond = epochImages * s.length / training;
             if (base == 0) {
                 base = perSecond;
             }
             long disk = v.name().startsWith("(c)") ? exportBytes : v.name().startsWith("(b)") ? sparkDiskBytes : 0;
-            double[] perEpoch = Arrays.stream(s).map(x -> Math.round(images / x)).toArray();
+            double[] perEpoch = Arrays.stream(s).map(x -> Math.round(epochImages / x)).toArray();
             System.out.printf(Locale.ROOT, "%-44s %9.0f %6.2fx %9.1f %10.4f %9s %12.1f %10.1f%n", v.name(), perSecond,
                     perSecond / base, wall, a[a.length - 1],
                     until < 0 ? "not yet" : String.format(Locale.ROOT, "%.0f", until), v.memoryBytes() / 1e6,
@@ -309,7 +396,7 @@ public final class TrainBench {
             json.append(sep).append("    \"").append(v.name()).append("\": {\"imagesPerSecond\": ")
                     .append(Math.round(perSecond)).append(", \"imagesPerSecondPerEpoch\": ").append(Arrays.toString(perEpoch))
                     .append(", \"trainSecondsPerEpoch\": ").append(Arrays.toString(s))
-                    .append(", \"setupSeconds\": ").append(sharedSetup + v.setupSeconds())
+                    .append(", \"setupSeconds\": ").append(setup)
                     .append(", \"totalWallSeconds\": ").append(wall)
                     .append(", \"heldOutAccuracyPerEpoch\": ").append(Arrays.toString(a))
                     .append(", \"secondsToAccuracy089\": ").append(until)
@@ -319,7 +406,7 @@ public final class TrainBench {
         }
         json.append("\n  }\n}\n");
         System.out.printf(Locale.ROOT, "ratio: images/s over (a). wall: shared setup + own setup + training (evaluation "
-                + "excluded). process peak RSS (all variants in one JVM): %.0f MB%n", peakRss() / 1e6);
+                + "excluded; (d): training only). process peak RSS (all variants in one JVM): %.0f MB%n", peakRss() / 1e6);
         Path out = Path.of("target/bench/bench-train.json");
         Files.createDirectories(out.getParent());
         Files.writeString(out, json);

@@ -1,0 +1,130 @@
+"""PyTorch reference for scripts/bench-core.sh: the same network, data and protocol as CoreBench, so the two
+run side by side, interleaved, on the same machine (issue 8's PyTorch figures were measured on another CPU).
+
+Same protocol as io.sparkcnn.bench.CoreBench: the first 10,000 Fashion-MNIST training images scaled to
+[0, 1], minibatches of 32 with Adam 1e-3 and the negative log-likelihood of a softmax, 2 s of warm-up, then
+training timed for SECONDS and inference (batch 256, eval mode, no gradients) for max(1, SECONDS / 2).
+FLOPs per image are counted as CoreBench counts them (convolution and dense layers, a multiply-add = 2,
+training = 3x the forward pass). Prints one JSON line.
+
+Usage: torch_bench.py MODEL SECONDS SETTING THREADS, with SETTING as-installed or tuned (the environment the
+script gives it decides the rest: BLAS threads, malloc), or tuned-channels-last (tuned, with the input and
+the network in channels-last memory format).
+"""
+import gzip
+import json
+import os
+import struct
+import sys
+import time
+
+import torch
+from torch import nn
+
+DATA = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
+LABELS = "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz"
+
+
+def load(images):
+    with gzip.open(DATA, "rb") as f:
+        magic, count, rows, cols = struct.unpack(">IIII", f.read(16))
+        if magic != 2051:
+            raise SystemExit(f"{DATA}: not an IDX image file (magic {magic})")
+        pixels = torch.frombuffer(bytearray(f.read(images * rows * cols)), dtype=torch.uint8)
+    with gzip.open(LABELS, "rb") as f:
+        magic, count = struct.unpack(">II", f.read(8))
+        if magic != 2049:
+            raise SystemExit(f"{LABELS}: not an IDX label file (magic {magic})")
+        labels = torch.frombuffer(bytearray(f.read(images)), dtype=torch.uint8).long()
+    return pixels.float().div_(255).reshape(images, 1, rows, cols), labels
+
+
+def seed_cnn():
+    """Architectures.seedCnn: conv 32 3x3 (no padding) ReLU, max-pool 2x2, dense softmax."""
+    return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                         nn.Linear(32 * 13 * 13, 10), nn.LogSoftmax(dim=1))
+
+
+def deep_cnn():
+    """Architectures.deepCnn: three blocks of conv 3x3 (same padding), batch norm, ReLU, max-pool 2x2; dense
+    128 ReLU with dropout 0.5; dense softmax."""
+    layers, channels = [], 1
+    for filters in (32, 64, 128):
+        layers += [nn.Conv2d(channels, filters, 3, padding=1), nn.BatchNorm2d(filters), nn.ReLU(), nn.MaxPool2d(2)]
+        channels = filters
+    layers += [nn.Flatten(), nn.Linear(128 * 3 * 3, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10),
+               nn.LogSoftmax(dim=1)]
+    return nn.Sequential(*layers)
+
+
+def forward_flops(net, x):
+    flops = 0
+
+    def count(module, _, output):
+        nonlocal flops
+        if isinstance(module, nn.Conv2d):
+            k = module.kernel_size
+            flops += 2 * k[0] * k[1] * module.in_channels * output[0].numel()
+        elif isinstance(module, nn.Linear):
+            flops += 2 * module.in_features * module.out_features
+
+    hooks = [m.register_forward_hook(count) for m in net.modules()]
+    with torch.no_grad():
+        net.eval()
+        net(x[:1])
+    for h in hooks:
+        h.remove()
+    return flops
+
+
+def timed(batches, step, seconds):
+    start = time.perf_counter()
+    done, i = 0, 0
+    while time.perf_counter() - start < seconds:
+        x, y = batches[i % len(batches)]
+        step(x, y)
+        done += x.shape[0]
+        i += 1
+    return done / (time.perf_counter() - start)
+
+
+def main():
+    model, seconds, setting, threads = sys.argv[1], float(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+    torch.set_num_threads(threads)
+    torch.manual_seed(42)
+    x, y = load(10_000)
+    net = {"seed-cnn": seed_cnn, "deep-cnn": deep_cnn}[model]()
+    flops = forward_flops(net, x)
+    if setting == "tuned-channels-last":
+        net = net.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+    train = [(x[i:i + 32], y[i:i + 32]) for i in range(0, len(x), 32)]
+    infer = [(x[i:i + 256], y[i:i + 256]) for i in range(0, len(x), 256)]
+    optimiser = torch.optim.Adam(net.parameters(), lr=1e-3)
+    loss = nn.NLLLoss()
+
+    def fit(xb, yb):
+        optimiser.zero_grad()
+        loss(net(xb), yb).backward()
+        optimiser.step()
+
+    def predict(xb, _):
+        net(xb)
+
+    net.train()
+    timed(train, fit, 2.0)
+    train_rate = timed(train, fit, seconds)
+    net.eval()
+    with torch.no_grad():
+        infer_rate = timed(infer, predict, max(1.0, seconds / 2))
+    print(json.dumps({
+        "model": model, "build": f"pytorch-{torch.__version__}", "variant": f"{setting}-{threads}t",
+        "blas": "openblas" if "openblas" in os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3") else "?",
+        "openblasCoretype": os.environ.get("OPENBLAS_CORETYPE", ""),
+        "trainImagesPerSecond": train_rate, "inferImagesPerSecond": infer_rate,
+        "forwardMflopPerImage": flops / 1e6, "trainGflops": train_rate * 3 * flops / 1e9,
+        "inferGflops": infer_rate * flops / 1e9}))
+
+
+if __name__ == "__main__":
+    main()
