@@ -4,6 +4,8 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /**
@@ -43,6 +45,16 @@ final class DenseFloats {
     static FloatPointer pointer(INDArray a, long offset) {
         FloatPointer base = (FloatPointer) a.data().addressPointer();
         return new FloatPointer(base).position(base.position() + offset);
+    }
+
+    /** The dense array's memory as bytes in the platform's order, in place (for the Vector API's loads). */
+    static ByteBuffer bytes(INDArray a) {
+        if (4 * a.length() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("array of " + a.length() + " elements is too large for a buffer");
+        }
+        FloatPointer p = pointer(a, 0);
+        return p.capacity(p.position() + a.length()).limit(p.position() + a.length()).asByteBuffer()
+                .order(ByteOrder.nativeOrder());
     }
 
     /** The dense array's elements, in place. */

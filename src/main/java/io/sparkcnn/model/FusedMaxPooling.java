@@ -4,7 +4,9 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 
 /**
@@ -26,26 +28,65 @@ import java.nio.FloatBuffer;
  * the very array the pooling layer returned; anything else takes the layers' ordinary paths.
  */
 final class FusedMaxPooling {
+    /**
+     * Whether planes run in SIMD lanes ({@link VectorPlanes}): the JVM has the incubating Vector API module
+     * (conf/java17.flags adds it) and {@code -Dsparkcnn.vectorPlanes=false} is not set.
+     */
+    static final boolean VECTOR;
+
+    static {
+        boolean module = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        VECTOR = module && !"false".equals(System.getProperty("sparkcnn.vectorPlanes"));
+        if (!module) {
+            // Worth a line in the log: the scalar planes make training of the seed CNN 1.2-1.3x slower.
+            LoggerFactory.getLogger(FusedMaxPooling.class).info("max pooling planes run in scalar code: this JVM "
+                    + "was started without --add-modules=jdk.incubator.vector (see conf/java17.flags)");
+        }
+    }
+
+    private final boolean vector;
     /** The convolution output this pooling belongs to, its pooled output and each window's chosen input. */
     private INDArray convolutionOutput;
     private INDArray pooled;
-    private byte[] chosen;
+    private int[] chosen;
     private boolean chosenValid;
+    /** The memory of the forward pass's convolution output and pooled output, as floats and as bytes. */
+    private FloatBuffer outFloats;
+    private FloatBuffer pooledFloats;
+    private ByteBuffer outBytes;
+    private ByteBuffer pooledBytes;
     /** The gradient this pooling gave the convolution, ReLU gradient included. */
     private INDArray gradient;
 
-    /** Starts a forward pass: the pooled output array for a convolution output of this shape. */
-    FloatBuffer start(long minibatch, long channels, int outH, int outW, boolean training,
-                      LayerWorkspaceMgr workspaceMgr) {
+    FusedMaxPooling() {
+        this(VECTOR);
+    }
+
+    /** {@code vector}: planes in SIMD lanes (only where the Vector API module is present) or in scalar code. */
+    FusedMaxPooling(boolean vector) {
+        this.vector = vector;
+    }
+
+    /**
+     * Starts a forward pass over {@code output}, the convolution's [minibatch, channels, outH, outW] output,
+     * before its planes are filled: makes the pooled output array.
+     */
+    void start(INDArray output, boolean training, LayerWorkspaceMgr workspaceMgr) {
         clear();
+        long[] shape = output.shape();
         pooled = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT,
-                new long[] {minibatch, channels, outH / 2, outW / 2}, 'c');
+                new long[] {shape[0], shape[1], shape[2] / 2, shape[3] / 2}, 'c');
         int windows = (int) pooled.length();
         if (training && (chosen == null || chosen.length < windows)) {
-            chosen = new byte[windows];
+            chosen = new int[windows];
         }
         chosenValid = training;
-        return DenseFloats.of(pooled);
+        outFloats = DenseFloats.of(output);
+        pooledFloats = DenseFloats.of(pooled);
+        if (vector) {
+            outBytes = DenseFloats.bytes(output);
+            pooledBytes = DenseFloats.bytes(pooled);
+        }
     }
 
     /** Ends a forward pass: {@code output} is the convolution output that was pooled. */
@@ -54,54 +95,74 @@ final class FusedMaxPooling {
     }
 
     /**
-     * One plane (an image's channel) of the convolution: bias and ReLU in place, and its 2x2 windows pooled
-     * into {@code pooledOut}. An odd last row or column belongs to no window and gets bias and ReLU only.
+     * One plane (an image's channel, from element {@code start}) of the convolution output given to {@link
+     * #start}: bias and ReLU in place, and its 2x2 windows pooled into plane {@code plane} of the pooled output.
+     * An odd last row or column belongs to no window and gets bias and ReLU only. In SIMD lanes when this
+     * pooling is {@link #VECTOR} and the plane is at least two chunks wide ({@link VectorPlanes}).
      *
      * <p>On the bits: a ReLU output is never negative, and non-negative floats order as their bit patterns do
      * as ints, so the ReLU is a mask of the sign and every comparison after it an int comparison, which C2
      * compiles to conditional moves (float max and float selects cost a branch or a blend each).
      */
-    void plane(FloatBuffer out, int start, int h, int w, float bias, FloatBuffer pooledOut, int plane) {
+    void plane(int start, int h, int w, float bias, int plane) {
         int ph = h / 2;
         int pw = w / 2;
-        int window = plane * ph * pw;
-        boolean keepChoice = chosenValid;
-        for (int oh = 0; oh < ph; oh++) {
-            int top = start + 2 * oh * w;
-            int bottom = top + w;
-            for (int ow = 0; ow < pw; ow++, window++) {
-                int c = 2 * ow;
-                int a = relu(out.get(top + c) + bias);
-                int b = relu(out.get(top + c + 1) + bias);
-                int d = relu(out.get(bottom + c) + bias);
-                int e = relu(out.get(bottom + c + 1) + bias);
-                out.put(top + c, Float.intBitsToFloat(a));
-                out.put(top + c + 1, Float.intBitsToFloat(b));
-                out.put(bottom + c, Float.intBitsToFloat(d));
-                out.put(bottom + c + 1, Float.intBitsToFloat(e));
-                int upper = Math.max(a, b);
-                int lower = Math.max(d, e);
-                pooledOut.put(window, Float.intBitsToFloat(Math.max(upper, lower)));
-                if (keepChoice) {
-                    // The first largest in row-major order: the upper row on a tie, then the left one. In sign
-                    // bits of differences (no overflow between non-negative ints): ternaries here compiled to
-                    // branches that a ReLU's zeros make coin flips (2.1x slower measured).
-                    int down = (upper - lower) >>> 31;
-                    int left = a + ((d - a) & -down);
-                    int right = b + ((e - b) & -down);
-                    chosen[window] = (byte) ((down << 1) | ((left - right) >>> 31));
+        int firstWindow = plane * ph * pw;
+        if (vector && pw >= VectorPlanes.windowsPerChunk()) {
+            VectorPlanes.biasRelu(outBytes, start, h * w, bias);
+            for (int oh = 0; oh < ph; oh++) {
+                int top = start + 2 * oh * w;
+                int window = firstWindow + oh * pw;
+                if (!VectorPlanes.poolRow(outBytes, top, w, pooledBytes, window, pw, chosenValid ? chosen : null)) {
+                    // The pooled array's last windows: the values have their bias and ReLU, add nothing.
+                    scalarRow(outFloats, top, w, 0f, window, pw);
                 }
             }
-            if (w % 2 != 0) {
-                out.put(top + w - 1, Float.intBitsToFloat(relu(out.get(top + w - 1) + bias)));
-                out.put(bottom + w - 1, Float.intBitsToFloat(relu(out.get(bottom + w - 1) + bias)));
-            }
+            return;
+        }
+        FloatBuffer out = outFloats;
+        for (int oh = 0; oh < ph; oh++) {
+            scalarRow(out, start + 2 * oh * w, w, bias, firstWindow + oh * pw, pw);
         }
         if (h % 2 != 0) {
             int last = start + (h - 1) * w;
             for (int i = last; i < last + w; i++) {
                 out.put(i, Float.intBitsToFloat(relu(out.get(i) + bias)));
             }
+        }
+    }
+
+    /** Bias, ReLU and pooling of the row pair from element {@code top} into windows from {@code window}. */
+    private void scalarRow(FloatBuffer out, int top, int w, float bias, int window, int pw) {
+        FloatBuffer pooledOut = pooledFloats;
+        boolean keepChoice = chosenValid;
+        int bottom = top + w;
+        for (int ow = 0; ow < pw; ow++, window++) {
+            int c = 2 * ow;
+            int a = relu(out.get(top + c) + bias);
+            int b = relu(out.get(top + c + 1) + bias);
+            int d = relu(out.get(bottom + c) + bias);
+            int e = relu(out.get(bottom + c + 1) + bias);
+            out.put(top + c, Float.intBitsToFloat(a));
+            out.put(top + c + 1, Float.intBitsToFloat(b));
+            out.put(bottom + c, Float.intBitsToFloat(d));
+            out.put(bottom + c + 1, Float.intBitsToFloat(e));
+            int upper = Math.max(a, b);
+            int lower = Math.max(d, e);
+            pooledOut.put(window, Float.intBitsToFloat(Math.max(upper, lower)));
+            if (keepChoice) {
+                // The first largest in row-major order: the upper row on a tie, then the left one. In sign
+                // bits of differences (no overflow between non-negative ints): ternaries here compiled to
+                // branches that a ReLU's zeros make coin flips (2.1x slower measured).
+                int down = (upper - lower) >>> 31;
+                int left = a + ((d - a) & -down);
+                int right = b + ((e - b) & -down);
+                chosen[window] = (down << 1) | ((left - right) >>> 31);
+            }
+        }
+        if (w % 2 != 0) {
+            out.put(top + w - 1, Float.intBitsToFloat(relu(out.get(top + w - 1) + bias)));
+            out.put(bottom + w - 1, Float.intBitsToFloat(relu(out.get(bottom + w - 1) + bias)));
         }
     }
 
@@ -201,5 +262,9 @@ final class FusedMaxPooling {
         pooled = null;
         gradient = null;
         chosenValid = false;
+        outFloats = null;
+        pooledFloats = null;
+        outBytes = null;
+        pooledBytes = null;
     }
 }

@@ -133,8 +133,9 @@ public final class Im2colConvolution implements ConvolutionHelper {
         int oC = g.outChannels;
         FloatBuffer o = DenseFloats.of(out);
         FloatBuffer b = bias == null ? null : DenseFloats.of(bias);
-        FloatBuffer pooled = pooling == null ? null
-                : pooling.start(g.minibatch, oC, g.outH, g.outW, training, workspaceMgr);
+        if (pooling != null) {
+            pooling.start(out, training, workspaceMgr);
+        }
         for (int n = 0; n < g.minibatch; n++) {
             // out[n] (oC x P) = W (oC x K) . col[n] (K x P)
             gemm(false, false, oC, p, k, weights, 0, k, columns, (long) n * k * p, p, 0f, out, (long) n * oC * p,
@@ -142,8 +143,8 @@ public final class Im2colConvolution implements ConvolutionHelper {
             for (int c = 0; c < oC; c++) {
                 float shift = b == null ? 0f : b.get(c);
                 int row = (n * oC + c) * p;
-                if (pooled != null) {
-                    pooling.plane(o, row, g.outH, g.outW, shift, pooled, n * oC + c);
+                if (pooling != null) {
+                    pooling.plane(row, g.outH, g.outW, shift, n * oC + c);
                 } else if (relu) {
                     for (int i = row; i < row + p; i++) {
                         o.put(i, Math.max(o.get(i) + shift, 0f));

@@ -49,7 +49,8 @@ class GpuSchedulingIT {
         System.setProperty("spark.test.home", home.toString());
         String classpath = Path.of("target/test-classes").toAbsolutePath() + ":" + Path.of("target/classes")
                 .toAbsolutePath() + ":" + Files.readString(Path.of("target/launcher.classpath")).trim();
-        String flags = String.join(" ", Files.readAllLines(Path.of("conf/java17.flags")));
+        String flags = String.join(" ", Files.readAllLines(Path.of("conf/java17.flags")).stream()
+                .filter(l -> !l.isBlank() && !l.startsWith("#")).toList());
         Map<String, String> conf = new TreeMap<>(Map.of(
                 "spark.worker.resource.gpu.amount", "2",
                 "spark.worker.resource.gpu.discoveryScript", script.toString(),
