@@ -37,7 +37,8 @@ import java.util.Map;
  * that implies (convolutions and dense layers, multiply-add = 2 FLOPs; training counted as 3x the forward
  * pass). The ND4J build is whatever nd4j-native jar the classpath holds: the script starts one JVM per build
  * and interleaves them. A variant changes how the same maths runs: {@code default} (the project's defaults:
- * CpuKernels, CacheMode.DEVICE, workspaces), {@code dl4j-kernels} (DL4J's own layer code: CpuKernels off),
+ * CpuKernels, CacheMode.DEVICE, workspaces), {@code scalar-planes} (the fused pooling's planes in scalar code
+ * instead of the Vector API's lanes), {@code dl4j-kernels} (DL4J's own layer code: CpuKernels off),
  * {@code helpers-only} (CpuKernels in DL4J's helper slot, DL4J's layer objects: no fused layers),
  * {@code dl4j-native-helpers} (DL4J's oneDNN helper classes, which call libnd4j's native conv2d and pooling
  * ops, in place of CpuKernels), {@code nhwc} (channels-last layout for every layer and the input), {@code
@@ -59,6 +60,9 @@ public final class CoreBench {
         String variant = args.length > 2 ? args[2] : "default";
         if (variant.equals("dl4j-kernels") || variant.equals("dl4j-native-helpers")) {
             System.setProperty(CpuKernels.DISABLE_PROPERTY, "true");
+        }
+        if (variant.equals("scalar-planes")) {
+            System.setProperty("sparkcnn.vectorPlanes", "false"); // read when the first fused pooling is built
         }
         if (variant.equals("helpers-only")) {
             System.setProperty(CpuKernels.FUSED_LAYERS_PROPERTY, "false");
@@ -96,7 +100,7 @@ public final class CoreBench {
 
     /** The network with the variant's execution settings (same maths). */
     private static Network variant(Network net, String variant) {
-        if (List.of("default", "dl4j-kernels", "helpers-only", "nhwc").contains(variant)
+        if (List.of("default", "dl4j-kernels", "helpers-only", "scalar-planes", "nhwc").contains(variant)
                 || variant.startsWith("env-")) {
             return net;
         }
