@@ -98,7 +98,7 @@ final class FusedMaxPooling {
      * One plane (an image's channel, from element {@code start}) of the convolution output given to {@link
      * #start}: bias and ReLU in place, and its 2x2 windows pooled into plane {@code plane} of the pooled output.
      * An odd last row or column belongs to no window and gets bias and ReLU only. In SIMD lanes when this
-     * pooling is {@link #VECTOR} and the plane is at least two chunks wide ({@link VectorPlanes}).
+     * pooling is {@link #VECTOR} and the plane has a vector chunk's windows across ({@link VectorPlanes}).
      *
      * <p>On the bits: a ReLU output is never negative, and non-negative floats order as their bit patterns do
      * as ints, so the ReLU is a mask of the sign and every comparison after it an int comparison, which C2

@@ -35,7 +35,7 @@ final class VectorPlanes {
     private VectorPlanes() {
     }
 
-    /** Windows per vector chunk: the planes narrower than twice that keep the scalar loop. */
+    /** Windows per vector chunk (half the lanes): planes with fewer windows across keep the scalar loop. */
     static int windowsPerChunk() {
         return LANES / 2;
     }
