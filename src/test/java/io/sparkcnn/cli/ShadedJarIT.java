@@ -1,5 +1,6 @@
 package io.sparkcnn.cli;
 
+import io.sparkcnn.testing.Java17Flags;
 import org.junit.jupiter.api.Test;
 
 import java.io.File;
@@ -53,7 +54,7 @@ class ShadedJarIT {
                 .filter(p -> p.contains("/org/slf4j/slf4j-api/")).forEach(sparkJars::add);
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(Files.readAllLines(Path.of("conf/java17.flags")).stream().filter(l -> !l.startsWith("#")).toList());
+        cmd.addAll(Java17Flags.read());
         cmd.addAll(List.of("-cp", JAR + File.pathSeparator + String.join(File.pathSeparator, sparkJars),
                 "io.sparkcnn.cli.SparkCnn", "env"));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -1,11 +1,10 @@
 package io.sparkcnn.config;
 
+import io.sparkcnn.testing.Java17Flags;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,8 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class Java17FlagsTest {
     @Test
     void testJvmRunsWithEveryFlagTheLauncherUses() throws IOException {
-        List<String> flags = Files.readAllLines(Path.of("conf/java17.flags")).stream()
-                .filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
+        List<String> flags = Java17Flags.read();
         List<String> jvmArgs = ManagementFactory.getRuntimeMXBean().getInputArguments();
         for (String flag : flags) {
             assertTrue(jvmArgs.contains(flag), "surefire argLine (pom.xml java17.opens) lacks " + flag);

@@ -3,6 +3,7 @@ package io.sparkcnn.spark;
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.JobConfigLoader;
 import io.sparkcnn.testing.Images;
+import io.sparkcnn.testing.Java17Flags;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,8 +50,7 @@ class GpuSchedulingIT {
         System.setProperty("spark.test.home", home.toString());
         String classpath = Path.of("target/test-classes").toAbsolutePath() + ":" + Path.of("target/classes")
                 .toAbsolutePath() + ":" + Files.readString(Path.of("target/launcher.classpath")).trim();
-        String flags = String.join(" ", Files.readAllLines(Path.of("conf/java17.flags")).stream()
-                .filter(l -> !l.isBlank() && !l.startsWith("#")).toList());
+        String flags = String.join(" ", Java17Flags.read());
         Map<String, String> conf = new TreeMap<>(Map.of(
                 "spark.worker.resource.gpu.amount", "2",
                 "spark.worker.resource.gpu.discoveryScript", script.toString(),
