@@ -52,9 +52,7 @@ final class DenseFloats {
         if (4 * a.length() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("array of " + a.length() + " elements is too large for a buffer");
         }
-        FloatPointer p = pointer(a, 0);
-        return p.capacity(p.position() + a.length()).limit(p.position() + a.length()).asByteBuffer()
-                .order(ByteOrder.nativeOrder());
+        return covering(a).asByteBuffer().order(ByteOrder.nativeOrder());
     }
 
     /** The dense array's elements, in place. */
@@ -62,7 +60,12 @@ final class DenseFloats {
         if (a.length() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("array of " + a.length() + " elements is too large for a buffer");
         }
+        return covering(a).asBuffer();
+    }
+
+    /** A pointer to the dense array's elements, bounded to exactly them (what its buffers cover). */
+    private static FloatPointer covering(INDArray a) {
         FloatPointer p = pointer(a, 0);
-        return p.capacity(p.position() + a.length()).limit(p.position() + a.length()).asBuffer();
+        return p.capacity(p.position() + a.length()).limit(p.position() + a.length());
     }
 }

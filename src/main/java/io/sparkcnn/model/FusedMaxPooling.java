@@ -167,7 +167,7 @@ final class FusedMaxPooling {
     }
 
     /** max(x, 0) as bits: the sign bit, spread, clears a negative value (-0 and negative NaNs become +0). */
-    private static int relu(float x) {
+    static int relu(float x) {
         int bits = Float.floatToRawIntBits(x);
         return bits & ~(bits >> 31);
     }

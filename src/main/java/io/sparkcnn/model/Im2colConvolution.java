@@ -84,6 +84,19 @@ public final class Im2colConvolution implements ConvolutionHelper {
             return outH * outW;
         }
 
+        /**
+         * For stride-1 columns whose input column is the output column plus {@code colOffset}: the first output
+         * column that reads inside the image (the ones before it read the left padding).
+         */
+        int insideFrom(int colOffset) {
+            return Math.min(outW, Math.max(0, -colOffset));
+        }
+
+        /** One past the last output column that reads inside the image (never before {@link #insideFrom}). */
+        int insideTo(int colOffset) {
+            return Math.max(insideFrom(colOffset), Math.min(outW, inW - colOffset));
+        }
+
         long[] columns() {
             return new long[] {minibatch, inChannels, kH, kW, outH, outW};
         }
@@ -354,8 +367,8 @@ public final class Im2colConvolution implements ConvolutionHelper {
                         int row = planeStart + h * g.inW;
                         if (sW == 1) {
                             // One bulk copy of the columns inside the image, zeros either side (padding).
-                            int lo = Math.min(g.outW, Math.max(0, -colOffset));
-                            int hi = Math.max(lo, Math.min(g.outW, g.inW - colOffset));
+                            int lo = g.insideFrom(colOffset);
+                            int hi = g.insideTo(colOffset);
                             for (int ow = 0; ow < lo; ow++) {
                                 col.put(at + ow, 0f);
                             }
@@ -402,8 +415,8 @@ public final class Im2colConvolution implements ConvolutionHelper {
                         }
                         int row = planeStart + h * g.inW;
                         if (sW == 1) {
-                            int lo = Math.min(g.outW, Math.max(0, -colOffset));
-                            int hi = Math.max(lo, Math.min(g.outW, g.inW - colOffset));
+                            int lo = g.insideFrom(colOffset);
+                            int hi = g.insideTo(colOffset);
                             int to = row + colOffset;
                             for (int ow = lo; ow < hi; ow++) {
                                 in.put(to + ow, in.get(to + ow) + col.get(at + ow));

@@ -54,8 +54,7 @@ final class VectorPlanes {
         }
         for (; i < length; i++) {
             int at = 4 * (start + i);
-            int bits = Float.floatToRawIntBits(out.getFloat(at) + bias);
-            out.putFloat(at, Float.intBitsToFloat(bits & ~(bits >> 31)));
+            out.putFloat(at, Float.intBitsToFloat(FusedMaxPooling.relu(out.getFloat(at) + bias)));
         }
     }
 
