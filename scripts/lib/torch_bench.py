@@ -21,22 +21,35 @@ import time
 import torch
 from torch import nn
 
-DATA = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
-LABELS = "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz"
+ROOT = "/usr/share/datasets/fashion-mnist/"
 
 
-def load(images):
-    with gzip.open(DATA, "rb") as f:
-        magic, count, rows, cols = struct.unpack(">IIII", f.read(16))
-        if magic != 2051:
-            raise SystemExit(f"{DATA}: not an IDX image file (magic {magic})")
-        pixels = torch.frombuffer(bytearray(f.read(images * rows * cols)), dtype=torch.uint8)
-    with gzip.open(LABELS, "rb") as f:
-        magic, count = struct.unpack(">II", f.read(8))
-        if magic != 2049:
-            raise SystemExit(f"{LABELS}: not an IDX label file (magic {magic})")
-        labels = torch.frombuffer(bytearray(f.read(images)), dtype=torch.uint8).long()
-    return pixels.float().div_(255).reshape(images, 1, rows, cols), labels
+def idx(name, magic_expected, header, count=None):
+    """An IDX file's header fields and its first count records (all when None) as uint8."""
+    with gzip.open(ROOT + name, "rb") as f:
+        fields = struct.unpack(">" + "I" * header, f.read(4 * header))
+        if fields[0] != magic_expected:
+            raise SystemExit(f"{ROOT + name}: not an IDX file of this kind (magic {fields[0]})")
+        record = 1
+        for size in fields[2:]:
+            record *= size
+        data = f.read(-1 if count is None else count * record)
+    return fields, torch.frombuffer(bytearray(data), dtype=torch.uint8)
+
+
+def images(name, count=None):
+    """Images scaled to [0, 1], shape (count, 1, rows, cols)."""
+    (_, total, rows, cols), data = idx(name, 2051, 4, count)
+    return data.float().div_(255).reshape(total if count is None else count, 1, rows, cols)
+
+
+def labels(name, count=None):
+    _, data = idx(name, 2049, 2, count)
+    return data.long()
+
+
+def load(count):
+    return images("train-images-idx3-ubyte.gz", count), labels("train-labels-idx1-ubyte.gz", count)
 
 
 def seed_cnn():

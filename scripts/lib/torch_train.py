@@ -6,36 +6,13 @@ images (shuffled, minibatch 32, Adam 1e-3, NLL of a softmax: the protocol of tor
 JSON line: {"seconds", "images", "accuracy"} (accuracy on the 10,000 t10k images; timing excludes it).
 Usage: torch_train.py THREADS SETTING (tuned or tuned-channels-last; the caller sets the environment).
 """
-import gzip
 import json
-import struct
 import sys
 import time
 
 import torch
 
-from torch_bench import seed_cnn
-
-ROOT = "/usr/share/datasets/fashion-mnist/"
-
-
-def idx(name, magic_expected, header):
-    with gzip.open(ROOT + name, "rb") as f:
-        fields = struct.unpack(">" + "I" * header, f.read(4 * header))
-        if fields[0] != magic_expected:
-            raise SystemExit(f"{ROOT + name}: not an IDX file of this kind (magic {fields[0]})")
-        data = torch.frombuffer(bytearray(f.read()), dtype=torch.uint8)
-    return fields, data
-
-
-def images(name):
-    (_, count, rows, cols), data = idx(name, 2051, 4)
-    return data.float().div_(255).reshape(count, 1, rows, cols)
-
-
-def labels(name):
-    _, data = idx(name, 2049, 2)
-    return data.long()
+from torch_bench import images, labels, seed_cnn
 
 
 def main():
