@@ -2,9 +2,7 @@ package io.sparkcnn.cli;
 
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.eval.Metrics;
-import io.sparkcnn.spark.EvaluateJob;
-import io.sparkcnn.spark.SparkSessions;
-import org.apache.spark.sql.SparkSession;
+import io.sparkcnn.spark.job.Jobs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,10 +25,8 @@ final class EvaluateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JobConfig config = job.load(List.of());
         config.data().requireTrain();
-        try (SparkSession spark = SparkSessions.create(config)) {
-            Metrics m = EvaluateJob.run(spark, config, model);
-            System.out.print(m.table());
-            return 0;
-        }
+        Metrics m = Jobs.evaluate(config, model);
+        System.out.print(m.table());
+        return 0;
     }
 }

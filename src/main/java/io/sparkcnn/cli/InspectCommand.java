@@ -3,9 +3,8 @@ package io.sparkcnn.cli;
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.data.LakeSummary;
 import io.sparkcnn.data.Split;
-import io.sparkcnn.spark.InspectJob;
-import io.sparkcnn.spark.SparkSessions;
-import org.apache.spark.sql.SparkSession;
+import io.sparkcnn.spark.job.Jobs;
+import io.sparkcnn.spark.job.InspectJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,11 +32,8 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         JobConfig config = job.load(lake == null ? List.of() : List.of("data.train=" + lake));
         config.data().requireTrain();
-        try (SparkSession spark = SparkSessions.create(config)) {
-            InspectJob.Result result = InspectJob.run(spark, config);
-            print(config, result, System.out);
-            return 0;
-        }
+        print(config, Jobs.inspect(config), System.out);
+        return 0;
     }
 
     static void print(JobConfig config, InspectJob.Result r, PrintStream out) {

@@ -1,14 +1,8 @@
 package io.sparkcnn.cli;
 
-import io.sparkcnn.config.ConfigException;
 import io.sparkcnn.config.JobConfig;
-import io.sparkcnn.model.ModelStore;
-import io.sparkcnn.model.SavedModel;
-import io.sparkcnn.registry.ModelRegistry;
-import io.sparkcnn.registry.RegistryVersion;
-import io.sparkcnn.spark.PredictJob;
-import io.sparkcnn.spark.SparkSessions;
-import org.apache.spark.sql.SparkSession;
+import io.sparkcnn.spark.job.Jobs;
+import io.sparkcnn.spark.job.PredictJob;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,6 +11,7 @@ import picocli.CommandLine.Option;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** Batch inference: classify every image of a lake with a saved model or the registry's champion. */
@@ -59,31 +54,15 @@ final class PredictCommand implements Callable<Integer> {
         }
         JobConfig config = job.load(overrides);
         config.predict().requireLake();
-        try (SparkSession spark = SparkSessions.create(config)) {
-            org.apache.hadoop.conf.Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-            String name;
-            SavedModel model;
-            if (source.champion) {
-                ModelRegistry registry = ModelRegistry.open(config.registry().requireDir(), config.registry().model(),
-                        hadoop);
-                RegistryVersion champion = registry.champion().orElseThrow(() -> new ConfigException(
-                        "registry.model", "model " + registry.name() + " at " + registry.location()
-                        + " has no champion"));
-                name = registry.name() + " " + champion.name() + " (champion) at " + champion.location();
-                model = registry.read(champion);
-            } else {
-                name = source.dir;
-                model = ModelStore.read(source.dir, hadoop);
-            }
-            PredictJob.Result r = PredictJob.run(spark, config, model, name, overwrite);
-            System.out.printf(Locale.ROOT, "Classified %d images in %.1f s: %.0f images/s (%d bad files)%n", r.images(),
-                    r.seconds(), r.imagesPerSecond(), r.badFiles());
-            if (r.labelled() > 0) {
-                System.out.printf(Locale.ROOT, "Accuracy on the %d images with a true label: %.4f%n", r.labelled(),
-                        r.accuracy());
-            }
-            System.out.println("Predictions: " + r.location());
-            return 0;
+        PredictJob.Result r = Jobs.predict(config, source.champion ? Optional.empty() : Optional.of(source.dir),
+                overwrite);
+        System.out.printf(Locale.ROOT, "Classified %d images in %.1f s: %.0f images/s (%d bad files)%n", r.images(),
+                r.seconds(), r.imagesPerSecond(), r.badFiles());
+        if (r.labelled() > 0) {
+            System.out.printf(Locale.ROOT, "Accuracy on the %d images with a true label: %.4f%n", r.labelled(),
+                    r.accuracy());
         }
+        System.out.println("Predictions: " + r.location());
+        return 0;
     }
 }

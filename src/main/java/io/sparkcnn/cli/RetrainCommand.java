@@ -1,11 +1,8 @@
 package io.sparkcnn.cli;
 
 import io.sparkcnn.config.JobConfig;
-import io.sparkcnn.registry.RegistryFaults;
-import io.sparkcnn.spark.FaultInjector;
-import io.sparkcnn.spark.RetrainJob;
-import io.sparkcnn.spark.SparkSessions;
-import org.apache.spark.sql.SparkSession;
+import io.sparkcnn.spark.job.Jobs;
+import io.sparkcnn.spark.job.RetrainJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -31,20 +28,18 @@ final class RetrainCommand implements Callable<Integer> {
         JobConfig config = job.load(List.of());
         config.data().requireTrain();
         config.registry().requireDir();
-        try (SparkSession spark = SparkSessions.create(config)) {
-            RetrainJob.Result r = RetrainJob.run(spark, config, FaultInjector.NONE, RegistryFaults.NONE);
-            if (r.challengerMetrics() != null) {
-                System.out.println("Challenger (" + r.challenger().name() + "):");
-                System.out.print(r.challengerMetrics().table());
-                System.out.println("Champion (" + r.champion().name() + ") on the same held-out images:");
-                System.out.print(r.championMetrics().table());
-            }
-            System.out.println("retrain: " + r.summary());
-            return switch (r.outcome()) {
-                case PROMOTED -> 0;
-                case KEPT_CHAMPION -> SparkCnn.EXIT_KEPT_CHAMPION;
-                case NOTHING_TO_DO -> SparkCnn.EXIT_NOTHING_TO_DO;
-            };
+        RetrainJob.Result r = Jobs.retrain(config);
+        if (r.challengerMetrics() != null) {
+            System.out.println("Challenger (" + r.challenger().name() + "):");
+            System.out.print(r.challengerMetrics().table());
+            System.out.println("Champion (" + r.champion().name() + ") on the same held-out images:");
+            System.out.print(r.championMetrics().table());
         }
+        System.out.println("retrain: " + r.summary());
+        return switch (r.outcome()) {
+            case PROMOTED -> 0;
+            case KEPT_CHAMPION -> SparkCnn.EXIT_KEPT_CHAMPION;
+            case NOTHING_TO_DO -> SparkCnn.EXIT_NOTHING_TO_DO;
+        };
     }
 }

@@ -1,10 +1,8 @@
 package io.sparkcnn.cli;
 
 import io.sparkcnn.config.JobConfig;
-import io.sparkcnn.spark.FaultInjector;
-import io.sparkcnn.spark.SparkSessions;
-import io.sparkcnn.spark.TrainJob;
-import org.apache.spark.sql.SparkSession;
+import io.sparkcnn.spark.job.Jobs;
+import io.sparkcnn.spark.job.TrainJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -32,15 +30,13 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JobConfig config = job.load(List.of());
         config.data().requireTrain();
-        try (SparkSession spark = SparkSessions.create(config)) {
-            TrainJob.Result r = TrainJob.run(spark, config, overwrite, resume, FaultInjector.NONE);
-            System.out.printf("Trained %s in %.1f s (%.0f images/s over %d images seen)%n",
-                    config.train().architecture().configName(), r.training().seconds(),
-                    r.training().imagesSeen() / r.training().seconds(), r.training().imagesSeen());
-            System.out.print(r.finalMetrics().table());
-            System.out.println("Model: " + r.location());
-            r.registered().ifPresent(v -> System.out.println("Registry: " + config.registry().model() + " " + v));
-            return 0;
-        }
+        TrainJob.Result r = Jobs.train(config, overwrite, resume);
+        System.out.printf("Trained %s in %.1f s (%.0f images/s over %d images seen)%n",
+                config.train().architecture().configName(), r.training().seconds(),
+                r.training().imagesSeen() / r.training().seconds(), r.training().imagesSeen());
+        System.out.print(r.finalMetrics().table());
+        System.out.println("Model: " + r.location());
+        r.registered().ifPresent(v -> System.out.println("Registry: " + config.registry().model() + " " + v));
+        return 0;
     }
 }

@@ -1,5 +1,6 @@
 package io.sparkcnn.model;
 
+import io.sparkcnn.kernels.CpuKernels;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;

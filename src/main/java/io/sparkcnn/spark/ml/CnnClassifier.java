@@ -3,8 +3,6 @@ package io.sparkcnn.spark.ml;
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.JobConfigLoader;
 import io.sparkcnn.model.SavedModel;
-import io.sparkcnn.spark.DataFrameTraining;
-import io.sparkcnn.spark.RowImages;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;

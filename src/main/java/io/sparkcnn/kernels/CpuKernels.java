@@ -1,0 +1,184 @@
+package io.sparkcnn.kernels;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Updater;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.OutputLayer;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
+import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.lang.reflect.Field;
+import java.util.Map;
+
+/**
+ * Puts faster CPU implementations into a DL4J network's layers, through the helper slot DL4J reserves for
+ * cuDNN and oneDNN: {@link Im2colConvolution} for convolutions, {@link MaxPooling} for max pooling and
+ * {@link BatchNormKernel} for batch normalisation; and {@link DenseReLU}'s gradient for ReLU layers. In a
+ * MultiLayerNetwork it also puts layer objects of its own in place of DL4J's: {@link FusedConvolutionLayer} (bias and ReLU inside the convolution),
+ * {@link HelpedSubsamplingLayer} (pooling forward through the helper too) and {@link FusedOutputLayer} (softmax
+ * cross-entropy in three OpenBLAS products), links a ReLU convolution to the 2x2 max pooling right after it
+ * ({@link FusedMaxPooling}), and gives the network a {@link CpuUpdater} (Adam in Java, no per-step views of
+ * every parameter). ComputationGraphs get the helpers only.
+ *
+ * <p>Why by hand: DL4J 1.0.0-M2.1 looks its oneDNN helpers up through a class name that does not exist in
+ * that release ({@code org.nd4j.nativeblas.Nd4jCpu$Environment}), so on every CPU build it silently falls back
+ * to its generic Java-side layer code. The model itself is untouched: configurations, parameters and saved
+ * files are DL4J's; only the execution changes (scripts/bench-core.sh measures both: variant {@code dl4j-kernels}).
+ * Nothing is installed on the CUDA backend (DL4J uses cuDNN there) or when the system property
+ * {@value #DISABLE_PROPERTY} is {@code true}.
+ */
+public final class CpuKernels {
+    public static final String DISABLE_PROPERTY = "sparkcnn.dl4jKernels";
+    /**
+     * {@code false} keeps DL4J's own layer objects and updater (helpers only: no fused convolution, ReLU,
+     * pooling or output layer, DL4J's Adam), as a way back should a fused layer misbehave, and for comparison
+     * (scripts/bench-core.sh, variant {@code helpers-only}).
+     */
+    public static final String FUSED_LAYERS_PROPERTY = "sparkcnn.fusedLayers";
+
+    private CpuKernels() {
+    }
+
+    public static boolean enabled() {
+        return !Boolean.getBoolean(DISABLE_PROPERTY)
+                && "CPU".equalsIgnoreCase(Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"));
+    }
+
+    public static void install(MultiLayerNetwork net) {
+        if (!enabled()) {
+            return;
+        }
+        Layer[] layers = net.getLayers();
+        DataType dataType = net.getLayerWiseConfigurations().getDataType();
+        boolean fuse = !"false".equalsIgnoreCase(System.getProperty(FUSED_LAYERS_PROPERTY));
+        for (int i = 0; i < layers.length; i++) {
+            // The first layer's input gradient is dropped by DL4J unless a preprocessor wants it.
+            boolean inputGradient = i > 0 || net.getLayerWiseConfigurations().getInputPreProcess(0) != null;
+            install(layers[i], inputGradient);
+            if (!fuse) {
+                continue;
+            }
+            if (layers[i] instanceof ConvolutionLayer conv && FusedConvolutionLayer.canReplace(conv, dataType)) {
+                replace(net, i, new FusedConvolutionLayer(conv.conf(), dataType, new Im2colConvolution(inputGradient)));
+            } else if (layers[i].getClass() == SubsamplingLayer.class) {
+                replace(net, i, new HelpedSubsamplingLayer(layers[i].conf(), dataType, new MaxPooling()));
+            } else if (layers[i] instanceof OutputLayer output && FusedOutputLayer.canReplace(output, dataType)) {
+                replace(net, i, new FusedOutputLayer(output.conf(), dataType));
+            }
+        }
+        for (int i = 0; i + 1 < layers.length; i++) {
+            // A ReLU convolution straight into 2x2 max pooling: the convolution pools while its output is in cache.
+            if (layers[i] instanceof FusedConvolutionLayer conv && conv.relu()
+                    && layers[i + 1] instanceof HelpedSubsamplingLayer pool && pool.tiles2x2()
+                    && net.getLayerWiseConfigurations().getInputPreProcess(i + 1) == null) {
+                conv.poolFor(pool);
+            }
+        }
+        if (fuse) {
+            // The updater keeps the layers it was built for: built again over the new ones, with its state (also
+            // for a network that only predicts: its state array, twice the parameters, is the price).
+            Updater existing = net.getUpdater(false);
+            INDArray state = existing == null ? null : existing.getStateViewArray();
+            state = state == null ? null : state.dup();
+            net.setUpdater(new CpuUpdater(net));
+            if (state != null) {
+                net.getUpdater().setStateViewArray(net, state, false);
+            }
+        }
+    }
+
+    /**
+     * Puts {@code replacement} where layer {@code i} was, with its state (index, listeners, counters, parameter
+     * and gradient views), in the network's layer array (getLayers returns the array itself) and its name map.
+     * The updater, which holds the layers it was built for, is rebuilt by the caller.
+     */
+    private static void replace(MultiLayerNetwork net, int i, Layer replacement) {
+        Layer original = net.getLayers()[i];
+        replacement.setIndex(original.getIndex());
+        replacement.setListeners(original.getListeners());
+        replacement.setIterationCount(original.getIterationCount());
+        replacement.setEpochCount(original.getEpochCount());
+        replacement.setParamsViewArray(original.params());
+        replacement.setParamTable(original.paramTable());
+        if (original.getGradientsViewArray() != null) {
+            replacement.setBackpropGradientsViewArray(original.getGradientsViewArray());
+        }
+        replacement.allowInputModification(i > 0); // as MultiLayerNetwork.init sets it
+        net.getLayers()[i] = replacement;
+        try {
+            Field field = MultiLayerNetwork.class.getDeclaredField("layerMap");
+            field.setAccessible(true);
+            @SuppressWarnings("unchecked")
+            Map<String, Layer> byName = (Map<String, Layer>) field.get(net);
+            byName.put(replacement.conf().getLayer().getLayerName(), replacement);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot replace layer " + i + ": DL4J's MultiLayerNetwork has changed",
+                    e);
+        }
+    }
+
+    public static void install(ComputationGraph graph) {
+        if (!enabled()) {
+            return;
+        }
+        for (Layer layer : graph.getLayers()) {
+            install(layer, true);
+        }
+    }
+
+    private static void install(Layer layer, boolean inputGradient) {
+        useDenseReLU(layer);
+        if (layer instanceof ConvolutionLayer conv && conv.getClass() == ConvolutionLayer.class) {
+            setHelper(ConvolutionLayer.class, layer, new Im2colConvolution(inputGradient));
+        } else if (layer instanceof SubsamplingLayer && layer.getClass() == SubsamplingLayer.class) {
+            setHelper(SubsamplingLayer.class, layer, new MaxPooling());
+        } else if (layer instanceof BatchNormalization) {
+            setHelper(BatchNormalization.class, layer, new BatchNormKernel());
+        }
+    }
+
+    /**
+     * A plain ReLU (no cap, threshold or slope) becomes {@link DenseReLU} in the layer's own copy of its
+     * configuration; the network's configuration, which ModelSerializer saves, is not touched.
+     */
+    private static void useDenseReLU(Layer layer) {
+        org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
+        IActivation activation = conf instanceof BaseLayer base ? base.getActivationFn()
+                : conf instanceof ActivationLayer a ? a.getActivationFn() : null;
+        if (activation == null || activation.getClass() != ActivationReLU.class) {
+            return;
+        }
+        ActivationReLU relu = (ActivationReLU) activation;
+        if (relu.getMax() != null || relu.getThreshold() != null || relu.getNegativeSlope() != null) {
+            return;
+        }
+        NeuralNetConfiguration own = layer.conf().clone();
+        if (own.getLayer() instanceof BaseLayer base) {
+            base.setActivationFn(new DenseReLU());
+        } else {
+            ((ActivationLayer) own.getLayer()).setActivationFn(new DenseReLU());
+        }
+        layer.setConf(own);
+    }
+
+    private static void setHelper(Class<?> owner, Layer layer, Object helper) {
+        try {
+            Field field = owner.getDeclaredField("helper");
+            field.setAccessible(true);
+            field.set(layer, helper);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot install " + helper.getClass().getSimpleName() + " into "
+                    + owner.getSimpleName() + ": DL4J's layer has changed", e);
+        }
+    }
+}

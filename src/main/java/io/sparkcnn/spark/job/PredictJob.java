@@ -1,0 +1,179 @@
+package io.sparkcnn.spark.job;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.sparkcnn.config.ConfigException;
+import io.sparkcnn.config.JobConfig;
+import io.sparkcnn.config.PredictConfig;
+import io.sparkcnn.config.Settings;
+import io.sparkcnn.data.BadFileGate;
+import io.sparkcnn.data.FileSystems;
+import io.sparkcnn.data.LakeFile;
+import io.sparkcnn.data.LakeReports;
+import io.sparkcnn.data.LakeSummary;
+import io.sparkcnn.model.SavedModel;
+import io.sparkcnn.spark.SerializableHadoopConf;
+import io.sparkcnn.spark.lake.LakeLister;
+import io.sparkcnn.spark.training.Replicas;
+import io.sparkcnn.train.WorkerCompute;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Batch inference: classifies every image of a lake on Spark with a saved model and writes one row per image
+ * (path, true label where the lake gives one, predicted label, its probability, the top-k labels with their
+ * probabilities) as Parquet and/or CSV, sorted by path, plus {@code predict.json} (counts, images/s,
+ * accuracy on the labelled images) and {@code bad-files.tsv}. Bad files follow data.badFiles as in training.
+ * The output folder is written under a hidden name and renamed, so it is complete or absent.
+ */
+public final class PredictJob {
+    public static final String PARQUET = "predictions.parquet";
+    public static final String CSV = "predictions.csv";
+    public static final String SUMMARY = "predict.json";
+    private static final Logger LOG = LoggerFactory.getLogger(PredictJob.class);
+
+    /** What was classified, how fast, and where it went. */
+    public record Result(String location, long images, long badFiles, long labelled, long correct, double seconds) {
+        public double imagesPerSecond() {
+            return images / seconds;
+        }
+
+        /** Accuracy on the images whose true label is a class of the model (NaN when there are none). */
+        public double accuracy() {
+            return labelled == 0 ? Double.NaN : (double) correct / labelled;
+        }
+    }
+
+    private PredictJob() {
+    }
+
+    public static Result run(SparkSession spark, JobConfig job, SavedModel model, String modelName, boolean overwrite)
+            throws IOException {
+        PredictConfig pc = job.predict();
+        model.requireInputs(job.data().image(), "the model");
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        Path target = FileSystems.qualified(pc.outputOr(job.outputDir()), hadoop);
+        FileSystem fs = FileSystems.of(target, hadoop);
+        if (fs.exists(target) && !overwrite) {
+            throw new ConfigException(Settings.PREDICT_OUTPUT.key(), target + " exists; choose another predict.output "
+                    + "or pass --overwrite");
+        }
+        long start = System.nanoTime();
+        JavaRDD<LakeFile> files = LakeLister.listForPrediction(spark, pc.requireLake(), Settings.PREDICT_LAKE.key(),
+                job.data());
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Broadcast<float[]> params = sc.broadcast(model.network().params().data().asFloat());
+        String jobId = UUID.randomUUID().toString();
+        PredictTask task = new PredictTask(jobId, model.network().spec(), params, model.shape(), model.labels().labels(),
+                model.normalisation(), job.data().image(), pc.topK(), job.train().evalBatchSize(),
+                new WorkerCompute(job.train().threadsPerWorker(), job.backend()), SerializableHadoopConf.broadcast(spark));
+        JavaRDD<PredictTask.Part> parts = files.mapPartitions(task).persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            LakeSummary summary = parts.map(PredictTask.Part::summary)
+                    .fold(new LakeSummary(model.shape().channels()), LakeSummary::merge);
+            // Like train and inspect: the latest look at a lake's bad files is in output.dir, also when they stop the job.
+            String report = LakeReports.writeBadFiles(summary, job.outputDir(), hadoop);
+            BadFileGate.check(summary, job.data().badFiles(), report);
+            JavaRDD<PredictTask.Prediction> predictions = parts.flatMap(p -> p.predictions().iterator());
+            java.util.List<String> known = model.labels().labels();
+            // One pass: {true label the model knows, predicted correctly, true label the model does not know}.
+            long[] counts = predictions.map(p -> p.label() == null ? new long[3] : new long[] {
+                            known.contains(p.label()) ? 1 : 0, p.label().equals(p.predicted()) ? 1 : 0,
+                            known.contains(p.label()) ? 0 : 1})
+                    .fold(new long[3], (x, y) -> new long[] {x[0] + y[0], x[1] + y[1], x[2] + y[2]});
+            long labelled = counts[0];
+            long correct = counts[1];
+            long unknownLabels = counts[2];
+            Path tmp = new Path(target.getParent(), "." + target.getName() + "-" + UUID.randomUUID() + ".tmp");
+            Result r;
+            try {
+                write(spark, predictions, tmp, pc);
+                LakeReports.writeBadFiles(summary, tmp.toString(), hadoop);
+                r = new Result(target.toString(), summary.imageCount(), summary.badCount(), labelled, correct,
+                        (System.nanoTime() - start) / 1e9);
+                writeSummary(fs, new Path(tmp, SUMMARY), r, modelName, model, unknownLabels, pc);
+                if (fs.exists(target)) {
+                    fs.delete(target, true);
+                }
+                FileSystems.rename(fs, tmp, target);
+            } catch (IOException | RuntimeException e) {
+                fs.delete(tmp, true);
+                throw e;
+            }
+            LOG.info(String.format(Locale.ROOT, "Classified %d images in %.1f s (%.0f images/s), %d bad files; %d with "
+                            + "a known true label (accuracy %.4f), %d with a label the model does not know; wrote %s",
+                    r.images(), r.seconds(), r.imagesPerSecond(), r.badFiles(), labelled, r.accuracy(), unknownLabels,
+                    target));
+            return r;
+        } finally {
+            parts.unpersist(false);
+            files.unpersist(false);
+            params.destroy();
+            Replicas.release(jobId);
+            files.foreachPartition(p -> Replicas.release(jobId));
+        }
+    }
+
+    private static void write(SparkSession spark, JavaRDD<PredictTask.Prediction> predictions, Path dir,
+                              PredictConfig pc) {
+        StructType schema = new StructType()
+                .add("path", DataTypes.StringType, false)
+                .add("label", DataTypes.StringType, true)
+                .add("prediction", DataTypes.StringType, false)
+                .add("probability", DataTypes.DoubleType, false)
+                .add("top_labels", DataTypes.createArrayType(DataTypes.StringType, false), false)
+                .add("top_probabilities", DataTypes.createArrayType(DataTypes.DoubleType, false), false);
+        Dataset<Row> rows = spark.createDataFrame(predictions.map(p -> RowFactory.create(p.path(), p.label(),
+                p.predicted(), p.probability(), p.topLabels(), p.topProbabilities())), schema).orderBy("path");
+        if (pc.parquet()) {
+            rows.write().parquet(new Path(dir, PARQUET).toString());
+        }
+        if (pc.csv()) {
+            rows.selectExpr("path", "label", "prediction", "probability",
+                            "concat_ws(';', transform(arrays_zip(top_labels, top_probabilities), "
+                                    + "x -> concat(x.top_labels, ':', format_number(x.top_probabilities, 6)))) AS top_k")
+                    .write().option("header", "true").csv(new Path(dir, CSV).toString());
+        }
+    }
+
+    private static void writeSummary(FileSystem fs, Path file, Result r, String modelName, SavedModel model,
+                                     long unknownLabels, PredictConfig pc) throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", modelName);
+        m.put("labels", model.labels().labels());
+        m.put("lake", pc.lake());
+        m.put("images", r.images());
+        m.put("badFiles", r.badFiles());
+        m.put("labelledImages", r.labelled());
+        m.put("correct", r.correct());
+        m.put("accuracy", Double.isNaN(r.accuracy()) ? null : r.accuracy());
+        m.put("imagesWithLabelsTheModelDoesNotKnow", unknownLabels);
+        m.put("seconds", r.seconds());
+        m.put("imagesPerSecond", r.imagesPerSecond());
+        m.put("topK", pc.topK());
+        m.put("format", pc.format());
+        try (OutputStream out = FileSystems.create(fs, file)) {
+            out.write(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(m));
+        }
+    }
+}

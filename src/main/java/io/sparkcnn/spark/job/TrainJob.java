@@ -1,0 +1,259 @@
+package io.sparkcnn.spark.job;
+
+import io.sparkcnn.config.ConfigException;
+import io.sparkcnn.config.JobConfig;
+import io.sparkcnn.config.JobConfigLoader;
+import io.sparkcnn.config.Settings;
+import io.sparkcnn.data.DataSnapshot;
+import io.sparkcnn.data.Split;
+import io.sparkcnn.eval.HtmlReport;
+import io.sparkcnn.eval.Metrics;
+import io.sparkcnn.model.ModelStore;
+import io.sparkcnn.model.SavedModel;
+import io.sparkcnn.registry.ModelRegistry;
+import io.sparkcnn.registry.RegistryLock;
+import io.sparkcnn.registry.RegistryVersion;
+import io.sparkcnn.spark.lake.DataPreparation;
+import io.sparkcnn.spark.lake.LakeListing;
+import io.sparkcnn.spark.lake.PreparedData;
+import io.sparkcnn.spark.training.Checkpoints;
+import io.sparkcnn.spark.training.DistributedTrainer;
+import io.sparkcnn.spark.training.FaultInjector;
+import io.sparkcnn.spark.training.StockTrainer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple2;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The train job: prepare the data, train by parameter averaging, evaluate after every epoch, and write the
+ * model with its provenance to {@code output.dir/model} (atomically; an existing model only with overwrite).
+ */
+public final class TrainJob {
+    public static final String MODEL_DIR = "model";
+    public static final String SNAPSHOT = "snapshot.tsv";
+    public static final String CHECKPOINTS_DIR = "checkpoints";
+    private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
+
+    /** The trained model, where it was written, and the metrics of the last epoch. */
+    public record Result(SavedModel model, String location, Metrics finalMetrics, DistributedTrainer.Result training,
+                         Optional<String> registered) {
+    }
+
+    private TrainJob() {
+    }
+
+    public static Result run(SparkSession spark, JobConfig job, boolean overwrite, FaultInjector faults)
+            throws IOException {
+        return run(spark, job, overwrite, false, faults);
+    }
+
+    /**
+     * @param overwrite replace an existing model, and discard the checkpoints of an unfinished run (unless resuming)
+     * @param resume    continue from the newest intact checkpoint in output.dir/checkpoints (from the start when
+     *                  there is none)
+     */
+    public static Result run(SparkSession spark, JobConfig job, boolean overwrite, boolean resume,
+                             FaultInjector faults) throws IOException {
+        String location = job.outputDir() + "/" + MODEL_DIR;
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        if (!overwrite) {
+            // Fail before hours of training, not after; ModelStore.write checks again when it writes.
+            ModelStore.requireAbsent(location, hadoop);
+        }
+        Checkpoints checkpoints = new Checkpoints(job.outputDir() + "/" + CHECKPOINTS_DIR, job.checkpoint().keep(),
+                hadoop);
+        if (job.train().stockStrategy() && resume) {
+            throw new ConfigException(Settings.TRAIN_STRATEGY.key(), "--resume needs the averaging strategy; "
+                    + "dl4j-stock writes no checkpoints");
+        }
+        if (!resume && checkpoints.exist()) {
+            if (!overwrite) {
+                throw new ConfigException(Settings.OUTPUT_DIR.key(), checkpoints.location() + " holds the checkpoints "
+                        + "of an unfinished run; pass --resume to continue it, or --overwrite to discard them");
+            }
+            LOG.info("Discarding the checkpoints of an earlier run in {} (--overwrite)", checkpoints.location());
+            checkpoints.deleteAll();
+        }
+        if (job.registry().enabled()) {
+            // Registering needs the model's lock: fail now rather than after training when a retrain holds it.
+            ModelRegistry.open(job.registry().dir(), job.registry().model(), hadoop)
+                    .lock("train (checking the lock is free)", Duration.ofSeconds(job.retrain().lockStaleAfterSeconds()))
+                    .close();
+        }
+        Checkpoints.Loaded from = null;
+        if (resume) {
+            from = checkpoints.newest(skipped -> { }).orElse(null);
+            if (from == null) {
+                LOG.info("--resume: no usable checkpoint in {}; training from the start", checkpoints.location());
+            }
+        }
+        PreparedData data = DataPreparation.forTraining(spark, job);
+        try {
+            String snapshot = snapshot(data.listing());
+            DistributedTrainer.Result trained = job.train().stockStrategy()
+                    ? StockTrainer.train(spark, job, data)
+                    : new DistributedTrainer(spark, job, faults).train(data.train(), data.heldOut(), data.labels(),
+                    data.shape(), data.normalisation(), new DistributedTrainer.Checkpointing(checkpoints,
+                            job.checkpoint(), identity(job, data, snapshot), from));
+            Metrics last = trained.epochs().get(trained.epochs().size() - 1);
+            Map<String, byte[]> extra = new LinkedHashMap<>();
+            extra.put(SNAPSHOT, snapshot.getBytes(StandardCharsets.UTF_8));
+            Map<String, Object> provenance = provenance(spark, job, data, trained, snapshot);
+            extra.put(HtmlReport.FILE, report("spark-cnn train: " + job.train().architecture().configName() + " on "
+                    + job.data().train(), "train", job, trained, last, trained.misses(), provenance, Map.of()));
+            SavedModel model = new SavedModel(trained.network(), data.labels(), data.shape(), data.normalisation(),
+                    provenance);
+            String written = ModelStore.write(model, extra, location, overwrite, hadoop);
+            // The model is complete: the checkpoints have served their purpose, and a later run must not resume them.
+            checkpoints.deleteAll();
+            Optional<String> registered = job.registry().enabled()
+                    ? Optional.of(register(spark, job, model, extra, last)) : Optional.empty();
+            return new Result(model, written, last, trained, registered);
+        } finally {
+            data.release();
+        }
+    }
+
+    /** The HTML report of a run (see {@link HtmlReport}), as bytes to write beside its model. */
+    static byte[] report(String title, String kind, JobConfig job, DistributedTrainer.Result trained, Metrics last,
+                         List<HtmlReport.Miss> misses, Map<String, Object> provenance, Map<String, Object> comparison) {
+        Object backend = provenance.get("backend");
+        return HtmlReport.render(new HtmlReport.Content(title, kind, trained == null ? List.of() : trained.rounds(),
+                trained == null ? List.of() : trained.epochs(), last, trained == null ? List.of() : trained.workers(),
+                JobConfigLoader.render(job), backend == null ? Nd4j.getBackend().getClass().getSimpleName()
+                : String.valueOf(backend), provenance, misses, comparison)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Adds the trained model to the registry as a new version; the first version of a model becomes its champion,
+     * later ones wait for {@code registry promote} (a retrain is what compares a challenger with the champion).
+     */
+    private static String register(SparkSession spark, JobConfig job, SavedModel model, Map<String, byte[]> extra,
+                                   Metrics last) throws IOException {
+        ModelRegistry registry = ModelRegistry.open(job.registry().dir(), job.registry().model(),
+                spark.sparkContext().hadoopConfiguration());
+        try (RegistryLock lock = registry.lock("train " + spark.sparkContext().applicationId(),
+                Duration.ofSeconds(job.retrain().lockStaleAfterSeconds()))) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("kind", "train");
+            entry.put("metrics", last.toMap());
+            boolean first = registry.champion().isEmpty();
+            RegistryVersion v = registry.register(model, extra, entry, lock);
+            if (first) {
+                registry.promote(v.number(), "first version of " + registry.name(), lock);
+                return v.name() + " (champion)";
+            }
+            LOG.info("Registered {} as a candidate; the champion stays (promote it with: spark-cnn registry promote "
+                    + "{})", v.name(), v.name());
+            return v.name() + " (candidate; champion unchanged)";
+        }
+    }
+
+    /**
+     * What a resumed run must share with the run that wrote its checkpoint: every setting that changes the
+     * result (not where output goes, Spark settings, timeouts, evaluation batch or checkpoint cadence), the
+     * labels and the data snapshot.
+     */
+    static Map<String, String> identity(JobConfig job, PreparedData data, String snapshot) {
+        Map<String, String> id = new TreeMap<>();
+        for (String line : JobConfigLoader.render(job).split("\n")) {
+            String key = line.substring(0, line.indexOf(" = "));
+            if (!RESUMABLE_CHANGES.contains(key) && !key.startsWith("spark.") && !key.startsWith("train.checkpoint.")
+                    && !key.startsWith("registry.") && !key.startsWith("retrain.")
+                    && !key.startsWith("predict.")) {
+                id.put(key, line.substring(key.length() + 3));
+            }
+        }
+        id.put("labels", data.labels().labels().toString());
+        id.put("data snapshot (SHA-256 of the file list)", sha256(snapshot));
+        return id;
+    }
+
+    private static final java.util.Set<String> RESUMABLE_CHANGES = java.util.Set.of(Settings.OUTPUT_DIR.key(),
+            Settings.TRAIN_ROUND_TIMEOUT_SECONDS.key(), Settings.TRAIN_EVAL_BATCH_SIZE.key(),
+            Settings.TRAIN_THREADS_PER_WORKER.key(), Settings.DATA_CACHE_STORAGE.key(),
+            Settings.DATA_CACHE_MAX_BYTES.key(), Settings.BAD_FILES_LIST_LIMIT.key(), Settings.COMPUTE_BACKEND.key());
+
+    /** Every usable input file with its split, size and modification time, sorted: the data snapshot. */
+    static String snapshot(LakeListing listing) {
+        return DataSnapshot.render(listing.files().collect());
+    }
+
+    static Map<String, Object> provenance(SparkSession spark, JobConfig job, PreparedData data,
+                                                  DistributedTrainer.Result trained, String snapshot) {
+        Map<String, Object> p = runProvenance(job);
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("train", job.data().train());
+        d.put("heldOut", job.data().heldOut().isBlank() ? "hashed " + job.data().heldOutFraction() + " of train"
+                : job.data().heldOut());
+        d.put("trainImages", data.summary().imageCount(Split.TRAIN));
+        d.put("heldOutImages", data.summary().imageCount(Split.HELD_OUT));
+        d.put("badFiles", data.summary().badCount());
+        d.put("snapshotFile", SNAPSHOT);
+        d.put("snapshotSha256", sha256(snapshot));
+        p.put("data", d);
+        Map<String, String> sparkConf = new TreeMap<>();
+        for (Tuple2<String, String> kv : spark.sparkContext().getConf().getAll()) {
+            if (!kv._1().toLowerCase().contains("secret") && !kv._1().toLowerCase().contains("password")) {
+                sparkConf.put(kv._1(), kv._2());
+            }
+        }
+        p.put("spark", sparkConf);
+        p.put("backend", Map.of("driver", Nd4j.getBackend().getClass().getSimpleName(),
+                "workers", trained.workers().stream().map(w -> w.get("backend") + "/" + w.get("device"))
+                        .distinct().sorted().toList()));
+        p.put("workers", trained.workers());
+        p.put("training", Map.of("seconds", trained.seconds(), "imagesSeen", trained.imagesSeen(),
+                "imagesPerSecond", trained.imagesSeen() / trained.seconds()));
+        p.put("epochs", epochs(trained.epochs()));
+        List<Map<String, Object>> rounds = new ArrayList<>();
+        for (HtmlReport.Round r : trained.rounds()) {
+            rounds.add(Map.of("round", r.round(), "epoch", r.epoch(), "loss", Double.isNaN(r.loss()) ? "NaN" : r.loss()));
+        }
+        // Training loss per averaging round (of this process: after a resume, the rounds since).
+        p.put("rounds", rounds);
+        return p;
+    }
+
+    /** What every trained model records first: when, which code, the seed, the network and the whole config. */
+    public static Map<String, Object> runProvenance(JobConfig job) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("createdAt", Instant.now().toString());
+        p.put("codeVersion", io.sparkcnn.config.BuildInfo.version());
+        p.put("seed", job.seed());
+        p.put("architecture", job.train().architecture().configName());
+        p.put("strategy", job.train().strategy());
+        p.put("config", JobConfigLoader.render(job));
+        return p;
+    }
+
+    /** Each epoch's held-out metrics, numbered from 1, as model.json lists them. */
+    public static List<Map<String, Object>> epochs(List<Metrics> history) {
+        List<Map<String, Object>> epochs = new ArrayList<>();
+        for (int i = 0; i < history.size(); i++) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("epoch", i + 1);
+            m.putAll(history.get(i).toMap());
+            epochs.add(m);
+        }
+        return epochs;
+    }
+
+    private static String sha256(String text) {
+        return Checkpoints.sha256(text.getBytes(StandardCharsets.UTF_8));
+    }
+}

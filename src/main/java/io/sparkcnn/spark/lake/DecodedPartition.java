@@ -1,0 +1,80 @@
+package io.sparkcnn.spark.lake;
+
+import io.sparkcnn.data.LakeSummary;
+import io.sparkcnn.data.Normalisation;
+
+import java.io.Serializable;
+
+/**
+ * One worker's decoded share of a split: {@code count} images as consecutive CHW values in [0, 1], their
+ * class ids, and what decoding saw (bad files). Kept in Spark's cache across rounds. Where every value is an
+ * 8-bit level v / 255 (8-bit images, no resampling), the pixels are kept as bytes, a quarter of the floats'
+ * size, and read back as exactly the floats the decoder produced; otherwise as floats.
+ */
+public record DecodedPartition(int index, byte[] levels, float[] floats, int[] labels, int count, LakeSummary summary)
+        implements Serializable {
+
+    /** Keeps {@code pixels} (count x image size floats) as bytes when that loses nothing. */
+    public static DecodedPartition of(int index, float[] pixels, int[] labels, int count, LakeSummary summary) {
+        byte[] levels = new byte[pixels.length];
+        for (int i = 0; i < pixels.length; i++) {
+            int level = Math.round(pixels[i] * 255f);
+            if (level < 0 || level > 255 || level / 255f != pixels[i]) {
+                return new DecodedPartition(index, null, pixels, labels, count, summary);
+            }
+            levels[i] = (byte) level;
+        }
+        return new DecodedPartition(index, levels, null, labels, count, summary);
+    }
+
+    /** Collects a partition's decoded images and class ids as they are decoded, growing its arrays as needed. */
+    public static final class Builder {
+        private final int size;
+        private float[] pixels;
+        private int[] ids = new int[64];
+        private int n;
+
+        /** @param size values per image (channels x height x width) */
+        public Builder(int size) {
+            this.size = size;
+            this.pixels = new float[size * ids.length];
+        }
+
+        public void add(int classId, float[] image) {
+            if (n == ids.length) {
+                ids = java.util.Arrays.copyOf(ids, n * 2);
+                pixels = java.util.Arrays.copyOf(pixels, n * 2 * size);
+            }
+            ids[n] = classId;
+            System.arraycopy(image, 0, pixels, n * size, size);
+            n++;
+        }
+
+        public DecodedPartition build(int index, LakeSummary summary) {
+            return of(index, java.util.Arrays.copyOf(pixels, n * size), java.util.Arrays.copyOf(ids, n), n, summary);
+        }
+    }
+
+    /** A copy of image {@code i}'s CHW pixels, normalised for the network. */
+    public float[] image(int i, Normalisation normalisation) {
+        int size = values() / count;
+        float[] image = new float[size];
+        if (levels != null) {
+            for (int k = 0, j = i * size; k < size; k++, j++) {
+                image[k] = (levels[j] & 0xff) / 255f; // the decoder's own conversion, so bit-identical
+            }
+        } else {
+            System.arraycopy(floats, i * size, image, 0, size);
+        }
+        return normalisation.apply(image);
+    }
+
+    /** Bytes the pixels take in memory. */
+    public long pixelBytes() {
+        return levels != null ? levels.length : 4L * floats.length;
+    }
+
+    private int values() {
+        return levels != null ? levels.length : floats.length;
+    }
+}

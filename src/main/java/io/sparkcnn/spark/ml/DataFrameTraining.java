@@ -1,0 +1,152 @@
+package io.sparkcnn.spark.ml;
+
+import io.sparkcnn.config.ConfigException;
+import io.sparkcnn.config.ImageConfig;
+import io.sparkcnn.config.JobConfig;
+import io.sparkcnn.config.NormalisationKind;
+import io.sparkcnn.data.BadFile;
+import io.sparkcnn.data.BadFileGate;
+import io.sparkcnn.data.BadImageException;
+import io.sparkcnn.data.DataException;
+import io.sparkcnn.data.DecodedImage;
+import io.sparkcnn.data.HeldOutSplit;
+import io.sparkcnn.data.ImageDecoder;
+import io.sparkcnn.data.LabelIndex;
+import io.sparkcnn.data.LakeFile;
+import io.sparkcnn.data.LakeSummary;
+import io.sparkcnn.data.Normalisation;
+import io.sparkcnn.data.Split;
+import io.sparkcnn.model.InputShape;
+import io.sparkcnn.model.SavedModel;
+import io.sparkcnn.spark.job.TrainJob;
+import io.sparkcnn.spark.lake.DataPreparation;
+import io.sparkcnn.spark.lake.DecodedPartition;
+import io.sparkcnn.spark.lake.TrainingData;
+import io.sparkcnn.spark.training.DistributedTrainer;
+import io.sparkcnn.spark.training.FaultInjector;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.StructType;
+
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Trains on a DataFrame of labelled images (the Spark ML API's {@code fit}) with the same trainer as a lake:
+ * rows are split by hashing their path (as lake files are), dealt round-robin by path to one cached, decoded
+ * partition per worker, and trained by parameter averaging with per-epoch held-out evaluation. Undecodable
+ * rows and rows without a label are bad files under data.badFiles.
+ */
+public final class DataFrameTraining {
+    private DataFrameTraining() {
+    }
+
+    public static SavedModel fit(SparkSession spark, Dataset<Row> df, JobConfig job, String imageCol, String labelCol,
+                                 String pathCol) {
+        StructType schema = df.schema();
+        boolean struct = RowImages.isImageStruct(schema, imageCol);
+        if (!struct && RowImages.indexOf(schema, pathCol) < 0) {
+            throw new ConfigException("pathCol", "binary image content needs a path column to name images and to "
+                    + "split them; \"" + pathCol + "\" is not in " + Arrays.toString(schema.fieldNames()));
+        }
+        Dataset<Row> rows = df.select(functions.col(imageCol),
+                (struct ? functions.col(imageCol + ".origin") : functions.col(pathCol)).cast("string").as("path"),
+                functions.col(labelCol).cast("string").as("label"));
+        TreeSet<String> names = new TreeSet<>();
+        for (Row r : rows.select("label").distinct().collectAsList()) {
+            if (!r.isNullAt(0) && !r.getString(0).isBlank()) {
+                names.add(r.getString(0));
+            }
+        }
+        if (names.size() < 2) {
+            throw new DataException(labelCol + ": a classifier needs at least 2 classes, found " + names);
+        }
+        LabelIndex labels = LabelIndex.of(names);
+        // Hash each path relative to what all paths share, as a lake's files are hashed relative to its root: the
+        // split then survives moving the images elsewhere (and a test's random temporary folder).
+        Row range = rows.agg(functions.min("path"), functions.max("path")).first();
+        int shared = range.isNullAt(0) ? 0 : sharedPrefix(range.getString(0), range.getString(1));
+        HeldOutSplit split = new HeldOutSplit(job.seed(), job.data().heldOutFraction());
+        ImageConfig image = job.data().image();
+        int workers = DataPreparation.workers(spark, job);
+        JavaRDD<Row> all = rows.toJavaRDD();
+        JavaRDD<DecodedPartition> train = decode(all, Split.TRAIN, split, shared, labels, image, struct, workers);
+        JavaRDD<DecodedPartition> heldOut = decode(all, Split.HELD_OUT, split, shared, labels, image, struct, workers);
+        try {
+            LakeSummary summary = train.union(heldOut).map(DecodedPartition::summary)
+                    .fold(new LakeSummary(image.channels()), LakeSummary::merge);
+            BadFileGate.check(summary, job.data().badFiles(), null);
+            if (summary.imageCount(Split.TRAIN) == 0 || summary.imageCount(Split.HELD_OUT) == 0) {
+                throw new DataException("the DataFrame has " + summary.imageCount(Split.TRAIN) + " training and "
+                        + summary.imageCount(Split.HELD_OUT) + " held-out images (heldOutFraction "
+                        + job.data().heldOutFraction() + "); both must be non-empty");
+            }
+            Normalisation normalisation = image.normalisation() == NormalisationKind.STANDARDISE
+                    ? summary.standardisation() : Normalisation.unit();
+            InputShape shape = InputShape.of(image);
+            DistributedTrainer trainer = new DistributedTrainer(spark, job, FaultInjector.NONE);
+            DistributedTrainer.Result result = trainer.train(train, heldOut, labels, shape, normalisation);
+            Map<String, Object> provenance = TrainJob.runProvenance(job);
+            provenance.put("source", "Spark ML CnnClassifier.fit on a DataFrame (" + (struct ? "image source" : "binary "
+                    + "content") + ")");
+            provenance.put("data", Map.of("trainImages", summary.imageCount(Split.TRAIN),
+                    "heldOutImages", summary.imageCount(Split.HELD_OUT), "badFiles", summary.badCount()));
+            provenance.put("epochs", TrainJob.epochs(result.epochs()));
+            return new SavedModel(result.network(), labels, shape, normalisation, provenance);
+        } finally {
+            train.unpersist(false);
+            heldOut.unpersist(false);
+        }
+    }
+
+    /** The length of the longest common prefix of the smallest and largest path, which all paths share. */
+    static int sharedPrefix(String min, String max) {
+        int n = 0;
+        while (n < min.length() && n < max.length() && min.charAt(n) == max.charAt(n)) {
+            n++;
+        }
+        return n;
+    }
+
+    private static JavaRDD<DecodedPartition> decode(JavaRDD<Row> rows, Split side, HeldOutSplit split, int shared,
+                                                    LabelIndex labels, ImageConfig image, boolean struct,
+                                                    int partitions) {
+        JavaRDD<Row> sideRows = rows.filter(r -> (split.isHeldOut(r.isNullAt(1) ? "" : r.getString(1).substring(
+                Math.min(shared, r.getString(1).length()))) ? Split.HELD_OUT : Split.TRAIN) == side);
+        return TrainingData.deal(sideRows, r -> r.isNullAt(1) ? "" : r.getString(1), partitions)
+                .mapPartitionsWithIndex((index, it) -> decodePartition(index, it, side, labels, image, struct), true)
+                .persist(TrainingData.level(io.sparkcnn.config.CacheStorage.MEMORY));
+    }
+
+    private static Iterator<DecodedPartition> decodePartition(int index, Iterator<Row> rows, Split side,
+                                                              LabelIndex labels, ImageConfig image, boolean struct) {
+        ImageDecoder decoder = new ImageDecoder(image);
+        LakeSummary summary = new LakeSummary(image.channels());
+        DecodedPartition.Builder partition = new DecodedPartition.Builder(image.size());
+        while (rows.hasNext()) {
+            Row r = rows.next();
+            String path = r.isNullAt(1) ? "(row without a path)" : r.getString(1);
+            String label = r.isNullAt(2) ? null : r.getString(2);
+            if (label == null || label.isBlank()) {
+                summary.addBad(new BadFile(path, "no label"));
+                continue;
+            }
+            DecodedImage decoded;
+            try {
+                decoded = RowImages.decode(r, 0, struct, path, image, decoder);
+            } catch (BadImageException e) {
+                summary.addBad(new BadFile(path, e.getMessage()));
+                continue;
+            }
+            summary.addImage(new LakeFile(path, path, label, side, -1, -1, null), decoded);
+            partition.add(labels.id(label), decoded.pixels());
+        }
+        return List.of(partition.build(index, summary)).iterator();
+    }
+}

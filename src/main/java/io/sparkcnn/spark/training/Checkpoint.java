@@ -1,0 +1,58 @@
+package io.sparkcnn.spark.training;
+
+import io.sparkcnn.config.ConfigException;
+import io.sparkcnn.eval.Metrics;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything a training run needs to continue where it stopped: the merged parameters and updater state
+ * (each worker's own, when they are not averaged), the position (the epoch and the next round in it; the
+ * minibatch order and every other random stream follow from the seed, the epoch, the round and the worker,
+ * so this position is the run's whole random state), what the epoch has tallied so far, the metrics of the
+ * finished epochs and the workers' statistics. {@code identity} names what must not change between the run
+ * that wrote it and the run that resumes from it.
+ *
+ * @param roundsDone rounds finished in the whole run; the checkpoint's name
+ */
+public record Checkpoint(Map<String, String> identity, int epoch, int round, long roundsDone, long seen, double seconds,
+                  EpochTally tally, float[] params, float[] state, float[][] ownStates, List<Metrics> history,
+                  Map<Integer, WorkerStats> workers) implements Serializable {
+
+    /**
+     * Fails, naming the first setting that differs, when this checkpoint was written by a run that differs
+     * from {@code current} in something that changes the result.
+     */
+    void requireSameRun(Map<String, String> current, String location) {
+        for (Map.Entry<String, String> e : current.entrySet()) {
+            String then = identity.get(e.getKey());
+            if (!Objects.equals(then, e.getValue())) {
+                throw new ConfigException(e.getKey(), "the checkpoint " + location + " was written with " + then
+                        + ", this run has " + e.getValue() + "; resume with the same settings and data, "
+                        + "or start over with --overwrite");
+            }
+        }
+    }
+
+    /** The sums of one epoch so far: images, loss, minibatches and time. */
+    static final class EpochTally implements Serializable {
+        long images;
+        double lossSum;
+        int minibatches;
+        double fitSeconds;
+        double taskSeconds;
+        /** Wall seconds spent in this epoch's rounds, before any restart. */
+        double seconds;
+
+        void add(RoundResult r) {
+            images += r.images;
+            lossSum += r.lossSum;
+            minibatches += r.minibatches;
+            fitSeconds += r.fitSeconds;
+            taskSeconds += r.taskSeconds;
+        }
+    }
+}

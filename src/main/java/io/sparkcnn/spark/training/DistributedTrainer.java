@@ -1,0 +1,390 @@
+package io.sparkcnn.spark.training;
+
+import io.sparkcnn.config.CheckpointConfig;
+import io.sparkcnn.config.JobConfig;
+import io.sparkcnn.config.TrainConfig;
+import io.sparkcnn.data.LabelIndex;
+import io.sparkcnn.data.Normalisation;
+import io.sparkcnn.eval.HtmlReport;
+import io.sparkcnn.eval.Metrics;
+import io.sparkcnn.model.Architectures;
+import io.sparkcnn.model.InputShape;
+import io.sparkcnn.model.Network;
+import io.sparkcnn.model.NetworkSpec;
+import io.sparkcnn.spark.lake.DecodedPartition;
+import io.sparkcnn.train.Backends;
+import io.sparkcnn.train.EpochPlan;
+import io.sparkcnn.train.WorkerCompute;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * Parameter averaging on Spark with workers that keep their state between rounds. Each round broadcasts
+ * the merged parameters (and updater state), every worker fits K minibatches of its cached partition as
+ * one Spark task ({@link RoundTask}), and the driver tree-aggregates and averages what comes back. After
+ * each epoch the merged network is evaluated on the cached held-out partitions ({@link EvalTask}).
+ */
+public final class DistributedTrainer {
+    private static final Logger LOG = LoggerFactory.getLogger(DistributedTrainer.class);
+
+    /**
+     * The trained network, the held-out metrics after each epoch, the training loss of each averaging round (of
+     * this process: a resumed run has the rounds since its resume) and the last evaluation's most confident
+     * mistakes.
+     */
+    public record Result(Network network, List<Metrics> epochs, long imagesSeen, double seconds,
+                         List<Map<String, Object>> workers, List<HtmlReport.Round> rounds,
+                         List<HtmlReport.Miss> misses) {
+    }
+
+    /** An evaluation's metrics and its most confident mistakes (for the report). */
+    public record Evaluated(Metrics metrics, List<HtmlReport.Miss> misses) {
+    }
+
+    private final JavaSparkContext sc;
+    private final JobConfig job;
+    private final FaultInjector faults;
+    private final String jobId = UUID.randomUUID().toString();
+
+    public DistributedTrainer(SparkSession spark, JobConfig job, FaultInjector faults) {
+        this.sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        this.job = job;
+        this.faults = faults;
+    }
+
+    public Result train(JavaRDD<DecodedPartition> train, JavaRDD<DecodedPartition> heldOut, LabelIndex labels,
+                        InputShape shape, Normalisation normalisation) {
+        return train(train, heldOut, labels, shape, normalisation, Checkpointing.NONE);
+    }
+
+    public Result train(JavaRDD<DecodedPartition> train, JavaRDD<DecodedPartition> heldOut, LabelIndex labels,
+                 InputShape shape, Normalisation normalisation, Checkpointing checkpointing) {
+        return train(train, heldOut, labels, shape, normalisation, checkpointing, null);
+    }
+
+    /** Trains starting from {@code warm} (when not null) instead of a fresh initialisation. */
+    public Result train(JavaRDD<DecodedPartition> train, JavaRDD<DecodedPartition> heldOut, LabelIndex labels,
+                 InputShape shape, Normalisation normalisation, Checkpointing checkpointing, WarmStart warm) {
+        Run run = new Run(train, heldOut, labels, shape, normalisation, checkpointing, warm);
+        while (!run.done()) {
+            run.epoch();
+        }
+        return run.finish();
+    }
+
+    /** Starts a training run that the caller drives epoch by epoch (benchmarks interleave runs this way). */
+    public Run start(JavaRDD<DecodedPartition> train, JavaRDD<DecodedPartition> heldOut, LabelIndex labels,
+                     InputShape shape, Normalisation normalisation) {
+        return new Run(train, heldOut, labels, shape, normalisation, Checkpointing.NONE, null);
+    }
+
+    /**
+     * Where a warm-started run begins: a trained network's parameters and, when it has the same length as the
+     * configured updater's, its updater state (empty: the updater starts afresh).
+     */
+    public record WarmStart(float[] params, float[] state, String from) {
+    }
+
+    /**
+     * Where and when a run saves checkpoints, what identifies the run (settings and data that must not change
+     * across a resume), and the checkpoint it continues from, if any.
+     */
+    public record Checkpointing(Checkpoints store, CheckpointConfig config, Map<String, String> identity,
+                         Checkpoints.Loaded resumeFrom) {
+        public static final Checkpointing NONE = new Checkpointing(null, null, Map.of(), null);
+    }
+
+    /** One training run: the merged parameters and updater state live here, on the driver, between rounds. */
+    public final class Run {
+        private final JavaRDD<DecodedPartition> train;
+        private final JavaRDD<DecodedPartition> heldOut;
+        private final LabelIndex labels;
+        private final InputShape shape;
+        private final Normalisation normalisation;
+        private final Network network;
+        private final NetworkSpec spec;
+        private final EpochPlan plan;
+        private final long total;
+        private final int rounds;
+        private final List<Metrics> history = new ArrayList<>();
+        private final List<HtmlReport.Round> roundLosses = new ArrayList<>();
+        private List<HtmlReport.Miss> lastMisses = List.of();
+        private final RoundWatch watch = new RoundWatch(sc);
+        private final Map<Integer, WorkerStats> workers = new TreeMap<>();
+        private final Checkpointing checkpointing;
+        private final Map<String, String> identity;
+        private float[] params;
+        /** The merged updater state, or with train.averageUpdaterState false, each worker's own. */
+        private float[] state;
+        private float[][] ownStates;
+        private int epoch;
+        /** The round of {@link #epoch} to run next: 0 except in the first epoch after a resume. */
+        private int nextRound;
+        private Checkpoint.EpochTally tally = new Checkpoint.EpochTally();
+        /** Images seen in finished epochs. */
+        private long seen;
+        private double seconds;
+
+        private Run(JavaRDD<DecodedPartition> train, JavaRDD<DecodedPartition> heldOut, LabelIndex labels,
+                    InputShape shape, Normalisation normalisation, Checkpointing checkpointing, WarmStart warm) {
+            this.checkpointing = checkpointing;
+            this.train = train;
+            this.heldOut = heldOut;
+            this.labels = labels;
+            this.shape = shape;
+            this.normalisation = normalisation;
+            TrainConfig t = job.train();
+            LOG.info("Driver backend: {} (compute.backend = {})", Backends.require(job.backend()),
+                    job.backend().configName());
+            spec = Architectures.build(t, shape, labels.size(), job.seed());
+            network = spec.build();
+            params = network.params().data().asFloat();
+            state = stateOf(network);
+            if (warm != null) {
+                warmStart(warm);
+            }
+            List<Integer> sizes = train.map(DecodedPartition::count).collect();
+            ownStates = new float[sizes.size()][];
+            java.util.Arrays.fill(ownStates, state);
+            total = sizes.stream().mapToLong(Integer::longValue).sum();
+            int largest = sizes.stream().mapToInt(Integer::intValue).max().orElse(0);
+            if (total == 0) {
+                throw new io.sparkcnn.data.DataException("no training images to fit");
+            }
+            plan = new EpochPlan(job.seed(), t.batchSizePerWorker(), t.averagingFrequency());
+            rounds = plan.roundsPerEpoch(largest);
+            LOG.info("Training {} on {} images: {} workers ({} to {} images each), minibatch {}, K = {}, {} rounds "
+                            + "per epoch, {} epochs, {} parameters", t.architecture().configName(), total, sizes.size(),
+                    sizes.stream().mapToInt(Integer::intValue).min().orElse(0), largest, t.batchSizePerWorker(),
+                    t.averagingFrequency(), rounds, t.epochs(), params.length);
+            Map<String, String> id = new TreeMap<>(checkpointing.identity());
+            id.put("training partitions (images each)", sizes.toString());
+            id.put("parameters", String.valueOf(params.length));
+            identity = Map.copyOf(id);
+            if (checkpointing.resumeFrom() != null) {
+                resume(checkpointing.resumeFrom());
+            }
+        }
+
+        private void warmStart(WarmStart warm) {
+            if (warm.params().length != params.length) {
+                throw new io.sparkcnn.config.ConfigException(io.sparkcnn.config.Settings.MODEL_ARCHITECTURE.key(),
+                        "the configured network has " + params.length + " parameters, " + warm.from() + " has "
+                                + warm.params().length + ": a warm start needs the same architecture and classes");
+            }
+            params = warm.params();
+            if (warm.state().length == state.length) {
+                state = warm.state();
+                LOG.info("Warm start from {}: parameters and updater state", warm.from());
+            } else {
+                LOG.info("Warm start from {}: parameters; the updater starts afresh ({})", warm.from(),
+                        warm.state().length == 0 ? "no updater state saved or classes added"
+                                : "the saved state has " + warm.state().length + " values, train.updater needs "
+                                + state.length);
+            }
+        }
+
+        private void resume(Checkpoints.Loaded loaded) {
+            Checkpoint c = loaded.checkpoint();
+            c.requireSameRun(identity, loaded.location());
+            params = c.params();
+            state = c.state();
+            ownStates = c.ownStates();
+            epoch = c.epoch();
+            nextRound = c.round();
+            tally = c.tally();
+            seen = c.seen();
+            seconds = c.seconds();
+            history.addAll(c.history());
+            workers.putAll(c.workers());
+            LOG.info("Resuming from checkpoint {}: epoch {}/{}, round {}/{}, {} images seen so far", loaded.location(),
+                    epoch + 1, job.train().epochs(), nextRound, rounds, seen + tally.images);
+        }
+
+        private void checkpoint(long roundsDone) {
+            try {
+                checkpointing.store().save(new Checkpoint(identity, epoch, nextRound, roundsDone, seen, seconds,
+                        tally, params, state, ownStates.clone(), List.copyOf(history), new TreeMap<>(workers)));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot write a checkpoint to "
+                        + checkpointing.store().location() + " (see train.checkpoint.everyRounds): " + e.getMessage(), e);
+            }
+        }
+
+        public boolean done() {
+            return epoch >= job.train().epochs();
+        }
+
+        /** Trains one epoch, evaluates on the held-out split and returns the metrics. */
+        public Metrics epoch() {
+            TrainConfig t = job.train();
+            long start = System.nanoTime();
+            double before = tally.seconds;
+            for (int round = nextRound; round < rounds; round++) {
+                long roundStart = System.nanoTime();
+                Broadcast<float[]> bParams = sc.broadcast(params);
+                Broadcast<UpdaterStates> bState = sc.broadcast(t.averageUpdaterState()
+                        ? UpdaterStates.merged(state) : UpdaterStates.perWorker(ownStates));
+                RoundTask task = new RoundTask(jobId, spec, bParams, bState, plan, epoch, round, shape, labels.size(),
+                        normalisation, compute(), faults);
+                RoundResult r = watch.run(jobId + "/epoch-" + epoch + "/round-" + round,
+                        "round " + (round + 1) + "/" + rounds + " of epoch " + (epoch + 1), t.roundTimeoutSeconds(),
+                        () -> train.mapPartitions(task)
+                                .treeAggregate(new RoundResult(), RoundResult::merge, RoundResult::merge));
+                bParams.destroy();
+                bState.destroy();
+                params = RoundResult.mean(r.paramSum, r.workers);
+                if (t.averageUpdaterState()) {
+                    state = RoundResult.mean(r.stateSum, r.workers);
+                } else {
+                    r.ownStates.forEach((worker, s) -> ownStates[worker] = s);
+                }
+                r.stats.forEach((worker, s) -> workers.merge(worker, s, WorkerStats::plus));
+                tally.add(r);
+                tally.seconds = before + (System.nanoTime() - start) / 1e9;
+                nextRound = round + 1;
+                long roundsDone = (long) epoch * rounds + nextRound;
+                logRound(epoch, round, rounds, rounds * t.epochs(), r, roundStart, seconds + tally.seconds);
+                roundLosses.add(new HtmlReport.Round((int) roundsDone, epoch + 1,
+                        r.minibatches == 0 ? Double.NaN : r.lossSum / r.minibatches));
+                if (checkpointing.store() != null && nextRound < rounds && checkpointing.config().dueAfter(roundsDone)) {
+                    checkpoint(roundsDone);
+                }
+            }
+            if (tally.images != total) {
+                throw new IllegalStateException("epoch " + (epoch + 1) + " visited " + tally.images
+                        + " images, the training split has " + total);
+            }
+            double epochSeconds = tally.seconds;
+            LOG.info(String.format(Locale.ROOT, "epoch %d: %.1f s, %.0f images/s; the slowest worker of each round "
+                            + "spent %.0f%% of the time fitting and %.0f%% in its task (the rest: scheduling, "
+                            + "broadcast, merging)", epoch + 1, epochSeconds, tally.images / epochSeconds,
+                    100 * tally.fitSeconds / epochSeconds, 100 * tally.taskSeconds / epochSeconds));
+            Evaluated evaluated = evaluateInDetail(heldOut, spec, params, shape, labels, normalisation);
+            Metrics m = evaluated.metrics();
+            lastMisses = evaluated.misses();
+            history.add(m);
+            LOG.info("Epoch {}/{}: {} images visited once each, mean training loss {}\n{}", epoch + 1, t.epochs(),
+                    tally.images, String.format(Locale.ROOT, "%.4f", tally.lossSum / tally.minibatches), m.table());
+            seen += tally.images;
+            seconds += epochSeconds;
+            epoch++;
+            nextRound = 0;
+            tally = new Checkpoint.EpochTally();
+            if (checkpointing.store() != null) {
+                checkpoint((long) epoch * rounds);
+            }
+            return m;
+        }
+
+        /** Seconds spent in training rounds so far (evaluation excluded). */
+        public double trainingSeconds() {
+            return seconds;
+        }
+
+        /** A copy of the current merged parameters. */
+        public float[] parameters() {
+            return params.clone();
+        }
+
+        /**
+         * The network with the merged parameters and updater state (without updater averaging: the mean of the
+         * workers' states, for a warm start); frees the executors' replicas.
+         */
+        public Result finish() {
+            watch.close();
+            release(train.union(heldOut));
+            network.setParams(Nd4j.createFromArray(params));
+            float[] finalState = job.train().averageUpdaterState() ? state : meanOf(ownStates);
+            if (finalState.length > 0) {
+                network.setUpdaterState(Nd4j.createFromArray(finalState));
+            }
+            List<Map<String, Object>> perWorker = new ArrayList<>();
+            workers.forEach((worker, s) -> perWorker.add(s.toMap(worker)));
+            return new Result(network, List.copyOf(history), seen, seconds, perWorker, List.copyOf(roundLosses),
+                    lastMisses);
+        }
+    }
+
+    /**
+     * Frees this trainer's replicas (training and evaluation) in this JVM and in the executors that hold
+     * {@code partitions}, which are the executors its rounds and evaluations ran on (Spark schedules them
+     * where the cached blocks are).
+     */
+    public void release(JavaRDD<DecodedPartition> partitions) {
+        String id = jobId;
+        Replicas.release(id);
+        partitions.foreachPartition(p -> Replicas.release(id));
+    }
+
+    /** The replicas of this trainer's jobs still held in this JVM (for tests). */
+    int replicasHeld() {
+        return Replicas.held(jobId);
+    }
+
+    private WorkerCompute compute() {
+        return new WorkerCompute(job.train().threadsPerWorker(), job.backend());
+    }
+
+    private static float[] meanOf(float[][] states) {
+        double[] sum = new double[states[0].length];
+        for (float[] s : states) {
+            for (int i = 0; i < s.length; i++) {
+                sum[i] += s[i];
+            }
+        }
+        return RoundResult.mean(sum, states.length);
+    }
+
+    /** Distributed evaluation of parameters on cached held-out partitions. */
+    public Metrics evaluate(JavaRDD<DecodedPartition> heldOut, NetworkSpec spec, float[] params, InputShape shape,
+                            LabelIndex labels, Normalisation normalisation) {
+        return evaluateInDetail(heldOut, spec, params, shape, labels, normalisation).metrics();
+    }
+
+    /** {@link #evaluate}, with the most confident mistakes. */
+    public Evaluated evaluateInDetail(JavaRDD<DecodedPartition> heldOut, NetworkSpec spec, float[] params,
+                                      InputShape shape, LabelIndex labels, Normalisation normalisation) {
+        Broadcast<float[]> bParams = sc.broadcast(params);
+        EvalTask.Part part = heldOut.mapPartitions(new EvalTask(jobId, spec, bParams, shape, labels.labels(),
+                        normalisation, job.train().evalBatchSize(), compute()))
+                .treeAggregate(new EvalTask.Part(labels.labels()), EvalTask.Part::merge, EvalTask.Part::merge);
+        bParams.destroy();
+        long n = part.evaluation.getNumRowCounter();
+        return new Evaluated(Metrics.of(part.evaluation, labels.labels(), n == 0 ? Double.NaN : part.lossSum / n),
+                List.copyOf(part.misses));
+    }
+
+    private static float[] stateOf(Network network) {
+        INDArray state = network.updaterState();
+        return state == null ? new float[0] : state.data().asFloat();
+    }
+
+    private static void logRound(int epoch, int round, int rounds, int totalRounds, RoundResult r, long roundStart,
+                                 double secondsSoFar) {
+        int done = epoch * rounds + round + 1;
+        double eta = secondsSoFar / done * (totalRounds - done);
+        LOG.info(String.format(Locale.ROOT, "round %d/%d epoch %d: loss %.4f, %d images from %d workers, %.0f images/s, ETA %s",
+                done, totalRounds, epoch + 1, r.minibatches == 0 ? Double.NaN : r.lossSum / r.minibatches, r.images,
+                r.workers, r.images / ((System.nanoTime() - roundStart) / 1e9), duration(eta)));
+    }
+
+    private static String duration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s % 3600 / 60)
+                : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+    }
+}

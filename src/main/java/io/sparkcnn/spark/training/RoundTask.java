@@ -1,0 +1,108 @@
+package io.sparkcnn.spark.training;
+
+import io.sparkcnn.data.Normalisation;
+import io.sparkcnn.model.InputShape;
+import io.sparkcnn.model.Network;
+import io.sparkcnn.model.NetworkSpec;
+import io.sparkcnn.spark.gpu.TaskGpus;
+import io.sparkcnn.spark.lake.DecodedPartition;
+import io.sparkcnn.train.EpochPlan;
+import io.sparkcnn.train.Minibatches;
+import io.sparkcnn.train.OffHeap;
+import io.sparkcnn.train.WorkerCompute;
+import io.sparkcnn.train.WorkerResult;
+import io.sparkcnn.train.WorkerStep;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One worker's part of one averaging round, run as a Spark task over its cached {@link DecodedPartition}:
+ * borrow the replica, load the broadcast parameters and updater state, fit the round's minibatches of the
+ * plan, return the result. The minibatches, the updater's counters and its state all come from the plan and
+ * the broadcast, so a retried attempt computes exactly what the failed one would have.
+ */
+record RoundTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Broadcast<UpdaterStates> updaterStates,
+                 EpochPlan plan, int epoch, int round, InputShape shape, int classes, Normalisation normalisation,
+                 WorkerCompute compute, FaultInjector faults) implements FlatMapFunction<Iterator<DecodedPartition>, RoundResult> {
+    private static final Logger LOG = LoggerFactory.getLogger(RoundTask.class);
+
+    @Override
+    public Iterator<RoundResult> call(Iterator<DecodedPartition> partitions) {
+        String device = compute.prepare(TaskGpus.current());
+        RoundResult out = new RoundResult();
+        while (partitions.hasNext()) {
+            DecodedPartition p = partitions.next();
+            int[] span = plan.positions(round, p.count());
+            if (span[0] >= span[1]) {
+                continue;
+            }
+            long taskStart = System.nanoTime();
+            List<DataSet> batches = minibatches(p, plan.order(p.index(), epoch, p.count()), span);
+            int iteration = epoch * plan.minibatches(p.count()) + span[0] / plan.batchSize();
+            String key = jobId + "/" + p.index();
+            Network replica = Replicas.borrow(key, spec);
+            float[] state = updaterStates.value().forWorker(p.index());
+            TaskContext task = TaskContext.get();
+            boolean onExecutor = onExecutor();
+            if (onExecutor) {
+                LOG.info("worker {} fitting round {} of epoch {} (attempt {}): {} images", p.index(), round + 1,
+                        epoch + 1, task == null ? 0 : task.attemptNumber(), span[1] - span[0]);
+            }
+            long fitStart = System.nanoTime();
+            WorkerResult r;
+            try {
+                r = WorkerStep.fit(replica, Nd4j.createFromArray(params.value()),
+                        state.length == 0 ? null : Nd4j.createFromArray(state), epoch, iteration, batches);
+            } catch (OutOfMemoryError e) {
+                if (OffHeap.isOffHeap(e)) {
+                    throw OffHeap.explain(e, "worker " + p.index() + " (round " + (round + 1) + " of epoch "
+                            + (epoch + 1) + ")");
+                }
+                throw e;
+            }
+            double fitSeconds = (System.nanoTime() - fitStart) / 1e9;
+            if (onExecutor) {
+                LOG.info(String.format(Locale.ROOT, "worker %d fitted round %d of epoch %d in %.2f s, loss %.4f",
+                        p.index(), round + 1, epoch + 1, fitSeconds, r.lossSum() / Math.max(1, r.minibatches())));
+            }
+            faults.afterFit(p.index(), epoch, round, task == null ? 0 : task.attemptNumber());
+            Replicas.giveBack(key, replica);
+            float[] newState = r.updaterState() == null ? new float[0] : r.updaterState().data().asFloat();
+            out.add(p.index(), r.params().data().asFloat(), newState, updaterStates.value().merged() != null,
+                    r.lossSum(), r.minibatches(), r.images());
+            out.timed(fitSeconds, (System.nanoTime() - taskStart) / 1e9);
+            out.stats.put(p.index(), WorkerStats.here(device, compute.threads(), r.images(), fitSeconds));
+        }
+        return List.of(out).iterator();
+    }
+
+    /**
+     * Whether this task runs in an executor JVM (a cluster) rather than in the driver (local mode), where the
+     * driver's round line already says what the executors' own log lines would.
+     */
+    private static boolean onExecutor() {
+        SparkEnv env = SparkEnv.get();
+        return env != null && !"driver".equals(env.executorId());
+    }
+
+    private List<DataSet> minibatches(DecodedPartition p, int[] order, int[] span) {
+        List<float[]> images = new ArrayList<>(span[1] - span[0]);
+        int[] ids = new int[span[1] - span[0]];
+        for (int k = span[0]; k < span[1]; k++) {
+            images.add(p.image(order[k], normalisation));
+            ids[k - span[0]] = p.labels()[order[k]];
+        }
+        return Minibatches.of(images, ids, shape, classes, plan.batchSize());
+    }
+}

@@ -1,0 +1,459 @@
+package io.sparkcnn.kernels;
+
+import io.sparkcnn.config.Architecture;
+import io.sparkcnn.config.TrainConfig;
+import io.sparkcnn.config.UpdaterKind;
+import io.sparkcnn.model.Architectures;
+import io.sparkcnn.model.InputShape;
+import io.sparkcnn.model.Network;
+import io.sparkcnn.model.NetworkSpec;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The CPU kernels change how a network runs, never what it computes: every architecture, and convolutions of
+ * every geometry DL4J supports (stride, padding, dilation, Same mode, several channels, no bias, non-square
+ * kernels), give DL4J's own outputs, loss and gradients to float rounding, and train to the same parameters.
+ * "DL4J's own" is the same configuration and parameters in a network built without {@link Network#of}.
+ */
+class CpuKernelsTest {
+    /** Float rounding over sums of a few thousand terms, relative to the array's largest magnitude. */
+    private static final double TOLERANCE = 2e-5;
+
+    static DataSet batch(InputShape shape, int classes, int size, long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        INDArray features = Nd4j.rand(DataType.FLOAT, size, shape.channels(), shape.height(), shape.width());
+        INDArray labels = Nd4j.zeros(DataType.FLOAT, size, classes);
+        for (int i = 0; i < size; i++) {
+            labels.putScalar(i, (i * 7 + 3) % classes, 1f);
+        }
+        return new DataSet(features, labels);
+    }
+
+    /** The same network twice: DL4J's execution, and with CpuKernels installed. */
+    record Pair(Model stock, Model fast) {
+        static Pair of(NetworkSpec spec) {
+            Network fast = spec.build();
+            // Biases start at 0: move every parameter a little so that a lost bias term shows.
+            Nd4j.getRandom().setSeed(17);
+            fast.setParams(fast.params().add(Nd4j.rand(DataType.FLOAT, fast.params().shape()).muli(0.1)));
+            Model stock;
+            if (spec.graph()) {
+                ComputationGraph g = new ComputationGraph(ComputationGraphConfiguration.fromJson(spec.json()));
+                g.init(fast.params().dup(), true);
+                stock = g;
+            } else {
+                MultiLayerNetwork n = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(spec.json()));
+                n.init(fast.params().dup(), true);
+                stock = n;
+            }
+            return new Pair(stock, fast.dl4j());
+        }
+    }
+
+    static Layer[] layers(Model m) {
+        return m instanceof ComputationGraph g ? g.getLayers() : ((MultiLayerNetwork) m).getLayers();
+    }
+
+    static Object field(Object layer, Class<?> owner, String name) throws ReflectiveOperationException {
+        Field f = owner.getDeclaredField(name);
+        f.setAccessible(true);
+        return f.get(layer);
+    }
+
+    static INDArray output(Model m, INDArray features) {
+        return m instanceof ComputationGraph g ? g.outputSingle(false, features)
+                : ((MultiLayerNetwork) m).output(features, false);
+    }
+
+    /** Loss and flattened gradient of one batch, with the global RNG reseeded so that dropout masks agree. */
+    static INDArray gradient(Model m, DataSet d, double[] loss) {
+        Nd4j.getRandom().setSeed(99);
+        if (m instanceof ComputationGraph g) {
+            g.setInputs(d.getFeatures());
+            g.setLabels(d.getLabels());
+            g.computeGradientAndScore();
+            loss[0] = g.score();
+            return g.gradient().gradient().dup();
+        }
+        MultiLayerNetwork n = (MultiLayerNetwork) m;
+        n.setInput(d.getFeatures());
+        n.setLabels(d.getLabels());
+        n.computeGradientAndScore();
+        loss[0] = n.score();
+        return n.gradient().gradient().dup();
+    }
+
+    static void assertClose(INDArray expected, INDArray actual, String what) {
+        double scale = Math.max(1e-3, expected.amaxNumber().doubleValue());
+        double diff = expected.sub(actual).amaxNumber().doubleValue();
+        assertTrue(diff <= TOLERANCE * scale, what + ": largest difference " + diff + " against largest value "
+                + scale);
+    }
+
+    static void assertSameMaths(NetworkSpec spec, InputShape shape, int classes, String what)
+            throws ReflectiveOperationException {
+        Pair p = Pair.of(spec);
+        DataSet d = batch(shape, classes, 6, 5);
+        assertClose(output(p.stock, d.getFeatures()), output(p.fast, d.getFeatures()), what + " output");
+        if (p.stock instanceof MultiLayerNetwork stock) {
+            // Every layer's activations, including the parts no later layer reads (an odd last row that no
+            // 2x2 pooling window covers).
+            for (boolean training : new boolean[] {false, true}) {
+                Nd4j.getRandom().setSeed(99); // the same dropout masks
+                List<INDArray> expected = stock.feedForward(d.getFeatures(), training);
+                Nd4j.getRandom().setSeed(99);
+                List<INDArray> actual = ((MultiLayerNetwork) p.fast).feedForward(d.getFeatures(), training);
+                for (int i = 0; i < expected.size(); i++) {
+                    assertClose(expected.get(i), actual.get(i), what + " activations " + i
+                            + (training ? " (training)" : ""));
+                }
+            }
+        }
+        double[] stockLoss = new double[1];
+        double[] fastLoss = new double[1];
+        INDArray stockGradient = gradient(p.stock, d, stockLoss);
+        INDArray fastGradient = gradient(p.fast, d, fastLoss);
+        assertEquals(stockLoss[0], fastLoss[0], 1e-5 * Math.max(1, stockLoss[0]), what + " loss");
+        assertClose(stockGradient, fastGradient, what + " gradient");
+        int convolutions = 0;
+        boolean fused = !"false".equals(System.getProperty(CpuKernels.FUSED_LAYERS_PROPERTY));
+        for (Layer layer : layers(p.fast)) {
+            if (layer instanceof org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer
+                    && ((SubsamplingLayer) layer.conf().getLayer()).getPoolingType()
+                    == org.deeplearning4j.nn.conf.layers.PoolingType.MAX) {
+                Class<?> owner = org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer.class;
+                assertInstanceOf(MaxPooling.class, field(layer, owner, "helper"), what);
+                assertEquals(0, field(layer, owner, "helperCountFail"), what + ": pooling helper failures");
+                if (p.fast instanceof MultiLayerNetwork && fused) {
+                    assertInstanceOf(HelpedSubsamplingLayer.class, layer, what + ": forward pooling by the helper");
+                }
+            }
+            if (layer instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization) {
+                Class<?> owner = org.deeplearning4j.nn.layers.normalization.BatchNormalization.class;
+                assertInstanceOf(BatchNormKernel.class, field(layer, owner, "helper"), what);
+                assertEquals(0, field(layer, owner, "helperCountFail"), what + ": batch-norm helper failures");
+            }
+            if (layer instanceof org.deeplearning4j.nn.layers.convolution.ConvolutionLayer) {
+                convolutions++;
+                Class<?> owner = org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class;
+                assertInstanceOf(Im2colConvolution.class, field(layer, owner, "helper"), what);
+                // DL4J falls back to its own code (and counts it) when a helper throws: that must not happen.
+                assertEquals(0, field(layer, owner, "helperCountFail"), what + ": helper failures");
+                var activation = ((ConvolutionLayer) layer.conf().getLayer()).getActivationFn();
+                if (p.fast instanceof MultiLayerNetwork && fused && (activation instanceof DenseReLU
+                        || activation instanceof org.nd4j.linalg.activations.impl.ActivationIdentity)) {
+                    assertInstanceOf(FusedConvolutionLayer.class, layer, what + ": bias and "
+                            + activation + " fused");
+                }
+            }
+        }
+        assertTrue(convolutions > 0, what + " has convolutions");
+        if (p.fast instanceof MultiLayerNetwork fast && fused) {
+            Layer stockOutput = ((MultiLayerNetwork) p.stock).getOutputLayer();
+            if (stockOutput instanceof org.deeplearning4j.nn.layers.OutputLayer o
+                    && FusedOutputLayer.canReplace(o, DataType.FLOAT)) {
+                assertInstanceOf(FusedOutputLayer.class, fast.getOutputLayer(), what + ": fused output layer");
+            }
+            assertInstanceOf(CpuUpdater.class, fast.getUpdater(), what + ": updater");
+        }
+    }
+
+    @Test
+    void everyArchitectureComputesWhatDl4jComputes() throws ReflectiveOperationException {
+        InputShape grey = new InputShape(1, 28, 28);
+        InputShape colour = new InputShape(3, 32, 32);
+        for (Architecture a : Architecture.values()) {
+            for (InputShape shape : List.of(grey, colour)) {
+                NetworkSpec spec = Architectures.build(TrainConfig.of(a, UpdaterKind.ADAM, 1e-3, 32), shape, 5, 11);
+                assertSameMaths(spec, shape, 5, a.configName() + " on " + shape.describe());
+            }
+        }
+    }
+
+    /** The given layers, then a softmax over 3 classes, on {@code shape}: seed 3, float, Adam 1e-2. */
+    static NetworkSpec network(InputShape shape, org.deeplearning4j.nn.conf.layers.Layer... layers) {
+        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(3)
+                .dataType(DataType.FLOAT).updater(new Adam(1e-2)).list();
+        for (org.deeplearning4j.nn.conf.layers.Layer layer : layers) {
+            list.layer(layer);
+        }
+        return NetworkSpec.of(list.layer(new OutputLayer.Builder(LossFunctions.LossFunction.NEGATIVELOGLIKELIHOOD)
+                        .nOut(3).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutional(shape.height(), shape.width(), shape.channels())).build());
+    }
+
+    /** conv(4, 3x3 Same, tanh: no ties), for a layer under test to follow. */
+    private static ConvolutionLayer tanhConvolution() {
+        return new ConvolutionLayer.Builder(3, 3).nOut(4).convolutionMode(ConvolutionMode.Same)
+                .activation(Activation.TANH).build();
+    }
+
+    /** conv(4, 3x3 Same) -> the convolution under test -> softmax, so its input gradient is checked too. */
+    private static NetworkSpec twoConvolutions(ConvolutionLayer.Builder second, InputShape shape) {
+        return network(shape, tanhConvolution(), second.nOut(5).activation(Activation.RELU).build());
+    }
+
+    @Test
+    void everyConvolutionGeometryComputesWhatDl4jComputes() throws ReflectiveOperationException {
+        InputShape shape = new InputShape(2, 11, 9);
+        List<Object[]> cases = new ArrayList<>();
+        cases.add(new Object[] {"3x3 truncate", new ConvolutionLayer.Builder(3, 3)});
+        cases.add(new Object[] {"stride 2", new ConvolutionLayer.Builder(3, 3).stride(2, 2)});
+        cases.add(new Object[] {"padding 1", new ConvolutionLayer.Builder(3, 3).padding(1, 2)});
+        cases.add(new Object[] {"dilation 2", new ConvolutionLayer.Builder(3, 3).dilation(2, 2)});
+        cases.add(new Object[] {"same, stride 2", new ConvolutionLayer.Builder(3, 3).stride(2, 2)
+                .convolutionMode(ConvolutionMode.Same)});
+        cases.add(new Object[] {"5x2 kernel, stride 1x2", new ConvolutionLayer.Builder(5, 2).stride(1, 2)});
+        cases.add(new Object[] {"1x1", new ConvolutionLayer.Builder(1, 1)});
+        cases.add(new Object[] {"no bias", new ConvolutionLayer.Builder(3, 3).hasBias(false)});
+        for (Object[] c : cases) {
+            assertSameMaths(twoConvolutions((ConvolutionLayer.Builder) c[1], shape), shape, 3, (String) c[0]);
+        }
+    }
+
+    /** conv(4, 3x3 Same, tanh: no ties) -> the max pooling under test -> softmax. */
+    private static NetworkSpec convolutionThenPooling(SubsamplingLayer.Builder pooling, InputShape shape) {
+        return network(shape, tanhConvolution(), pooling.poolingType(SubsamplingLayer.PoolingType.MAX).build());
+    }
+
+    @Test
+    void everyMaxPoolingGeometryComputesWhatDl4jComputes() throws ReflectiveOperationException {
+        InputShape shape = new InputShape(2, 11, 9);
+        List<Object[]> cases = new ArrayList<>();
+        cases.add(new Object[] {"2x2 stride 2", new SubsamplingLayer.Builder(2, 2).stride(2, 2)});
+        cases.add(new Object[] {"3x3 stride 2", new SubsamplingLayer.Builder(3, 3).stride(2, 2)});
+        cases.add(new Object[] {"3x3 stride 1 padding 1", new SubsamplingLayer.Builder(3, 3).stride(1, 1)
+                .padding(1, 1)});
+        cases.add(new Object[] {"same, 3x3 stride 2", new SubsamplingLayer.Builder(3, 3).stride(2, 2)
+                .convolutionMode(ConvolutionMode.Same)});
+        cases.add(new Object[] {"2x3 stride 1x2", new SubsamplingLayer.Builder(2, 3).stride(1, 2)});
+        for (Object[] c : cases) {
+            assertSameMaths(convolutionThenPooling((SubsamplingLayer.Builder) c[1], shape), shape, 3,
+                    (String) c[0]);
+        }
+    }
+
+    /**
+     * A ReLU convolution straight into 2x2 max pooling: the convolution pools (FusedMaxPooling) and the
+     * pooling's gradient carries the ReLU's; even and odd output sizes (an odd last row or column is in no
+     * window), several channels, with and without bias.
+     */
+    @Test
+    void reluConvolutionIntoPoolingComputesWhatDl4jComputes() throws ReflectiveOperationException {
+        for (InputShape shape : List.of(new InputShape(2, 12, 10), new InputShape(3, 11, 9),
+                new InputShape(1, 10, 9))) {
+            for (boolean bias : new boolean[] {true, false}) {
+                NetworkSpec spec = network(shape, new ConvolutionLayer.Builder(3, 3).nOut(4).hasBias(bias)
+                        .activation(Activation.RELU).build(), new SubsamplingLayer.Builder(2, 2).stride(2, 2).build());
+                String what = "relu convolution into pooling, " + shape.describe() + (bias ? "" : ", no bias");
+                assertSameMaths(spec, shape, 3, what);
+                // The fast path ran: the pooling layer took the convolution's pooled output and gave the
+                // convolution its gradient (the check above would pass on DL4J's path too).
+                Pair p = Pair.of(spec);
+                DataSet d = batch(shape, 3, 4, 9);
+                gradient(p.stock, d, new double[1]);
+                INDArray stockBias = ((MultiLayerNetwork) p.stock).gradient().getGradientFor("0_b");
+                // Last: what the fast network leaves in DL4J's (thread-wide) workspaces is read below.
+                gradient(p.fast, d, new double[1]);
+                Layer pooling = layers(p.fast)[1];
+                assertTrue((Boolean) field(pooling, HelpedSubsamplingLayer.class, "inputPooled"), what);
+                FusedMaxPooling fused = (FusedMaxPooling) field(pooling, HelpedSubsamplingLayer.class, "fused");
+                INDArray given = (INDArray) field(fused, FusedMaxPooling.class, "gradient");
+                assertTrue(fused.gave(given), what + ": gradient given");
+                if (bias) {
+                    // The full-size gradient DL4J's path would get (spread) sums to DL4J's bias gradient.
+                    INDArray full = fused.spread(given, LayerWorkspaceMgr.noWorkspaces());
+                    assertArrayEquals(new long[] {4, 4, shape.height() - 2, shape.width() - 2}, full.shape());
+                    assertClose(stockBias.reshape(4), full.sum(0, 2, 3), what + ": spread gradient's sums");
+                }
+            }
+        }
+    }
+
+    /** A network restored with its Adam state keeps that state through the kernels' install. */
+    @Test
+    void aRestoredNetworkKeepsItsUpdaterState() throws java.io.IOException {
+        InputShape grey = new InputShape(1, 28, 28);
+        NetworkSpec spec = Architectures.build(TrainConfig.of(Architecture.SEED_CNN, UpdaterKind.ADAM, 1e-3, 32),
+                grey, 10, 7);
+        MultiLayerNetwork trained = (MultiLayerNetwork) spec.build().dl4j();
+        for (int step = 0; step < 3; step++) {
+            trained.fit(batch(grey, 10, 16, 40 + step));
+        }
+        java.io.ByteArrayOutputStream saved = new java.io.ByteArrayOutputStream();
+        org.deeplearning4j.util.ModelSerializer.writeModel(trained, saved, true);
+        MultiLayerNetwork stock = org.deeplearning4j.util.ModelSerializer.restoreMultiLayerNetwork(
+                new java.io.ByteArrayInputStream(saved.toByteArray()), true);
+        MultiLayerNetwork restored = org.deeplearning4j.util.ModelSerializer.restoreMultiLayerNetwork(
+                new java.io.ByteArrayInputStream(saved.toByteArray()), true);
+        MultiLayerNetwork fast = (MultiLayerNetwork) Network.of(restored).dl4j();
+        assertEquals(stock.getUpdater().getStateViewArray(), fast.getUpdater().getStateViewArray(),
+                "Adam's moments after the install");
+        assertInstanceOf(FusedConvolutionLayer.class, fast.getLayer(0));
+        DataSet d = batch(grey, 10, 16, 50);
+        stock.fit(d);
+        fast.fit(d);
+        double drift = stock.params().sub(fast.params()).amaxNumber().doubleValue();
+        assertTrue(drift < 1e-5, "a step from the restored state differs by " + drift);
+        assertTrue(stock.getUpdater().getStateViewArray().equalsWithEps(fast.getUpdater().getStateViewArray(),
+                1e-5), "Adam's moments after a step");
+    }
+
+    @Test
+    void maxPoolingBreaksTiesAsDl4jDoes() {
+        // A 3x3 convolution that copies its input (1 at the centre) feeds pooling windows full of ties; the
+        // copy's weight gradient reads the neighbours of whichever input took each window's gradient.
+        InputShape shape = new InputShape(1, 8, 10);
+        // With ReLU the 2x2 pooling is the convolution's (FusedMaxPooling); with identity it is MaxPooling's.
+        for (Activation activation : List.of(Activation.IDENTITY, Activation.RELU))
+        for (int[] window : new int[][] {{2, 2}, {3, 3}}) {
+            MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT)
+                    .list()
+                    .layer(new ConvolutionLayer.Builder(3, 3).nOut(1).convolutionMode(ConvolutionMode.Same)
+                            .activation(activation).build())
+                    .layer(new SubsamplingLayer.Builder(window[0], window[1]).stride(2, 2).build())
+                    .layer(new OutputLayer.Builder(LossFunctions.LossFunction.NEGATIVELOGLIKELIHOOD).nOut(3)
+                            .activation(Activation.SOFTMAX).build())
+                    .setInputType(InputType.convolutional(8, 10, 1)).build();
+            Pair p = Pair.of(NetworkSpec.of(conf));
+            INDArray copy = Nd4j.zeros(DataType.FLOAT, 1, 1, 3, 3).putScalar(new int[] {0, 0, 1, 1}, 1f);
+            for (Model m : List.of(p.stock, p.fast)) {
+                ((MultiLayerNetwork) m).getLayer(0).setParam("W", copy);
+                ((MultiLayerNetwork) m).getLayer(0).setParam("b", Nd4j.zeros(DataType.FLOAT, 1, 1));
+            }
+            DataSet d = batch(shape, 3, 6, 5);
+            d.setFeatures(Transforms.floor(d.getFeatures().mul(3)));
+            double[] loss = new double[2];
+            INDArray stock = gradient(p.stock, d, loss);
+            INDArray fast = gradient(p.fast, d, loss);
+            assertEquals(0, stock.sub(fast).amaxNumber().doubleValue(), 1e-5, "gradients, window " + window[0]
+                    + ", " + activation);
+        }
+    }
+
+    @Test
+    void trainingFollowsDl4jsTrajectory() {
+        InputShape grey = new InputShape(1, 28, 28);
+        NetworkSpec spec = Architectures.build(TrainConfig.of(Architecture.SEED_CNN, UpdaterKind.ADAM, 1e-3, 32),
+                grey, 10, 7);
+        Pair p = Pair.of(spec);
+        MultiLayerNetwork stock = (MultiLayerNetwork) p.stock;
+        MultiLayerNetwork fast = (MultiLayerNetwork) p.fast;
+        for (int step = 0; step < 10; step++) {
+            DataSet d = batch(grey, 10, 32, 100 + step);
+            stock.fit(d);
+            fast.fit(d);
+            assertEquals(stock.score(), fast.score(), 1e-4 * Math.max(1, stock.score()), "loss at step " + step);
+        }
+        // Adam divides by the gradient's running scale, so for parameters whose gradient is near 0 a rounding
+        // difference can move a step of up to the learning rate (1e-3); seen: 2.5e-5 after 10 steps.
+        double drift = stock.params().sub(fast.params()).amaxNumber().doubleValue();
+        assertTrue(drift < 1e-4, "parameters after 10 Adam steps differ by " + drift);
+        assertFalse(stock.params().equalsWithEps(Architectures.build(TrainConfig.of(Architecture.SEED_CNN,
+                UpdaterKind.ADAM, 1e-3, 32), grey, 10, 7).build().params(), 1e-6), "the networks trained");
+    }
+
+    @Test
+    void channelsLastConvolutionsKeepDl4jsOwnPath() throws ReflectiveOperationException {
+        InputShape shape = new InputShape(3, 8, 8);
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT).list()
+                .layer(new ConvolutionLayer.Builder(3, 3).nOut(4).dataFormat(CNN2DFormat.NHWC).build())
+                .layer(new SubsamplingLayer.Builder(2, 2).dataFormat(CNN2DFormat.NHWC).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutional(8, 8, 3, CNN2DFormat.NHWC)).build();
+        Pair p = Pair.of(NetworkSpec.of(conf));
+        INDArray nhwc = Nd4j.rand(DataType.FLOAT, 4, 8, 8, 3);
+        assertClose(output(p.stock, nhwc), output(p.fast, nhwc), "NHWC output");
+        Layer conv = layers(p.fast)[0];
+        assertEquals(0, field(conv, org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class,
+                "helperCountFail"), "declined, not failed");
+        assertEquals(shape.channels(), nhwc.size(3));
+    }
+
+    @Test
+    void reluLayersRunDenseReluWhileTheSavedConfigurationKeepsDl4jsReLU() {
+        MultiLayerNetwork n = (MultiLayerNetwork) Architectures.build(TrainConfig.of(Architecture.LENET,
+                UpdaterKind.ADAM, 1e-3, 32), new InputShape(1, 28, 28), 10, 7).build().dl4j();
+        int relus = 0;
+        for (Layer layer : n.getLayers()) {
+            var conf = layer.conf().getLayer();
+            if (conf instanceof org.deeplearning4j.nn.conf.layers.BaseLayer base
+                    && base.getActivationFn() instanceof org.nd4j.linalg.activations.impl.ActivationReLU) {
+                assertInstanceOf(DenseReLU.class, base.getActivationFn(), "layer " + layer.getIndex());
+                relus++;
+            }
+        }
+        assertEquals(4, relus, "LeNet: two convolutions and two dense layers with ReLU");
+        String saved = n.getLayerWiseConfigurations().toJson();
+        assertFalse(saved.contains("DenseReLU") || saved.contains("io.sparkcnn"), "saved configuration: " + saved);
+        assertTrue(saved.contains("ActivationReLU"));
+    }
+
+    @Test
+    void fusedLayersCanBeTurnedOffKeepingTheHelpers() throws ReflectiveOperationException {
+        System.setProperty(CpuKernels.FUSED_LAYERS_PROPERTY, "false");
+        try {
+            NetworkSpec spec = Architectures.build(TrainConfig.of(Architecture.SEED_CNN, UpdaterKind.ADAM, 1e-3,
+                    32), new InputShape(1, 28, 28), 10, 7);
+            MultiLayerNetwork net = (MultiLayerNetwork) spec.build().dl4j();
+            Layer[] layers = net.getLayers();
+            assertEquals(org.deeplearning4j.nn.layers.OutputLayer.class, net.getOutputLayer().getClass());
+            assertEquals(org.deeplearning4j.nn.updater.MultiLayerUpdater.class, net.getUpdater().getClass());
+            assertEquals(org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class, layers[0].getClass());
+            assertEquals(org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer.class,
+                    layers[1].getClass());
+            assertInstanceOf(Im2colConvolution.class, field(layers[0],
+                    org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class, "helper"));
+            assertSameMaths(spec, new InputShape(1, 28, 28), 10, "seed-cnn, helpers only");
+        } finally {
+            System.clearProperty(CpuKernels.FUSED_LAYERS_PROPERTY);
+        }
+    }
+
+    @Test
+    void theSystemPropertyKeepsDl4jsExecution() throws ReflectiveOperationException {
+        System.setProperty(CpuKernels.DISABLE_PROPERTY, "true");
+        try {
+            Network n = Architectures.build(TrainConfig.of(Architecture.SEED_CNN, UpdaterKind.ADAM, 1e-3, 32),
+                    new InputShape(1, 28, 28), 10, 7).build();
+            assertNull(field(layers(n.dl4j())[0], org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class,
+                    "helper"));
+        } finally {
+            System.clearProperty(CpuKernels.DISABLE_PROPERTY);
+        }
+    }
+}

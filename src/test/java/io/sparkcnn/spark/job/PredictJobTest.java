@@ -1,0 +1,136 @@
+package io.sparkcnn.spark.job;
+
+import io.sparkcnn.config.ConfigException;
+import io.sparkcnn.config.JobConfig;
+import io.sparkcnn.config.JobConfigLoader;
+import io.sparkcnn.data.DataException;
+import io.sparkcnn.data.ImageDecoder;
+import io.sparkcnn.model.SavedModel;
+import io.sparkcnn.spark.training.FaultInjector;
+import io.sparkcnn.testing.Images;
+import io.sparkcnn.testing.LocalSpark;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Batch inference on a real local Spark session: every image of a lake classified with a trained model,
+ * Parquet and CSV read back, true labels where the lake has them, bad files counted or stopping the job,
+ * and the same probabilities as the network computes in this JVM.
+ */
+@ExtendWith(LocalSpark.class)
+class PredictJobTest {
+    @TempDir
+    Path tmp;
+
+    private JobConfig job(String... overrides) {
+        List<String> all = new ArrayList<>(List.of("data.train=" + tmp.resolve("lake"), "data.heldOutFraction=0.2",
+                "output.dir=" + tmp.resolve("out"), "train.epochs=1", "train.batchSizePerWorker=4",
+                "train.evalBatchSize=5", "predict.topK=2"));
+        all.addAll(Arrays.asList(overrides));
+        return JobConfigLoader.load(Optional.empty(), all);
+    }
+
+    @Test
+    void everyImageIsClassifiedWithItsTopKAndTheSameProbabilitiesAsTheNetwork(SparkSession spark) throws Exception {
+        Images.lake(tmp.resolve("lake"), 3, 10);
+        SavedModel model = TrainJob.run(spark, job(), false, FaultInjector.NONE).model();
+        Path incoming = tmp.resolve("incoming");
+        for (int i = 0; i < 4; i++) {
+            Images.writePng(incoming.resolve("class1/" + i + ".png"), 40 + i);
+            Images.writePng(incoming.resolve("never-seen/" + i + ".png"), 80 + i);
+            Images.writePng(incoming.resolve("loose-" + i + ".png"), i);
+        }
+        Images.write(incoming.resolve("class1/broken.png"), new byte[] {1, 2, 3});
+
+        DataException stopped = assertThrows(DataException.class, () -> PredictJob.run(spark,
+                job("predict.lake=" + incoming), model, "m", false));
+        assertTrue(stopped.getMessage().contains("class1/broken.png"), stopped.getMessage());
+        assertFalse(Files.exists(tmp.resolve("out/predictions")), "nothing written when the bad-file policy stops it");
+
+        PredictJob.Result r = PredictJob.run(spark, job("predict.lake=" + incoming, "data.badFiles.policy=skip",
+                "data.badFiles.maxFraction=0.5", "predict.format=both"), model, "m", false);
+        assertEquals(12, r.images());
+        assertEquals(1, r.badFiles());
+        assertEquals(4, r.labelled(), "only class1 is a class of the model");
+        assertTrue(Files.readString(tmp.resolve("out/predictions/bad-files.tsv")).contains("broken.png"));
+        assertTrue(Files.readString(tmp.resolve("out/predictions/predict.json")).contains("\"images\" : 12"));
+
+        Dataset<Row> rows = spark.read().parquet(tmp.resolve("out/predictions/" + PredictJob.PARQUET).toString());
+        assertEquals(List.of("path", "label", "prediction", "probability", "top_labels", "top_probabilities"),
+                Arrays.asList(rows.columns()));
+        List<Row> all = rows.orderBy("path").collectAsList();
+        assertEquals(12, all.size());
+        ImageDecoder decoder = new ImageDecoder(job().data().image());
+        for (Row row : all) {
+            String path = row.getString(0);
+            List<String> top = row.getList(4);
+            List<Double> p = row.getList(5);
+            assertEquals(2, top.size());
+            assertEquals(top.get(0), row.getString(2));
+            assertEquals(p.get(0), row.getDouble(3));
+            assertTrue(p.get(0) >= p.get(1) && p.get(0) + p.get(1) <= 1.0 + 1e-6, row.toString());
+            if (path.contains("/class1/")) {
+                assertEquals("class1", row.getString(1));
+            } else if (path.contains("/never-seen/")) {
+                assertEquals("never-seen", row.getString(1), "the lake's label, even one the model does not know");
+            } else {
+                assertNull(row.getString(1), "a file outside any folder has no true label");
+            }
+            byte[] bytes = Files.readAllBytes(Path.of(java.net.URI.create(path)));
+            float[] x = model.normalisation().apply(decoder.decode(bytes, path).pixels());
+            float[] expected = model.network().output(Nd4j.createFromArray(x).reshape(1, 1, 28, 28)).toFloatVector();
+            int best = io.sparkcnn.eval.Ranking.argmax(expected);
+            assertEquals(model.labels().label(best), row.getString(2), path);
+            assertEquals(expected[best], p.get(0), 1e-5, path);
+        }
+
+        List<String> csv = new ArrayList<>();
+        try (var parts = Files.list(tmp.resolve("out/predictions/" + PredictJob.CSV))) {
+            for (Path part : parts.filter(f -> f.getFileName().toString().startsWith("part-")).toList()) {
+                csv.addAll(Files.readAllLines(part));
+            }
+        }
+        assertTrue(csv.contains("path,label,prediction,probability,top_k"), csv.toString());
+        assertTrue(csv.stream().anyMatch(l -> l.matches(".*,class\\d:0\\.\\d{6};class\\d:0\\.\\d{6}$")), csv.toString());
+
+        ConfigException exists = assertThrows(ConfigException.class, () -> PredictJob.run(spark,
+                job("predict.lake=" + incoming, "data.badFiles.policy=skip", "data.badFiles.maxFraction=0.5"), model,
+                "m", false));
+        assertEquals("predict.output", exists.key());
+    }
+
+    @Test
+    void aManifestWithoutLabelsIsClassified(SparkSession spark) throws IOException {
+        Images.lake(tmp.resolve("lake"), 2, 8);
+        SavedModel model = TrainJob.run(spark, job(), false, FaultInjector.NONE).model();
+        Images.writePng(tmp.resolve("x/a.png"), 1);
+        Images.writePng(tmp.resolve("x/b.png"), 41);
+        Path manifest = Files.writeString(tmp.resolve("x/list.csv"), "path\na.png\nb.png\n");
+        PredictJob.Result r = PredictJob.run(spark, job("predict.lake=" + manifest, "predict.output="
+                + tmp.resolve("p")), model, "m", false);
+        assertEquals(2, r.images());
+        assertEquals(0, r.labelled());
+        assertArrayEquals(new int[] {2, 0, 1}, io.sparkcnn.eval.Ranking.top(new float[] {0.2f, 0.1f, 0.7f}, 3));
+    }
+}

@@ -1,0 +1,182 @@
+package io.sparkcnn.spark.training;
+
+import io.sparkcnn.config.ConfigException;
+import io.sparkcnn.config.JobConfig;
+import io.sparkcnn.config.JobConfigLoader;
+import io.sparkcnn.eval.Metrics;
+import io.sparkcnn.spark.job.TrainJob;
+import io.sparkcnn.testing.Images;
+import io.sparkcnn.testing.LocalSpark;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Checkpoints and {@code train --resume} on a real local Spark session: an interrupted run resumed from its
+ * newest checkpoint ends with exactly the model of an undisturbed run; a partial or corrupt checkpoint is
+ * skipped with a message, never loaded; a run never silently starts over an unfinished one.
+ */
+@ExtendWith(LocalSpark.class)
+public class CheckpointTest {
+    @TempDir
+    Path tmp;
+
+    private Path lake() {
+        return Images.lake(tmp.resolve("lake"), 3, 10);
+    }
+
+    private JobConfig job(Path lake, String out, String... overrides) {
+        List<String> all = new ArrayList<>(List.of("data.train=" + lake, "data.heldOutFraction=0.2",
+                "output.dir=" + tmp.resolve(out), "train.batchSizePerWorker=4", "train.averagingFrequency=1",
+                "train.epochs=3", "train.workers=2", "train.checkpoint.everyRounds=2"));
+        all.addAll(Arrays.asList(overrides));
+        return JobConfigLoader.load(Optional.empty(), all);
+    }
+
+    private static List<String> names(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @ParameterizedTest(name = "averageUpdaterState={0}")
+    @ValueSource(strings = {"true", "false"})
+    void aRunInterruptedMidEpochAndResumedEndsWithTheModelOfAnUndisturbedRun(String averageUpdaterState,
+                                                                            SparkSession spark) throws IOException {
+        Path lake = lake();
+        String mode = "train.averageUpdaterState=" + averageUpdaterState;
+        TrainJob.Result undisturbed = TrainJob.run(spark, job(lake, "a", mode), false, FaultInjector.NONE);
+        assertEquals(List.of("model"), names(tmp.resolve("a")).stream().filter(n -> !n.endsWith(".tsv")).toList(),
+                "a finished run deletes its checkpoints");
+
+        // Worker 0 fails in every attempt of round 3 of epoch 2: the job dies as a lost driver would, mid-epoch.
+        FaultInjector crash = (worker, epoch, round, attempt) -> {
+            if (worker == 0 && epoch == 1 && round == 2) {
+                throw new IllegalStateException("injected crash");
+            }
+        };
+        JobConfig job = job(lake, "b", mode);
+        RuntimeException crashed = assertThrows(RuntimeException.class, () -> TrainJob.run(spark, job, false, crash));
+        assertTrue(String.valueOf(crashed.getMessage()).contains("injected crash"), crashed.toString());
+        Path checkpoints = tmp.resolve("b/checkpoints");
+        // 3 rounds per epoch (11 images per worker, 4 per minibatch, K = 1): checkpoints after round 2, the end
+        // of epoch 1 (round 3), round 4 (epoch 2, round 1); the oldest is deleted (keep 2).
+        assertEquals(List.of("round-000000003", "round-000000004"), names(checkpoints));
+        assertFalse(Files.exists(tmp.resolve("b/model")), "no model from a failed run");
+
+        ConfigException unfinished = assertThrows(ConfigException.class,
+                () -> TrainJob.run(spark, job, false, FaultInjector.NONE));
+        assertTrue(unfinished.getMessage().contains("--resume"), unfinished.getMessage());
+
+        ConfigException changed = assertThrows(ConfigException.class, () -> TrainJob.run(spark,
+                job(lake, "b", mode, "train.learningRate=0.01"), false, true, FaultInjector.NONE));
+        assertEquals("train.learningRate", changed.key(), changed.getMessage());
+        assertTrue(changed.getMessage().contains("0.001") && changed.getMessage().contains("0.01"),
+                changed.getMessage());
+
+        TrainJob.Result resumed = TrainJob.run(spark, job, false, true, FaultInjector.NONE);
+        assertEquals(undisturbed.training().imagesSeen(), resumed.training().imagesSeen());
+        long trainImages = ((Number) ((Map<?, ?>) resumed.model().provenance().get("data")).get("trainImages"))
+                .longValue();
+        assertEquals(22, trainImages, "30 images, 8 held out by the hash split");
+        assertEquals(3 * trainImages, resumed.training().imagesSeen(), "every image once per epoch");
+        assertArrayEquals(undisturbed.model().network().params().data().asFloat(),
+                resumed.model().network().params().data().asFloat(), 0f);
+        assertArrayEquals(undisturbed.model().network().updaterState().data().asFloat(),
+                resumed.model().network().updaterState().data().asFloat(), 0f);
+        List<Double> before = undisturbed.training().epochs().stream().map(Metrics::accuracy).toList();
+        assertEquals(before, resumed.training().epochs().stream().map(Metrics::accuracy).toList(),
+                "the epochs finished before the crash keep their metrics");
+        assertEquals(List.of(), names(checkpoints));
+    }
+
+    /** A small checkpoint whose parameters are all {@code value}. */
+    public static Checkpoint checkpoint(long roundsDone, float value) {
+        return new Checkpoint(Map.of("seed", "42"), 0, (int) roundsDone, roundsDone, 0, 1.0,
+                new Checkpoint.EpochTally(), new float[] {value, value}, new float[0], new float[][] {new float[0]},
+                List.of(), new TreeMap<>());
+    }
+
+    @Test
+    void aPartialOrCorruptCheckpointIsSkippedWithItsReasonAndTheNewestIntactOneLoaded() throws IOException {
+        Checkpoints store = new Checkpoints(tmp.resolve("ck").toString(), 10, new Configuration());
+        for (int n = 1; n <= 4; n++) {
+            store.save(checkpoint(n, n));
+        }
+        Files.createDirectories(tmp.resolve("ck/.round-000000009-x.tmp")); // one being written: never a candidate
+        Path four = tmp.resolve("ck/round-000000004/" + Checkpoints.DATA);
+        byte[] bytes = Files.readAllBytes(four);
+        bytes[bytes.length - 3] ^= 1;
+        Files.write(four, bytes);
+        Files.delete(tmp.resolve("ck/round-000000003/" + Checkpoints.INFO));
+        Path two = tmp.resolve("ck/round-000000002/" + Checkpoints.DATA);
+        Files.write(two, Arrays.copyOf(Files.readAllBytes(two), 100));
+
+        List<String> skipped = new ArrayList<>();
+        Checkpoints.Loaded loaded = store.newest(skipped::add).orElseThrow();
+        assertTrue(loaded.location().endsWith("round-000000001"), loaded.location());
+        assertArrayEquals(new float[] {1, 1}, loaded.checkpoint().params(), 0f);
+        assertEquals(3, skipped.size(), skipped.toString());
+        assertTrue(skipped.get(0).contains("round-000000004") && skipped.get(0).contains("SHA-256"), skipped.get(0));
+        assertTrue(skipped.get(1).contains("round-000000003") && skipped.get(1).contains("partial"), skipped.get(1));
+        assertTrue(skipped.get(2).contains("round-000000002") && skipped.get(2).contains("100 bytes"), skipped.get(2));
+
+        Files.delete(tmp.resolve("ck/round-000000001/" + Checkpoints.DATA));
+        skipped.clear();
+        assertTrue(store.newest(skipped::add).isEmpty());
+        assertEquals(4, skipped.size());
+    }
+
+    @Test
+    void checkpointsBeyondTheNumberToKeepAreDeletedOldestFirst() throws IOException {
+        Checkpoints store = new Checkpoints(tmp.resolve("ck").toString(), 2, new Configuration());
+        for (int n = 1; n <= 3; n++) {
+            store.save(checkpoint(n * 10L, n));
+        }
+        assertEquals(List.of("round-000000020", "round-000000030"), names(tmp.resolve("ck")));
+        Map<?, ?> info = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readValue(tmp.resolve("ck/round-000000030/" + Checkpoints.INFO).toFile(), Map.class);
+        assertEquals(30, info.get("roundsDone"));
+        assertEquals(Map.of("seed", "42"), info.get("identity"));
+    }
+
+    @Test
+    void overwriteDiscardsAnUnfinishedRunsCheckpointsAndResumeWithoutOneStartsFromScratch(SparkSession spark)
+            throws IOException {
+        Path lake = lake();
+        Path junk = tmp.resolve("b/checkpoints/round-000000007");
+        Files.createDirectories(junk);
+        TrainJob.Result fresh = TrainJob.run(spark, job(lake, "b", "train.epochs=1"), true, FaultInjector.NONE);
+        assertEquals(22, fresh.training().imagesSeen());
+        assertFalse(Files.exists(junk.getParent()));
+
+        Files.createDirectories(junk); // partial: no checkpoint.json; --resume skips it and starts over
+        TrainJob.Result resumed = TrainJob.run(spark, job(lake, "c", "train.epochs=1"), false, true,
+                FaultInjector.NONE);
+        assertEquals(22, resumed.training().imagesSeen());
+    }
+}
