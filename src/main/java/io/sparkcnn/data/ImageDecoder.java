@@ -28,7 +28,8 @@ import java.util.Map;
  */
 public final class ImageDecoder {
     static {
-        // ImageIO's disk cache makes decoding small images about 8x slower (shared/DESIGN.md).
+        // ImageIO's disk cache writes every stream to a temporary file first: several times slower for small
+        // images (docs/design.md).
         ImageIO.setUseCache(false);
     }
 
