@@ -2,6 +2,7 @@ package io.sparkcnn.cli;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import io.sparkcnn.config.BuildInfo;
 import io.sparkcnn.config.ComputeBackend;
 import io.sparkcnn.train.Backends;
 import picocli.CommandLine.Command;
@@ -14,7 +15,8 @@ import java.util.concurrent.Callable;
 
 /** Prints the runtime: versions, ND4J backend and a small computation proving the backend works. */
 @Command(name = "env", mixinStandardHelpOptions = true,
-        description = "Print versions, the ND4J backend in use and its environment, and check it against the "
+        description = "Print versions (spark-cnn and its commit, Java, Spark, Scala, Hadoop, DL4J, ND4J), the CPU's "
+                + "SIMD features, the ND4J backend in use and its environment, and check it against the "
                 + "job's compute.backend (exit 2 when compute.backend = gpu and no GPU can be used).")
 final class EnvCommand implements Callable<Integer> {
     @Mixin
@@ -23,8 +25,8 @@ final class EnvCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ComputeBackend wanted = job.load(List.of()).backend();
-        System.out.println("spark-cnn " + io.sparkcnn.config.BuildInfo.version());
-        System.out.println("java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
+        BuildInfo.components().forEach((name, version) -> System.out.println(name + " " + version));
+        BuildInfo.cpu().forEach((name, value) -> System.out.println(name + " " + value));
         System.out.println("nd4j.backend " + Nd4j.getBackend().getClass().getName());
         INDArray a = Nd4j.createFromArray(new float[][] {{1, 2}, {3, 4}});
         System.out.println("nd4j.check [[1,2],[3,4]] x itself = " + a.mmul(a).toString().replaceAll("\\s+", ""));

@@ -24,7 +24,7 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         JobConfig config = job.load(List.of());
-        config.data().requireTrain();
+        config.data().requireHeldOut();
         Metrics m = Jobs.evaluate(config, model);
         System.out.print(m.table());
         return 0;

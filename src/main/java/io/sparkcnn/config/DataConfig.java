@@ -35,6 +35,17 @@ public record DataConfig(String train, String heldOut, double heldOutFraction, L
         return train;
     }
 
+    /**
+     * What evaluating a saved model reads: the explicit held-out lake, or else the hashed held-out share of the
+     * training lake; fails naming the key when neither is configured.
+     */
+    public void requireHeldOut() {
+        if (heldOut.isBlank() && train.isBlank()) {
+            throw new ConfigException(Settings.DATA_HELD_OUT.key(), "no held-out lake configured: set data.heldOut "
+                    + "(or data.train, whose hashed data.heldOutFraction is then held out)");
+        }
+    }
+
     /** The explicit held-out lake, if any. */
     public Optional<String> heldOutLake() {
         return heldOut.isBlank() ? Optional.empty() : Optional.of(heldOut);

@@ -85,6 +85,28 @@ class SparkCnnCliTest {
     }
 
     @Test
+    void envPrintsTheStackItRunsOnAndTheCommitItWasBuiltFrom() {
+        Run r = inProcess("env");
+        assertEquals(0, r.exit(), r.err());
+        for (String line : List.of("spark-cnn ", "spark 3.5.", "scala 2.12.", "hadoop 3.", "deeplearning4j 1.0.0-M2",
+                "dl4j-spark 1.0.0-M2", "nd4j 1.0.0-M2", "cpu.model ", "cpu.simd ", "jvm.vectorApi on")) {
+            assertTrue(r.out().lines().anyMatch(l -> l.startsWith(line)), "a line starting '" + line + "' in\n" + r.out());
+        }
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("commit [0-9a-f]{40}(-dirty)?")), r.out());
+    }
+
+    @Test
+    void everyCommandAndSubcommandAnswersHelp() {
+        for (String[] args : List.of(new String[] {"config", "show", "--help"}, new String[] {"config", "reference",
+                "--help"}, new String[] {"registry", "list", "--help"}, new String[] {"import", "fashion-mnist", "--help"},
+                new String[] {"train", "--help"}, new String[] {"predict", "--help"})) {
+            Run r = inProcess(args);
+            assertEquals(0, r.exit(), String.join(" ", args) + ": " + r.err());
+            assertTrue(r.out().startsWith("Usage: spark-cnn " + args[0]), String.join(" ", args) + ": " + r.out());
+        }
+    }
+
+    @Test
     void configReferencePrintsTheGeneratedReference() {
         Run r = inProcess("config", "reference");
         assertEquals(0, r.exit());
@@ -169,6 +191,15 @@ class SparkCnnCliTest {
         Run evaluated = inJvm(evalArgs.toArray(String[]::new));
         assertEquals(0, evaluated.exit(), evaluated.err());
         assertTrue(evaluated.out().contains(heldOutLine), "same numbers: " + heldOutLine + " vs " + evaluated.out());
+
+        // A saved model scored on a held-out lake alone: no training lake needed.
+        Run heldOutOnly = inJvm("evaluate", "--model", tmp.resolve("run/model").toString(), "--set",
+                "data.heldOut=" + lake, "--set", "output.dir=" + tmp.resolve("eval"));
+        assertEquals(0, heldOutOnly.exit(), heldOutOnly.err());
+        assertTrue(heldOutOnly.out().startsWith("held-out: 24 images"), heldOutOnly.out());
+        Run nothing = inJvm("evaluate", "--model", tmp.resolve("run/model").toString());
+        assertEquals(SparkCnn.EXIT_CONFIG, nothing.exit());
+        assertTrue(nothing.err().contains("data.heldOut"), nothing.err());
 
         Run again = inJvm(trainArgs.toArray(String[]::new));
         assertEquals(SparkCnn.EXIT_CONFIG, again.exit(), again.err());

@@ -234,6 +234,7 @@ public final class TrainJob {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("createdAt", Instant.now().toString());
         p.put("codeVersion", io.sparkcnn.config.BuildInfo.version());
+        p.put("codeCommit", io.sparkcnn.config.BuildInfo.commit());
         p.put("seed", job.seed());
         p.put("architecture", job.train().architecture().configName());
         p.put("strategy", job.train().strategy());

@@ -59,11 +59,17 @@ public final class LakeLister {
         folders.put(Split.HELD_OUT, new TreeSet<>());
         List<String> labelFolderPaths = new ArrayList<>();
 
-        Lake train = listLake(spark, hadoop, data.requireTrain(), "data.train", data,
-                new SplitRule(hashSplit == null ? Split.TRAIN : null, hashSplit));
-        JavaRDD<LakeFile> files = train.files;
-        addFolders(folders, train, hashSplit == null ? List.of(Split.TRAIN) : List.of(Split.TRAIN, Split.HELD_OUT));
-        labelFolderPaths.addAll(train.folderPaths);
+        JavaRDD<LakeFile> files;
+        if (data.train().isBlank() && data.heldOutLake().isPresent()) {
+            // Scoring a saved model needs its held-out lake only.
+            files = JavaSparkContext.fromSparkContext(spark.sparkContext()).emptyRDD();
+        } else {
+            Lake train = listLake(spark, hadoop, data.requireTrain(), "data.train", data,
+                    new SplitRule(hashSplit == null ? Split.TRAIN : null, hashSplit));
+            files = train.files;
+            addFolders(folders, train, hashSplit == null ? List.of(Split.TRAIN) : List.of(Split.TRAIN, Split.HELD_OUT));
+            labelFolderPaths.addAll(train.folderPaths);
+        }
         if (data.heldOutLake().isPresent()) {
             Lake heldOut = listLake(spark, hadoop, data.heldOut(), "data.heldOut", data,
                     new SplitRule(Split.HELD_OUT, null));
