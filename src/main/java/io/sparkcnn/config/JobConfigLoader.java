@@ -167,7 +167,7 @@ public final class JobConfigLoader {
                         Settings.TRAIN_LEARNING_RATE_DECAY.read(c),
                         Settings.TRAIN_LEARNING_RATE_DECAY_EPOCHS.read(c)),
                 Settings.TRAIN_BATCH_SIZE_PER_WORKER.read(c),
-                Settings.TRAIN_STRATEGY.read(c),
+                TrainingStrategy.fromConfig(Settings.TRAIN_STRATEGY.read(c)),
                 Settings.TRAIN_EPOCHS.read(c),
                 Settings.TRAIN_WORKERS.read(c),
                 Settings.TRAIN_THREADS_PER_WORKER.read(c),
@@ -223,7 +223,7 @@ public final class JobConfigLoader {
         lines.add(line(Settings.TRAIN_LEARNING_RATE_DECAY, o.decay()));
         lines.add(line(Settings.TRAIN_LEARNING_RATE_DECAY_EPOCHS, o.decayEpochs()));
         lines.add(line(Settings.TRAIN_BATCH_SIZE_PER_WORKER, t.batchSizePerWorker()));
-        lines.add(line(Settings.TRAIN_STRATEGY, t.strategy()));
+        lines.add(line(Settings.TRAIN_STRATEGY, t.strategy().configName()));
         lines.add(line(Settings.TRAIN_EPOCHS, t.epochs()));
         lines.add(line(Settings.TRAIN_WORKERS, t.workers()));
         lines.add(line(Settings.TRAIN_THREADS_PER_WORKER, t.threadsPerWorker()));

@@ -6,7 +6,7 @@ import java.io.Serializable;
  * What to train, how each worker optimises it, and how the work is spread over workers and rounds.
  */
 public record TrainConfig(Architecture architecture, OptimiserConfig optimiser, int batchSizePerWorker,
-                          String strategy, int epochs, int workers, int threadsPerWorker, int averagingFrequency,
+                          TrainingStrategy strategy, int epochs, int workers, int threadsPerWorker, int averagingFrequency,
                           boolean averageUpdaterState, int roundTimeoutSeconds, int evalBatchSize) implements Serializable {
     public TrainConfig {
         if (architecture == null) {
@@ -17,7 +17,9 @@ public record TrainConfig(Architecture architecture, OptimiserConfig optimiser, 
             throw new IllegalArgumentException("no optimiser configuration");
         }
         Settings.TRAIN_BATCH_SIZE_PER_WORKER.check(batchSizePerWorker);
-        Settings.TRAIN_STRATEGY.check(strategy);
+        if (strategy == null) {
+            throw new ConfigException(Settings.TRAIN_STRATEGY.key(), "must be " + Settings.TRAIN_STRATEGY.allowed());
+        }
         Settings.TRAIN_EPOCHS.check(epochs);
         Settings.TRAIN_WORKERS.check(workers);
         Settings.TRAIN_THREADS_PER_WORKER.check(threadsPerWorker);
@@ -26,16 +28,11 @@ public record TrainConfig(Architecture architecture, OptimiserConfig optimiser, 
         Settings.TRAIN_EVAL_BATCH_SIZE.check(evalBatchSize);
     }
 
-    /** dl4j-spark's own trainer instead of spark-cnn's. */
-    public boolean stockStrategy() {
-        return "dl4j-stock".equals(strategy);
-    }
-
     /** The defaults of everything but the architecture and updater, for code and tests. */
     public static TrainConfig of(Architecture architecture, UpdaterKind updater, double learningRate,
                                  int batchSizePerWorker) {
         return new TrainConfig(architecture, OptimiserConfig.of(updater, learningRate), batchSizePerWorker,
-                Settings.TRAIN_STRATEGY.defaultValue(), Settings.TRAIN_EPOCHS.defaultValue(),
+                TrainingStrategy.fromConfig(Settings.TRAIN_STRATEGY.defaultValue()), Settings.TRAIN_EPOCHS.defaultValue(),
                 Settings.TRAIN_WORKERS.defaultValue(), Settings.TRAIN_THREADS_PER_WORKER.defaultValue(),
                 Settings.TRAIN_AVERAGING_FREQUENCY.defaultValue(), true,
                 Settings.TRAIN_ROUND_TIMEOUT_SECONDS.defaultValue(), Settings.TRAIN_EVAL_BATCH_SIZE.defaultValue());

@@ -3,7 +3,6 @@ package io.sparkcnn.eval;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,6 +12,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import javax.imageio.ImageIO;
 
 /**
  * A training run, retrain or evaluation as one self-contained HTML page (no script, no network: charts are
@@ -23,22 +23,13 @@ import java.util.Map;
 public final class HtmlReport {
     public static final String FILE = "report.html";
 
-    /** One averaging round's mean training loss. */
-    public record Round(int round, int epoch, double loss) implements java.io.Serializable {
-    }
-
-    /** A misclassified held-out image: pixels in [0, 1] (channels, height, width), its classes and confidence. */
-    public record Miss(float[] pixels, int channels, int height, int width, String trueLabel, String predicted,
-                       double probability) implements java.io.Serializable {
-    }
-
     /**
      * What the page shows; {@code rounds} and {@code epochs} are empty for an evaluation, {@code comparison}
      * (champion and challenger scores) is empty except for a retrain.
      */
-    public record Content(String title, String kind, List<Round> rounds, List<Metrics> epochs, Metrics last,
+    public record Content(String title, String kind, List<RoundLoss> rounds, List<Metrics> epochs, Metrics last,
                           List<Map<String, Object>> workers, String config, String backend,
-                          Map<String, Object> provenance, List<Miss> misses, Map<String, Object> comparison) {
+                          Map<String, Object> provenance, List<Mistake> misses, Map<String, Object> comparison) {
     }
 
     private HtmlReport() {
@@ -214,12 +205,12 @@ public final class HtmlReport {
         return t.append("</table>\n").toString();
     }
 
-    private static String misses(List<Miss> misses) {
+    private static String misses(List<Mistake> misses) {
         if (misses.isEmpty()) {
             return "<p class=\"note\">None: every held-out image was classified correctly.</p>\n";
         }
         StringBuilder g = new StringBuilder("<div class=\"grid\" id=\"misses\">");
-        for (Miss m : misses) {
+        for (Mistake m : misses) {
             g.append("<div class=\"miss\"><img alt=\"misclassified\" src=\"data:image/png;base64,")
                     .append(Base64.getEncoder().encodeToString(png(m))).append("\"><br>true <b>")
                     .append(esc(m.trueLabel())).append("</b><br>predicted <b>").append(esc(m.predicted()))
@@ -253,7 +244,7 @@ public final class HtmlReport {
     }
 
     /** A grey or RGB PNG of an image's [0, 1] pixels. */
-    static byte[] png(Miss m) {
+    static byte[] png(Mistake m) {
         BufferedImage img = new BufferedImage(m.width(), m.height(),
                 m.channels() == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
         int plane = m.width() * m.height();

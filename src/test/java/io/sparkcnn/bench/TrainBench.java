@@ -3,7 +3,7 @@ package io.sparkcnn.bench;
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.JobConfigLoader;
 import io.sparkcnn.config.TrainConfig;
-import io.sparkcnn.eval.Metrics;
+import io.sparkcnn.config.TrainingStrategy;
 import io.sparkcnn.model.Architectures;
 import io.sparkcnn.model.Network;
 import io.sparkcnn.model.NetworkSpec;
@@ -235,7 +235,7 @@ public final class TrainBench {
         JavaRDD<DataSet> minibatches = StockTrainer.minibatches(data, job.train().batchSizePerWorker());
         TrainConfig t = job.train();
         TrainConfig stockConfig = new TrainConfig(t.architecture(), t.optimiser(), t.batchSizePerWorker(),
-                "dl4j-stock", t.epochs(), 2, 1, 20, false, 0, t.evalBatchSize());
+                TrainingStrategy.DL4J_STOCK, t.epochs(), 2, 1, 20, false, 0, t.evalBatchSize());
         ParameterAveragingTrainingMaster master = StockTrainer.master(spark, stockConfig,
                 new org.apache.hadoop.fs.Path(exportDir.toUri()));
         StockTrainer.Fitter fitter = StockTrainer.fitter(spark, spec, master);

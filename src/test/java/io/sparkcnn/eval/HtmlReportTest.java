@@ -2,7 +2,6 @@ package io.sparkcnn.eval;
 
 import org.junit.jupiter.api.Test;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -12,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -30,12 +30,12 @@ class HtmlReportTest {
         return new Metrics(labels, n, 0.5, accuracy, 0.6, new double[k], new double[k], new double[k], confusion);
     }
 
-    static HtmlReport.Content content(List<HtmlReport.Miss> misses) {
+    static HtmlReport.Content content(List<Mistake> misses) {
         List<String> labels = List.of("shoe", "<script>alert(1)</script>");
         Metrics m = metrics(labels, new long[][] {{8, 2}, {1, 9}}, 0.85);
-        List<HtmlReport.Round> rounds = new ArrayList<>();
+        List<RoundLoss> rounds = new ArrayList<>();
         for (int i = 1; i <= 30; i++) {
-            rounds.add(new HtmlReport.Round(i, 1 + i / 15, 2.0 / i));
+            rounds.add(new RoundLoss(i, 1 + i / 15, 2.0 / i));
         }
         return new HtmlReport.Content("a <test> run", "train", rounds, List.of(metrics(labels, new long[][] {{5, 5},
                 {5, 5}}, 0.5), m), m, List.of(Map.of("worker", 0, "images", 100, "imagesPerSecond", 512.5)),
@@ -49,8 +49,8 @@ class HtmlReportTest {
         float[] rgb = new float[3 * 4 * 4];
         rgb[0] = 1f; // red at (0, 0)
         String html = HtmlReport.render(content(List.of(
-                new HtmlReport.Miss(grey, 1, 28, 28, "shoe", "bag", 0.97),
-                new HtmlReport.Miss(rgb, 3, 4, 4, "bag", "shoe", 0.91))));
+                new Mistake(grey, 1, 28, 28, "shoe", "bag", 0.97),
+                new Mistake(rgb, 3, 4, 4, "bag", "shoe", 0.91))));
         for (String id : List.of("chart-round-loss", "chart-epoch-accuracy", "chart-epoch-loss", "per-class",
                 "confusion", "misses", "workers")) {
             assertTrue(html.contains("id=\"" + id + "\""), id);

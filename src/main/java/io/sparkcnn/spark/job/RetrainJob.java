@@ -27,6 +27,8 @@ import io.sparkcnn.spark.lake.LakeListing;
 import io.sparkcnn.spark.lake.PreparedData;
 import io.sparkcnn.spark.training.DistributedTrainer;
 import io.sparkcnn.spark.training.FaultInjector;
+import io.sparkcnn.spark.training.Trainer;
+import io.sparkcnn.spark.training.TrainingResult;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -170,8 +172,8 @@ public final class RetrainJob {
                     championVersion.name());
         }
         DistributedTrainer trainer = new DistributedTrainer(spark, job, faults);
-        DistributedTrainer.Result trained = trainer.train(data.train(), data.heldOut(), labels, data.shape(),
-                data.normalisation(), DistributedTrainer.Checkpointing.NONE, warm);
+        TrainingResult trained = trainer.train(data.train(), data.heldOut(), labels, data.shape(),
+                data.normalisation(), Trainer.Checkpointing.NONE, warm);
         Metrics challengerMetrics = trained.epochs().get(trained.epochs().size() - 1);
         Metrics championMetrics;
         try {

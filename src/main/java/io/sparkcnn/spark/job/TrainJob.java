@@ -8,6 +8,8 @@ import io.sparkcnn.data.DataSnapshot;
 import io.sparkcnn.data.Split;
 import io.sparkcnn.eval.HtmlReport;
 import io.sparkcnn.eval.Metrics;
+import io.sparkcnn.eval.Mistake;
+import io.sparkcnn.eval.RoundLoss;
 import io.sparkcnn.model.ModelStore;
 import io.sparkcnn.model.SavedModel;
 import io.sparkcnn.registry.ModelRegistry;
@@ -17,9 +19,9 @@ import io.sparkcnn.spark.lake.DataPreparation;
 import io.sparkcnn.spark.lake.LakeListing;
 import io.sparkcnn.spark.lake.PreparedData;
 import io.sparkcnn.spark.training.Checkpoints;
-import io.sparkcnn.spark.training.DistributedTrainer;
 import io.sparkcnn.spark.training.FaultInjector;
-import io.sparkcnn.spark.training.StockTrainer;
+import io.sparkcnn.spark.training.Trainer;
+import io.sparkcnn.spark.training.TrainingResult;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.factory.Nd4j;
@@ -49,7 +51,7 @@ public final class TrainJob {
     private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
 
     /** The trained model, where it was written, and the metrics of the last epoch. */
-    public record Result(SavedModel model, String location, Metrics finalMetrics, DistributedTrainer.Result training,
+    public record Result(SavedModel model, String location, Metrics finalMetrics, TrainingResult training,
                          Optional<String> registered) {
     }
 
@@ -76,9 +78,10 @@ public final class TrainJob {
         }
         Checkpoints checkpoints = new Checkpoints(job.outputDir() + "/" + CHECKPOINTS_DIR, job.checkpoint().keep(),
                 hadoop);
-        if (job.train().stockStrategy() && resume) {
-            throw new ConfigException(Settings.TRAIN_STRATEGY.key(), "--resume needs the averaging strategy; "
-                    + "dl4j-stock writes no checkpoints");
+        Trainer trainer = Trainer.of(spark, job, faults);
+        if (resume && !trainer.checkpoints()) {
+            throw new ConfigException(Settings.TRAIN_STRATEGY.key(), "--resume needs a strategy that writes "
+                    + "checkpoints (averaging); " + job.train().strategy().configName() + " writes none");
         }
         if (!resume && checkpoints.exist()) {
             if (!overwrite) {
@@ -104,12 +107,9 @@ public final class TrainJob {
         PreparedData data = DataPreparation.forTraining(spark, job);
         try {
             String snapshot = snapshot(data.listing());
-            DistributedTrainer.Result trained = job.train().stockStrategy()
-                    ? StockTrainer.train(spark, job, data)
-                    : new DistributedTrainer(spark, job, faults).train(data.train(), data.heldOut(), data.labels(),
-                    data.shape(), data.normalisation(), new DistributedTrainer.Checkpointing(checkpoints,
-                            job.checkpoint(), identity(job, data, snapshot), from));
-            Metrics last = trained.epochs().get(trained.epochs().size() - 1);
+            TrainingResult trained = trainer.train(data, new Trainer.Checkpointing(checkpoints, job.checkpoint(),
+                    identity(job, data, snapshot), from));
+            Metrics last = trained.last();
             Map<String, byte[]> extra = new LinkedHashMap<>();
             extra.put(SNAPSHOT, snapshot.getBytes(StandardCharsets.UTF_8));
             Map<String, Object> provenance = provenance(spark, job, data, trained, snapshot);
@@ -129,8 +129,8 @@ public final class TrainJob {
     }
 
     /** The HTML report of a run (see {@link HtmlReport}), as bytes to write beside its model. */
-    static byte[] report(String title, String kind, JobConfig job, DistributedTrainer.Result trained, Metrics last,
-                         List<HtmlReport.Miss> misses, Map<String, Object> provenance, Map<String, Object> comparison) {
+    static byte[] report(String title, String kind, JobConfig job, TrainingResult trained, Metrics last,
+                         List<Mistake> misses, Map<String, Object> provenance, Map<String, Object> comparison) {
         Object backend = provenance.get("backend");
         return HtmlReport.render(new HtmlReport.Content(title, kind, trained == null ? List.of() : trained.rounds(),
                 trained == null ? List.of() : trained.epochs(), last, trained == null ? List.of() : trained.workers(),
@@ -194,7 +194,7 @@ public final class TrainJob {
     }
 
     static Map<String, Object> provenance(SparkSession spark, JobConfig job, PreparedData data,
-                                                  DistributedTrainer.Result trained, String snapshot) {
+                                                  TrainingResult trained, String snapshot) {
         Map<String, Object> p = runProvenance(job);
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("train", job.data().train());
@@ -221,7 +221,7 @@ public final class TrainJob {
                 "imagesPerSecond", trained.imagesSeen() / trained.seconds()));
         p.put("epochs", epochs(trained.epochs()));
         List<Map<String, Object>> rounds = new ArrayList<>();
-        for (HtmlReport.Round r : trained.rounds()) {
+        for (RoundLoss r : trained.rounds()) {
             rounds.add(Map.of("round", r.round(), "epoch", r.epoch(), "loss", Double.isNaN(r.loss()) ? "NaN" : r.loss()));
         }
         // Training loss per averaging round (of this process: after a resume, the rounds since).
@@ -237,7 +237,7 @@ public final class TrainJob {
         p.put("codeCommit", io.sparkcnn.config.BuildInfo.commit());
         p.put("seed", job.seed());
         p.put("architecture", job.train().architecture().configName());
-        p.put("strategy", job.train().strategy());
+        p.put("strategy", job.train().strategy().configName());
         p.put("config", JobConfigLoader.render(job));
         return p;
     }

@@ -24,6 +24,7 @@ import io.sparkcnn.spark.lake.DecodedPartition;
 import io.sparkcnn.spark.lake.TrainingData;
 import io.sparkcnn.spark.training.DistributedTrainer;
 import io.sparkcnn.spark.training.FaultInjector;
+import io.sparkcnn.spark.training.TrainingResult;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -91,7 +92,7 @@ public final class DataFrameTraining {
                     ? summary.standardisation() : Normalisation.unit();
             InputShape shape = InputShape.of(image);
             DistributedTrainer trainer = new DistributedTrainer(spark, job, FaultInjector.NONE);
-            DistributedTrainer.Result result = trainer.train(train, heldOut, labels, shape, normalisation);
+            TrainingResult result = trainer.train(train, heldOut, labels, shape, normalisation);
             Map<String, Object> provenance = TrainJob.runProvenance(job);
             provenance.put("source", "Spark ML CnnClassifier.fit on a DataFrame (" + (struct ? "image source" : "binary "
                     + "content") + ")");

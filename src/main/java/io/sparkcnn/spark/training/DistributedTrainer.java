@@ -1,17 +1,18 @@
 package io.sparkcnn.spark.training;
 
-import io.sparkcnn.config.CheckpointConfig;
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.TrainConfig;
 import io.sparkcnn.data.LabelIndex;
 import io.sparkcnn.data.Normalisation;
-import io.sparkcnn.eval.HtmlReport;
 import io.sparkcnn.eval.Metrics;
+import io.sparkcnn.eval.Mistake;
+import io.sparkcnn.eval.RoundLoss;
 import io.sparkcnn.model.Architectures;
 import io.sparkcnn.model.InputShape;
 import io.sparkcnn.model.Network;
 import io.sparkcnn.model.NetworkSpec;
 import io.sparkcnn.spark.lake.DecodedPartition;
+import io.sparkcnn.spark.lake.PreparedData;
 import io.sparkcnn.train.Backends;
 import io.sparkcnn.train.EpochPlan;
 import io.sparkcnn.train.WorkerCompute;
@@ -37,21 +38,11 @@ import java.util.UUID;
  * one Spark task ({@link RoundTask}), and the driver tree-aggregates and averages what comes back. After
  * each epoch the merged network is evaluated on the cached held-out partitions ({@link EvalTask}).
  */
-public final class DistributedTrainer {
+public final class DistributedTrainer implements Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(DistributedTrainer.class);
 
-    /**
-     * The trained network, the held-out metrics after each epoch, the training loss of each averaging round (of
-     * this process: a resumed run has the rounds since its resume) and the last evaluation's most confident
-     * mistakes.
-     */
-    public record Result(Network network, List<Metrics> epochs, long imagesSeen, double seconds,
-                         List<Map<String, Object>> workers, List<HtmlReport.Round> rounds,
-                         List<HtmlReport.Miss> misses) {
-    }
-
     /** An evaluation's metrics and its most confident mistakes (for the report). */
-    public record Evaluated(Metrics metrics, List<HtmlReport.Miss> misses) {
+    public record Evaluated(Metrics metrics, List<Mistake> misses) {
     }
 
     private final JavaSparkContext sc;
@@ -65,18 +56,29 @@ public final class DistributedTrainer {
         this.faults = faults;
     }
 
-    public Result train(JavaRDD<DecodedPartition> train, JavaRDD<DecodedPartition> heldOut, LabelIndex labels,
+    @Override
+    public TrainingResult train(PreparedData data, Checkpointing checkpointing) {
+        return train(data.train(), data.heldOut(), data.labels(), data.shape(), data.normalisation(), checkpointing,
+                null);
+    }
+
+    @Override
+    public boolean checkpoints() {
+        return true;
+    }
+
+    public TrainingResult train(JavaRDD<DecodedPartition> train, JavaRDD<DecodedPartition> heldOut, LabelIndex labels,
                         InputShape shape, Normalisation normalisation) {
         return train(train, heldOut, labels, shape, normalisation, Checkpointing.NONE);
     }
 
-    public Result train(JavaRDD<DecodedPartition> train, JavaRDD<DecodedPartition> heldOut, LabelIndex labels,
+    public TrainingResult train(JavaRDD<DecodedPartition> train, JavaRDD<DecodedPartition> heldOut, LabelIndex labels,
                  InputShape shape, Normalisation normalisation, Checkpointing checkpointing) {
         return train(train, heldOut, labels, shape, normalisation, checkpointing, null);
     }
 
     /** Trains starting from {@code warm} (when not null) instead of a fresh initialisation. */
-    public Result train(JavaRDD<DecodedPartition> train, JavaRDD<DecodedPartition> heldOut, LabelIndex labels,
+    public TrainingResult train(JavaRDD<DecodedPartition> train, JavaRDD<DecodedPartition> heldOut, LabelIndex labels,
                  InputShape shape, Normalisation normalisation, Checkpointing checkpointing, WarmStart warm) {
         Run run = new Run(train, heldOut, labels, shape, normalisation, checkpointing, warm);
         while (!run.done()) {
@@ -98,15 +100,6 @@ public final class DistributedTrainer {
     public record WarmStart(float[] params, float[] state, String from) {
     }
 
-    /**
-     * Where and when a run saves checkpoints, what identifies the run (settings and data that must not change
-     * across a resume), and the checkpoint it continues from, if any.
-     */
-    public record Checkpointing(Checkpoints store, CheckpointConfig config, Map<String, String> identity,
-                         Checkpoints.Loaded resumeFrom) {
-        public static final Checkpointing NONE = new Checkpointing(null, null, Map.of(), null);
-    }
-
     /** One training run: the merged parameters and updater state live here, on the driver, between rounds. */
     public final class Run {
         private final JavaRDD<DecodedPartition> train;
@@ -120,8 +113,8 @@ public final class DistributedTrainer {
         private final long total;
         private final int rounds;
         private final List<Metrics> history = new ArrayList<>();
-        private final List<HtmlReport.Round> roundLosses = new ArrayList<>();
-        private List<HtmlReport.Miss> lastMisses = List.of();
+        private final List<RoundLoss> roundLosses = new ArrayList<>();
+        private List<Mistake> lastMisses = List.of();
         private final RoundWatch watch = new RoundWatch(sc);
         private final Map<Integer, WorkerStats> workers = new TreeMap<>();
         private final Checkpointing checkpointing;
@@ -258,7 +251,7 @@ public final class DistributedTrainer {
                 nextRound = round + 1;
                 long roundsDone = (long) epoch * rounds + nextRound;
                 logRound(epoch, round, rounds, rounds * t.epochs(), r, roundStart, seconds + tally.seconds);
-                roundLosses.add(new HtmlReport.Round((int) roundsDone, epoch + 1,
+                roundLosses.add(new RoundLoss((int) roundsDone, epoch + 1,
                         r.minibatches == 0 ? Double.NaN : r.lossSum / r.minibatches));
                 if (checkpointing.store() != null && nextRound < rounds && checkpointing.config().dueAfter(roundsDone)) {
                     checkpoint(roundsDone);
@@ -304,7 +297,7 @@ public final class DistributedTrainer {
          * The network with the merged parameters and updater state (without updater averaging: the mean of the
          * workers' states, for a warm start); frees the executors' replicas.
          */
-        public Result finish() {
+        public TrainingResult finish() {
             watch.close();
             release(train.union(heldOut));
             network.setParams(Nd4j.createFromArray(params));
@@ -314,7 +307,7 @@ public final class DistributedTrainer {
             }
             List<Map<String, Object>> perWorker = new ArrayList<>();
             workers.forEach((worker, s) -> perWorker.add(s.toMap(worker)));
-            return new Result(network, List.copyOf(history), seen, seconds, perWorker, List.copyOf(roundLosses),
+            return new TrainingResult(network, List.copyOf(history), seen, seconds, perWorker, List.copyOf(roundLosses),
                     lastMisses);
         }
     }

@@ -1,7 +1,7 @@
 package io.sparkcnn.spark.training;
 
 import io.sparkcnn.data.Normalisation;
-import io.sparkcnn.eval.HtmlReport;
+import io.sparkcnn.eval.Mistake;
 import io.sparkcnn.model.InputShape;
 import io.sparkcnn.model.Network;
 import io.sparkcnn.model.NetworkSpec;
@@ -33,7 +33,7 @@ record EvalTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Input
     static final class Part implements Serializable {
         final Evaluation evaluation;
         double lossSum;
-        final List<HtmlReport.Miss> misses = new ArrayList<>();
+        final List<Mistake> misses = new ArrayList<>();
 
         Part(List<String> labels) {
             evaluation = new Evaluation(labels);
@@ -47,10 +47,10 @@ record EvalTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Input
         }
 
         /** Keeps the {@link #MISSES} most confident mistakes (ties: the first offered). */
-        void offer(HtmlReport.Miss m) {
+        void offer(Mistake m) {
             if (misses.size() < MISSES || m.probability() > misses.get(misses.size() - 1).probability()) {
                 misses.add(m);
-                misses.sort(java.util.Comparator.comparingDouble(HtmlReport.Miss::probability).reversed());
+                misses.sort(java.util.Comparator.comparingDouble(Mistake::probability).reversed());
                 if (misses.size() > MISSES) {
                     misses.remove(misses.size() - 1);
                 }
@@ -64,7 +64,7 @@ record EvalTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Input
             int predicted = io.sparkcnn.eval.Ranking.argmax(probabilities[i]);
             if (predicted != truth && (out.misses.size() < MISSES
                     || probabilities[i][predicted] > out.misses.get(out.misses.size() - 1).probability())) {
-                out.offer(new HtmlReport.Miss(p.image(first + i, Normalisation.unit()), shape.channels(),
+                out.offer(new Mistake(p.image(first + i, Normalisation.unit()), shape.channels(),
                         shape.height(), shape.width(), labels.get(truth), labels.get(predicted),
                         probabilities[i][predicted]));
             }

@@ -38,13 +38,28 @@ import java.util.List;
  * Its Export approach writes every minibatch to {@code <output.dir>/_dl4j-export}, deleted afterwards; where
  * dl4j-spark does not allow Export it uses its Direct approach.
  */
-public final class StockTrainer {
+public final class StockTrainer implements Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(StockTrainer.class);
 
-    private StockTrainer() {
+    private final SparkSession spark;
+    private final JobConfig job;
+
+    public StockTrainer(SparkSession spark, JobConfig job) {
+        this.spark = spark;
+        this.job = job;
     }
 
-    public static DistributedTrainer.Result train(SparkSession spark, JobConfig job, PreparedData data) throws IOException {
+    /** dl4j-spark keeps no state spark-cnn could save: checkpointing is not offered (nothing resumes). */
+    @Override
+    public boolean checkpoints() {
+        return false;
+    }
+
+    @Override
+    public TrainingResult train(PreparedData data, Checkpointing checkpointing) throws IOException {
+        if (checkpointing.resumeFrom() != null) {
+            throw new IllegalArgumentException("dl4j-stock cannot resume from a checkpoint");
+        }
         TrainConfig t = job.train();
         NetworkSpec spec = Architectures.build(t, data.shape(), data.labels().size(), job.seed());
         InputShape shape = data.shape();
@@ -72,7 +87,7 @@ public final class StockTrainer {
             exportDir.getFileSystem(spark.sparkContext().hadoopConfiguration()).delete(exportDir, true);
         }
         // dl4j-spark does not say where its workers ran.
-        return new DistributedTrainer.Result(fitter.network(), List.copyOf(history), total * t.epochs(), seconds,
+        return new TrainingResult(fitter.network(), List.copyOf(history), total * t.epochs(), seconds,
                 List.of(), List.of(), List.of());
     }
 

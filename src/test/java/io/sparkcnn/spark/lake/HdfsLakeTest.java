@@ -18,7 +18,6 @@ import io.sparkcnn.spark.training.FaultInjector;
 import io.sparkcnn.testing.Images;
 import io.sparkcnn.testing.LocalSpark;
 import io.sparkcnn.testing.MiniHdfs;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;

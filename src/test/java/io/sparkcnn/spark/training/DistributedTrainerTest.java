@@ -121,7 +121,7 @@ class DistributedTrainerTest {
             run.epoch();
             assertTrue(trainer.replicasHeld() > 0, "replicas stay between rounds");
             run.epoch();
-            DistributedTrainer.Result r = run.finish();
+            TrainingResult r = run.finish();
             assertEquals(0, trainer.replicasHeld(), "and are freed when the job ends");
             DecodedPartition only = partitions(data).get(0);
             assertEquals(2L * only.count(), r.imagesSeen(), "every image once per epoch");
@@ -140,7 +140,7 @@ class DistributedTrainerTest {
         JobConfig job = job(lake(10), "train.workers=2", "train.averagingFrequency=1000", "train.epochs=1");
         PreparedData data = DataPreparation.forTraining(spark, job);
         try {
-            DistributedTrainer.Result r = new DistributedTrainer(spark, job, FaultInjector.NONE)
+            TrainingResult r = new DistributedTrainer(spark, job, FaultInjector.NONE)
                     .train(data.train(), data.heldOut(), data.labels(), data.shape(), data.normalisation());
             List<DecodedPartition> parts = partitions(data);
             assertEquals(2, parts.size());
@@ -376,5 +376,18 @@ class DistributedTrainerTest {
         assertTrue(r.finalMetrics().count() > 0);
         assertEquals("dl4j-stock", r.model().provenance().get("strategy"));
         assertFalse(java.nio.file.Files.exists(tmp.resolve("out/_dl4j-export")), "export folder cleaned up");
+    }
+
+    @Test
+    void theStrategyComesFromConfigAndOnlyTheAveragingOneResumes(SparkSession spark) {
+        Trainer averaging = Trainer.of(spark, job(tmp, "train.strategy=averaging"), FaultInjector.NONE);
+        assertTrue(averaging instanceof DistributedTrainer && averaging.checkpoints());
+        Trainer stock = Trainer.of(spark, job(tmp, "train.strategy=dl4j-stock"), FaultInjector.NONE);
+        assertTrue(stock instanceof StockTrainer && !stock.checkpoints());
+
+        JobConfig resumeStock = job(lake(8), "train.epochs=1", "train.strategy=dl4j-stock");
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> TrainJob.run(spark, resumeStock, false, true, FaultInjector.NONE));
+        assertTrue(e.getMessage().startsWith("train.strategy") && e.getMessage().contains("--resume"), e.getMessage());
     }
 }
