@@ -9,8 +9,8 @@ import com.typesafe.config.ConfigValueFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -192,70 +192,21 @@ public final class JobConfigLoader {
 
     /** Renders a config back to HOCON with every key, so a run records exactly what it ran with. */
     public static String render(JobConfig job) {
-        List<String> lines = new ArrayList<>();
-        DataConfig d = job.data();
-        ImageConfig i = d.image();
-        BadFilesConfig b = d.badFiles();
-        lines.add(line(Settings.SEED, job.seed()));
-        lines.add(line(Settings.DATA_TRAIN, d.train()));
-        lines.add(line(Settings.DATA_HELD_OUT, d.heldOut()));
-        lines.add(line(Settings.DATA_HELD_OUT_FRACTION, d.heldOutFraction()));
-        lines.add(line(Settings.DATA_FORMAT, d.format().configName()));
-        lines.add(line(Settings.DATA_EXTENSIONS, d.extensions()));
-        lines.add(line(Settings.DATA_PARTITIONS, d.partitions()));
-        lines.add(line(Settings.DATA_CACHE_STORAGE, d.cacheStorage().configName()));
-        lines.add(line(Settings.DATA_CACHE_MAX_BYTES, d.cacheMaxBytes()));
-        lines.add(line(Settings.IMAGE_HEIGHT, i.height()));
-        lines.add(line(Settings.IMAGE_WIDTH, i.width()));
-        lines.add(line(Settings.IMAGE_CHANNELS, i.channels()));
-        lines.add(line(Settings.IMAGE_RESIZE, i.resize().configName()));
-        lines.add(line(Settings.IMAGE_NORMALISATION, i.normalisation().configName()));
-        lines.add(line(Settings.BAD_FILES_POLICY, b.policy().configName()));
-        lines.add(line(Settings.BAD_FILES_MAX_FRACTION, b.maxFraction()));
-        lines.add(line(Settings.BAD_FILES_LIST_LIMIT, b.listLimit()));
-        TrainConfig t = job.train();
-        lines.add(line(Settings.MODEL_ARCHITECTURE, t.architecture().configName()));
-        OptimiserConfig o = t.optimiser();
-        lines.add(line(Settings.TRAIN_UPDATER, o.updater().configName()));
-        lines.add(line(Settings.TRAIN_LEARNING_RATE, o.learningRate()));
-        lines.add(line(Settings.TRAIN_MOMENTUM, o.momentum()));
-        lines.add(line(Settings.TRAIN_LEARNING_RATE_SCHEDULE, o.schedule().configName()));
-        lines.add(line(Settings.TRAIN_LEARNING_RATE_DECAY, o.decay()));
-        lines.add(line(Settings.TRAIN_LEARNING_RATE_DECAY_EPOCHS, o.decayEpochs()));
-        lines.add(line(Settings.TRAIN_BATCH_SIZE_PER_WORKER, t.batchSizePerWorker()));
-        lines.add(line(Settings.TRAIN_STRATEGY, t.strategy().configName()));
-        lines.add(line(Settings.TRAIN_EPOCHS, t.epochs()));
-        lines.add(line(Settings.TRAIN_WORKERS, t.workers()));
-        lines.add(line(Settings.TRAIN_THREADS_PER_WORKER, t.threadsPerWorker()));
-        lines.add(line(Settings.TRAIN_AVERAGING_FREQUENCY, t.averagingFrequency()));
-        lines.add(line(Settings.TRAIN_AVERAGE_UPDATER_STATE, String.valueOf(t.averageUpdaterState())));
-        lines.add(line(Settings.TRAIN_ROUND_TIMEOUT_SECONDS, t.roundTimeoutSeconds()));
-        lines.add(line(Settings.TRAIN_EVAL_BATCH_SIZE, t.evalBatchSize()));
-        lines.add(line(Settings.CHECKPOINT_EVERY_ROUNDS, job.checkpoint().everyRounds()));
-        lines.add(line(Settings.CHECKPOINT_KEEP, job.checkpoint().keep()));
-        lines.add(line(Settings.COMPUTE_BACKEND, job.backend().configName()));
-        lines.add(line(Settings.REGISTRY_DIR, job.registry().dir()));
-        lines.add(line(Settings.REGISTRY_MODEL, job.registry().model()));
-        RetrainConfig r = job.retrain();
-        lines.add(line(Settings.RETRAIN_METRIC, r.metric().configName()));
-        lines.add(line(Settings.RETRAIN_TOLERANCE, r.tolerance()));
-        lines.add(line(Settings.RETRAIN_REPLAY_FRACTION, r.replayFraction()));
-        lines.add(line(Settings.RETRAIN_HELD_OUT, r.frozenHeldOut() ? "frozen" : "current"));
-        lines.add(line(Settings.RETRAIN_NEW_CLASSES, r.newClasses().configName()));
-        lines.add(line(Settings.RETRAIN_LOCK_STALE_AFTER_SECONDS, r.lockStaleAfterSeconds()));
-        lines.add(line(Settings.PREDICT_LAKE, job.predict().lake()));
-        lines.add(line(Settings.PREDICT_OUTPUT, job.predict().output()));
-        lines.add(line(Settings.PREDICT_TOP_K, job.predict().topK()));
-        lines.add(line(Settings.PREDICT_FORMAT, job.predict().format()));
-        lines.add(line(Settings.OUTPUT_DIR, job.outputDir()));
-        lines.add(line(Settings.SPARK_MASTER, job.spark().master()));
-        lines.add(line(Settings.SPARK_APP_NAME, job.spark().appName()));
-        lines.add(line(Settings.SPARK_CONF, job.spark().conf()));
-        return String.join("\n", lines) + "\n";
+        StringBuilder out = new StringBuilder();
+        values(job).forEach((key, value) -> out.append(key).append(" = ").append(value).append('\n'));
+        return out.toString();
     }
 
-    private static String line(Setting<?> setting, Object value) {
-        return setting.key() + " = " + ConfigValueFactory.fromAnyRef(value)
-                .render(com.typesafe.config.ConfigRenderOptions.concise());
+    /** Every key of {@code job} with its value as HOCON text, in documentation order. */
+    public static Map<String, String> values(JobConfig job) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (Setting<?> s : Settings.ALL) {
+            values.put(s.key(), hocon(s.valueIn(job)));
+        }
+        return values;
+    }
+
+    private static String hocon(Object value) {
+        return ConfigValueFactory.fromAnyRef(value).render(com.typesafe.config.ConfigRenderOptions.concise());
     }
 }

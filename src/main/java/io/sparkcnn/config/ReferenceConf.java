@@ -27,10 +27,18 @@ public final class ReferenceConf {
                 out.append('\n');
                 section = top;
             }
-            for (String line : wrap(s.doc() + " Allowed: " + s.allowed() + ".")) {
+            String resume = s.changesResult() ? "" : " A run resumed from a checkpoint may change it.";
+            for (String line : wrap(s.doc() + " Allowed: " + s.allowed() + "." + resume)) {
                 out.append("# ").append(line).append('\n');
             }
             out.append(s.key()).append(" = ").append(s.renderDefault()).append('\n');
+        }
+        out.append("\n# Java system properties (-Dname=value on the driver and in spark.executor.extraJavaOptions),\n");
+        out.append("# not job settings: they switch how the CPU engine computes in the whole JVM, never what.\n");
+        for (SystemProperty p : Settings.SYSTEM_PROPERTIES) {
+            for (String line : wrap(p.name() + " (default " + p.defaultValue() + "): " + p.doc())) {
+                out.append("# ").append(line).append('\n');
+            }
         }
         return out.toString();
     }

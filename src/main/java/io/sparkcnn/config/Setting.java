@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -28,14 +29,52 @@ public final class Setting<T> {
     private final String doc;
     private final Predicate<T> rule;
     private final String allowed;
+    private final Function<JobConfig, ?> getter;
+    private final boolean changesResult;
 
     private Setting(String key, Type type, T defaultValue, String doc, Predicate<T> rule, String allowed) {
+        this(key, type, defaultValue, doc, rule, allowed, null, true);
+    }
+
+    private Setting(String key, Type type, T defaultValue, String doc, Predicate<T> rule, String allowed,
+                    Function<JobConfig, ?> getter, boolean changesResult) {
         this.key = key;
         this.type = type;
         this.defaultValue = defaultValue;
         this.doc = doc;
         this.rule = rule;
         this.allowed = allowed;
+        this.getter = getter;
+        this.changesResult = changesResult;
+    }
+
+    /**
+     * This setting with where its value lives in a loaded {@link JobConfig} (in the form HOCON renders: enum
+     * settings return their config name), from which a job's config is rendered back.
+     */
+    Setting<T> in(Function<JobConfig, ?> where) {
+        return new Setting<>(key, type, defaultValue, doc, rule, allowed, where, changesResult);
+    }
+
+    /**
+     * This setting, declared as one that does not change what a training run computes (where output goes, how
+     * long to wait, how data is cached, the Spark settings...): a run resumed from a checkpoint may change it.
+     */
+    Setting<T> runOnly() {
+        return new Setting<>(key, type, defaultValue, doc, rule, allowed, getter, false);
+    }
+
+    /** Whether a different value makes a training run compute something else (see {@link #runOnly}). */
+    public boolean changesResult() {
+        return changesResult;
+    }
+
+    /** This setting's value in {@code job}, in the form HOCON renders. */
+    public Object valueIn(JobConfig job) {
+        if (getter == null) {
+            throw new IllegalStateException(key + " declares no getter (Setting.in)");
+        }
+        return getter.apply(job);
     }
 
     static Setting<Integer> integer(String key, int defaultValue, int min, int max, String doc) {
@@ -89,6 +128,13 @@ public final class Setting<T> {
         }
     }
 
+    /** One of an enum's constants, by their config names ({@code CENTRE_CROP} is "centre-crop"). */
+    static <E extends Enum<E>> Setting<String> choice(String key, E defaultValue, String doc) {
+        List<String> names = java.util.Arrays.stream(defaultValue.getDeclaringClass().getEnumConstants())
+                .map(ConfigName::of).toList();
+        return choice(key, ConfigName.of(defaultValue), names, doc);
+    }
+
     static Setting<String> choice(String key, String defaultValue, List<String> choices, String doc) {
         return new Setting<>(key, Type.STRING, defaultValue, doc, choices::contains,
                 "one of " + String.join(" | ", choices));
@@ -121,6 +167,11 @@ public final class Setting<T> {
 
     public String allowed() {
         return allowed;
+    }
+
+    /** Whether this setting allows {@code value}. */
+    public boolean accepts(T value) {
+        return value != null && rule.test(value);
     }
 
     /** Returns {@code value} if this setting allows it, else fails naming the key, value and what is allowed. */

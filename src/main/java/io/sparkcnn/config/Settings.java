@@ -14,150 +14,176 @@ public final class Settings {
 
     public static final Setting<Long> SEED = Setting.longValue("seed", 42L,
             "Master seed. Every random stream (held-out split, shuffles, weight init, per-worker streams) "
-                    + "is derived from it, so two runs with the same seed and data are identical.");
+                    + "is derived from it, so two runs with the same seed and data are identical.")
+            .in(j -> j.seed());
 
     public static final Setting<String> DATA_TRAIN = Setting.string("data.train", "",
             "The training lake, as a URI on any Hadoop FileSystem (file://, hdfs://, s3a://; a plain path is "
                     + "local). Either a folder laid out as <root>/<label>/.../<image> or a manifest "
                     + "(.csv with a header, or .parquet; a file or a folder of part files) with columns path,label; "
                     + "relative manifest paths are "
-                    + "resolved against the manifest's folder.");
+                    + "resolved against the manifest's folder.")
+            .in(j -> j.data().train());
     public static final Setting<String> DATA_HELD_OUT = Setting.string("data.heldOut", "",
             "An explicit held-out lake (folder or manifest, as data.train). Empty: hold out "
-                    + "data.heldOutFraction of data.train instead.");
+                    + "data.heldOutFraction of data.train instead.")
+            .in(j -> j.data().heldOut());
     public static final Setting<Double> DATA_HELD_OUT_FRACTION = Setting.fraction("data.heldOutFraction", 0.1,
             0.0, 1.0, true,
             "Fraction of data.train held out when data.heldOut is empty. The split hashes each file's path "
                     + "relative to the lake root with the seed, so adding files never moves an old file "
-                    + "across the split.");
-    public static final Setting<String> DATA_FORMAT = Setting.choice("data.format", "auto",
-            List.of("auto", "folders", "manifest"),
+                    + "across the split.")
+            .in(j -> j.data().heldOutFraction());
+    public static final Setting<String> DATA_FORMAT = Setting.choice("data.format", LakeFormat.AUTO,
             "How to read data.train and data.heldOut. auto: a path ending in .csv or .parquet is a "
-                    + "manifest, anything else a folder lake.");
+                    + "manifest, anything else a folder lake.")
+            .in(j -> j.data().format().configName());
     public static final Setting<List<String>> DATA_EXTENSIONS = Setting.stringList("data.extensions",
             List.of("png", "jpg", "jpeg", "bmp", "gif"),
             v -> !v.isEmpty() && v.stream().allMatch(s -> s.matches("[A-Za-z0-9]+")),
             "a non-empty list of extensions without dots",
             "Image file extensions (case-insensitive) in a folder lake. Other files under a label folder "
                     + "are bad files (see data.badFiles); files whose names start with . or _ are ignored, "
-                    + "as Spark does.");
+                    + "as Spark does.")
+            .in(j -> j.data().extensions());
     public static final Setting<Integer> DATA_PARTITIONS = Setting.integer("data.partitions", 0, 0,
             Integer.MAX_VALUE,
-            "Partitions of the image RDDs. 0: Spark's default parallelism.");
+            "Partitions of the image RDDs. 0: Spark's default parallelism.")
+            .in(j -> j.data().partitions());
 
-    public static final Setting<String> DATA_CACHE_STORAGE = Setting.choice("data.cache.storage", "memory",
-            List.of("memory", "serialised", "disk"),
+    public static final Setting<String> DATA_CACHE_STORAGE = Setting.choice("data.cache.storage", CacheStorage.MEMORY,
             "Where each worker keeps its decoded partition between rounds, in Spark's block store: memory "
                     + "(as Java arrays, fastest), serialised (one byte array per partition: less heap, a copy "
                     + "per round), disk (executors' local disk only). memory and serialised spill to local disk "
-                    + "beyond Spark's storage memory (spark.executor.memory x spark.memory.fraction).");
+                    + "beyond Spark's storage memory (spark.executor.memory x spark.memory.fraction).")
+            .in(j -> j.data().cacheStorage().configName()).runOnly();
     public static final Setting<String> DATA_CACHE_MAX_BYTES = Setting.byteSize("data.cache.maxBytes", "16g",
             "The most the decoded copy of the lake (training and held-out splits, all workers, memory and "
                     + "local disk together) may take, e.g. 512m, 16g. Pixels are kept as 8-bit values where "
                     + "that is exact (8-bit images, no resampling), else as 32-bit floats. A job whose lake "
-                    + "would not fit fails before training, naming the size it needs.");
+                    + "would not fit fails before training, naming the size it needs.")
+            .in(j -> j.data().cacheMaxBytes()).runOnly();
 
     public static final Setting<Integer> IMAGE_HEIGHT = Setting.integer("data.image.height", 28, 1, 8192,
-            "Height in pixels of the tensors fed to the network.");
+            "Height in pixels of the tensors fed to the network.")
+            .in(j -> j.data().image().height());
     public static final Setting<Integer> IMAGE_WIDTH = Setting.integer("data.image.width", 28, 1, 8192,
-            "Width in pixels of the tensors fed to the network.");
+            "Width in pixels of the tensors fed to the network.")
+            .in(j -> j.data().image().width());
     public static final Setting<Integer> IMAGE_CHANNELS = Setting.integerOneOf("data.image.channels", 1,
             List.of(1, 3),
             "Channels of the tensors: 1 (grey; colour images are converted with ITU-R BT.601 luma) or "
-                    + "3 (RGB; grey images are replicated, alpha is dropped).");
-    public static final Setting<String> IMAGE_RESIZE = Setting.choice("data.image.resize", "error",
-            List.of("error", "resize", "centre-crop"),
+                    + "3 (RGB; grey images are replicated, alpha is dropped).")
+            .in(j -> j.data().image().channels());
+    public static final Setting<String> IMAGE_RESIZE = Setting.choice("data.image.resize", ResizePolicy.ERROR,
             "An image whose size differs from height x width: error treats it as a bad file, resize "
                     + "scales it (bilinear, aspect ratio not kept), centre-crop scales the short side to fit "
-                    + "and crops the centre.");
-    public static final Setting<String> IMAGE_NORMALISATION = Setting.choice("data.image.normalisation", "unit",
-            List.of("unit", "standardise"),
+                    + "and crops the centre.")
+            .in(j -> j.data().image().resize().configName());
+    public static final Setting<String> IMAGE_NORMALISATION = Setting.choice("data.image.normalisation",
+            NormalisationKind.UNIT,
             "unit: pixel / max value, in [0, 1]. standardise: then subtract the per-channel mean and divide "
                     + "by the per-channel standard deviation, both computed on the training split and saved "
-                    + "with the model for inference.");
+                    + "with the model for inference.")
+            .in(j -> j.data().image().normalisation().configName());
 
-    public static final Setting<String> BAD_FILES_POLICY = Setting.choice("data.badFiles.policy", "fail",
-            List.of("fail", "skip"),
+    public static final Setting<String> BAD_FILES_POLICY = Setting.choice("data.badFiles.policy", BadFilePolicy.FAIL,
             "What a bad file (empty, truncated, not an image, unreadable, wrong extension, wrong size under "
                     + "resize = error) or an empty label folder does. fail: stop with its path and the "
                     + "reason. skip: count it, list it in the log and in the bad-files report, and go on "
-                    + "unless data.badFiles.maxFraction is exceeded.");
+                    + "unless data.badFiles.maxFraction is exceeded.")
+            .in(j -> j.data().badFiles().policy().configName());
     public static final Setting<Double> BAD_FILES_MAX_FRACTION = Setting.fraction("data.badFiles.maxFraction",
             0.01, 0.0, 1.0, false,
-            "Under policy skip: the largest fraction of bad files (bad / all files seen) that is tolerated.");
+            "Under policy skip: the largest fraction of bad files (bad / all files seen) that is tolerated.")
+            .in(j -> j.data().badFiles().maxFraction());
     public static final Setting<Integer> BAD_FILES_LIST_LIMIT = Setting.integer("data.badFiles.listLimit", 20, 0,
             Integer.MAX_VALUE,
-            "How many bad files (path and reason) the log lists; the report file lists every one.");
+            "How many bad files (path and reason) the log lists; the report file lists every one.")
+            .in(j -> j.data().badFiles().listLimit()).runOnly();
 
-    public static final Setting<String> MODEL_ARCHITECTURE = Setting.choice("model.architecture", "seed-cnn",
-            List.of("seed-cnn", "lenet", "deep-cnn", "resnet"),
+    public static final Setting<String> MODEL_ARCHITECTURE = Setting.choice("model.architecture", Architecture.SEED_CNN,
             "The network. seed-cnn: conv 32 3x3 ReLU, max-pool 2x2, dense softmax (0.5 MFLOP forward at "
                     + "28x28). lenet: LeNet-5 (LeCun et al. 1998) with ReLU and max-pooling. deep-cnn: three "
                     + "conv blocks (32, 64, 128 filters; conv, batch normalisation, ReLU, max-pool), then dropout 0.5 "
                     + "and a dense layer. resnet: a small residual net (He et al. 2016): a conv stem, two residual "
                     + "blocks (16 and 32 filters, batch normalisation and ReLU, the second with a 1x1 projection "
                     + "shortcut), "
-                    + "global average pooling. Input shape and class count come from the lake.");
-    public static final Setting<String> TRAIN_UPDATER = Setting.choice("train.updater", "adam",
-            List.of("adam", "sgd", "nesterov"),
+                    + "global average pooling. Input shape and class count come from the lake.")
+            .in(j -> j.train().architecture().configName());
+    public static final Setting<String> TRAIN_UPDATER = Setting.choice("train.updater", UpdaterKind.ADAM,
             "The optimiser: adam (Kingma and Ba 2015, beta1 0.9, beta2 0.999), plain sgd, or sgd with "
-                    + "nesterov momentum (train.momentum).");
+                    + "nesterov momentum (train.momentum).")
+            .in(j -> j.train().optimiser().updater().configName());
     public static final Setting<Double> TRAIN_LEARNING_RATE = Setting.positive("train.learningRate", 1e-3, 10,
-            "Learning rate; 1e-3 is Adam's documented default.");
+            "Learning rate; 1e-3 is Adam's documented default.")
+            .in(j -> j.train().optimiser().learningRate());
     public static final Setting<Double> TRAIN_MOMENTUM = Setting.fraction("train.momentum", 0.9, 0.0, 1.0, true,
-            "Momentum of the nesterov updater.");
+            "Momentum of the nesterov updater.")
+            .in(j -> j.train().optimiser().momentum());
     public static final Setting<String> TRAIN_LEARNING_RATE_SCHEDULE = Setting.choice("train.learningRateSchedule",
-            "constant", List.of("constant", "step", "exponential", "linear"),
+            LearningRateSchedule.CONSTANT,
             "How the learning rate changes per epoch e (counted from 0): constant; step: learningRate x "
                     + "learningRateDecay ^ floor(e / learningRateDecayEpochs); exponential: learningRate x "
                     + "learningRateDecay ^ e; linear: learningRate x (1 - e / epochs), down to "
-                    + "learningRate / epochs in the last epoch. Every worker applies the same rate in a round.");
+                    + "learningRate / epochs in the last epoch. Every worker applies the same rate in a round.")
+            .in(j -> j.train().optimiser().schedule().configName());
     public static final Setting<Double> TRAIN_LEARNING_RATE_DECAY = Setting.fraction("train.learningRateDecay", 0.5,
             0.0, 1.0, false,
-            "The factor of the step and exponential schedules.");
+            "The factor of the step and exponential schedules.")
+            .in(j -> j.train().optimiser().decay());
     public static final Setting<Integer> TRAIN_LEARNING_RATE_DECAY_EPOCHS = Setting.integer(
             "train.learningRateDecayEpochs", 1, 1, 100_000,
-            "Epochs between two steps of the step schedule.");
+            "Epochs between two steps of the step schedule.")
+            .in(j -> j.train().optimiser().decayEpochs());
     public static final Setting<Integer> TRAIN_BATCH_SIZE_PER_WORKER = Setting.integer("train.batchSizePerWorker",
             32, 1, 1 << 16,
-            "Images per minibatch on each worker.");
+            "Images per minibatch on each worker.")
+            .in(j -> j.train().batchSizePerWorker());
 
-    public static final Setting<String> TRAIN_STRATEGY = Setting.choice("train.strategy", "averaging",
-            List.of("averaging", "dl4j-stock"),
+    public static final Setting<String> TRAIN_STRATEGY = Setting.choice("train.strategy", TrainingStrategy.AVERAGING,
             "How the work is spread over executors. averaging: spark-cnn's parameter averaging with cached "
                     + "decoded partitions and per-executor replicas. dl4j-stock: dl4j-spark's "
                     + "ParameterAveragingTrainingMaster (Export approach, the same averaging frequency), kept as "
-                    + "the reference it is measured against.");
+                    + "the reference it is measured against.")
+            .in(j -> j.train().strategy().configName());
     public static final Setting<Integer> TRAIN_EPOCHS = Setting.integer("train.epochs", 5, 1, 100_000,
-            "Passes over the training split; every image is visited exactly once per epoch.");
+            "Passes over the training split; every image is visited exactly once per epoch.")
+            .in(j -> j.train().epochs());
     public static final Setting<Integer> TRAIN_WORKERS = Setting.integer("train.workers", 0, 0, 100_000,
             "Training replicas, one Spark task each. 0: Spark's default parallelism (the cores of local[N]) "
-                    + "divided by train.threadsPerWorker.");
+                    + "divided by train.threadsPerWorker.")
+            .in(j -> j.train().workers());
     public static final Setting<Integer> TRAIN_THREADS_PER_WORKER = Setting.integer("train.threadsPerWorker", 1, 1,
             1024,
             "CPU threads (ND4J's OpenMP and BLAS threads) each training task uses; spark-cnn sets "
                     + "spark.task.cpus and spark.executorEnv.OMP_NUM_THREADS to the same number, so Spark never "
                     + "runs more tasks on an executor than it has cores for them. In local mode the tasks run in "
                     + "the driver JVM: start it with OMP_NUM_THREADS set to this number (ND4J reads it once). "
-                    + "1 is fastest for small networks; raise it for large ones with few workers.");
+                    + "1 is fastest for small networks; raise it for large ones with few workers.")
+            .in(j -> j.train().threadsPerWorker()).runOnly();
     public static final Setting<Integer> TRAIN_AVERAGING_FREQUENCY = Setting.integer("train.averagingFrequency", 20,
             1, 1_000_000,
             "Minibatches each worker fits between two averagings (K). Small K tracks a single-JVM fit closely; "
                     + "large K spends less time broadcasting and merging. 20 is dl4j-spark's advice and measured "
                     + "best here: 5 epochs of the seed CNN on Fashion-MNIST reach the same accuracy as K = 5 "
-                    + "(0.8936 vs 0.8935) at 993 instead of 871 images/s (scripts/bench-train.sh).");
+                    + "(0.8936 vs 0.8935) at 993 instead of 871 images/s (scripts/bench-train.sh).")
+            .in(j -> j.train().averagingFrequency());
     public static final Setting<String> TRAIN_AVERAGE_UPDATER_STATE = Setting.choice("train.averageUpdaterState",
             "true", List.of("true", "false"),
             "Average the updater state (Adam's moments, momentum) with the parameters, as dl4j-spark's "
-                    + "saveUpdater does; false keeps each replica's own state.");
+                    + "saveUpdater does; false keeps each replica's own state.")
+            .in(j -> String.valueOf(j.train().averageUpdaterState()));
     public static final Setting<Integer> TRAIN_ROUND_TIMEOUT_SECONDS = Setting.integer("train.roundTimeoutSeconds",
             3600, 0, Integer.MAX_VALUE,
             "A round (every worker fitting its K minibatches, and the merge) that has not finished after this "
                     + "many seconds is a hang: the job is cancelled and fails with a message naming the stage "
-                    + "and the tasks still running (worker, executor, host, for how long). 0: wait forever.");
+                    + "and the tasks still running (worker, executor, host, for how long). 0: wait forever.")
+            .in(j -> j.train().roundTimeoutSeconds()).runOnly();
     public static final Setting<Integer> TRAIN_EVAL_BATCH_SIZE = Setting.integer("train.evalBatchSize", 256, 1,
             1 << 16,
-            "Images per forward pass when evaluating on the held-out split.");
+            "Images per forward pass when evaluating on the held-out split.")
+            .in(j -> j.train().evalBatchSize()).runOnly();
 
     public static final Setting<Integer> CHECKPOINT_EVERY_ROUNDS = Setting.integer("train.checkpoint.everyRounds",
             50, 0, Integer.MAX_VALUE,
@@ -165,85 +191,115 @@ public final class Settings {
                     + "far) to output.dir/checkpoints every this many averaging rounds, and after every epoch's "
                     + "evaluation; train --resume continues from the newest complete one. 0: only after each "
                     + "epoch. Each checkpoint is written under a hidden name and renamed, and carries the "
-                    + "SHA-256 of its data, so a partial or corrupt one is skipped, never loaded.");
+                    + "SHA-256 of its data, so a partial or corrupt one is skipped, never loaded.")
+            .in(j -> j.checkpoint().everyRounds()).runOnly();
     public static final Setting<Integer> CHECKPOINT_KEEP = Setting.integer("train.checkpoint.keep", 2, 1, 1000,
             "Checkpoints kept; older ones are deleted once a newer one is complete. A finished job deletes "
-                    + "its checkpoints after writing the model.");
+                    + "its checkpoints after writing the model.")
+            .in(j -> j.checkpoint().keep()).runOnly();
 
-    public static final Setting<String> COMPUTE_BACKEND = Setting.choice("compute.backend", "auto",
-            List.of("auto", "cpu", "gpu"),
+    public static final Setting<String> COMPUTE_BACKEND = Setting.choice("compute.backend", ComputeBackend.AUTO,
             "The ND4J backend, on the driver and on every executor. auto: the GPU where one works (the CUDA "
                     + "build, -Pcuda, and a GPU device on the host), else the CPU, said in one log line. cpu: "
                     + "never probes CUDA. gpu: fails fast, naming the host and the reason, where no GPU can be used. "
                     + "Executors get it through spark.executorEnv.BACKEND_PRIORITY_CPU / _GPU; the driver through "
-                    + "scripts/spark-cnn and scripts/submit.sh (ND4J reads them once, when the JVM starts).");
+                    + "scripts/spark-cnn and scripts/submit.sh (ND4J reads them once, when the JVM starts).")
+            .in(j -> j.backend().configName()).runOnly();
 
     public static final Setting<String> REGISTRY_DIR = Setting.string("registry.dir", "",
             "The model registry, a folder on any Hadoop FileSystem holding <registry.model>/v<N>/ versions and a "
                     + "champion pointer. Empty: train writes only to output.dir. Set: train also registers its model "
-                    + "(the first version becomes champion), and retrain and the registry commands use it.");
+                    + "(the first version becomes champion), and retrain and the registry commands use it.")
+            .in(j -> j.registry().dir()).runOnly();
     public static final Setting<String> REGISTRY_MODEL = Setting.matching("registry.model", "default",
             "[A-Za-z0-9][A-Za-z0-9._-]{0,99}", "a name of letters, digits, '.', '_' or '-' (at most 100)",
-            "The model's name in the registry: its versions live in registry.dir/<name>/.");
+            "The model's name in the registry: its versions live in registry.dir/<name>/.")
+            .in(j -> j.registry().model()).runOnly();
 
-    public static final Setting<String> RETRAIN_METRIC = Setting.choice("retrain.metric", "accuracy",
-            List.of("accuracy", "macro-f1", "loss"),
+    public static final Setting<String> RETRAIN_METRIC = Setting.choice("retrain.metric", RetrainMetric.ACCURACY,
             "The held-out metric that decides whether retrain's challenger replaces the champion. Both are "
-                    + "scored in the same run on the same held-out images (see retrain.heldOut).");
+                    + "scored in the same run on the same held-out images (see retrain.heldOut).")
+            .in(j -> j.retrain().metric().configName()).runOnly();
     public static final Setting<Double> RETRAIN_TOLERANCE = Setting.fraction("retrain.tolerance", 0.005, 0.0, 1.0,
             false,
             "The challenger is promoted unless it is worse than the champion by more than this on retrain.metric "
                     + "(absolute: 0.005 = half a point of accuracy); otherwise the champion stays and the "
-                    + "challenger is recorded as rejected with both scores.");
+                    + "challenger is recorded as rejected with both scores.")
+            .in(j -> j.retrain().tolerance()).runOnly();
     public static final Setting<Double> RETRAIN_REPLAY_FRACTION = Setting.fraction("retrain.replayFraction", 0.0,
             0.0, 1.0, false,
             "retrain fits the training images that are new since the newest version's data snapshot (not in it, "
                     + "or changed since) plus this fraction of the old ones, a replay sample that guards against "
                     + "forgetting; 0: new data only, 1: everything. The sample is drawn by hashing each path with "
-                    + "the seed and the version number, so each retrain replays a different, reproducible share.");
+                    + "the seed and the version number, so each retrain replays a different, reproducible share.")
+            .in(j -> j.retrain().replayFraction()).runOnly();
     public static final Setting<String> RETRAIN_HELD_OUT = Setting.choice("retrain.heldOut", "frozen",
             List.of("frozen", "current"),
             "The held-out images champion and challenger are scored on. frozen: those of the model's first "
                     + "version (its data snapshot), the same images in every retrain, so scores compare across "
                     + "runs and new, unvetted held-out files cannot sway the decision (they are counted in the log "
-                    + "and used by neither side). current: every held-out file the lake has now.");
-    public static final Setting<String> RETRAIN_NEW_CLASSES = Setting.choice("retrain.newClasses", "error",
-            List.of("error", "grow"),
+                    + "and used by neither side). current: every held-out file the lake has now.")
+            .in(j -> j.retrain().frozenHeldOut() ? "frozen" : "current").runOnly();
+    public static final Setting<String> RETRAIN_NEW_CLASSES = Setting.choice("retrain.newClasses", NewClassPolicy.ERROR,
             "A training class the champion does not know. error: stop, naming the classes. grow: add them to "
                     + "the label index and output layer (the old classes keep their ids and weights; the "
                     + "updater state starts afresh) and say so; the champion is then scored as never "
-                    + "predicting the new classes.");
+                    + "predicting the new classes.")
+            .in(j -> j.retrain().newClasses().configName()).runOnly();
     public static final Setting<Integer> RETRAIN_LOCK_STALE_AFTER_SECONDS = Setting.integer(
             "retrain.lockStaleAfterSeconds", 21600, 1, Integer.MAX_VALUE,
             "A registry lock whose holder has not refreshed it for this long (the holder touches it every "
                     + "minute or so) is stale and taken over, with a warning naming its owner; a lock of a dead "
-                    + "process on this host is taken over at once.");
+                    + "process on this host is taken over at once.")
+            .in(j -> j.retrain().lockStaleAfterSeconds()).runOnly();
 
     public static final Setting<String> PREDICT_LAKE = Setting.string("predict.lake", "",
             "The images predict classifies: a folder (images at any depth; the first folder level is the true "
                     + "label where it names a class of the model) or a manifest with a path column and an optional "
-                    + "label column, on any Hadoop FileSystem. Bad files follow data.badFiles.");
+                    + "label column, on any Hadoop FileSystem. Bad files follow data.badFiles.")
+            .in(j -> j.predict().lake()).runOnly();
     public static final Setting<String> PREDICT_OUTPUT = Setting.string("predict.output", "",
             "Where predict writes predictions.parquet/ (and predictions.csv/), predict.json and bad-files.tsv. "
-                    + "Empty: <output.dir>/predictions.");
+                    + "Empty: <output.dir>/predictions.")
+            .in(j -> j.predict().output()).runOnly();
     public static final Setting<Integer> PREDICT_TOP_K = Setting.integer("predict.topK", 3, 1, 1000,
-            "How many of the most probable labels (with their probabilities) each prediction lists.");
+            "How many of the most probable labels (with their probabilities) each prediction lists.")
+            .in(j -> j.predict().topK()).runOnly();
     public static final Setting<String> PREDICT_FORMAT = Setting.choice("predict.format", "parquet",
             List.of("parquet", "csv", "both"),
-            "The predictions' file format. CSV has no arrays: its top-k column reads label:probability;... .");
+            "The predictions' file format. CSV has no arrays: its top-k column reads label:probability;... .")
+            .in(j -> j.predict().format()).runOnly();
 
     public static final Setting<String> OUTPUT_DIR = Setting.string("output.dir", "out",
             "Where the job writes: model/ (train), checkpoints/ (train, while it runs), reports (inspect, "
-                    + "evaluate); a URI on any Hadoop FileSystem or a local path.");
+                    + "evaluate); a URI on any Hadoop FileSystem or a local path.")
+            .in(j -> j.outputDir()).runOnly();
 
     public static final Setting<String> SPARK_MASTER = Setting.string("spark.master", "",
             "Spark master. Empty: the one spark-submit passes, or local[2] when the job runs outside "
-                    + "spark-submit (the launcher scripts/spark-cnn).");
+                    + "spark-submit (the launcher scripts/spark-cnn).")
+            .in(j -> j.spark().master()).runOnly();
     public static final Setting<String> SPARK_APP_NAME = Setting.string("spark.appName", "spark-cnn",
-            "Spark application name, as shown by the cluster manager.");
+            "Spark application name, as shown by the cluster manager.")
+            .in(j -> j.spark().appName()).runOnly();
     public static final Setting<Map<String, String>> SPARK_CONF = Setting.map("spark.conf",
             "Extra Spark settings, e.g. spark.conf { \"spark.executor.memory\" = 4g }. Settings given to "
-                    + "spark-submit with --conf win over these.");
+                    + "spark-submit with --conf win over these.")
+            .in(j -> j.spark().conf()).runOnly();
+
+    public static final SystemProperty DL4J_KERNELS = new SystemProperty("sparkcnn.dl4jKernels", false,
+            "true: run DL4J's own CPU layer code instead of spark-cnn's kernels (io.sparkcnn.kernels), for "
+                    + "comparison. The results are the same to float rounding; only the speed differs.");
+    public static final SystemProperty FUSED_LAYERS = new SystemProperty("sparkcnn.fusedLayers", true,
+            "false: keep DL4J's layer objects and updater, with spark-cnn's kernels in DL4J's helper slot only "
+                    + "(no fused convolution, pooling or output layer, DL4J's Adam).");
+    public static final SystemProperty VECTOR_PLANES = new SystemProperty("sparkcnn.vectorPlanes", true,
+            "false: run the fused max pooling's planes in scalar code instead of the Vector API's SIMD lanes "
+                    + "(bit for bit the same results). A JVM without --add-modules=jdk.incubator.vector runs "
+                    + "the scalar code regardless.");
+
+    /** The system properties that switch the CPU engine (not job settings: they hold for the whole JVM). */
+    public static final List<SystemProperty> SYSTEM_PROPERTIES = List.of(DL4J_KERNELS, FUSED_LAYERS, VECTOR_PLANES);
 
     /** Every declared setting, in documentation order. */
     public static final List<Setting<?>> ALL = List.of(
@@ -254,7 +310,8 @@ public final class Settings {
             BAD_FILES_POLICY, BAD_FILES_MAX_FRACTION, BAD_FILES_LIST_LIMIT,
             MODEL_ARCHITECTURE, TRAIN_UPDATER, TRAIN_LEARNING_RATE, TRAIN_MOMENTUM, TRAIN_LEARNING_RATE_SCHEDULE,
             TRAIN_LEARNING_RATE_DECAY, TRAIN_LEARNING_RATE_DECAY_EPOCHS, TRAIN_BATCH_SIZE_PER_WORKER,
-            TRAIN_STRATEGY, TRAIN_EPOCHS, TRAIN_WORKERS, TRAIN_THREADS_PER_WORKER, TRAIN_AVERAGING_FREQUENCY, TRAIN_AVERAGE_UPDATER_STATE,
+            TRAIN_STRATEGY, TRAIN_EPOCHS, TRAIN_WORKERS, TRAIN_THREADS_PER_WORKER, TRAIN_AVERAGING_FREQUENCY,
+            TRAIN_AVERAGE_UPDATER_STATE,
             TRAIN_ROUND_TIMEOUT_SECONDS, TRAIN_EVAL_BATCH_SIZE, CHECKPOINT_EVERY_ROUNDS, CHECKPOINT_KEEP,
             COMPUTE_BACKEND, REGISTRY_DIR, REGISTRY_MODEL, RETRAIN_METRIC, RETRAIN_TOLERANCE,
             RETRAIN_REPLAY_FRACTION, RETRAIN_HELD_OUT, RETRAIN_NEW_CLASSES, RETRAIN_LOCK_STALE_AFTER_SECONDS,

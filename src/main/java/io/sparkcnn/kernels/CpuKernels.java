@@ -1,5 +1,6 @@
 package io.sparkcnn.kernels;
 
+import io.sparkcnn.config.Settings;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Updater;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -38,19 +39,19 @@ import java.util.Map;
  * {@value #DISABLE_PROPERTY} is {@code true}.
  */
 public final class CpuKernels {
-    public static final String DISABLE_PROPERTY = "sparkcnn.dl4jKernels";
+    /** {@code true} runs DL4J's own layer code ({@link Settings#DL4J_KERNELS}). */
+    public static final String DISABLE_PROPERTY = Settings.DL4J_KERNELS.name();
     /**
-     * {@code false} keeps DL4J's own layer objects and updater (helpers only: no fused convolution, ReLU,
-     * pooling or output layer, DL4J's Adam), as a way back should a fused layer misbehave, and for comparison
-     * (scripts/bench-core.sh, variant {@code helpers-only}).
+     * {@code false} keeps DL4J's own layer objects and updater ({@link Settings#FUSED_LAYERS}), as a way back
+     * should a fused layer misbehave, and for comparison (scripts/bench-core.sh, variant {@code helpers-only}).
      */
-    public static final String FUSED_LAYERS_PROPERTY = "sparkcnn.fusedLayers";
+    public static final String FUSED_LAYERS_PROPERTY = Settings.FUSED_LAYERS.name();
 
     private CpuKernels() {
     }
 
     public static boolean enabled() {
-        return !Boolean.getBoolean(DISABLE_PROPERTY)
+        return !Settings.DL4J_KERNELS.value()
                 && "CPU".equalsIgnoreCase(Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"));
     }
 
@@ -60,7 +61,7 @@ public final class CpuKernels {
         }
         Layer[] layers = net.getLayers();
         DataType dataType = net.getLayerWiseConfigurations().getDataType();
-        boolean fuse = !"false".equalsIgnoreCase(System.getProperty(FUSED_LAYERS_PROPERTY));
+        boolean fuse = Settings.FUSED_LAYERS.value();
         for (int i = 0; i < layers.length; i++) {
             // The first layer's input gradient is dropped by DL4J unless a preprocessor wants it.
             boolean inputGradient = i > 0 || net.getLayerWiseConfigurations().getInputPreProcess(0) != null;

@@ -1,5 +1,6 @@
 package io.sparkcnn.kernels;
 
+import io.sparkcnn.config.Settings;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -36,7 +37,7 @@ final class FusedMaxPooling {
 
     static {
         boolean module = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-        VECTOR = module && !"false".equals(System.getProperty("sparkcnn.vectorPlanes"));
+        VECTOR = module && Settings.VECTOR_PLANES.value();
         if (!module) {
             // Worth a line in the log: the scalar planes are markedly slower (docs/performance.md).
             LoggerFactory.getLogger(FusedMaxPooling.class).info("max pooling planes run in scalar code: this JVM "

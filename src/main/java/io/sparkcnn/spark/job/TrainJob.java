@@ -3,6 +3,7 @@ package io.sparkcnn.spark.job;
 import io.sparkcnn.config.ConfigException;
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.JobConfigLoader;
+import io.sparkcnn.config.Setting;
 import io.sparkcnn.config.Settings;
 import io.sparkcnn.data.DataSnapshot;
 import io.sparkcnn.data.Split;
@@ -164,29 +165,21 @@ public final class TrainJob {
     }
 
     /**
-     * What a resumed run must share with the run that wrote its checkpoint: every setting that changes the
-     * result (not where output goes, Spark settings, timeouts, evaluation batch or checkpoint cadence), the
-     * labels and the data snapshot.
+     * What a resumed run must share with the run that wrote its checkpoint: every setting declared as changing
+     * the result ({@link Setting#changesResult}), the labels and the data snapshot.
      */
     static Map<String, String> identity(JobConfig job, PreparedData data, String snapshot) {
         Map<String, String> id = new TreeMap<>();
-        for (String line : JobConfigLoader.render(job).split("\n")) {
-            String key = line.substring(0, line.indexOf(" = "));
-            if (!RESUMABLE_CHANGES.contains(key) && !key.startsWith("spark.") && !key.startsWith("train.checkpoint.")
-                    && !key.startsWith("registry.") && !key.startsWith("retrain.")
-                    && !key.startsWith("predict.")) {
-                id.put(key, line.substring(key.length() + 3));
+        Map<String, String> values = JobConfigLoader.values(job);
+        for (Setting<?> s : Settings.ALL) {
+            if (s.changesResult()) {
+                id.put(s.key(), values.get(s.key()));
             }
         }
         id.put("labels", data.labels().labels().toString());
         id.put("data snapshot (SHA-256 of the file list)", sha256(snapshot));
         return id;
     }
-
-    private static final java.util.Set<String> RESUMABLE_CHANGES = java.util.Set.of(Settings.OUTPUT_DIR.key(),
-            Settings.TRAIN_ROUND_TIMEOUT_SECONDS.key(), Settings.TRAIN_EVAL_BATCH_SIZE.key(),
-            Settings.TRAIN_THREADS_PER_WORKER.key(), Settings.DATA_CACHE_STORAGE.key(),
-            Settings.DATA_CACHE_MAX_BYTES.key(), Settings.BAD_FILES_LIST_LIMIT.key(), Settings.COMPUTE_BACKEND.key());
 
     /** Every usable input file with its split, size and modification time, sorted: the data snapshot. */
     static String snapshot(LakeListing listing) {

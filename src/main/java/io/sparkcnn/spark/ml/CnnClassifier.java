@@ -2,6 +2,7 @@ package io.sparkcnn.spark.ml;
 
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.JobConfigLoader;
+import io.sparkcnn.config.Settings;
 import io.sparkcnn.model.SavedModel;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.param.DoubleParam;
@@ -9,7 +10,6 @@ import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.DefaultParamsWritable;
@@ -61,19 +61,15 @@ public final class CnnClassifier extends Estimator<CnnClassifierModel> implement
         predictionCol = SharedParams.predictionCol(this);
         probabilityCol = SharedParams.probabilityCol(this);
         predictedLabelCol = SharedParams.predictedLabelCol(this);
-        architecture = new Param<>(this, "architecture", "model.architecture: seed-cnn, lenet, deep-cnn or resnet",
-                ParamValidators.inArray(new String[] {"seed-cnn", "lenet", "deep-cnn", "resnet"}));
-        epochs = new IntParam(this, "epochs", "train.epochs", ParamValidators.gtEq(1));
-        batchSizePerWorker = new IntParam(this, "batchSizePerWorker", "train.batchSizePerWorker",
-                ParamValidators.gtEq(1));
-        learningRate = new DoubleParam(this, "learningRate", "train.learningRate", ParamValidators.gt(0));
-        heldOutFraction = new DoubleParam(this, "heldOutFraction", "data.heldOutFraction: the share of images "
-                + "(hashed by path) held out to evaluate each epoch", ParamValidators.inRange(0, 1, true, false));
-        seed = new LongParam(this, "seed", "seed: every random stream derives from it");
-        imageHeight = new IntParam(this, "imageHeight", "data.image.height", ParamValidators.gtEq(1));
-        imageWidth = new IntParam(this, "imageWidth", "data.image.width", ParamValidators.gtEq(1));
-        imageChannels = new IntParam(this, "imageChannels", "data.image.channels: 1 or 3",
-                ParamValidators.inArray(new int[] {1, 3}));
+        architecture = SharedParams.of(this, "architecture", Settings.MODEL_ARCHITECTURE);
+        epochs = SharedParams.ofInt(this, "epochs", Settings.TRAIN_EPOCHS);
+        batchSizePerWorker = SharedParams.ofInt(this, "batchSizePerWorker", Settings.TRAIN_BATCH_SIZE_PER_WORKER);
+        learningRate = SharedParams.ofDouble(this, "learningRate", Settings.TRAIN_LEARNING_RATE);
+        heldOutFraction = SharedParams.ofDouble(this, "heldOutFraction", Settings.DATA_HELD_OUT_FRACTION);
+        seed = SharedParams.ofLong(this, "seed", Settings.SEED);
+        imageHeight = SharedParams.ofInt(this, "imageHeight", Settings.IMAGE_HEIGHT);
+        imageWidth = SharedParams.ofInt(this, "imageWidth", Settings.IMAGE_WIDTH);
+        imageChannels = SharedParams.ofInt(this, "imageChannels", Settings.IMAGE_CHANNELS);
         settings = new StringArrayParam(this, "settings", "any other spark-cnn setting as key=value");
         setDefault(imageCol, SharedParams.IMAGE);
         setDefault(labelCol, "label");
@@ -81,15 +77,15 @@ public final class CnnClassifier extends Estimator<CnnClassifierModel> implement
         setDefault(predictionCol, SharedParams.PREDICTION);
         setDefault(probabilityCol, SharedParams.PROBABILITY);
         setDefault(predictedLabelCol, SharedParams.PREDICTED_LABEL);
-        setDefault(architecture, "seed-cnn");
-        setDefault(epochs, 5);
-        setDefault(batchSizePerWorker, 32);
-        setDefault(learningRate, 1e-3);
-        setDefault(heldOutFraction, 0.1);
-        setDefault(seed, 42L);
-        setDefault(imageHeight, 28);
-        setDefault(imageWidth, 28);
-        setDefault(imageChannels, 1);
+        setDefault(architecture, Settings.MODEL_ARCHITECTURE.defaultValue());
+        setDefault(epochs, Settings.TRAIN_EPOCHS.defaultValue());
+        setDefault(batchSizePerWorker, Settings.TRAIN_BATCH_SIZE_PER_WORKER.defaultValue());
+        setDefault(learningRate, Settings.TRAIN_LEARNING_RATE.defaultValue());
+        setDefault(heldOutFraction, Settings.DATA_HELD_OUT_FRACTION.defaultValue());
+        setDefault(seed, Settings.SEED.defaultValue());
+        setDefault(imageHeight, Settings.IMAGE_HEIGHT.defaultValue());
+        setDefault(imageWidth, Settings.IMAGE_WIDTH.defaultValue());
+        setDefault(imageChannels, Settings.IMAGE_CHANNELS.defaultValue());
         setDefault(settings, new String[0]);
     }
 

@@ -1,7 +1,14 @@
 package io.sparkcnn.spark.ml;
 
+import io.sparkcnn.config.Setting;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.Params;
+import scala.Function1;
+
+import java.io.Serializable;
 
 /**
  * The column Params that {@link CnnClassifier} and {@link CnnClassifierModel} both have (Spark copies them from
@@ -15,6 +22,37 @@ final class SharedParams {
     static final String PREDICTED_LABEL = "predictedLabel";
 
     private SharedParams() {
+    }
+
+    /** A Param for a spark-cnn setting: its meaning and validation are the setting's own declaration's. */
+    static Param<String> of(Params parent, String name, Setting<String> setting) {
+        return new Param<>(parent, name, doc(setting), valid(setting::accepts));
+    }
+
+    static IntParam ofInt(Params parent, String name, Setting<Integer> setting) {
+        return new IntParam(parent, name, doc(setting), valid(v -> setting.accepts((Integer) v)));
+    }
+
+    static DoubleParam ofDouble(Params parent, String name, Setting<Double> setting) {
+        return new DoubleParam(parent, name, doc(setting), valid(v -> setting.accepts((Double) v)));
+    }
+
+    static LongParam ofLong(Params parent, String name, Setting<Long> setting) {
+        return new LongParam(parent, name, doc(setting), valid(v -> setting.accepts((Long) v)));
+    }
+
+    private static String doc(Setting<?> setting) {
+        return setting.key() + ": " + setting.doc() + " Allowed: " + setting.allowed() + ".";
+    }
+
+    /** Spark keeps Params' validators in serialisable objects. */
+    private interface Check<T> extends Serializable {
+        boolean test(T value);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> Function1<T, Object> valid(Check<T> check) {
+        return (Function1<T, Object> & Serializable) check::test;
     }
 
     static Param<String> imageCol(Params parent) {

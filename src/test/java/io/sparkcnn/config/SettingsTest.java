@@ -1,0 +1,78 @@
+package io.sparkcnn.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What derives from the declarations in Settings: rendering, enum choices, what a resume may change. */
+class SettingsTest {
+    @Test
+    void everySettingRendersFromALoadedConfigAndReadsBackTheSame(@TempDir Path tmp) throws IOException {
+        JobConfig job = JobConfigLoader.load(Optional.empty(), List.of("train.strategy=dl4j-stock", "data.image.resize=centre-crop",
+                "spark.conf.\"spark.executor.memory\"=4g"));
+        Map<String, String> values = JobConfigLoader.values(job);
+        assertEquals(Settings.ALL.stream().map(Setting::key).toList(), List.copyOf(values.keySet()));
+        assertEquals("\"dl4j-stock\"", values.get("train.strategy"));
+        assertEquals("\"centre-crop\"", values.get("data.image.resize"));
+        Path file = Files.writeString(tmp.resolve("job.conf"), JobConfigLoader.render(job));
+        JobConfig again = JobConfigLoader.load(Optional.of(file), List.of());
+        assertEquals(values, JobConfigLoader.values(again));
+    }
+
+    @Test
+    void enumChoicesAreTheEnumsConstants() {
+        assertEquals("one of averaging | dl4j-stock", Settings.TRAIN_STRATEGY.allowed());
+        for (TrainingStrategy s : TrainingStrategy.values()) {
+            assertTrue(Settings.TRAIN_STRATEGY.accepts(s.configName()));
+            assertEquals(s, TrainingStrategy.fromConfig(s.configName()));
+        }
+        assertEquals("one of error | resize | centre-crop", Settings.IMAGE_RESIZE.allowed());
+    }
+
+    @Test
+    void aResumedRunMayChangeOnlyWhatDoesNotChangeTheResult() {
+        for (Setting<?> s : Settings.ALL) {
+            boolean runOnly = s.key().startsWith("spark.") || s.key().startsWith("registry.")
+                    || s.key().startsWith("retrain.") || s.key().startsWith("predict.")
+                    || s.key().startsWith("train.checkpoint.") || s.key().equals("output.dir");
+            if (runOnly) {
+                assertFalse(s.changesResult(), s.key());
+            }
+        }
+        for (Setting<?> s : List.of(Settings.SEED, Settings.TRAIN_LEARNING_RATE, Settings.TRAIN_AVERAGING_FREQUENCY,
+                Settings.TRAIN_EPOCHS, Settings.DATA_TRAIN, Settings.IMAGE_RESIZE, Settings.TRAIN_STRATEGY)) {
+            assertTrue(s.changesResult(), s.key());
+        }
+    }
+
+    @Test
+    void systemPropertiesChangeOnlyWhenTheOppositeOfTheirDefaultIsSpelledOut() {
+        SystemProperty on = new SystemProperty("sparkcnn.test.on", true, "");
+        SystemProperty off = new SystemProperty("sparkcnn.test.off", false, "");
+        try {
+            assertTrue(on.value());
+            assertFalse(off.value());
+            System.setProperty(on.name(), "FALSE");
+            System.setProperty(off.name(), "true");
+            assertFalse(on.value());
+            assertTrue(off.value());
+            System.setProperty(on.name(), "no");
+            System.setProperty(off.name(), "yes");
+            assertTrue(on.value());
+            assertFalse(off.value());
+        } finally {
+            System.clearProperty(on.name());
+            System.clearProperty(off.name());
+        }
+    }
+}
