@@ -28,7 +28,7 @@ public final class HtmlReport {
      * (champion and challenger scores) is empty except for a retrain.
      */
     public record Content(String title, String kind, List<RoundLoss> rounds, List<Metrics> epochs, Metrics last,
-                          List<Map<String, Object>> workers, String config, String backend,
+                          List<Map<String, Object>> workers, Map<String, String> config, String backend,
                           Map<String, Object> provenance, List<Mistake> misses, Map<String, Object> comparison) {
     }
 
@@ -75,8 +75,11 @@ public final class HtmlReport {
         if (!c.workers().isEmpty()) {
             h.append("<h2>Workers</h2>\n").append(workers(c.workers()));
         }
-        h.append("<h2>Configuration</h2>\n<pre>").append(esc(c.config())).append("</pre>\n");
-        h.append("<h2>Provenance</h2>\n<pre>").append(esc(json(c.provenance()))).append("</pre>\n");
+        h.append("<h2>Configuration</h2>\n").append(configuration(c.config()));
+        // The configuration has its own table above.
+        Map<String, Object> provenance = new java.util.LinkedHashMap<>(c.provenance());
+        provenance.remove("config");
+        h.append("<h2>Provenance</h2>\n<pre>").append(esc(json(provenance))).append("</pre>\n");
         h.append("</body></html>\n");
         return h.toString();
     }
@@ -112,38 +115,44 @@ public final class HtmlReport {
             }
         }
         if (minX > maxX) {
-            minX = 0;
+            minX = 1;
             maxX = 1;
             minY = 0;
             maxY = 1;
         }
+        // A single epoch or a flat curve: centre it in a window around its value rather than in a corner.
         if (maxX == minX) {
-            maxX = minX + 1;
+            minX -= 1;
+            maxX += 1;
         }
         if (maxY == minY) {
-            maxY = minY + (minY == 0 ? 1 : Math.abs(minY) * 0.1);
+            double pad = minY == 0 ? 0.5 : Math.abs(minY) * 0.1;
+            minY -= pad;
+            maxY += pad;
         }
-        double x0 = minX;
-        double x1 = maxX;
-        double y0 = minY;
-        double y1 = maxY;
+        double[] xTicks = ticks(minX, maxX, 6, true);
+        double[] yTicks = ticks(minY, maxY, 4, false);
+        double x0 = xTicks[0];
+        double x1 = xTicks[xTicks.length - 1];
+        double y0 = yTicks[0];
+        double y1 = yTicks[yTicks.length - 1];
         StringBuilder s = new StringBuilder();
         s.append(String.format(Locale.ROOT, "<svg id=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
                 + "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\"><title>%s</title>", id, w, hgt, w, hgt, esc(title)));
         s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"18\" font-size=\"13\">%s</text>", left, esc(title)));
         s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
                 + "stroke=\"#999\"/>", left, top, w - left - right, hgt - top - bottom));
-        for (int i = 0; i <= 4; i++) {
-            double v = y0 + (y1 - y0) * i / 4;
-            double y = top + (hgt - top - bottom) * (1 - i / 4.0);
-            s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%s"
-                    + "</text><line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>", left - 4, y + 3,
-                    number(v), left, w - right, y, y));
+        for (double v : yTicks) {
+            double y = top + (hgt - top - bottom) * (1 - (v - y0) / (y1 - y0));
+            s.append(String.format(Locale.ROOT, "<text class=\"y-tick\" x=\"%d\" y=\"%.1f\" font-size=\"10\" "
+                    + "text-anchor=\"end\">%s</text><line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
+                    + "stroke=\"#eee\"/>", left - 4, y + 3, tick(v), left, w - right, y, y));
         }
-        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"10\">%s</text>", left, hgt - bottom + 14,
-                number(x0)));
-        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"end\">%s</text>",
-                w - right, hgt - bottom + 14, number(x1)));
+        for (double v : xTicks) {
+            double x = left + (w - left - right) * (v - x0) / (x1 - x0);
+            s.append(String.format(Locale.ROOT, "<text class=\"x-tick\" x=\"%.1f\" y=\"%d\" font-size=\"10\" "
+                    + "text-anchor=\"middle\">%s</text>", x, hgt - bottom + 14, tick(v)));
+        }
         s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%s</text>",
                 (left + w - right) / 2, hgt - 8, esc(xLabel)));
         String[] colours = {"#1f77b4", "#d62728", "#2ca02c"};
@@ -167,6 +176,32 @@ public final class HtmlReport {
                     .append("\"><title>").append(esc(names.get(k))).append("</title></polyline>").append(dots);
         }
         return s.append("</svg>").toString();
+    }
+
+    /**
+     * Round axis values covering [lo, hi]: about {@code target} steps of 1, 2 or 5 times a power of ten (at least
+     * 1 on an axis of counts), from a multiple of the step at or below lo to one at or above hi.
+     */
+    static double[] ticks(double lo, double hi, int target, boolean counts) {
+        double raw = (hi - lo) / target;
+        double magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
+        double r = raw / magnitude;
+        double step = (r <= 1 ? 1 : r <= 2 ? 2 : r <= 5 ? 5 : 10) * magnitude;
+        if (counts) {
+            step = Math.max(1, Math.rint(step));
+        }
+        long first = (long) Math.floor(lo / step + 1e-9);
+        long last = (long) Math.ceil(hi / step - 1e-9);
+        double[] ticks = new double[(int) (last - first + 1)];
+        for (int i = 0; i < ticks.length; i++) {
+            ticks[i] = (first + i) * step;
+        }
+        return ticks;
+    }
+
+    /** An axis value with no more digits than its step needs (0.1 + 0.2 prints as 0.3). */
+    private static String tick(double v) {
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
     }
 
     private static String perClass(Metrics m) {
@@ -229,6 +264,14 @@ public final class HtmlReport {
             keys.forEach(k -> t.append("<td>").append(esc(value(w.get(k)))).append("</td>"));
             t.append("</tr>");
         }
+        return t.append("</table>\n").toString();
+    }
+
+    /** Every configuration key with its value, one row each. */
+    private static String configuration(Map<String, String> config) {
+        StringBuilder t = new StringBuilder("<table id=\"config\">");
+        config.forEach((k, v) -> t.append("<tr><th class=\"l\">").append(esc(k)).append("</th><td class=\"l\">")
+                .append(esc(v)).append("</td></tr>"));
         return t.append("</table>\n").toString();
     }
 

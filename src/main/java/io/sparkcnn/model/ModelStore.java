@@ -56,7 +56,7 @@ public final class ModelStore {
         info.put("inputShape", Map.of("channels", model.shape().channels(), "height", model.shape().height(),
                 "width", model.shape().width()));
         info.put("normalisation", Map.of("mean", model.normalisation().mean(), "std", model.normalisation().std()));
-        info.putAll(model.provenance());
+        info.putAll(model.provenance().toJson());
         try (OutputStream out = FileSystems.create(fs, new Path(tmp, INFO))) {
             out.write(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(info));
         }
@@ -113,7 +113,8 @@ public final class ModelStore {
         double[] std = norm.get("std").stream().mapToDouble(Number::doubleValue).toArray();
         return new SavedModel(network, LabelIndex.inOrder((List<String>) info.get("labels")),
                 new InputShape(shape.get("channels"), shape.get("height"), shape.get("width")),
-                mean.length == 0 ? Normalisation.unit() : Normalisation.standardise(mean, std), info);
+                mean.length == 0 ? Normalisation.unit() : Normalisation.standardise(mean, std),
+                Provenance.fromJson(info));
     }
 
     /** An existing model would be replaced. */

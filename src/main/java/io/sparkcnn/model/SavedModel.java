@@ -2,15 +2,13 @@ package io.sparkcnn.model;
 
 import io.sparkcnn.data.LabelIndex;
 import io.sparkcnn.data.Normalisation;
-import java.util.Map;
 
 /**
  * A trained network with what inference needs to use it exactly as training did (label index, input shape,
- * normalisation) and its provenance: the resolved config, seed, code version, Spark settings, backend,
- * data snapshot summary and per-epoch held-out metrics (kept as JSON-ready maps).
+ * normalisation) and its {@link Provenance}.
  */
 public record SavedModel(Network network, LabelIndex labels, InputShape shape, Normalisation normalisation,
-                         Map<String, Object> provenance) {
+                         Provenance provenance) {
     /**
      * Fails with a configuration error naming data.image when the configured decoding does not produce the
      * inputs this model takes; {@code who} names the model in the message (e.g. "the model", "champion v2").

@@ -13,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,7 +40,7 @@ class HtmlReportTest {
         }
         return new HtmlReport.Content("a <test> run", "train", rounds, List.of(metrics(labels, new long[][] {{5, 5},
                 {5, 5}}, 0.5), m), m, List.of(Map.of("worker", 0, "images", 100, "imagesPerSecond", 512.5)),
-                "seed = 42\n", "CpuBackend", Map.of("seed", 42), misses, Map.of());
+                Map.of("seed", "42"), "driver CpuBackend", Map.of("seed", 42), misses, Map.of());
     }
 
     @Test
@@ -81,6 +82,41 @@ class HtmlReportTest {
         assertTrue(html.contains("every held-out image was classified correctly"));
         assertFalse(html.contains("<svg"));
         assertTrue(html.contains("id=\"comparison\"") && html.contains("promoted"));
+    }
+
+    @Test
+    void axesTickAtRoundValuesAndASingleEpochSitsInTheMiddle() {
+        String svg = HtmlReport.chart("c", "accuracy", "epoch", List.of(List.of(new double[] {1, 0.8712})),
+                List.of("accuracy"));
+        Matcher dot = Pattern.compile("<circle cx=\"([0-9.]+)\" cy=\"([0-9.]+)\"").matcher(svg);
+        assertTrue(dot.find(), svg);
+        double cx = Double.parseDouble(dot.group(1));
+        double cy = Double.parseDouble(dot.group(2));
+        assertTrue(cx > 150 && cx < 330, "horizontally inside the plot, not in a corner: " + cx);
+        assertTrue(cy > 60 && cy < 200, "vertically inside the plot: " + cy);
+        assertEquals(List.of("0", "1", "2"), tickLabels(svg, "x-tick"), "epochs tick at whole numbers");
+
+        String losses = HtmlReport.chart("l", "loss", "round", List.of(List.of(new double[] {1, 0.9137},
+                new double[] {37, 0.3712}, new double[] {94, 0.2861})), List.of("loss"));
+        List<String> y = tickLabels(losses, "y-tick");
+        assertEquals(List.of("0.2", "0.4", "0.6", "0.8", "1"), y, "round values that cover the data");
+        assertEquals(List.of("0", "20", "40", "60", "80", "100"), tickLabels(losses, "x-tick"));
+    }
+
+    @Test
+    void tickStepsAreOneTwoOrFiveTimesAPowerOfTen() {
+        assertArrayEquals(new double[] {0.35, 0.36, 0.37, 0.38}, HtmlReport.ticks(0.351, 0.379, 4, false), 1e-12);
+        assertArrayEquals(new double[] {0, 5, 10, 15}, HtmlReport.ticks(1, 14, 4, true), 1e-12);
+        assertArrayEquals(new double[] {0, 1, 2}, HtmlReport.ticks(0, 2, 6, true), 1e-12, "counts step by 1 at least");
+    }
+
+    private static List<String> tickLabels(String svg, String kind) {
+        Matcher m = Pattern.compile("<text class=\"" + kind + "\"[^>]*>([^<]*)</text>").matcher(svg);
+        List<String> labels = new ArrayList<>();
+        while (m.find()) {
+            labels.add(m.group(1));
+        }
+        return labels;
     }
 
     private static int countOf(String s, String part) {

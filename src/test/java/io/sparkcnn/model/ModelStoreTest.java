@@ -5,6 +5,7 @@ import io.sparkcnn.config.TrainConfig;
 import io.sparkcnn.config.UpdaterKind;
 import io.sparkcnn.data.LabelIndex;
 import io.sparkcnn.data.Normalisation;
+import io.sparkcnn.testing.TestProvenance;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +32,7 @@ class ModelStoreTest {
         Network net = Architectures.build(TrainConfig.of(Architecture.SEED_CNN, UpdaterKind.ADAM, 1e-3, 4), shape, 3,
                 seed).build();
         return new SavedModel(net, LabelIndex.of(List.of("a", "b", "c")), shape, Normalisation.unit(),
-                Map.of("run", run));
+                TestProvenance.of(run, seed));
     }
 
     private List<String> siblings() throws IOException {
@@ -49,12 +50,13 @@ class ModelStoreTest {
                 () -> ModelStore.write(model(2, "second"), Map.of(), dir, false, conf));
         assertTrue(exists.getMessage().contains(dir) && exists.getMessage().contains("--overwrite"),
                 exists.getMessage());
-        assertEquals("first", ModelStore.read(dir, conf).provenance().get("run"));
+        assertEquals("first", ModelStore.read(dir, conf).provenance().source());
 
         SavedModel second = model(2, "second");
         ModelStore.write(second, Map.of(), dir, true, conf);
         SavedModel read = ModelStore.read(dir, conf);
-        assertEquals("second", read.provenance().get("run"));
+        assertEquals("second", read.provenance().source());
+        assertEquals(second.provenance(), read.provenance(), "the provenance reads back as it was written");
         assertArrayEquals(second.network().params().data().asFloat(), read.network().params().data().asFloat(), 0f);
         assertEquals(List.of("model"), siblings(), "no temporary or set-aside folder is left");
         assertTrue(Files.notExists(tmp.resolve("model/extra.txt")), "the old model's files went with it");

@@ -6,6 +6,7 @@ import io.sparkcnn.data.Normalisation;
 import io.sparkcnn.model.Architectures;
 import io.sparkcnn.model.InputShape;
 import io.sparkcnn.model.SavedModel;
+import io.sparkcnn.testing.TestProvenance;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -21,7 +22,8 @@ public final class RegistryFixtures {
 
     public static SavedModel model(long seed) {
         return new SavedModel(Architectures.build(JobConfigLoader.load(Optional.empty(), List.of()).train(), SHAPE, 3,
-                seed).build(), LabelIndex.of(List.of("a", "b", "c")), SHAPE, Normalisation.unit(), Map.of("seed", seed));
+                seed).build(), LabelIndex.of(List.of("a", "b", "c")), SHAPE, Normalisation.unit(),
+                TestProvenance.of("registry fixture", seed));
     }
 
     public static Map<String, byte[]> snapshot(String text) {

@@ -40,7 +40,7 @@ public final class EvaluateJob {
             provenance.put("evaluatedAt", java.time.Instant.now().toString());
             provenance.put("heldOut", job.data().heldOut().isBlank() ? "hashed " + job.data().heldOutFraction() + " of "
                     + job.data().train() : job.data().heldOut());
-            provenance.put("modelProvenance", model.provenance());
+            provenance.put("modelProvenance", model.provenance().toJson());
             FileSystems.replace(job.outputDir() + "/" + REPORT_DIR, io.sparkcnn.eval.HtmlReport.FILE,
                     TrainJob.report("spark-cnn evaluate: " + modelDir, "evaluate", job, null,
                     e.metrics(), e.misses(), provenance, Map.of()), spark.sparkContext().hadoopConfiguration());

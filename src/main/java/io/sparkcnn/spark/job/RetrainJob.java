@@ -16,6 +16,7 @@ import io.sparkcnn.eval.Metrics;
 import io.sparkcnn.model.Architectures;
 import io.sparkcnn.model.Network;
 import io.sparkcnn.model.OutputGrowth;
+import io.sparkcnn.model.Provenance;
 import io.sparkcnn.model.SavedModel;
 import io.sparkcnn.registry.ModelRegistry;
 import io.sparkcnn.registry.RegistryFaults;
@@ -211,8 +212,7 @@ public final class RetrainJob {
         if (grown) {
             entry.put("classesAdded", labels.labels().subList(champion.labels().size(), labels.size()));
         }
-        Map<String, Object> provenance = TrainJob.provenance(spark, job, data, trained, snapshot);
-        provenance.put("retrain", entry);
+        Provenance provenance = Provenances.ofLake(spark, job, data, trained, snapshot).withRetrain(entry);
         SavedModel model = new SavedModel(trained.network(), labels, data.shape(), data.normalisation(), provenance);
         Map<String, Object> comparison = new LinkedHashMap<>();
         comparison.put("decision", verdict);
@@ -223,7 +223,7 @@ public final class RetrainJob {
         comparison.putAll(counts);
         byte[] report = TrainJob.report("spark-cnn retrain of " + registry.name() + " (challenger of "
                         + championVersion.name() + ")", "retrain", job, trained, challengerMetrics, trained.misses(),
-                provenance, comparison);
+                provenance.toJson(), comparison);
         RegistryVersion registered = registry.register(model, Map.of(TrainJob.SNAPSHOT,
                 snapshot.getBytes(StandardCharsets.UTF_8), io.sparkcnn.eval.HtmlReport.FILE, report), entry, lock);
         if (accepted) {
@@ -262,13 +262,13 @@ public final class RetrainJob {
 
     private static void requireSameInputs(JobConfig job, SavedModel champion, RegistryVersion version) {
         champion.requireInputs(job.data().image(), "champion " + version.name());
-        Object seed = champion.provenance().get("seed");
-        if (job.data().heldOut().isBlank() && seed instanceof Number n && n.longValue() != job.seed()) {
+        Long seed = champion.provenance().seed();
+        if (job.data().heldOut().isBlank() && seed != null && seed != job.seed()) {
             throw new ConfigException(Settings.SEED.key(), "champion " + version.name() + " was trained with seed "
-                    + n + ", the config says " + job.seed() + "; the hashed held-out split depends on the seed, so a "
+                    + seed + ", the config says " + job.seed() + "; the hashed held-out split depends on the seed, so a "
                     + "retrain must keep it (or the held-out images would leak into training)");
         }
-        Object architecture = champion.provenance().get("architecture");
+        String architecture = champion.provenance().architecture();
         if (architecture != null && !architecture.equals(job.train().architecture().configName())) {
             throw new ConfigException(Settings.MODEL_ARCHITECTURE.key(), "champion " + version.name() + " is a "
                     + architecture + ", the config says " + job.train().architecture().configName()

@@ -6,12 +6,11 @@ import io.sparkcnn.config.JobConfigLoader;
 import io.sparkcnn.config.Setting;
 import io.sparkcnn.config.Settings;
 import io.sparkcnn.data.DataSnapshot;
-import io.sparkcnn.data.Split;
 import io.sparkcnn.eval.HtmlReport;
 import io.sparkcnn.eval.Metrics;
 import io.sparkcnn.eval.Mistake;
-import io.sparkcnn.eval.RoundLoss;
 import io.sparkcnn.model.ModelStore;
+import io.sparkcnn.model.Provenance;
 import io.sparkcnn.model.SavedModel;
 import io.sparkcnn.registry.ModelRegistry;
 import io.sparkcnn.registry.RegistryLock;
@@ -28,13 +27,10 @@ import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.Tuple2;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -113,9 +109,10 @@ public final class TrainJob {
             Metrics last = trained.last();
             Map<String, byte[]> extra = new LinkedHashMap<>();
             extra.put(SNAPSHOT, snapshot.getBytes(StandardCharsets.UTF_8));
-            Map<String, Object> provenance = provenance(spark, job, data, trained, snapshot);
+            Provenance provenance = Provenances.ofLake(spark, job, data, trained, snapshot);
             extra.put(HtmlReport.FILE, report("spark-cnn train: " + job.train().architecture().configName() + " on "
-                    + job.data().train(), "train", job, trained, last, trained.misses(), provenance, Map.of()));
+                    + job.data().train(), "train", job, trained, last, trained.misses(), provenance.toJson(),
+                    Map.of()));
             SavedModel model = new SavedModel(trained.network(), data.labels(), data.shape(), data.normalisation(),
                     provenance);
             String written = ModelStore.write(model, extra, location, overwrite, hadoop);
@@ -129,14 +126,22 @@ public final class TrainJob {
         }
     }
 
-    /** The HTML report of a run (see {@link HtmlReport}), as bytes to write beside its model. */
+    /**
+     * The HTML report of a run (see {@link HtmlReport}), as bytes to write beside its model; {@code trained} is
+     * null for an evaluation, whose provenance names the model it scored.
+     */
     static byte[] report(String title, String kind, JobConfig job, TrainingResult trained, Metrics last,
                          List<Mistake> misses, Map<String, Object> provenance, Map<String, Object> comparison) {
-        Object backend = provenance.get("backend");
+        String backend = "driver " + Nd4j.getBackend().getClass().getSimpleName();
+        List<Map<String, Object>> workers = List.of();
+        if (trained != null && !trained.workers().isEmpty()) {
+            backend += ", workers " + String.join(", ", trained.workers().stream()
+                    .map(w -> w.backend() + "/" + w.device()).distinct().sorted().toList());
+            workers = Provenance.asJson(trained.workers());
+        }
         return HtmlReport.render(new HtmlReport.Content(title, kind, trained == null ? List.of() : trained.rounds(),
-                trained == null ? List.of() : trained.epochs(), last, trained == null ? List.of() : trained.workers(),
-                JobConfigLoader.render(job), backend == null ? Nd4j.getBackend().getClass().getSimpleName()
-                : String.valueOf(backend), provenance, misses, comparison)).getBytes(StandardCharsets.UTF_8);
+                trained == null ? List.of() : trained.epochs(), last, workers, JobConfigLoader.values(job), backend,
+                provenance, misses, comparison)).getBytes(StandardCharsets.UTF_8);
     }
 
     /**
@@ -184,67 +189,6 @@ public final class TrainJob {
     /** Every usable input file with its split, size and modification time, sorted: the data snapshot. */
     static String snapshot(LakeListing listing) {
         return DataSnapshot.render(listing.files().collect());
-    }
-
-    static Map<String, Object> provenance(SparkSession spark, JobConfig job, PreparedData data,
-                                                  TrainingResult trained, String snapshot) {
-        Map<String, Object> p = runProvenance(job);
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put("train", job.data().train());
-        d.put("heldOut", job.data().heldOut().isBlank() ? "hashed " + job.data().heldOutFraction() + " of train"
-                : job.data().heldOut());
-        d.put("trainImages", data.summary().imageCount(Split.TRAIN));
-        d.put("heldOutImages", data.summary().imageCount(Split.HELD_OUT));
-        d.put("badFiles", data.summary().badCount());
-        d.put("snapshotFile", SNAPSHOT);
-        d.put("snapshotSha256", sha256(snapshot));
-        p.put("data", d);
-        Map<String, String> sparkConf = new TreeMap<>();
-        for (Tuple2<String, String> kv : spark.sparkContext().getConf().getAll()) {
-            if (!kv._1().toLowerCase().contains("secret") && !kv._1().toLowerCase().contains("password")) {
-                sparkConf.put(kv._1(), kv._2());
-            }
-        }
-        p.put("spark", sparkConf);
-        p.put("backend", Map.of("driver", Nd4j.getBackend().getClass().getSimpleName(),
-                "workers", trained.workers().stream().map(w -> w.get("backend") + "/" + w.get("device"))
-                        .distinct().sorted().toList()));
-        p.put("workers", trained.workers());
-        p.put("training", Map.of("seconds", trained.seconds(), "imagesSeen", trained.imagesSeen(),
-                "imagesPerSecond", trained.imagesSeen() / trained.seconds()));
-        p.put("epochs", epochs(trained.epochs()));
-        List<Map<String, Object>> rounds = new ArrayList<>();
-        for (RoundLoss r : trained.rounds()) {
-            rounds.add(Map.of("round", r.round(), "epoch", r.epoch(), "loss", Double.isNaN(r.loss()) ? "NaN" : r.loss()));
-        }
-        // Training loss per averaging round (of this process: after a resume, the rounds since).
-        p.put("rounds", rounds);
-        return p;
-    }
-
-    /** What every trained model records first: when, which code, the seed, the network and the whole config. */
-    public static Map<String, Object> runProvenance(JobConfig job) {
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put("createdAt", Instant.now().toString());
-        p.put("codeVersion", io.sparkcnn.config.BuildInfo.version());
-        p.put("codeCommit", io.sparkcnn.config.BuildInfo.commit());
-        p.put("seed", job.seed());
-        p.put("architecture", job.train().architecture().configName());
-        p.put("strategy", job.train().strategy().configName());
-        p.put("config", JobConfigLoader.render(job));
-        return p;
-    }
-
-    /** Each epoch's held-out metrics, numbered from 1, as model.json lists them. */
-    public static List<Map<String, Object>> epochs(List<Metrics> history) {
-        List<Map<String, Object>> epochs = new ArrayList<>();
-        for (int i = 0; i < history.size(); i++) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("epoch", i + 1);
-            m.putAll(history.get(i).toMap());
-            epochs.add(m);
-        }
-        return epochs;
     }
 
     private static String sha256(String text) {

@@ -17,8 +17,9 @@ import io.sparkcnn.data.LakeSummary;
 import io.sparkcnn.data.Normalisation;
 import io.sparkcnn.data.Split;
 import io.sparkcnn.model.InputShape;
+import io.sparkcnn.model.Provenance;
 import io.sparkcnn.model.SavedModel;
-import io.sparkcnn.spark.job.TrainJob;
+import io.sparkcnn.spark.job.Provenances;
 import io.sparkcnn.spark.lake.DataPreparation;
 import io.sparkcnn.spark.lake.DecodedPartition;
 import io.sparkcnn.spark.lake.TrainingData;
@@ -35,7 +36,6 @@ import org.apache.spark.sql.types.StructType;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeSet;
 
 /**
@@ -93,12 +93,8 @@ public final class DataFrameTraining {
             InputShape shape = InputShape.of(image);
             DistributedTrainer trainer = new DistributedTrainer(spark, job, FaultInjector.NONE);
             TrainingResult result = trainer.train(train, heldOut, labels, shape, normalisation);
-            Map<String, Object> provenance = TrainJob.runProvenance(job);
-            provenance.put("source", "Spark ML CnnClassifier.fit on a DataFrame (" + (struct ? "image source" : "binary "
-                    + "content") + ")");
-            provenance.put("data", Map.of("trainImages", summary.imageCount(Split.TRAIN),
-                    "heldOutImages", summary.imageCount(Split.HELD_OUT), "badFiles", summary.badCount()));
-            provenance.put("epochs", TrainJob.epochs(result.epochs()));
+            Provenance provenance = Provenances.ofDataFrame(spark, job, "Spark ML CnnClassifier.fit on a DataFrame ("
+                    + (struct ? "image source" : "binary content") + ")", summary, result);
             return new SavedModel(result.network(), labels, shape, normalisation, provenance);
         } finally {
             train.unpersist(false);

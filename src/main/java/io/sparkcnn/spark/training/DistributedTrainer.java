@@ -11,6 +11,7 @@ import io.sparkcnn.model.Architectures;
 import io.sparkcnn.model.InputShape;
 import io.sparkcnn.model.Network;
 import io.sparkcnn.model.NetworkSpec;
+import io.sparkcnn.model.Provenance;
 import io.sparkcnn.spark.lake.DecodedPartition;
 import io.sparkcnn.spark.lake.PreparedData;
 import io.sparkcnn.train.Backends;
@@ -305,8 +306,8 @@ public final class DistributedTrainer implements Trainer {
             if (finalState.length > 0) {
                 network.setUpdaterState(Nd4j.createFromArray(finalState));
             }
-            List<Map<String, Object>> perWorker = new ArrayList<>();
-            workers.forEach((worker, s) -> perWorker.add(s.toMap(worker)));
+            List<Provenance.Worker> perWorker = new ArrayList<>();
+            workers.forEach((worker, s) -> perWorker.add(s.toProvenance(worker)));
             return new TrainingResult(network, List.copyOf(history), seen, seconds, perWorker, List.copyOf(roundLosses),
                     lastMisses);
         }

@@ -4,9 +4,9 @@ import io.sparkcnn.eval.Metrics;
 import io.sparkcnn.eval.Mistake;
 import io.sparkcnn.eval.RoundLoss;
 import io.sparkcnn.model.Network;
+import io.sparkcnn.model.Provenance;
 
 import java.util.List;
-import java.util.Map;
 
 /**
  * What a {@link Trainer} returns: the trained network, the held-out metrics after each epoch, the images seen and
@@ -15,7 +15,7 @@ import java.util.Map;
  * last evaluation's most confident mistakes.
  */
 public record TrainingResult(Network network, List<Metrics> epochs, long imagesSeen, double seconds,
-                             List<Map<String, Object>> workers, List<RoundLoss> rounds, List<Mistake> misses) {
+                             List<Provenance.Worker> workers, List<RoundLoss> rounds, List<Mistake> misses) {
     /** The metrics of the last epoch. */
     public Metrics last() {
         return epochs.get(epochs.size() - 1);

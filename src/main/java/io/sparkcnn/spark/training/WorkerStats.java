@@ -1,13 +1,12 @@
 package io.sparkcnn.spark.training;
 
+import io.sparkcnn.model.Provenance;
 import org.apache.spark.SparkEnv;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.Serializable;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Where one worker ran and how fast it fitted, as its tasks report it: executor, host, ND4J backend, device
@@ -30,18 +29,9 @@ record WorkerStats(String executor, String host, String backend, String device, 
                 images + later.images, fitSeconds + later.fitSeconds);
     }
 
-    Map<String, Object> toMap(int worker) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("worker", worker);
-        m.put("executor", executor);
-        m.put("host", host);
-        m.put("backend", backend);
-        m.put("device", device);
-        m.put("threads", threads);
-        m.put("images", images);
-        m.put("fitSeconds", fitSeconds);
-        m.put("imagesPerSecondFitting", fitSeconds > 0 ? images / fitSeconds : 0);
-        return m;
+    Provenance.Worker toProvenance(int worker) {
+        return new Provenance.Worker(worker, executor, host, backend, device, threads, images, fitSeconds,
+                fitSeconds > 0 ? images / fitSeconds : 0);
     }
 
     private static String hostName() {

@@ -2,6 +2,7 @@ package io.sparkcnn.spark.gpu;
 
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.JobConfigLoader;
+import io.sparkcnn.model.Provenance;
 import io.sparkcnn.spark.SparkSessions;
 import io.sparkcnn.spark.job.TrainJob;
 import io.sparkcnn.spark.training.FaultInjector;
@@ -72,9 +73,8 @@ class GpuSchedulingIT {
                 "output.dir=" + tmp.resolve(out), "train.epochs=1", "train.batchSizePerWorker=4"));
     }
 
-    @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> workers(TrainJob.Result r) {
-        return (List<Map<String, Object>>) r.model().provenance().get("workers");
+        return Provenance.asJson(r.model().provenance().workers());
     }
 
     private TrainJob.Result train(JobConfig job) throws IOException {
@@ -101,9 +101,8 @@ class GpuSchedulingIT {
             assertEquals(2, e.getValue().size(), "executor " + e.getKey() + "'s two workers hold different GPUs: "
                     + workers);
         }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> backend = (Map<String, Object>) oneGpuEach.model().provenance().get("backend");
-        assertEquals(List.of("CpuBackend/cpu (spark gpu 0)", "CpuBackend/cpu (spark gpu 1)"), backend.get("workers"));
+        assertEquals(List.of("CpuBackend/cpu (spark gpu 0)", "CpuBackend/cpu (spark gpu 1)"),
+                oneGpuEach.model().provenance().backend().workers());
 
         TrainJob.Result twoGpusEach = train(job(lake, "two-gpus-each", 2));
         assertEquals(2, workers(twoGpusEach).size(), "one task per executor fits its 2 GPUs, though each has 2 cores");

@@ -100,8 +100,7 @@ public class CheckpointTest {
 
         TrainJob.Result resumed = TrainJob.run(spark, job, false, true, FaultInjector.NONE);
         assertEquals(undisturbed.training().imagesSeen(), resumed.training().imagesSeen());
-        long trainImages = ((Number) ((Map<?, ?>) resumed.model().provenance().get("data")).get("trainImages"))
-                .longValue();
+        long trainImages = resumed.model().provenance().data().trainImages();
         assertEquals(22, trainImages, "30 images, 8 held out by the hash split");
         assertEquals(3 * trainImages, resumed.training().imagesSeen(), "every image once per epoch");
         assertArrayEquals(undisturbed.model().network().params().data().asFloat(),

@@ -7,6 +7,7 @@ import io.sparkcnn.eval.Metrics;
 import io.sparkcnn.model.Architectures;
 import io.sparkcnn.model.ModelStore;
 import io.sparkcnn.model.Network;
+import io.sparkcnn.model.Provenance;
 import io.sparkcnn.model.SavedModel;
 import io.sparkcnn.spark.job.EvaluateJob;
 import io.sparkcnn.spark.job.TrainJob;
@@ -223,8 +224,7 @@ class DistributedTrainerTest {
         assertEquals(trained.model().normalisation(), loaded.normalisation());
         assertFalse(loaded.normalisation().isUnit());
 
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> workers = (List<Map<String, Object>>) loaded.provenance().get("workers");
+        List<Map<String, Object>> workers = Provenance.asJson(loaded.provenance().workers());
         assertEquals(2, workers.size(), "each worker reports where it ran: " + workers);
         assertEquals(trained.training().imagesSeen(),
                 workers.stream().mapToLong(w -> ((Number) w.get("images")).longValue()).sum());
@@ -374,7 +374,7 @@ class DistributedTrainerTest {
         TrainJob.Result r = TrainJob.run(spark, job, false, FaultInjector.NONE);
         assertEquals(1, r.training().epochs().size());
         assertTrue(r.finalMetrics().count() > 0);
-        assertEquals("dl4j-stock", r.model().provenance().get("strategy"));
+        assertEquals("dl4j-stock", r.model().provenance().strategy());
         assertFalse(java.nio.file.Files.exists(tmp.resolve("out/_dl4j-export")), "export folder cleaned up");
     }
 
