@@ -2,6 +2,7 @@ package io.sparkcnn.spark.job;
 
 import io.sparkcnn.config.ConfigException;
 import io.sparkcnn.config.JobConfig;
+import io.sparkcnn.data.FileSystems;
 import io.sparkcnn.eval.Metrics;
 import io.sparkcnn.model.ModelStore;
 import io.sparkcnn.model.SavedModel;
@@ -57,6 +58,7 @@ public final class Jobs {
         try (SparkSession spark = SparkSessions.create(config)) {
             Configuration hadoop = spark.sparkContext().hadoopConfiguration();
             String name;
+            String version;
             SavedModel model;
             if (modelDir.isEmpty()) {
                 ModelRegistry registry = ModelRegistry.open(config.registry().requireDir(), config.registry().model(),
@@ -65,12 +67,14 @@ public final class Jobs {
                         "registry.model", "model " + registry.name() + " at " + registry.location()
                         + " has no champion"));
                 name = registry.name() + " " + champion.name() + " (champion) at " + champion.location();
+                version = registry.name() + "/" + champion.name();
                 model = registry.read(champion);
             } else {
                 name = modelDir.get();
+                version = FileSystems.qualified(modelDir.get(), hadoop).toString();
                 model = ModelStore.read(modelDir.get(), hadoop);
             }
-            return PredictJob.run(spark, config, model, name, overwrite);
+            return PredictJob.run(spark, config, model, name, version, overwrite);
         }
     }
 }

@@ -12,6 +12,7 @@ import io.sparkcnn.data.LakeFile;
 import io.sparkcnn.data.LakeReports;
 import io.sparkcnn.data.LakeSummary;
 import io.sparkcnn.model.SavedModel;
+import io.sparkcnn.spark.PredictionColumns;
 import io.sparkcnn.spark.SerializableHadoopConf;
 import io.sparkcnn.spark.lake.LakeLister;
 import io.sparkcnn.spark.training.Replicas;
@@ -22,10 +23,12 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
@@ -41,8 +44,8 @@ import java.util.UUID;
 
 /**
  * Batch inference: classifies every image of a lake on Spark with a saved model and writes one row per image
- * (path, true label where the lake gives one, predicted label, its probability, the top-k labels with their
- * probabilities) as Parquet and/or CSV, sorted by path, plus {@code predict.json} (counts, images/s,
+ * (path, true label where the lake gives one, then the {@link PredictionColumns} every prediction has) as Parquet
+ * and/or CSV, sorted by path, plus {@code predict.json} (counts, images/s,
  * accuracy on the labelled images) and {@code bad-files.tsv}. Bad files follow data.badFiles as in training.
  * The output folder is written under a hidden name and renamed, so it is complete or absent.
  */
@@ -67,8 +70,12 @@ public final class PredictJob {
     private PredictJob() {
     }
 
-    public static Result run(SparkSession spark, JobConfig job, SavedModel model, String modelName, boolean overwrite)
-            throws IOException {
+    /**
+     * @param modelName    how predict.json names the model (its folder, or the registry version and where it is)
+     * @param modelVersion what every row names the model by ({@code registry-model/vN}, or the model folder's URI)
+     */
+    public static Result run(SparkSession spark, JobConfig job, SavedModel model, String modelName,
+                             String modelVersion, boolean overwrite) throws IOException {
         PredictConfig pc = job.predict();
         model.requireInputs(job.data().image(), "the model");
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
@@ -84,7 +91,7 @@ public final class PredictJob {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<float[]> params = sc.broadcast(model.network().params().data().asFloat());
         String jobId = UUID.randomUUID().toString();
-        PredictTask task = new PredictTask(jobId, model.network().spec(), params, model.shape(), model.labels().labels(),
+        PredictTask task = new PredictTask(jobId, model.network().spec(), params, model.shape(), model.labels(),
                 model.normalisation(), job.data().image(), pc.topK(), job.train().evalBatchSize(),
                 new WorkerCompute(job.train().threadsPerWorker(), job.backend()), SerializableHadoopConf.broadcast(spark));
         JavaRDD<PredictTask.Part> parts = files.mapPartitions(task).persist(StorageLevel.MEMORY_AND_DISK());
@@ -98,7 +105,7 @@ public final class PredictJob {
             java.util.List<String> known = model.labels().labels();
             // One pass: {true label the model knows, predicted correctly, true label the model does not know}.
             long[] counts = predictions.map(p -> p.label() == null ? new long[3] : new long[] {
-                            known.contains(p.label()) ? 1 : 0, p.label().equals(p.predicted()) ? 1 : 0,
+                            known.contains(p.label()) ? 1 : 0, p.label().equals(p.prediction().label()) ? 1 : 0,
                             known.contains(p.label()) ? 0 : 1})
                     .fold(new long[3], (x, y) -> new long[] {x[0] + y[0], x[1] + y[1], x[2] + y[2]});
             long labelled = counts[0];
@@ -107,11 +114,11 @@ public final class PredictJob {
             Path tmp = new Path(target.getParent(), "." + target.getName() + "-" + UUID.randomUUID() + ".tmp");
             Result r;
             try {
-                write(spark, predictions, tmp, pc);
+                write(spark, predictions, tmp, pc, modelVersion);
                 LakeReports.writeBadFiles(summary, tmp.toString(), hadoop);
                 r = new Result(target.toString(), summary.imageCount(), summary.badCount(), labelled, correct,
                         (System.nanoTime() - start) / 1e9);
-                writeSummary(fs, new Path(tmp, SUMMARY), r, modelName, model, unknownLabels, pc);
+                writeSummary(fs, new Path(tmp, SUMMARY), r, modelName, modelVersion, model, unknownLabels, pc);
                 if (fs.exists(target)) {
                     fs.delete(target, true);
                 }
@@ -135,31 +142,46 @@ public final class PredictJob {
     }
 
     private static void write(SparkSession spark, JavaRDD<PredictTask.Prediction> predictions, Path dir,
-                              PredictConfig pc) {
-        StructType schema = new StructType()
-                .add("path", DataTypes.StringType, false)
-                .add("label", DataTypes.StringType, true)
-                .add("prediction", DataTypes.StringType, false)
-                .add("probability", DataTypes.DoubleType, false)
-                .add("top_labels", DataTypes.createArrayType(DataTypes.StringType, false), false)
-                .add("top_probabilities", DataTypes.createArrayType(DataTypes.DoubleType, false), false);
-        Dataset<Row> rows = spark.createDataFrame(predictions.map(p -> RowFactory.create(p.path(), p.label(),
-                p.predicted(), p.probability(), p.topLabels(), p.topProbabilities())), schema).orderBy("path");
+                              PredictConfig pc, String modelVersion) {
+        StructType schema = PredictionColumns.append(new StructType()
+                .add(PredictionColumns.PATH, DataTypes.StringType, false)
+                .add(PredictionColumns.LABEL, DataTypes.StringType, true), PredictionColumns.Names.DEFAULT, false);
+        Dataset<Row> rows = spark.createDataFrame(predictions.map(p -> {
+            Object[] columns = PredictionColumns.values(p.prediction(), modelVersion);
+            Object[] values = new Object[columns.length + 2];
+            values[0] = p.path();
+            values[1] = p.label();
+            System.arraycopy(columns, 0, values, 2, columns.length);
+            return RowFactory.create(values);
+        }), schema).orderBy(PredictionColumns.PATH);
         if (pc.parquet()) {
             rows.write().parquet(new Path(dir, PARQUET).toString());
         }
         if (pc.csv()) {
-            rows.selectExpr("path", "label", "prediction", "probability",
-                            "concat_ws(';', transform(arrays_zip(top_labels, top_probabilities), "
-                                    + "x -> concat(x.top_labels, ':', format_number(x.top_probabilities, 6)))) AS top_k")
+            // CSV has no vectors or arrays: their values joined by ';', in the same order.
+            rows.select(functions.col(PredictionColumns.PATH), functions.col(PredictionColumns.LABEL),
+                            functions.col(PredictionColumns.PREDICTION), functions.col(PredictionColumns.PREDICTED_LABEL),
+                            joined(org.apache.spark.ml.functions.vector_to_array(
+                                    functions.col(PredictionColumns.PROBABILITY), "float64"), PredictionColumns.PROBABILITY),
+                            joined(org.apache.spark.ml.functions.vector_to_array(
+                                    functions.col(PredictionColumns.RAW_PREDICTION), "float64"),
+                                    PredictionColumns.RAW_PREDICTION),
+                            joined(functions.col(PredictionColumns.TOP_LABELS), PredictionColumns.TOP_LABELS),
+                            joined(functions.col(PredictionColumns.TOP_PROBABILITIES), PredictionColumns.TOP_PROBABILITIES),
+                            functions.col(PredictionColumns.MODEL_VERSION))
                     .write().option("header", "true").csv(new Path(dir, CSV).toString());
         }
     }
 
-    private static void writeSummary(FileSystem fs, Path file, Result r, String modelName, SavedModel model,
-                                     long unknownLabels, PredictConfig pc) throws IOException {
+    private static Column joined(Column array, String name) {
+        return functions.array_join(array.cast("array<string>"), ";").as(name);
+    }
+
+    private static void writeSummary(FileSystem fs, Path file, Result r, String modelName, String modelVersion,
+                                     SavedModel model, long unknownLabels, PredictConfig pc) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("model", modelName);
+        m.put("modelVersion", modelVersion);
         m.put("labels", model.labels().labels());
         m.put("lake", pc.lake());
         m.put("images", r.images());

@@ -2,19 +2,20 @@ package io.sparkcnn.spark.job;
 
 import io.sparkcnn.config.ImageConfig;
 import io.sparkcnn.data.DecodedImage;
+import io.sparkcnn.data.LabelIndex;
 import io.sparkcnn.data.LakeFile;
 import io.sparkcnn.data.LakeFileDecoder;
 import io.sparkcnn.data.LakeSummary;
 import io.sparkcnn.data.Normalisation;
-import io.sparkcnn.eval.Ranking;
+import io.sparkcnn.model.Classifier;
 import io.sparkcnn.model.InputShape;
 import io.sparkcnn.model.Network;
 import io.sparkcnn.model.NetworkSpec;
 import io.sparkcnn.spark.SerializableHadoopConf;
 import io.sparkcnn.spark.gpu.TaskGpus;
 import io.sparkcnn.spark.training.Replicas;
-import io.sparkcnn.train.Minibatches;
 import io.sparkcnn.train.WorkerCompute;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
@@ -27,17 +28,16 @@ import java.util.List;
 
 /**
  * Classifies one partition of listed files: reads and decodes each (bad files are counted with their reason,
- * as training counts them), runs the broadcast network on minibatches of {@code batchSize} and keeps each
- * image's top-k labels. Returns one {@link Part} per partition: the predictions and the partition's summary.
+ * as training counts them) and runs the broadcast network through a {@link Classifier} on minibatches of
+ * {@code batchSize}. Returns one {@link Part} per partition: the predictions and the partition's summary.
  */
-record PredictTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, InputShape shape, List<String> labels,
+record PredictTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, InputShape shape, LabelIndex labels,
                    Normalisation normalisation, ImageConfig image, int topK, int batchSize, WorkerCompute compute,
                    Broadcast<SerializableHadoopConf> hadoop)
         implements FlatMapFunction<Iterator<LakeFile>, PredictTask.Part> {
 
     /** One image's prediction; {@code label} is the true label where the lake gives one. */
-    record Prediction(String path, String label, String predicted, double probability, String[] topLabels,
-                      double[] topProbabilities) implements Serializable {
+    record Prediction(String path, String label, Classifier.Prediction prediction) implements Serializable {
     }
 
     /** A partition's predictions and what its decoder saw. */
@@ -51,6 +51,7 @@ record PredictTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, In
         String key = jobId + "/predict/" + TaskContext.getPartitionId();
         Network replica = Replicas.borrow(key, spec);
         replica.setParams(Nd4j.createFromArray(params.value()));
+        Classifier classifier = new Classifier(replica, labels, shape, normalisation, topK);
         List<Prediction> out = new ArrayList<>();
         List<LakeFile> batch = new ArrayList<>(batchSize);
         List<float[]> pixels = new ArrayList<>(batchSize);
@@ -63,30 +64,24 @@ record PredictTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, In
                 continue;
             }
             batch.add(f);
-            pixels.add(normalisation.apply(decoded.pixels()));
+            pixels.add(decoded.pixels());
             if (batch.size() == batchSize) {
-                classify(replica, batch, pixels, out);
+                classify(classifier, batch, pixels, out);
             }
         }
         if (!batch.isEmpty()) {
-            classify(replica, batch, pixels, out);
+            classify(classifier, batch, pixels, out);
         }
         Replicas.giveBack(key, replica);
         return List.of(new Part(out, decoder.summary())).iterator();
     }
 
-    private void classify(Network replica, List<LakeFile> batch, List<float[]> pixels, List<Prediction> out) {
-        float[][] probabilities = replica.output(Minibatches.features(pixels, shape)).toFloatMatrix();
-        int k = Math.min(topK, labels.size());
+    private static void classify(Classifier classifier, List<LakeFile> batch, List<float[]> pixels,
+                                 List<Prediction> out) {
+        List<Classifier.Prediction> predictions = classifier.classify(pixels);
         for (int i = 0; i < batch.size(); i++) {
-            int[] order = Ranking.top(probabilities[i], k);
-            String[] top = new String[k];
-            double[] p = new double[k];
-            for (int j = 0; j < k; j++) {
-                top[j] = labels.get(order[j]);
-                p[j] = probabilities[i][order[j]];
-            }
-            out.add(new Prediction(batch.get(i).uri(), batch.get(i).label(), top[0], p[0], top, p));
+            // One spelling of a path for every output: Hadoop's (file:/x, hdfs://host/x), as Spark's binaryFile has it.
+            out.add(new Prediction(new Path(batch.get(i).uri()).toString(), batch.get(i).label(), predictions.get(i)));
         }
         batch.clear();
         pixels.clear();

@@ -4,6 +4,7 @@ import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.JobConfigLoader;
 import io.sparkcnn.config.Settings;
 import io.sparkcnn.model.SavedModel;
+import io.sparkcnn.spark.PredictionColumns;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
@@ -38,6 +39,8 @@ public final class CnnClassifier extends Estimator<CnnClassifierModel> implement
     private final Param<String> predictionCol;
     private final Param<String> probabilityCol;
     private final Param<String> predictedLabelCol;
+    private final Param<String> rawPredictionCol;
+    private final Param<String> handleInvalid;
     private final Param<String> architecture;
     private final IntParam epochs;
     private final IntParam batchSizePerWorker;
@@ -61,6 +64,8 @@ public final class CnnClassifier extends Estimator<CnnClassifierModel> implement
         predictionCol = SharedParams.predictionCol(this);
         probabilityCol = SharedParams.probabilityCol(this);
         predictedLabelCol = SharedParams.predictedLabelCol(this);
+        rawPredictionCol = SharedParams.rawPredictionCol(this);
+        handleInvalid = SharedParams.handleInvalid(this);
         architecture = SharedParams.of(this, "architecture", Settings.MODEL_ARCHITECTURE);
         epochs = SharedParams.ofInt(this, "epochs", Settings.TRAIN_EPOCHS);
         batchSizePerWorker = SharedParams.ofInt(this, "batchSizePerWorker", Settings.TRAIN_BATCH_SIZE_PER_WORKER);
@@ -77,6 +82,8 @@ public final class CnnClassifier extends Estimator<CnnClassifierModel> implement
         setDefault(predictionCol, SharedParams.PREDICTION);
         setDefault(probabilityCol, SharedParams.PROBABILITY);
         setDefault(predictedLabelCol, SharedParams.PREDICTED_LABEL);
+        setDefault(rawPredictionCol, SharedParams.RAW_PREDICTION);
+        setDefault(handleInvalid, "error");
         setDefault(architecture, Settings.MODEL_ARCHITECTURE.defaultValue());
         setDefault(epochs, Settings.TRAIN_EPOCHS.defaultValue());
         setDefault(batchSizePerWorker, Settings.TRAIN_BATCH_SIZE_PER_WORKER.defaultValue());
@@ -100,6 +107,9 @@ public final class CnnClassifier extends Estimator<CnnClassifierModel> implement
     public Param<String> predictionCol() { return predictionCol; }
     public Param<String> probabilityCol() { return probabilityCol; }
     public Param<String> predictedLabelCol() { return predictedLabelCol; }
+    public Param<String> rawPredictionCol() { return rawPredictionCol; }
+    /** Fit: error stops on an undecodable image (as data.badFiles.policy = fail); skip and keep leave it out. */
+    public Param<String> handleInvalid() { return handleInvalid; }
     public Param<String> architecture() { return architecture; }
     public IntParam epochs() { return epochs; }
     public IntParam batchSizePerWorker() { return batchSizePerWorker; }
@@ -117,6 +127,8 @@ public final class CnnClassifier extends Estimator<CnnClassifierModel> implement
     public CnnClassifier setPredictionCol(String v) { set(predictionCol, v); return this; }
     public CnnClassifier setProbabilityCol(String v) { set(probabilityCol, v); return this; }
     public CnnClassifier setPredictedLabelCol(String v) { set(predictedLabelCol, v); return this; }
+    public CnnClassifier setRawPredictionCol(String v) { set(rawPredictionCol, v); return this; }
+    public CnnClassifier setHandleInvalid(String v) { set(handleInvalid, v); return this; }
     public CnnClassifier setArchitecture(String v) { set(architecture, v); return this; }
     public CnnClassifier setEpochs(int v) { set(epochs, v); return this; }
     public CnnClassifier setBatchSizePerWorker(int v) { set(batchSizePerWorker, v); return this; }
@@ -136,6 +148,8 @@ public final class CnnClassifier extends Estimator<CnnClassifierModel> implement
                 "data.heldOutFraction=" + $(heldOutFraction), "seed=" + $(seed),
                 "data.image.height=" + $(imageHeight), "data.image.width=" + $(imageWidth),
                 "data.image.channels=" + $(imageChannels)));
+        // Undecodable images in fit: bad files, counted and listed; error stops at the first one.
+        overrides.add("data.badFiles.policy=" + ("error".equals($(handleInvalid)) ? "fail" : "skip"));
         overrides.addAll(Arrays.asList(getOrDefault(settings)));
         return JobConfigLoader.load(Optional.empty(), overrides);
     }
@@ -157,7 +171,8 @@ public final class CnnClassifier extends Estimator<CnnClassifierModel> implement
             throw new IllegalArgumentException("label column \"" + $(labelCol) + "\" is not in the DataFrame "
                     + Arrays.toString(schema.fieldNames()) + "; set labelCol");
         }
-        return CnnClassifierModel.outputSchema(schema, $(predictionCol), $(probabilityCol), $(predictedLabelCol));
+        return CnnClassifierModel.outputSchema(schema, new PredictionColumns.Names($(predictionCol),
+                $(predictedLabelCol), $(probabilityCol), $(rawPredictionCol)), "keep".equals($(handleInvalid)));
     }
 
     @Override

@@ -4,16 +4,19 @@ import io.sparkcnn.config.ImageConfig;
 import io.sparkcnn.config.JobConfigLoader;
 import io.sparkcnn.data.BadImageException;
 import io.sparkcnn.data.ImageDecoder;
-import io.sparkcnn.eval.Ranking;
+import io.sparkcnn.data.LabelIndex;
+import io.sparkcnn.data.Normalisation;
+import io.sparkcnn.model.Classifier;
 import io.sparkcnn.model.InputShape;
 import io.sparkcnn.model.ModelStore;
+import io.sparkcnn.model.Network;
+import io.sparkcnn.model.NetworkSpec;
 import io.sparkcnn.model.SavedModel;
-import io.sparkcnn.train.Minibatches;
+import io.sparkcnn.spark.PredictionColumns;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Model;
-import org.apache.spark.ml.linalg.VectorUDT;
-import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.DefaultParamsReader;
@@ -25,9 +28,10 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,11 +44,14 @@ import java.util.Optional;
 
 /**
  * A fitted spark-cnn network as a Spark ML {@link Model}: {@code transform} classifies the image column of a
- * DataFrame on the executors and adds the predicted class id, the class probabilities (a vector, in label
- * index order) and the predicted class name. Saved as Spark ML metadata plus a spark-cnn model folder
+ * DataFrame on the executors and adds the {@link PredictionColumns}, the same schema {@code predict} writes:
+ * the predicted class's index, its name, the probability and raw prediction vectors, the top classes and the
+ * model version (this model's uid). Saved as Spark ML metadata plus a spark-cnn model folder
  * ({@code data/}, the same as {@code train} writes), so {@link #load} and a persisted Pipeline restore it.
  */
 public final class CnnClassifierModel extends Model<CnnClassifierModel> implements MLWritable {
+    /** The top-k columns hold this many classes (or all, when the model has fewer). */
+    static final int BATCH_TOP_K = 5;
     private final String uid;
     private final transient SavedModel model;
     private final Param<String> imageCol;
@@ -52,6 +59,8 @@ public final class CnnClassifierModel extends Model<CnnClassifierModel> implemen
     private final Param<String> predictionCol;
     private final Param<String> probabilityCol;
     private final Param<String> predictedLabelCol;
+    private final Param<String> rawPredictionCol;
+    private final Param<String> handleInvalid;
 
     CnnClassifierModel(String uid, SavedModel model) {
         this.uid = uid;
@@ -61,11 +70,15 @@ public final class CnnClassifierModel extends Model<CnnClassifierModel> implemen
         predictionCol = SharedParams.predictionCol(this);
         probabilityCol = SharedParams.probabilityCol(this);
         predictedLabelCol = SharedParams.predictedLabelCol(this);
+        rawPredictionCol = SharedParams.rawPredictionCol(this);
+        handleInvalid = SharedParams.handleInvalid(this);
         setDefault(imageCol, SharedParams.IMAGE);
         setDefault(pathCol, SharedParams.PATH);
         setDefault(predictionCol, SharedParams.PREDICTION);
         setDefault(probabilityCol, SharedParams.PROBABILITY);
         setDefault(predictedLabelCol, SharedParams.PREDICTED_LABEL);
+        setDefault(rawPredictionCol, SharedParams.RAW_PREDICTION);
+        setDefault(handleInvalid, "error");
     }
 
     @Override
@@ -78,12 +91,16 @@ public final class CnnClassifierModel extends Model<CnnClassifierModel> implemen
     public Param<String> predictionCol() { return predictionCol; }
     public Param<String> probabilityCol() { return probabilityCol; }
     public Param<String> predictedLabelCol() { return predictedLabelCol; }
+    public Param<String> rawPredictionCol() { return rawPredictionCol; }
+    public Param<String> handleInvalid() { return handleInvalid; }
 
     public CnnClassifierModel setImageCol(String v) { set(imageCol, v); return this; }
     public CnnClassifierModel setPathCol(String v) { set(pathCol, v); return this; }
     public CnnClassifierModel setPredictionCol(String v) { set(predictionCol, v); return this; }
     public CnnClassifierModel setProbabilityCol(String v) { set(probabilityCol, v); return this; }
     public CnnClassifierModel setPredictedLabelCol(String v) { set(predictedLabelCol, v); return this; }
+    public CnnClassifierModel setRawPredictionCol(String v) { set(rawPredictionCol, v); return this; }
+    public CnnClassifierModel setHandleInvalid(String v) { set(handleInvalid, v); return this; }
 
     /** The spark-cnn model: network, label index, input shape, normalisation, provenance. */
     public SavedModel savedModel() {
@@ -95,24 +112,32 @@ public final class CnnClassifierModel extends Model<CnnClassifierModel> implemen
         return model.labels().labels();
     }
 
-    static StructType outputSchema(StructType schema, String prediction, String probability, String predictedLabel) {
-        for (String c : List.of(prediction, probability, predictedLabel)) {
+    private PredictionColumns.Names names() {
+        return new PredictionColumns.Names(getOrDefault(predictionCol), getOrDefault(predictedLabelCol),
+                getOrDefault(probabilityCol), getOrDefault(rawPredictionCol));
+    }
+
+    static StructType outputSchema(StructType schema, PredictionColumns.Names names, boolean nullable) {
+        for (String c : names.all()) {
             if (RowImages.indexOf(schema, c) >= 0) {
                 throw new IllegalArgumentException("output column \"" + c + "\" is already in the DataFrame "
                         + Arrays.toString(schema.fieldNames()));
             }
         }
-        return schema.add(prediction, DataTypes.DoubleType, false).add(probability, new VectorUDT(), false)
-                .add(predictedLabel, DataTypes.StringType, false);
+        return PredictionColumns.append(schema, names, nullable);
     }
 
     @Override
     public StructType transformSchema(StructType schema) {
         RowImages.isImageStruct(schema, getOrDefault(imageCol));
-        return outputSchema(schema, getOrDefault(predictionCol), getOrDefault(probabilityCol),
-                getOrDefault(predictedLabelCol));
+        return outputSchema(schema, names(), "keep".equals(getOrDefault(handleInvalid)));
     }
 
+    /**
+     * Adds the {@link PredictionColumns} to every row, classifying the image column on the executors partition by
+     * partition, a minibatch at a time (rows stream through; a partition is never held whole). The model version
+     * on every row is this model's uid.
+     */
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType out = transformSchema(dataset.schema(), true);
@@ -127,63 +152,90 @@ public final class CnnClassifierModel extends Model<CnnClassifierModel> implemen
         SparkSession spark = df.sparkSession();
         Broadcast<float[]> params = new org.apache.spark.api.java.JavaSparkContext(spark.sparkContext())
                 .broadcast(model.network().params().data().asFloat());
-        Classify classify = new Classify(model.network().spec(), params, shape, model.labels().labels(),
-                model.normalisation(), config, image, struct, path);
+        Classify classify = new Classify(model.network().spec(), params, model.shape(), model.labels(),
+                model.normalisation(), config, image, struct, path, getOrDefault(handleInvalid), uid);
         JavaRDD<Row> rows = df.toJavaRDD().mapPartitions(classify);
         return spark.createDataFrame(rows, out);
     }
 
-    /** Classifies a partition's rows in minibatches of 256 and appends the three output values to each. */
-    private record Classify(io.sparkcnn.model.NetworkSpec spec, Broadcast<float[]> params, InputShape shape,
-                            List<String> labels, io.sparkcnn.data.Normalisation normalisation, ImageConfig config,
-                            int image, boolean struct, int path)
-            implements org.apache.spark.api.java.function.FlatMapFunction<Iterator<Row>, Row> {
+    /** Classifies a partition's rows in minibatches of 256, lazily, and appends the prediction to each. */
+    private record Classify(NetworkSpec spec, Broadcast<float[]> params, InputShape shape, LabelIndex labels,
+                            Normalisation normalisation, ImageConfig config, int image, boolean struct, int path,
+                            String handleInvalid, String version)
+            implements FlatMapFunction<Iterator<Row>, Row> {
         private static final int BATCH = 256;
+        private static final Logger LOG = LoggerFactory.getLogger(CnnClassifierModel.class);
 
         @Override
         public Iterator<Row> call(Iterator<Row> rows) {
-            io.sparkcnn.model.Network net = spec.build();
+            Network net = spec.build();
             net.setParams(Nd4j.createFromArray(params.value()));
+            Classifier classifier = new Classifier(net, labels, shape, normalisation, BATCH_TOP_K);
             ImageDecoder decoder = new ImageDecoder(config);
-            List<Row> out = new ArrayList<>();
-            List<Row> batch = new ArrayList<>(BATCH);
-            while (rows.hasNext()) {
-                batch.add(rows.next());
-                if (batch.size() == BATCH || !rows.hasNext()) {
-                    classify(net, decoder, batch, out);
-                    batch.clear();
+            return new Iterator<>() {
+                private Iterator<Row> batch = java.util.Collections.emptyIterator();
+
+                @Override
+                public boolean hasNext() {
+                    while (!batch.hasNext() && rows.hasNext()) {
+                        batch = classify(classifier, decoder, rows).iterator();
+                    }
+                    return batch.hasNext();
                 }
-            }
-            return out.iterator();
+
+                @Override
+                public Row next() {
+                    if (!hasNext()) {
+                        throw new java.util.NoSuchElementException();
+                    }
+                    return batch.next();
+                }
+            };
         }
 
-        private void classify(io.sparkcnn.model.Network net, ImageDecoder decoder, List<Row> batch, List<Row> out) {
-            List<float[]> pixels = new ArrayList<>(batch.size());
-            for (Row row : batch) {
+        /** The next minibatch of rows, classified: undecodable ones dropped, kept with nulls, or an error. */
+        private List<Row> classify(Classifier classifier, ImageDecoder decoder, Iterator<Row> rows) {
+            List<Row> batch = new ArrayList<>(BATCH);
+            List<float[]> pixels = new ArrayList<>(BATCH);
+            List<Integer> decodedAt = new ArrayList<>(BATCH);
+            while (batch.size() < BATCH && rows.hasNext()) {
+                Row row = rows.next();
                 String name = RowImages.name(row, image, struct, path);
                 try {
-                    pixels.add(normalisation.apply(RowImages.decode(row, image, struct, name, config, decoder).pixels()));
+                    pixels.add(RowImages.decode(row, image, struct, name, config, decoder).pixels());
+                    decodedAt.add(batch.size());
                 } catch (BadImageException e) {
-                    throw new IllegalArgumentException("cannot classify " + name + ": " + e.getMessage(), e);
+                    switch (handleInvalid) {
+                        case "skip" -> {
+                            LOG.warn("handleInvalid = skip: dropped {}: {}", name, e.getMessage());
+                            continue;
+                        }
+                        case "keep" -> LOG.warn("handleInvalid = keep: no prediction for {}: {}", name, e.getMessage());
+                        default -> throw new IllegalArgumentException("cannot classify " + name + ": " + e.getMessage()
+                                + " (set handleInvalid to skip or keep such rows)", e);
+                    }
+                }
+                batch.add(row);
+            }
+            Classifier.Prediction[] predictions = new Classifier.Prediction[batch.size()];
+            if (!pixels.isEmpty()) {
+                List<Classifier.Prediction> answered = classifier.classify(pixels);
+                for (int i = 0; i < answered.size(); i++) {
+                    predictions[decodedAt.get(i)] = answered.get(i);
                 }
             }
-            float[][] p = net.output(Minibatches.features(pixels, shape)).toFloatMatrix();
+            List<Row> out = new ArrayList<>(batch.size());
             for (int i = 0; i < batch.size(); i++) {
-                double[] probs = new double[p[i].length];
-                for (int j = 0; j < probs.length; j++) {
-                    probs[j] = p[i][j];
-                }
-                int best = Ranking.argmax(p[i]);
                 Row row = batch.get(i);
-                Object[] values = new Object[row.size() + 3];
+                Object[] added = PredictionColumns.values(predictions[i], version);
+                Object[] values = new Object[row.size() + added.length];
                 for (int j = 0; j < row.size(); j++) {
                     values[j] = row.get(j);
                 }
-                values[row.size()] = (double) best;
-                values[row.size() + 1] = Vectors.dense(probs);
-                values[row.size() + 2] = labels.get(best);
+                System.arraycopy(added, 0, values, row.size(), added.length);
                 out.add(RowFactory.create(values));
             }
+            return out;
         }
     }
 

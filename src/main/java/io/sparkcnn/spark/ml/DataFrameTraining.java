@@ -27,10 +27,15 @@ import io.sparkcnn.spark.training.DistributedTrainer;
 import io.sparkcnn.spark.training.FaultInjector;
 import io.sparkcnn.spark.training.TrainingResult;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.ml.attribute.Attribute;
+import org.apache.spark.ml.attribute.NominalAttribute;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 import java.util.Arrays;
@@ -56,19 +61,19 @@ public final class DataFrameTraining {
             throw new ConfigException("pathCol", "binary image content needs a path column to name images and to "
                     + "split them; \"" + pathCol + "\" is not in " + Arrays.toString(schema.fieldNames()));
         }
-        Dataset<Row> rows = df.select(functions.col(imageCol),
-                (struct ? functions.col(imageCol + ".origin") : functions.col(pathCol)).cast("string").as("path"),
-                functions.col(labelCol).cast("string").as("label"));
-        TreeSet<String> names = new TreeSet<>();
-        for (Row r : rows.select("label").distinct().collectAsList()) {
-            if (!r.isNullAt(0) && !r.getString(0).isBlank()) {
-                names.add(r.getString(0));
-            }
+        Column path = (struct ? functions.col(imageCol + ".origin") : functions.col(pathCol)).cast("string");
+        StructField labelField = schema.apply(labelCol);
+        LabelIndex labels;
+        Column label;
+        if (labelField.dataType() instanceof NumericType) {
+            labels = indexedLabels(df, labelField);
+            label = functions.element_at(functions.array(labels.labels().stream().map(functions::lit)
+                    .toArray(Column[]::new)), functions.col(labelCol).cast("int").plus(1));
+        } else {
+            labels = namedLabels(df, labelCol);
+            label = functions.col(labelCol).cast("string");
         }
-        if (names.size() < 2) {
-            throw new DataException(labelCol + ": a classifier needs at least 2 classes, found " + names);
-        }
-        LabelIndex labels = LabelIndex.of(names);
+        Dataset<Row> rows = df.select(functions.col(imageCol), path.as("path"), label.as("label"));
         // Hash each path relative to what all paths share, as a lake's files are hashed relative to its root: the
         // split then survives moving the images elsewhere (and a test's random temporary folder).
         Row range = rows.agg(functions.min("path"), functions.max("path")).first();
@@ -100,6 +105,51 @@ public final class DataFrameTraining {
             train.unpersist(false);
             heldOut.unpersist(false);
         }
+    }
+
+    /** Class names from a string label column: every distinct non-blank value, sorted. */
+    private static LabelIndex namedLabels(Dataset<Row> df, String labelCol) {
+        TreeSet<String> names = new TreeSet<>();
+        for (Row r : df.select(functions.col(labelCol).cast("string")).distinct().collectAsList()) {
+            if (!r.isNullAt(0) && !r.getString(0).isBlank()) {
+                names.add(r.getString(0));
+            }
+        }
+        if (names.size() < 2) {
+            throw new DataException(labelCol + ": a classifier needs at least 2 classes, found " + names);
+        }
+        return LabelIndex.of(names);
+    }
+
+    /**
+     * Classes from a numeric label column, as StringIndexer makes them: the value is the class's index, so
+     * {@code prediction} answers in the same numbers. The names are the column's nominal attribute values when
+     * it has them (StringIndexer writes them), else the indices themselves. A value that is not a whole number
+     * from 0 is an error naming the column and the value.
+     */
+    static LabelIndex indexedLabels(Dataset<Row> df, StructField field) {
+        String column = field.name();
+        Row bad = df.select(functions.col(column).cast("double").as("v"))
+                .where("v IS NOT NULL AND (v < 0 OR v != floor(v) OR isnan(v))").limit(1).collectAsList()
+                .stream().findFirst().orElse(null);
+        if (bad != null) {
+            throw new DataException(column + ": a numeric label must be a class index (a whole number from 0, as "
+                    + "StringIndexer makes them), got " + bad.get(0));
+        }
+        Attribute attribute = Attribute.fromStructField(field);
+        if (attribute instanceof NominalAttribute nominal && nominal.values().isDefined()) {
+            List<String> names = List.of(nominal.values().get());
+            if (names.size() < 2) {
+                throw new DataException(column + ": a classifier needs at least 2 classes, found " + names);
+            }
+            return LabelIndex.inOrder(names);
+        }
+        Row max = df.agg(functions.max(functions.col(column).cast("int"))).first();
+        int classes = max.isNullAt(0) ? 0 : max.getInt(0) + 1;
+        if (classes < 2) {
+            throw new DataException(column + ": a classifier needs at least 2 classes, found " + classes);
+        }
+        return LabelIndex.inOrder(java.util.stream.IntStream.range(0, classes).mapToObj(String::valueOf).toList());
     }
 
     /** The length of the longest common prefix of the smallest and largest path, which all paths share. */

@@ -1,6 +1,7 @@
 package io.sparkcnn.spark.ml;
 
 import io.sparkcnn.config.Setting;
+import io.sparkcnn.spark.PredictionColumns;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
@@ -17,9 +18,10 @@ import java.io.Serializable;
 final class SharedParams {
     static final String IMAGE = "image";
     static final String PATH = "path";
-    static final String PREDICTION = "prediction";
-    static final String PROBABILITY = "probability";
-    static final String PREDICTED_LABEL = "predictedLabel";
+    static final String PREDICTION = PredictionColumns.PREDICTION;
+    static final String PROBABILITY = PredictionColumns.PROBABILITY;
+    static final String PREDICTED_LABEL = PredictionColumns.PREDICTED_LABEL;
+    static final String RAW_PREDICTION = PredictionColumns.RAW_PREDICTION;
 
     private SharedParams() {
     }
@@ -65,12 +67,25 @@ final class SharedParams {
     }
 
     static Param<String> predictionCol(Params parent) {
-        return new Param<>(parent, "predictionCol", "output: the predicted class id (double)");
+        return new Param<>(parent, "predictionCol", "output: the predicted class's index in the label index (double)");
     }
 
     static Param<String> probabilityCol(Params parent) {
-        return new Param<>(parent, "probabilityCol", "output: the class probabilities (vector)");
+        return new Param<>(parent, "probabilityCol", "output: the probability of every class, in label index order "
+                + "(vector)");
     }
+
+    static Param<String> rawPredictionCol(Params parent) {
+        return new Param<>(parent, "rawPredictionCol", "output: the natural logarithm of probability (vector)");
+    }
+
+    static Param<String> handleInvalid(Params parent) {
+        return new Param<>(parent, "handleInvalid", "what to do with a row whose image cannot be decoded: error "
+                + "(fail, naming it), skip (drop the row; each is logged with its reason), keep (keep it with null "
+                + "prediction columns)", valid(v -> HANDLE_INVALID.contains(v)));
+    }
+
+    static final java.util.List<String> HANDLE_INVALID = java.util.List.of("error", "skip", "keep");
 
     static Param<String> predictedLabelCol(Params parent) {
         return new Param<>(parent, "predictedLabelCol", "output: the predicted class name");

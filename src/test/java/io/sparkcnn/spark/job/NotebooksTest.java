@@ -67,7 +67,7 @@ class NotebooksTest {
         TrainJob.run(spark, job("a", "train.averagingFrequency=1"), false, FaultInjector.NONE);
         TrainJob.Result b = TrainJob.run(spark, job("b", "train.averagingFrequency=4"), false, FaultInjector.NONE);
         PredictJob.run(spark, job("b", "predict.lake=" + tmp.resolve("lake"), "predict.format=csv"), b.model(),
-                "b", false);
+                "b", "b", false);
 
         String report = execute("run-report.ipynb", Map.of("SPARK_CNN_MODEL", tmp.resolve("b/model").toString(),
                 "SPARK_CNN_PREDICTIONS", tmp.resolve("b/predictions").toString()));

@@ -9,6 +9,7 @@ import io.sparkcnn.model.SavedModel;
 import io.sparkcnn.spark.training.FaultInjector;
 import io.sparkcnn.testing.Images;
 import io.sparkcnn.testing.LocalSpark;
+import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -63,12 +64,12 @@ class PredictJobTest {
         Images.write(incoming.resolve("class1/broken.png"), new byte[] {1, 2, 3});
 
         DataException stopped = assertThrows(DataException.class, () -> PredictJob.run(spark,
-                job("predict.lake=" + incoming), model, "m", false));
+                job("predict.lake=" + incoming), model, "m", "m-v1", false));
         assertTrue(stopped.getMessage().contains("class1/broken.png"), stopped.getMessage());
         assertFalse(Files.exists(tmp.resolve("out/predictions")), "nothing written when the bad-file policy stops it");
 
         PredictJob.Result r = PredictJob.run(spark, job("predict.lake=" + incoming, "data.badFiles.policy=skip",
-                "data.badFiles.maxFraction=0.5", "predict.format=both"), model, "m", false);
+                "data.badFiles.maxFraction=0.5", "predict.format=both"), model, "m", "m-v1", false);
         assertEquals(12, r.images());
         assertEquals(1, r.badFiles());
         assertEquals(4, r.labelled(), "only class1 is a class of the model");
@@ -76,18 +77,27 @@ class PredictJobTest {
         assertTrue(Files.readString(tmp.resolve("out/predictions/predict.json")).contains("\"images\" : 12"));
 
         Dataset<Row> rows = spark.read().parquet(tmp.resolve("out/predictions/" + PredictJob.PARQUET).toString());
-        assertEquals(List.of("path", "label", "prediction", "probability", "top_labels", "top_probabilities"),
-                Arrays.asList(rows.columns()));
+        assertEquals(List.of("path", "label", "prediction", "predictedLabel", "probability", "rawPrediction",
+                "topLabels", "topProbabilities", "modelVersion"), Arrays.asList(rows.columns()));
         List<Row> all = rows.orderBy("path").collectAsList();
         assertEquals(12, all.size());
         ImageDecoder decoder = new ImageDecoder(job().data().image());
         for (Row row : all) {
             String path = row.getString(0);
-            List<String> top = row.getList(4);
-            List<Double> p = row.getList(5);
+            assertTrue(path.startsWith("file:/") && !path.startsWith("file://"), "Hadoop's spelling: " + path);
+            int index = (int) row.getDouble(2);
+            double[] probability = ((Vector) row.get(4)).toArray();
+            double[] raw = ((Vector) row.get(5)).toArray();
+            List<String> top = row.getList(6);
+            List<Double> p = row.getList(7);
+            assertEquals(model.labels().label(index), row.getString(3), "prediction is the predicted label's index");
+            assertEquals(3, probability.length, "a probability for every class, in label index order");
+            assertEquals(1.0, Arrays.stream(probability).sum(), 1e-5);
+            assertEquals(Math.log(probability[0]), raw[0], 1e-9);
             assertEquals(2, top.size());
-            assertEquals(top.get(0), row.getString(2));
-            assertEquals(p.get(0), row.getDouble(3));
+            assertEquals(top.get(0), row.getString(3));
+            assertEquals(p.get(0), probability[index]);
+            assertEquals("m-v1", row.getString(8));
             assertTrue(p.get(0) >= p.get(1) && p.get(0) + p.get(1) <= 1.0 + 1e-6, row.toString());
             if (path.contains("/class1/")) {
                 assertEquals("class1", row.getString(1));
@@ -100,7 +110,7 @@ class PredictJobTest {
             float[] x = model.normalisation().apply(decoder.decode(bytes, path).pixels());
             float[] expected = model.network().output(Nd4j.createFromArray(x).reshape(1, 1, 28, 28)).toFloatVector();
             int best = io.sparkcnn.eval.Ranking.argmax(expected);
-            assertEquals(model.labels().label(best), row.getString(2), path);
+            assertEquals(model.labels().label(best), row.getString(3), path);
             assertEquals(expected[best], p.get(0), 1e-5, path);
         }
 
@@ -110,12 +120,14 @@ class PredictJobTest {
                 csv.addAll(Files.readAllLines(part));
             }
         }
-        assertTrue(csv.contains("path,label,prediction,probability,top_k"), csv.toString());
-        assertTrue(csv.stream().anyMatch(l -> l.matches(".*,class\\d:0\\.\\d{6};class\\d:0\\.\\d{6}$")), csv.toString());
+        assertTrue(csv.contains("path,label,prediction,predictedLabel,probability,rawPrediction,topLabels,"
+                + "topProbabilities,modelVersion"), csv.toString());
+        assertTrue(csv.stream().anyMatch(l -> l.matches("file:/.*,class1,\\d\\.0,class\\d,[-0-9.E]+;[-0-9.E]+;[-0-9.E]+,"
+                + "[-0-9.E]+;[-0-9.E]+;[-0-9.E]+,class\\d;class\\d,[0-9.E-]+;[0-9.E-]+,m-v1")), csv.toString());
 
         ConfigException exists = assertThrows(ConfigException.class, () -> PredictJob.run(spark,
                 job("predict.lake=" + incoming, "data.badFiles.policy=skip", "data.badFiles.maxFraction=0.5"), model,
-                "m", false));
+                "m", "m-v1", false));
         assertEquals("predict.output", exists.key());
     }
 
@@ -127,7 +139,7 @@ class PredictJobTest {
         Images.writePng(tmp.resolve("x/b.png"), 41);
         Path manifest = Files.writeString(tmp.resolve("x/list.csv"), "path\na.png\nb.png\n");
         PredictJob.Result r = PredictJob.run(spark, job("predict.lake=" + manifest, "predict.output="
-                + tmp.resolve("p")), model, "m", false);
+                + tmp.resolve("p")), model, "m", "m-v1", false);
         assertEquals(2, r.images());
         assertEquals(0, r.labelled());
         assertArrayEquals(new int[] {2, 0, 1}, io.sparkcnn.eval.Ranking.top(new float[] {0.2f, 0.1f, 0.7f}, 3));

@@ -1,12 +1,17 @@
 package io.sparkcnn.spark.ml;
 
+import io.sparkcnn.config.JobConfig;
+import io.sparkcnn.config.JobConfigLoader;
 import io.sparkcnn.data.DataException;
+import io.sparkcnn.spark.job.PredictJob;
 import io.sparkcnn.testing.Images;
 import io.sparkcnn.testing.LocalSpark;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.feature.SQLTransformer;
+import org.apache.spark.ml.feature.StringIndexer;
+import org.apache.spark.ml.feature.StringIndexerModel;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -16,7 +21,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -84,6 +91,87 @@ class CnnClassifierTest {
     }
 
     @Test
+    void numericLabelsFromStringIndexerTrainAndPredictInTheirOwnNumbers(SparkSession spark) {
+        Path lake = tmp.resolve("lake");
+        lake(lake);
+        Dataset<Row> files = spark.read().format("binaryFile").load(lake + "/*/*.png")
+                .selectExpr("path", "content", "regexp_extract(path, '/(class[0-9]+)/[^/]+$', 1) AS name");
+        CnnClassifier cnn = new CnnClassifier().setImageCol("content").setEpochs(2).setBatchSizePerWorker(4)
+                .setSettings("train.averagingFrequency=2");
+
+        // Indexed in the order spark-cnn sorts names: the same classes with the same ids, so the same model.
+        Dataset<Row> ascending = new StringIndexer().setInputCol("name").setOutputCol("label")
+                .setStringOrderType("alphabetAsc").fit(files).transform(files);
+        CnnClassifierModel byIndex = cnn.fit(ascending);
+        CnnClassifierModel byName = cnn.copy(new org.apache.spark.ml.param.ParamMap()).setLabelCol("name")
+                .fit(ascending);
+        assertEquals(byName.labels(), byIndex.labels());
+        List<Row> a = byIndex.transform(ascending).orderBy("path").select("probability", "prediction", "label")
+                .collectAsList();
+        List<Row> b = byName.transform(ascending).orderBy("path").select("probability").collectAsList();
+        for (int i = 0; i < a.size(); i++) {
+            assertArrayEquals(((Vector) b.get(i).get(0)).toArray(), ((Vector) a.get(i).get(0)).toArray(), 0.0);
+        }
+
+        // Indexed in another order: the model takes the indexer's names and answers in its numbers.
+        StringIndexerModel descending = new StringIndexer().setInputCol("name").setOutputCol("label")
+                .setStringOrderType("alphabetDesc").fit(files);
+        CnnClassifierModel model = cnn.fit(descending.transform(files));
+        assertEquals(List.of("class2", "class1", "class0"), model.labels(), "the indexer's names, in its order");
+        for (Row r : model.transform(descending.transform(files)).select("prediction", "predictedLabel")
+                .collectAsList()) {
+            assertEquals(descending.labelsArray()[0][(int) r.getDouble(0)], r.getString(1));
+        }
+
+        Dataset<Row> fractional = ascending.selectExpr("path", "content", "label + 0.5 AS label");
+        DataException notAnIndex = assertThrows(DataException.class, () -> cnn.fit(fractional));
+        assertTrue(notAnIndex.getMessage().startsWith("label: a numeric label must be a class index"),
+                notAnIndex.getMessage());
+    }
+
+    @Test
+    void predictAndTheTransformAnswerInOneSchemaWithTheSameNumbers(SparkSession spark) throws Exception {
+        Path lake = tmp.resolve("lake");
+        lake(lake);
+        Dataset<Row> files = spark.read().format("binaryFile").load(lake + "/*/*.png")
+                .selectExpr("path", "content", "regexp_extract(path, '/(class[0-9]+)/[^/]+$', 1) AS label");
+        CnnClassifierModel model = new CnnClassifier().setImageCol("content").setEpochs(1).setBatchSizePerWorker(4)
+                .fit(files);
+        Dataset<Row> transformed = model.transform(files);
+        JobConfig job = JobConfigLoader.load(Optional.empty(), List.of("predict.lake=" + lake, "predict.topK=5",
+                "output.dir=" + tmp.resolve("out")));
+        PredictJob.run(spark, job, model.savedModel(), "fitted", model.uid(), false);
+        Dataset<Row> predicted = spark.read().parquet(tmp.resolve("out/predictions/" + PredictJob.PARQUET).toString());
+
+        List<String> added = new ArrayList<>(List.of(transformed.columns()));
+        added.removeAll(List.of(files.columns()));
+        List<String> written = new ArrayList<>(List.of(predicted.columns()));
+        written.removeAll(List.of("path", "label"));
+        assertEquals(written, added, "the same columns in the same order");
+        for (String c : added) {
+            assertEquals(predicted.schema().apply(c).dataType().catalogString(),
+                    transformed.schema().apply(c).dataType().catalogString(), c);
+        }
+        List<Row> joined = transformed.as("t").join(predicted.as("p"), "path")
+                .selectExpr("t.probability", "p.probability", "t.topLabels", "p.topLabels", "t.modelVersion",
+                        "p.modelVersion").collectAsList();
+        assertEquals(72, joined.size(), "the paths join: one spelling in both");
+        for (Row r : joined) {
+            assertArrayEquals(((Vector) r.get(0)).toArray(), ((Vector) r.get(1)).toArray(), 0.0);
+            assertEquals(r.getList(2), r.getList(3));
+            assertEquals(r.getString(4), r.getString(5));
+        }
+    }
+
+    private static String messages(Throwable t) {
+        StringBuilder all = new StringBuilder();
+        for (; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            all.append(t.getMessage()).append(" | ");
+        }
+        return all.toString();
+    }
+
+    @Test
     void binaryFileRowsTrainTooAndBadInputIsNamed(SparkSession spark) {
         Path lake = tmp.resolve("lake");
         lake(lake);
@@ -94,9 +182,21 @@ class CnnClassifierTest {
         DataException bad = assertThrows(DataException.class, () -> cnn.fit(files));
         assertTrue(bad.getMessage().contains("broken.png"), bad.getMessage());
 
-        CnnClassifierModel model = cnn.copy(new org.apache.spark.ml.param.ParamMap())
-                .setSettings("data.badFiles.policy=skip", "data.badFiles.maxFraction=0.1").fit(files);
+        CnnClassifierModel model = cnn.copy(new org.apache.spark.ml.param.ParamMap()).setHandleInvalid("skip")
+                .setSettings("data.badFiles.maxFraction=0.1").fit(files);
         assertEquals(3, model.labels().size());
+
+        // The same undecodable row in transform: an error naming it, dropped, or kept without a prediction.
+        Exception failed = assertThrows(Exception.class, () -> model.setHandleInvalid("error").transform(files).count());
+        assertTrue(messages(failed).contains("cannot classify") && messages(failed).contains("broken.png"),
+                messages(failed));
+        assertEquals(72, model.setHandleInvalid("skip").transform(files).count());
+        Dataset<Row> kept = model.setHandleInvalid("keep").transform(files);
+        assertEquals(73, kept.count());
+        List<Row> unclassified = kept.where("prediction IS NULL").select("path", "modelVersion").collectAsList();
+        assertEquals(1, unclassified.size());
+        assertTrue(unclassified.get(0).getString(0).endsWith("broken.png"));
+        assertEquals(model.uid(), unclassified.get(0).getString(1), "every row names the model");
         IllegalArgumentException noColumn = assertThrows(IllegalArgumentException.class,
                 () -> new CnnClassifier().setImageCol("pixels").fit(files));
         assertTrue(noColumn.getMessage().contains("\"pixels\"") && noColumn.getMessage().contains("imageCol"),
