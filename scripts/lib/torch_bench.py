@@ -1,5 +1,5 @@
 """PyTorch reference for scripts/bench-core.sh: the same network, data and protocol as CoreBench, so the two
-run side by side, interleaved, on the same machine (issue 8's PyTorch figures were measured on another CPU).
+run side by side, interleaved, on the same machine (figures from different CPUs do not compare).
 
 Same protocol as io.sparkcnn.bench.CoreBench: the first 10,000 Fashion-MNIST training images scaled to
 [0, 1], minibatches of 32 with Adam 1e-3 and the negative log-likelihood of a softmax, 2 s of warm-up, then

@@ -165,9 +165,9 @@ public final class Settings {
     public static final Setting<Integer> TRAIN_AVERAGING_FREQUENCY = Setting.integer("train.averagingFrequency", 20,
             1, 1_000_000,
             "Minibatches each worker fits between two averagings (K). Small K tracks a single-JVM fit closely; "
-                    + "large K spends less time broadcasting and merging. 20 is dl4j-spark's advice and measured "
-                    + "best here: 5 epochs of the seed CNN on Fashion-MNIST reach the same accuracy as K = 5 "
-                    + "(0.8936 vs 0.8935) at 993 instead of 871 images/s (scripts/bench-train.sh).")
+                    + "large K spends less time broadcasting and merging. 20 is dl4j-spark's advice; on the seed "
+                    + "CNN and Fashion-MNIST it reaches the accuracy of K = 5 in less time "
+                    + "(scripts/bench-train.sh, docs/performance.md).")
             .in(j -> j.train().averagingFrequency());
     public static final Setting<String> TRAIN_AVERAGE_UPDATER_STATE = Setting.choice("train.averageUpdaterState",
             "true", List.of("true", "false"),

@@ -12,8 +12,8 @@ import java.util.Arrays;
 /**
  * DL4J's ReLU with a faster gradient for dense float arrays: one loop over the arrays' memory that keeps
  * the incoming gradient where the input is above 0 (libnd4j's relu_bp: {@code x > 0 ? g : 0}), with an
- * integer mask instead of a branch. Why: libnd4j's relu_bp calls a std::function per element and took a fifth
- * of the seed CNN's training step. The forward pass is DL4J's own (fast on dense arrays).
+ * integer mask instead of a branch. Why: libnd4j's relu_bp calls a std::function per element, which costs
+ * more than the arithmetic. The forward pass is DL4J's own (fast on dense arrays).
  *
  * <p>{@link CpuKernels} puts it only into a layer's own copy of its configuration: the network's
  * configuration, which is what gets saved, keeps DL4J's ActivationReLU.

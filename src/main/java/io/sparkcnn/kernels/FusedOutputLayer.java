@@ -25,7 +25,7 @@ import java.nio.FloatBuffer;
  * DL4J stores them, and the softmax, its loss and {@code delta = softmax - labels} are one pass in Java over the
  * {@code [minibatch, classes]} logits. Why: DL4J's layer runs about twenty ND4J ops per training step for
  * this (two of the logits' products: one for the gradient and one for the score), each creating arrays and
- * shape descriptors; for the seed CNN that was a fifth of the training step, most of it not arithmetic.
+ * shape descriptors: for a small network most of that time is bookkeeping, not arithmetic.
  *
  * <p>Same maths, parameters and saved files as DL4J's layer: the softmax subtracts each row's largest logit, the
  * loss clips probabilities to DL4J's {@code [eps, 1 - eps]} ({@link LossMCXENT#getSoftmaxClipEps}) before the

@@ -18,8 +18,8 @@ import java.util.Map;
 /**
  * Max pooling for DL4J's SubsamplingLayer on the CPU, as two plain loops over the arrays' memory (NCHW,
  * float, no dilation). The gradient of each window goes to its first largest input in row-major order, as in
- * libnd4j. Why: libnd4j's native maxpool2d_bp took a fifth of the seed CNN's training step (its generic
- * per-element offset arithmetic) once the convolution was fast; DL4J's own path calls the same op.
+ * libnd4j. Why: libnd4j's native maxpool2d_bp spends its time in generic per-element offset arithmetic, a large
+ * share of a training step once the convolution is fast; DL4J's own path calls the same op.
  * Declines (null: DL4J's path) for other pooling types, layouts and dilations.
  */
 final class MaxPooling implements SubsamplingHelper {

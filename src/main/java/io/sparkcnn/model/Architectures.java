@@ -49,8 +49,7 @@ public final class Architectures {
                 .updater(updater(train.optimiser(), train.epochs()))
                 .weightInit(WeightInit.XAVIER)
                 // Keeps layer activations between the forward and the backward pass instead of recomputing them:
-                // the same results (ArchitecturesTest) and 5-9% faster training of the seed CNN on one thread
-                // (scripts/bench-core.sh, three interleaved runs, November 2026).
+                // the same results (ArchitecturesTest), less work per step.
                 .cacheMode(org.deeplearning4j.nn.conf.CacheMode.DEVICE);
         if (train.architecture() == Architecture.RESNET) {
             return NetworkSpec.of(resnet(base, input, classes));

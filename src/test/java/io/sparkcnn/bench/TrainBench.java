@@ -267,7 +267,7 @@ public final class TrainBench {
     /**
      * PyTorch 1.13 (Debian's python3-torch) training the same seed CNN on two threads, in a process of its own
      * that trains one epoch per command (scripts/lib/torch_train.py), so its epochs interleave with the others.
-     * Issue 8's reference: tuned = one OpenBLAS thread per op, torch's two intra-op threads, glibc's malloc
+     * The reference setting: tuned = one OpenBLAS thread per op, torch's two intra-op threads, glibc's malloc
      * keeping freed memory. It trains on Fashion-MNIST's 60,000 training images and reports its accuracy on
      * the 10,000 t10k images (not the lake's held-out split: its parameters stay in its process).
      */

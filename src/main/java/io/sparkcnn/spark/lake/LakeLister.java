@@ -40,7 +40,7 @@ import java.util.TreeSet;
 
 /**
  * Lists a job's lakes through Spark, so that listing scales to millions of files: a folder lake with one
- * task per label folder ({@link FolderWalker}; Spark's {@code binaryFile} source was 4x slower here, as
+ * task per label folder ({@link FolderWalker}; Spark's {@code binaryFile} source is slower for this, as
  * it reads every local file's permissions through a forked process), a manifest with the CSV or Parquet
  * source. Files are assigned to a split here: every file of an explicit held-out lake is held
  * out; otherwise {@link HeldOutSplit} hashes the path relative to the lake root.
