@@ -8,9 +8,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$HERE/scripts/lib/setup.sh"
 prepare_machine
 cd "$HERE"
-mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile=target/test.classpath >/dev/null
-scripts/spark-cnn import fashion-mnist --out data/fashion-mnist >/dev/null
+prepare_bench_classes
 export OMP_NUM_THREADS=1
 "$JAVA" $(java17_flags) -Dlog4j2.configurationFile="$HERE/conf/log4j2.properties" \
   -cp "target/test-classes:target/classes:$(cat target/test.classpath)" \

@@ -11,9 +11,7 @@ prepare_machine
 [[ -x /usr/bin/time ]] || _apt_install time
 ensure_torch
 cd "$HERE"
-mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile=target/test.classpath >/dev/null
-scripts/spark-cnn import fashion-mnist --out data/fashion-mnist >/dev/null
+prepare_bench_classes
 export OMP_NUM_THREADS=1
 mkdir -p target/bench
 /usr/bin/time -f "peak RSS %M kB, wall %e s, CPU %P" "$JAVA" $(java17_flags) -Xmx12g -Dlog4j2.configurationFile="$HERE/conf/log4j2.properties" \

@@ -56,3 +56,11 @@ prepare_machine() {
   ensure_fashion_mnist
   source "$(dirname "${BASH_SOURCE[0]}")/java17.sh"
 }
+
+# What the benchmarks that run test classes need, from the checkout's root: the test classes, their classpath in
+# target/test.classpath, and the Fashion-MNIST lake in data/fashion-mnist.
+prepare_bench_classes() {
+  mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
+    -Dmdep.outputFile=target/test.classpath >/dev/null
+  scripts/spark-cnn import fashion-mnist --out data/fashion-mnist >/dev/null
+}

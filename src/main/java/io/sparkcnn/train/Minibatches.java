@@ -16,21 +16,6 @@ public final class Minibatches {
     private Minibatches() {
     }
 
-    /** Inference input: images (CHW floats, in order) packed into one {@code [n, c, h, w]} array. */
-    public static INDArray features(List<float[]> images, InputShape shape) {
-        int size = shape.size();
-        float[] flat = new float[images.size() * size];
-        for (int i = 0; i < images.size(); i++) {
-            float[] image = images.get(i);
-            if (image.length != size) {
-                throw new IllegalArgumentException("image " + i + " has " + image.length + " values, the input shape "
-                        + shape + " needs " + size);
-            }
-            System.arraycopy(image, 0, flat, i * size, size);
-        }
-        return Nd4j.create(flat, new long[] {images.size(), shape.channels(), shape.height(), shape.width()}, 'c');
-    }
-
     public static List<DataSet> of(List<float[]> images, int[] classIds, InputShape shape, int classes, int batchSize) {
         if (images.size() != classIds.length) {
             throw new IllegalArgumentException(images.size() + " images but " + classIds.length + " labels");

@@ -1,6 +1,7 @@
 package io.sparkcnn.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkcnn.spark.training.FaultInjector;
 import io.sparkcnn.testing.Images;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -75,6 +76,10 @@ class ClusterFaultsIT {
      * each fitting 64 images per worker, long enough to be caught mid-fit; a checkpoint every 2 rounds.
      */
     private static Process submit(Path log, String out, String... extra) throws IOException {
+        return submit(Map.of(), log, out, extra);
+    }
+
+    private static Process submit(Map<String, String> env, Path log, String out, String... extra) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("bash", "scripts/submit.sh", "--master", master,
                 "--deploy-mode", "client", "--conf", "spark.ui.enabled=false", "--conf", "spark.executor.memory=1g",
                 "--conf", "spark.driver.memory=1g", "--", "train", "--set", "data.train=" + lake,
@@ -83,7 +88,9 @@ class ClusterFaultsIT {
                 "--set", "train.averagingFrequency=4", "--set", "train.checkpoint.everyRounds=2",
                 "--set", "output.dir=" + tmp.resolve(out)));
         cmd.addAll(List.of(extra));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        return pb.start();
     }
 
     private static int finish(Process p, Path log) throws Exception {
@@ -167,8 +174,10 @@ class ClusterFaultsIT {
     void anExecutorKilledWhileItFitsIsReplacedAndTrainingEndsAsIfNothingHappened() throws Exception {
         Map<?, ?> reference = undisturbed();
         Path log = tmp.resolve("executor-lost.log");
-        Process job = submit(log, "executor-lost");
-        Executor victim = executorLogging("fitting round 2 of epoch 2", job, log);
+        // A fault drill holds worker 0's first attempt at round 2 of epoch 2 after it fitted: the kill lands while
+        // the task certainly runs, however loaded the machine (the retried attempt is not held).
+        Process job = submit(Map.of(FaultInjector.HOLD_ENV, "2/2/120"), log, "executor-lost");
+        Executor victim = executorLogging("fault drill: holding worker 0 after fitting round 2 of epoch 2", job, log);
         signal("KILL", victim.pid());
         assertEquals(0, finish(job, log), () -> read(log));
 

@@ -27,7 +27,7 @@ public final class Jobs {
 
     public static TrainJob.Result train(JobConfig config, boolean overwrite, boolean resume) throws IOException {
         try (SparkSession spark = SparkSessions.create(config)) {
-            return TrainJob.run(spark, config, overwrite, resume, FaultInjector.NONE);
+            return TrainJob.run(spark, config, overwrite, resume, FaultInjector.fromEnvironment());
         }
     }
 

@@ -37,6 +37,7 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 
 import java.util.Arrays;
 import java.util.Iterator;
@@ -61,19 +62,37 @@ public final class DataFrameTraining {
             throw new ConfigException("pathCol", "binary image content needs a path column to name images and to "
                     + "split them; \"" + pathCol + "\" is not in " + Arrays.toString(schema.fieldNames()));
         }
+        // Spark's file sources read every file again (and on a local FileSystem fork a process per file for its
+        // permissions) for each action on an uncached DataFrame, and fit needs several passes before the decoded
+        // partitions are cached: read the columns it needs once, and let go of them once those are.
+        List<Column> needed = new java.util.ArrayList<>(List.of(functions.col(imageCol), functions.col(labelCol)));
+        if (!struct) {
+            needed.add(functions.col(pathCol));
+        }
+        Dataset<Row> input = df.select(needed.toArray(Column[]::new))
+                .persist(TrainingData.level(job.data().cacheStorage()));
+        try {
+            return fit(spark, input, job, imageCol, labelCol, pathCol, struct);
+        } finally {
+            input.unpersist(false);
+        }
+    }
+
+    private static SavedModel fit(SparkSession spark, Dataset<Row> input, JobConfig job, String imageCol,
+                                  String labelCol, String pathCol, boolean struct) {
         Column path = (struct ? functions.col(imageCol + ".origin") : functions.col(pathCol)).cast("string");
-        StructField labelField = schema.apply(labelCol);
+        StructField labelField = input.schema().apply(labelCol);
         LabelIndex labels;
         Column label;
         if (labelField.dataType() instanceof NumericType) {
-            labels = indexedLabels(df, labelField);
+            labels = indexedLabels(input, labelField);
             label = functions.element_at(functions.array(labels.labels().stream().map(functions::lit)
                     .toArray(Column[]::new)), functions.col(labelCol).cast("int").plus(1));
         } else {
-            labels = namedLabels(df, labelCol);
+            labels = namedLabels(input, labelCol);
             label = functions.col(labelCol).cast("string");
         }
-        Dataset<Row> rows = df.select(functions.col(imageCol), path.as("path"), label.as("label"));
+        Dataset<Row> rows = input.select(functions.col(imageCol), path.as("path"), label.as("label"));
         // Hash each path relative to what all paths share, as a lake's files are hashed relative to its root: the
         // split then survives moving the images elsewhere (and a test's random temporary folder).
         Row range = rows.agg(functions.min("path"), functions.max("path")).first();
@@ -82,12 +101,15 @@ public final class DataFrameTraining {
         ImageConfig image = job.data().image();
         int workers = DataPreparation.workers(spark, job);
         JavaRDD<Row> all = rows.toJavaRDD();
-        JavaRDD<DecodedPartition> train = decode(all, Split.TRAIN, split, shared, labels, image, struct, workers);
-        JavaRDD<DecodedPartition> heldOut = decode(all, Split.HELD_OUT, split, shared, labels, image, struct, workers);
+        StorageLevel level = TrainingData.level(job.data().cacheStorage());
+        JavaRDD<DecodedPartition> train = decode(all, Split.TRAIN, split, shared, labels, image, struct, workers, level);
+        JavaRDD<DecodedPartition> heldOut = decode(all, Split.HELD_OUT, split, shared, labels, image, struct, workers,
+                level);
         try {
             LakeSummary summary = train.union(heldOut).map(DecodedPartition::summary)
                     .fold(new LakeSummary(image.channels()), LakeSummary::merge);
             BadFileGate.check(summary, job.data().badFiles(), null);
+            input.unpersist(false); // the decoded partitions are cached now
             if (summary.imageCount(Split.TRAIN) == 0 || summary.imageCount(Split.HELD_OUT) == 0) {
                 throw new DataException("the DataFrame has " + summary.imageCount(Split.TRAIN) + " training and "
                         + summary.imageCount(Split.HELD_OUT) + " held-out images (heldOutFraction "
@@ -163,12 +185,12 @@ public final class DataFrameTraining {
 
     private static JavaRDD<DecodedPartition> decode(JavaRDD<Row> rows, Split side, HeldOutSplit split, int shared,
                                                     LabelIndex labels, ImageConfig image, boolean struct,
-                                                    int partitions) {
+                                                    int partitions, StorageLevel level) {
         JavaRDD<Row> sideRows = rows.filter(r -> (split.isHeldOut(r.isNullAt(1) ? "" : r.getString(1).substring(
                 Math.min(shared, r.getString(1).length()))) ? Split.HELD_OUT : Split.TRAIN) == side);
         return TrainingData.deal(sideRows, r -> r.isNullAt(1) ? "" : r.getString(1), partitions)
                 .mapPartitionsWithIndex((index, it) -> decodePartition(index, it, side, labels, image, struct), true)
-                .persist(TrainingData.level(io.sparkcnn.config.CacheStorage.MEMORY));
+                .persist(level);
     }
 
     private static Iterator<DecodedPartition> decodePartition(int index, Iterator<Row> rows, Split side,

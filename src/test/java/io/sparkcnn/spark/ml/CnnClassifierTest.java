@@ -6,6 +6,7 @@ import io.sparkcnn.data.DataException;
 import io.sparkcnn.spark.job.PredictJob;
 import io.sparkcnn.testing.Images;
 import io.sparkcnn.testing.LocalSpark;
+import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
@@ -14,8 +15,10 @@ import org.apache.spark.ml.feature.StringIndexer;
 import org.apache.spark.ml.feature.StringIndexerModel;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.LongAccumulator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -161,6 +164,21 @@ class CnnClassifierTest {
             assertEquals(r.getList(2), r.getList(3));
             assertEquals(r.getString(4), r.getString(5));
         }
+    }
+
+    @Test
+    void fitReadsItsInputOnce(SparkSession spark) {
+        Path lake = tmp.resolve("lake");
+        lake(lake);
+        LongAccumulator reads = spark.sparkContext().longAccumulator("rows read");
+        Dataset<Row> files = spark.read().format("binaryFile").load(lake + "/*/*.png")
+                .selectExpr("path", "content", "regexp_extract(path, '/(class[0-9]+)/[^/]+$', 1) AS label");
+        Dataset<Row> counted = files.map((MapFunction<Row, Row>) r -> {
+            reads.add(1);
+            return r;
+        }, Encoders.row(files.schema()));
+        new CnnClassifier().setImageCol("content").setEpochs(2).setBatchSizePerWorker(4).fit(counted);
+        assertEquals(72, reads.value(), "every row read once, however many passes fit makes over it");
     }
 
     private static String messages(Throwable t) {
