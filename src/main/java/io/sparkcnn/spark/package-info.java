@@ -11,7 +11,8 @@
  *   <li>{@code spark.gpu}: GPU task slots and the binding of a task to the GPU Spark gave it;</li>
  *   <li>{@code spark.ml}: the Spark ML Estimator / Model pair.</li>
  * </ul>
- * This package itself holds what all of them share: the session set-up and a serialisable Hadoop
- * configuration for tasks.
+ * This package itself holds what all of them share: the session set-up, a serialisable Hadoop configuration
+ * for tasks, and {@link io.sparkcnn.spark.PredictionColumns}, the one schema of a prediction that batch predict
+ * and the Spark ML transform both write.
  */
 package io.sparkcnn.spark;

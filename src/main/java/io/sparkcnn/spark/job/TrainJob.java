@@ -127,6 +127,23 @@ public final class TrainJob {
     }
 
     /**
+     * Writes a model trained elsewhere (the Spark ML estimator's fit) as {@code train} writes its own: the model
+     * folder at {@code output.dir/model} with its report, and a registry version when {@code registry.dir} is set.
+     * Returns where the model went and what the registry made of it.
+     */
+    public static Result writeTrained(SparkSession spark, JobConfig job, SavedModel model, TrainingResult trained,
+                                      String title, boolean overwrite) throws IOException {
+        String location = job.outputDir() + "/" + MODEL_DIR;
+        Map<String, byte[]> extra = new LinkedHashMap<>();
+        extra.put(HtmlReport.FILE, report(title, "train", job, trained, trained.last(), trained.misses(),
+                model.provenance().toJson(), Map.of()));
+        String written = ModelStore.write(model, extra, location, overwrite, spark.sparkContext().hadoopConfiguration());
+        Optional<String> registered = job.registry().enabled()
+                ? Optional.of(register(spark, job, model, extra, trained.last())) : Optional.empty();
+        return new Result(model, written, trained.last(), trained, registered);
+    }
+
+    /**
      * The HTML report of a run (see {@link HtmlReport}), as bytes to write beside its model; {@code trained} is
      * null for an evaluation, whose provenance names the model it scored.
      */

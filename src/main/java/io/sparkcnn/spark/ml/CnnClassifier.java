@@ -3,8 +3,10 @@ package io.sparkcnn.spark.ml;
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.JobConfigLoader;
 import io.sparkcnn.config.Settings;
+import io.sparkcnn.model.ModelStore;
 import io.sparkcnn.model.SavedModel;
 import io.sparkcnn.spark.PredictionColumns;
+import io.sparkcnn.spark.job.TrainJob;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
@@ -18,7 +20,11 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -32,6 +38,7 @@ import java.util.Optional;
  * holding it can be saved and loaded.
  */
 public final class CnnClassifier extends Estimator<CnnClassifierModel> implements DefaultParamsWritable {
+    private static final Logger LOG = LoggerFactory.getLogger(CnnClassifier.class);
     private final String uid;
     private final Param<String> imageCol;
     private final Param<String> labelCol;
@@ -41,6 +48,7 @@ public final class CnnClassifier extends Estimator<CnnClassifierModel> implement
     private final Param<String> predictedLabelCol;
     private final Param<String> rawPredictionCol;
     private final Param<String> handleInvalid;
+    private final Param<String> outputDir;
     private final Param<String> architecture;
     private final IntParam epochs;
     private final IntParam batchSizePerWorker;
@@ -66,6 +74,9 @@ public final class CnnClassifier extends Estimator<CnnClassifierModel> implement
         predictedLabelCol = SharedParams.predictedLabelCol(this);
         rawPredictionCol = SharedParams.rawPredictionCol(this);
         handleInvalid = SharedParams.handleInvalid(this);
+        outputDir = new Param<>(this, "outputDir", "where fit also writes what the train job writes: "
+                + "<outputDir>/model (the model folder with report.html), and a registry version when registry.dir "
+                + "is set in settings; empty (the default): fit writes nothing");
         architecture = SharedParams.of(this, "architecture", Settings.MODEL_ARCHITECTURE);
         epochs = SharedParams.ofInt(this, "epochs", Settings.TRAIN_EPOCHS);
         batchSizePerWorker = SharedParams.ofInt(this, "batchSizePerWorker", Settings.TRAIN_BATCH_SIZE_PER_WORKER);
@@ -84,6 +95,7 @@ public final class CnnClassifier extends Estimator<CnnClassifierModel> implement
         setDefault(predictedLabelCol, SharedParams.PREDICTED_LABEL);
         setDefault(rawPredictionCol, SharedParams.RAW_PREDICTION);
         setDefault(handleInvalid, "error");
+        setDefault(outputDir, "");
         setDefault(architecture, Settings.MODEL_ARCHITECTURE.defaultValue());
         setDefault(epochs, Settings.TRAIN_EPOCHS.defaultValue());
         setDefault(batchSizePerWorker, Settings.TRAIN_BATCH_SIZE_PER_WORKER.defaultValue());
@@ -110,6 +122,7 @@ public final class CnnClassifier extends Estimator<CnnClassifierModel> implement
     public Param<String> rawPredictionCol() { return rawPredictionCol; }
     /** Fit: error stops on an undecodable image (as data.badFiles.policy = fail); skip and keep leave it out. */
     public Param<String> handleInvalid() { return handleInvalid; }
+    public Param<String> outputDir() { return outputDir; }
     public Param<String> architecture() { return architecture; }
     public IntParam epochs() { return epochs; }
     public IntParam batchSizePerWorker() { return batchSizePerWorker; }
@@ -129,6 +142,7 @@ public final class CnnClassifier extends Estimator<CnnClassifierModel> implement
     public CnnClassifier setPredictedLabelCol(String v) { set(predictedLabelCol, v); return this; }
     public CnnClassifier setRawPredictionCol(String v) { set(rawPredictionCol, v); return this; }
     public CnnClassifier setHandleInvalid(String v) { set(handleInvalid, v); return this; }
+    public CnnClassifier setOutputDir(String v) { set(outputDir, v); return this; }
     public CnnClassifier setArchitecture(String v) { set(architecture, v); return this; }
     public CnnClassifier setEpochs(int v) { set(epochs, v); return this; }
     public CnnClassifier setBatchSizePerWorker(int v) { set(batchSizePerWorker, v); return this; }
@@ -150,6 +164,9 @@ public final class CnnClassifier extends Estimator<CnnClassifierModel> implement
                 "data.image.channels=" + $(imageChannels)));
         // Undecodable images in fit: bad files, counted and listed; error stops at the first one.
         overrides.add("data.badFiles.policy=" + ("error".equals($(handleInvalid)) ? "fail" : "skip"));
+        if (!$(outputDir).isBlank()) {
+            overrides.add("output.dir=" + $(outputDir));
+        }
         overrides.addAll(Arrays.asList(getOrDefault(settings)));
         return JobConfigLoader.load(Optional.empty(), overrides);
     }
@@ -158,9 +175,23 @@ public final class CnnClassifier extends Estimator<CnnClassifierModel> implement
     public CnnClassifierModel fit(Dataset<?> dataset) {
         transformSchema(dataset.schema(), true);
         SparkSession spark = dataset.sparkSession();
-        SavedModel model = DataFrameTraining.fit(spark, dataset.toDF(), jobConfig(), $(imageCol), $(labelCol),
-                $(pathCol));
-        CnnClassifierModel fitted = new CnnClassifierModel(uid, model);
+        JobConfig job = jobConfig();
+        DataFrameTraining.Fitted trained = DataFrameTraining.fit(spark, dataset.toDF(), job, $(imageCol),
+                $(labelCol), $(pathCol));
+        if (!$(outputDir).isBlank()) {
+            try {
+                TrainJob.Result written = TrainJob.writeTrained(spark, job, trained.model(), trained.training(),
+                        "spark-cnn CnnClassifier.fit: " + job.train().architecture().configName(), false);
+                LOG.info("CnnClassifier.fit wrote {}{}", written.location(),
+                        written.registered().map(v -> "; registry: " + job.registry().model() + " " + v).orElse(""));
+            } catch (ModelStore.ModelExistsException e) {
+                throw new IllegalArgumentException("outputDir: " + $(outputDir) + " already holds a model; choose "
+                        + "another outputDir (a fit never replaces a model)", e);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the fitted model to " + $(outputDir), e);
+            }
+        }
+        CnnClassifierModel fitted = new CnnClassifierModel(uid, trained.model());
         return copyValues(fitted, extractParamMap()).setParent(this);
     }
 

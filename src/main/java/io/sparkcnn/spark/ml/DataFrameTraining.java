@@ -54,8 +54,12 @@ public final class DataFrameTraining {
     private DataFrameTraining() {
     }
 
-    public static SavedModel fit(SparkSession spark, Dataset<Row> df, JobConfig job, String imageCol, String labelCol,
-                                 String pathCol) {
+    /** A fitted model, and how it was trained (held-out metrics per epoch, rounds, workers, mistakes). */
+    public record Fitted(SavedModel model, TrainingResult training) {
+    }
+
+    public static Fitted fit(SparkSession spark, Dataset<Row> df, JobConfig job, String imageCol, String labelCol,
+                             String pathCol) {
         StructType schema = df.schema();
         boolean struct = RowImages.isImageStruct(schema, imageCol);
         if (!struct && RowImages.indexOf(schema, pathCol) < 0) {
@@ -78,8 +82,8 @@ public final class DataFrameTraining {
         }
     }
 
-    private static SavedModel fit(SparkSession spark, Dataset<Row> input, JobConfig job, String imageCol,
-                                  String labelCol, String pathCol, boolean struct) {
+    private static Fitted fit(SparkSession spark, Dataset<Row> input, JobConfig job, String imageCol,
+                              String labelCol, String pathCol, boolean struct) {
         Column path = (struct ? functions.col(imageCol + ".origin") : functions.col(pathCol)).cast("string");
         StructField labelField = input.schema().apply(labelCol);
         LabelIndex labels;
@@ -122,7 +126,7 @@ public final class DataFrameTraining {
             TrainingResult result = trainer.train(train, heldOut, labels, shape, normalisation);
             Provenance provenance = Provenances.ofDataFrame(spark, job, "Spark ML CnnClassifier.fit on a DataFrame ("
                     + (struct ? "image source" : "binary content") + ")", summary, result);
-            return new SavedModel(result.network(), labels, shape, normalisation, provenance);
+            return new Fitted(new SavedModel(result.network(), labels, shape, normalisation, provenance), result);
         } finally {
             train.unpersist(false);
             heldOut.unpersist(false);

@@ -3,9 +3,13 @@ package io.sparkcnn.spark.ml;
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.JobConfigLoader;
 import io.sparkcnn.data.DataException;
+import io.sparkcnn.model.ModelStore;
+import io.sparkcnn.model.SavedModel;
+import io.sparkcnn.registry.ModelRegistry;
 import io.sparkcnn.spark.job.PredictJob;
 import io.sparkcnn.testing.Images;
 import io.sparkcnn.testing.LocalSpark;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
@@ -23,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +35,7 @@ import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -164,6 +170,30 @@ class CnnClassifierTest {
             assertEquals(r.getList(2), r.getList(3));
             assertEquals(r.getString(4), r.getString(5));
         }
+    }
+
+    @Test
+    void withAnOutputDirFitWritesWhatTrainWritesAndRegistersTheModel(SparkSession spark) throws Exception {
+        Path lake = tmp.resolve("lake");
+        lake(lake);
+        Dataset<Row> files = spark.read().format("binaryFile").load(lake + "/*/*.png")
+                .selectExpr("path", "content", "regexp_extract(path, '/(class[0-9]+)/[^/]+$', 1) AS label");
+        CnnClassifier cnn = new CnnClassifier().setImageCol("content").setEpochs(1).setBatchSizePerWorker(4)
+                .setOutputDir(tmp.resolve("run").toString())
+                .setSettings("registry.dir=" + tmp.resolve("registry"), "registry.model=bright");
+        CnnClassifierModel fitted = cnn.fit(files);
+        assertTrue(Files.exists(tmp.resolve("run/model/_SUCCESS")));
+        assertTrue(Files.readString(tmp.resolve("run/model/report.html")).contains("id=\"per-class\""));
+        SavedModel written = ModelStore.read(tmp.resolve("run/model").toString(), new Configuration());
+        assertEquals(fitted.labels(), written.labels().labels());
+        ModelRegistry registry = ModelRegistry.open(tmp.resolve("registry").toString(), "bright", new Configuration());
+        assertEquals("v1", registry.champion().orElseThrow().name(), "the first version becomes the champion");
+
+        IllegalArgumentException again = assertThrows(IllegalArgumentException.class, () -> cnn.fit(files));
+        assertTrue(again.getMessage().startsWith("outputDir: "), again.getMessage());
+        new CnnClassifier().setImageCol("content").setEpochs(1).setBatchSizePerWorker(4)
+                .setSettings("output.dir=" + tmp.resolve("quiet")).fit(files);
+        assertFalse(Files.exists(tmp.resolve("quiet")), "without an outputDir fit writes nothing");
     }
 
     @Test
