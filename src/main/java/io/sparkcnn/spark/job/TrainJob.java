@@ -6,6 +6,7 @@ import io.sparkcnn.config.JobConfigLoader;
 import io.sparkcnn.config.Setting;
 import io.sparkcnn.config.Settings;
 import io.sparkcnn.data.DataSnapshot;
+import io.sparkcnn.data.LabelIndex;
 import io.sparkcnn.eval.HtmlReport;
 import io.sparkcnn.eval.Metrics;
 import io.sparkcnn.eval.Mistake;
@@ -105,7 +106,7 @@ public final class TrainJob {
         try {
             String snapshot = snapshot(data.listing());
             TrainingResult trained = trainer.train(data, new Trainer.Checkpointing(checkpoints, job.checkpoint(),
-                    identity(job, data, snapshot), from));
+                    identity(job, data.labels(), sha256(snapshot)), from));
             Metrics last = trained.last();
             Map<String, byte[]> extra = new LinkedHashMap<>();
             extra.put(SNAPSHOT, snapshot.getBytes(StandardCharsets.UTF_8));
@@ -190,7 +191,7 @@ public final class TrainJob {
      * What a resumed run must share with the run that wrote its checkpoint: every setting declared as changing
      * the result ({@link Setting#changesResult}), the labels and the data snapshot.
      */
-    static Map<String, String> identity(JobConfig job, PreparedData data, String snapshot) {
+    public static Map<String, String> identity(JobConfig job, LabelIndex labels, String snapshotSha256) {
         Map<String, String> id = new TreeMap<>();
         Map<String, String> values = JobConfigLoader.values(job);
         for (Setting<?> s : Settings.ALL) {
@@ -198,8 +199,8 @@ public final class TrainJob {
                 id.put(s.key(), values.get(s.key()));
             }
         }
-        id.put("labels", data.labels().labels().toString());
-        id.put("data snapshot (SHA-256 of the file list)", sha256(snapshot));
+        id.put("labels", labels.labels().toString());
+        id.put("data snapshot (SHA-256 of the file list)", snapshotSha256);
         return id;
     }
 

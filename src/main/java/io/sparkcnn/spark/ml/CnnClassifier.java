@@ -7,7 +7,11 @@ import io.sparkcnn.model.ModelStore;
 import io.sparkcnn.model.SavedModel;
 import io.sparkcnn.spark.PredictionColumns;
 import io.sparkcnn.spark.job.TrainJob;
+import io.sparkcnn.spark.training.Checkpoints;
+import io.sparkcnn.spark.training.FaultInjector;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
@@ -49,6 +53,7 @@ public final class CnnClassifier extends Estimator<CnnClassifierModel> implement
     private final Param<String> rawPredictionCol;
     private final Param<String> handleInvalid;
     private final Param<String> outputDir;
+    private final BooleanParam resume;
     private final Param<String> architecture;
     private final IntParam epochs;
     private final IntParam batchSizePerWorker;
@@ -76,7 +81,10 @@ public final class CnnClassifier extends Estimator<CnnClassifierModel> implement
         handleInvalid = SharedParams.handleInvalid(this);
         outputDir = new Param<>(this, "outputDir", "where fit also writes what the train job writes: "
                 + "<outputDir>/model (the model folder with report.html), and a registry version when registry.dir "
-                + "is set in settings; empty (the default): fit writes nothing");
+                + "is set in settings, and checkpoints to <outputDir>/checkpoints while it trains; empty (the "
+                + "default): fit writes nothing");
+        resume = new BooleanParam(this, "resume", "with outputDir: continue an interrupted fit from the newest intact "
+                + "checkpoint there (the settings that change the result and the rows must be the same)");
         architecture = SharedParams.of(this, "architecture", Settings.MODEL_ARCHITECTURE);
         epochs = SharedParams.ofInt(this, "epochs", Settings.TRAIN_EPOCHS);
         batchSizePerWorker = SharedParams.ofInt(this, "batchSizePerWorker", Settings.TRAIN_BATCH_SIZE_PER_WORKER);
@@ -96,6 +104,7 @@ public final class CnnClassifier extends Estimator<CnnClassifierModel> implement
         setDefault(rawPredictionCol, SharedParams.RAW_PREDICTION);
         setDefault(handleInvalid, "error");
         setDefault(outputDir, "");
+        setDefault(resume, false);
         setDefault(architecture, Settings.MODEL_ARCHITECTURE.defaultValue());
         setDefault(epochs, Settings.TRAIN_EPOCHS.defaultValue());
         setDefault(batchSizePerWorker, Settings.TRAIN_BATCH_SIZE_PER_WORKER.defaultValue());
@@ -123,6 +132,7 @@ public final class CnnClassifier extends Estimator<CnnClassifierModel> implement
     /** Fit: error stops on an undecodable image (as data.badFiles.policy = fail); skip and keep leave it out. */
     public Param<String> handleInvalid() { return handleInvalid; }
     public Param<String> outputDir() { return outputDir; }
+    public BooleanParam resume() { return resume; }
     public Param<String> architecture() { return architecture; }
     public IntParam epochs() { return epochs; }
     public IntParam batchSizePerWorker() { return batchSizePerWorker; }
@@ -143,6 +153,7 @@ public final class CnnClassifier extends Estimator<CnnClassifierModel> implement
     public CnnClassifier setRawPredictionCol(String v) { set(rawPredictionCol, v); return this; }
     public CnnClassifier setHandleInvalid(String v) { set(handleInvalid, v); return this; }
     public CnnClassifier setOutputDir(String v) { set(outputDir, v); return this; }
+    public CnnClassifier setResume(boolean v) { set(resume, v); return this; }
     public CnnClassifier setArchitecture(String v) { set(architecture, v); return this; }
     public CnnClassifier setEpochs(int v) { set(epochs, v); return this; }
     public CnnClassifier setBatchSizePerWorker(int v) { set(batchSizePerWorker, v); return this; }
@@ -173,26 +184,54 @@ public final class CnnClassifier extends Estimator<CnnClassifierModel> implement
 
     @Override
     public CnnClassifierModel fit(Dataset<?> dataset) {
+        return fit(dataset, FaultInjector.fromEnvironment());
+    }
+
+    /** {@link #fit(Dataset)} with faults injected into its training tasks (tests, fault drills). */
+    CnnClassifierModel fit(Dataset<?> dataset, FaultInjector faults) {
         transformSchema(dataset.schema(), true);
         SparkSession spark = dataset.sparkSession();
         JobConfig job = jobConfig();
-        DataFrameTraining.Fitted trained = DataFrameTraining.fit(spark, dataset.toDF(), job, $(imageCol),
-                $(labelCol), $(pathCol));
-        if (!$(outputDir).isBlank()) {
-            try {
+        boolean writes = !$(outputDir).isBlank();
+        try {
+            DataFrameTraining.Checkpointed checkpointed = writes ? prepareOutput(spark, job, faults)
+                    : new DataFrameTraining.Checkpointed(null, false, faults);
+            DataFrameTraining.Fitted trained = DataFrameTraining.fit(spark, dataset.toDF(), job, $(imageCol),
+                    $(labelCol), $(pathCol), checkpointed);
+            if (writes) {
                 TrainJob.Result written = TrainJob.writeTrained(spark, job, trained.model(), trained.training(),
                         "spark-cnn CnnClassifier.fit: " + job.train().architecture().configName(), false);
+                // The model is complete: a later fit must not resume these.
+                checkpointed.store().deleteAll();
                 LOG.info("CnnClassifier.fit wrote {}{}", written.location(),
                         written.registered().map(v -> "; registry: " + job.registry().model() + " " + v).orElse(""));
-            } catch (ModelStore.ModelExistsException e) {
-                throw new IllegalArgumentException("outputDir: " + $(outputDir) + " already holds a model; choose "
-                        + "another outputDir (a fit never replaces a model)", e);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write the fitted model to " + $(outputDir), e);
             }
+            CnnClassifierModel fitted = new CnnClassifierModel(uid, trained.model());
+            return copyValues(fitted, extractParamMap()).setParent(this);
+        } catch (ModelStore.ModelExistsException e) {
+            throw new IllegalArgumentException("outputDir: " + $(outputDir) + " already holds a model; choose "
+                    + "another outputDir (a fit never replaces a model)", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write to outputDir " + $(outputDir), e);
         }
-        CnnClassifierModel fitted = new CnnClassifierModel(uid, trained.model());
-        return copyValues(fitted, extractParamMap()).setParent(this);
+    }
+
+    /**
+     * Before training: no model may be at outputDir/model, and the checkpoints of an unfinished fit there are
+     * continued only when asked ({@link #resume()}).
+     */
+    private DataFrameTraining.Checkpointed prepareOutput(SparkSession spark, JobConfig job, FaultInjector faults)
+            throws IOException {
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        ModelStore.requireAbsent(job.outputDir() + "/" + TrainJob.MODEL_DIR, hadoop);
+        Checkpoints store = new Checkpoints(job.outputDir() + "/" + TrainJob.CHECKPOINTS_DIR, job.checkpoint().keep(),
+                hadoop);
+        boolean resuming = (Boolean) getOrDefault(resume);
+        if (store.exist() && !resuming) {
+            throw new IllegalArgumentException("outputDir: " + store.location() + " holds the checkpoints of an "
+                    + "unfinished fit; setResume(true) continues it, or choose another outputDir");
+        }
+        return new DataFrameTraining.Checkpointed(store, resuming, faults);
     }
 
     @Override

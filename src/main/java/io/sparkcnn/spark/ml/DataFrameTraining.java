@@ -20,11 +20,14 @@ import io.sparkcnn.model.InputShape;
 import io.sparkcnn.model.Provenance;
 import io.sparkcnn.model.SavedModel;
 import io.sparkcnn.spark.job.Provenances;
+import io.sparkcnn.spark.job.TrainJob;
 import io.sparkcnn.spark.lake.DataPreparation;
 import io.sparkcnn.spark.lake.DecodedPartition;
 import io.sparkcnn.spark.lake.TrainingData;
+import io.sparkcnn.spark.training.Checkpoints;
 import io.sparkcnn.spark.training.DistributedTrainer;
 import io.sparkcnn.spark.training.FaultInjector;
+import io.sparkcnn.spark.training.Trainer;
 import io.sparkcnn.spark.training.TrainingResult;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.attribute.Attribute;
@@ -39,9 +42,13 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 
 /**
@@ -58,8 +65,21 @@ public final class DataFrameTraining {
     public record Fitted(SavedModel model, TrainingResult training) {
     }
 
+    /**
+     * Where a fit saves checkpoints ({@code store}; null: nowhere), whether it continues from the newest intact
+     * one there, and the faults to inject (tests).
+     */
+    public record Checkpointed(Checkpoints store, boolean resume, FaultInjector faults) {
+        public static final Checkpointed NONE = new Checkpointed(null, false, FaultInjector.NONE);
+    }
+
     public static Fitted fit(SparkSession spark, Dataset<Row> df, JobConfig job, String imageCol, String labelCol,
                              String pathCol) {
+        return fit(spark, df, job, imageCol, labelCol, pathCol, Checkpointed.NONE);
+    }
+
+    public static Fitted fit(SparkSession spark, Dataset<Row> df, JobConfig job, String imageCol, String labelCol,
+                             String pathCol, Checkpointed checkpointed) {
         StructType schema = df.schema();
         boolean struct = RowImages.isImageStruct(schema, imageCol);
         if (!struct && RowImages.indexOf(schema, pathCol) < 0) {
@@ -76,14 +96,14 @@ public final class DataFrameTraining {
         Dataset<Row> input = df.select(needed.toArray(Column[]::new))
                 .persist(TrainingData.level(job.data().cacheStorage()));
         try {
-            return fit(spark, input, job, imageCol, labelCol, pathCol, struct);
+            return fit(spark, input, job, imageCol, labelCol, pathCol, struct, checkpointed);
         } finally {
             input.unpersist(false);
         }
     }
 
     private static Fitted fit(SparkSession spark, Dataset<Row> input, JobConfig job, String imageCol,
-                              String labelCol, String pathCol, boolean struct) {
+                              String labelCol, String pathCol, boolean struct, Checkpointed checkpointed) {
         Column path = (struct ? functions.col(imageCol + ".origin") : functions.col(pathCol)).cast("string");
         StructField labelField = input.schema().apply(labelCol);
         LabelIndex labels;
@@ -113,6 +133,7 @@ public final class DataFrameTraining {
             LakeSummary summary = train.union(heldOut).map(DecodedPartition::summary)
                     .fold(new LakeSummary(image.channels()), LakeSummary::merge);
             BadFileGate.check(summary, job.data().badFiles(), null);
+            Trainer.Checkpointing checkpointing = checkpointing(rows, job, labels, checkpointed);
             input.unpersist(false); // the decoded partitions are cached now
             if (summary.imageCount(Split.TRAIN) == 0 || summary.imageCount(Split.HELD_OUT) == 0) {
                 throw new DataException("the DataFrame has " + summary.imageCount(Split.TRAIN) + " training and "
@@ -122,14 +143,38 @@ public final class DataFrameTraining {
             Normalisation normalisation = image.normalisation() == NormalisationKind.STANDARDISE
                     ? summary.standardisation() : Normalisation.unit();
             InputShape shape = InputShape.of(image);
-            DistributedTrainer trainer = new DistributedTrainer(spark, job, FaultInjector.NONE);
-            TrainingResult result = trainer.train(train, heldOut, labels, shape, normalisation);
+            DistributedTrainer trainer = new DistributedTrainer(spark, job, checkpointed.faults());
+            TrainingResult result = trainer.train(train, heldOut, labels, shape, normalisation, checkpointing, null);
             Provenance provenance = Provenances.ofDataFrame(spark, job, "Spark ML CnnClassifier.fit on a DataFrame ("
                     + (struct ? "image source" : "binary content") + ")", summary, result);
             return new Fitted(new SavedModel(result.network(), labels, shape, normalisation, provenance), result);
         } finally {
             train.unpersist(false);
             heldOut.unpersist(false);
+        }
+    }
+
+    /**
+     * What a fit that saves checkpoints must share with the fit it resumes: the settings that change the result,
+     * the labels, and the rows (the SHA-256 of their sorted paths, the DataFrame's data snapshot).
+     */
+    private static Trainer.Checkpointing checkpointing(Dataset<Row> rows, JobConfig job, LabelIndex labels,
+                                                       Checkpointed checkpointed) {
+        if (checkpointed.store() == null) {
+            return Trainer.Checkpointing.NONE;
+        }
+        StringBuilder paths = new StringBuilder();
+        for (Row r : rows.select("path").orderBy("path").collectAsList()) {
+            paths.append(r.isNullAt(0) ? "" : r.getString(0)).append('\n');
+        }
+        Map<String, String> identity = TrainJob.identity(job, labels,
+                Checkpoints.sha256(paths.toString().getBytes(StandardCharsets.UTF_8)));
+        try {
+            Checkpoints.Loaded from = checkpointed.resume()
+                    ? checkpointed.store().newest(skipped -> { }).orElse(null) : null;
+            return new Trainer.Checkpointing(checkpointed.store(), job.checkpoint(), identity, from);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the checkpoints in " + checkpointed.store().location(), e);
         }
     }
 

@@ -7,6 +7,7 @@ import io.sparkcnn.model.ModelStore;
 import io.sparkcnn.model.SavedModel;
 import io.sparkcnn.registry.ModelRegistry;
 import io.sparkcnn.spark.job.PredictJob;
+import io.sparkcnn.spark.training.FaultInjector;
 import io.sparkcnn.testing.Images;
 import io.sparkcnn.testing.LocalSpark;
 import org.apache.hadoop.conf.Configuration;
@@ -18,6 +19,7 @@ import org.apache.spark.ml.feature.SQLTransformer;
 import org.apache.spark.ml.feature.StringIndexer;
 import org.apache.spark.ml.feature.StringIndexerModel;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -194,6 +196,38 @@ class CnnClassifierTest {
         new CnnClassifier().setImageCol("content").setEpochs(1).setBatchSizePerWorker(4)
                 .setSettings("output.dir=" + tmp.resolve("quiet")).fit(files);
         assertFalse(Files.exists(tmp.resolve("quiet")), "without an outputDir fit writes nothing");
+    }
+
+    @Test
+    void anInterruptedFitResumesFromItsCheckpointsToTheModelAnUndisturbedFitMakes(SparkSession spark) throws Exception {
+        Path lake = tmp.resolve("lake");
+        lake(lake);
+        Dataset<Row> files = spark.read().format("binaryFile").load(lake + "/*/*.png")
+                .selectExpr("path", "content", "regexp_extract(path, '/(class[0-9]+)/[^/]+$', 1) AS label");
+        CnnClassifier cnn = new CnnClassifier().setImageCol("content").setEpochs(2).setBatchSizePerWorker(4)
+                .setSettings("train.averagingFrequency=2", "train.checkpoint.everyRounds=1");
+        ParamMap none = new ParamMap();
+        float[] undisturbed = cnn.copy(none).setOutputDir(tmp.resolve("a").toString()).fit(files).savedModel()
+                .network().params().data().asFloat();
+
+        CnnClassifier interrupted = cnn.copy(none).setOutputDir(tmp.resolve("b").toString());
+        FaultInjector failInEpoch2 = (worker, epoch, round, attempt) -> {
+            if (epoch == 1 && round == 2) {
+                throw new IllegalStateException("injected: the fit dies in epoch 2");
+            }
+        };
+        assertThrows(Exception.class, () -> interrupted.fit(files, failInEpoch2));
+        assertTrue(Files.isDirectory(tmp.resolve("b/checkpoints")));
+        assertFalse(Files.exists(tmp.resolve("b/model")));
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> interrupted.fit(files));
+        assertTrue(refused.getMessage().startsWith("outputDir: ") && refused.getMessage().contains("setResume"),
+                refused.getMessage());
+
+        float[] resumed = interrupted.copy(none).setResume(true).fit(files).savedModel().network().params().data()
+                .asFloat();
+        assertArrayEquals(undisturbed, resumed, 0f, "the model an undisturbed fit makes, bit for bit");
+        assertFalse(Files.exists(tmp.resolve("b/checkpoints")), "a finished fit deletes its checkpoints");
+        assertTrue(Files.exists(tmp.resolve("b/model/_SUCCESS")));
     }
 
     @Test
