@@ -7,7 +7,7 @@ import java.io.Serializable;
  * Defaults fit Fashion-MNIST: 28 x 28, one channel, no resizing, pixels scaled to [0, 1].
  */
 public record ImageConfig(int height, int width, int channels, ResizePolicy resize,
-                          NormalisationKind normalisation) implements Serializable {
+                          NormalisationKind normalisation, long maxPixels) implements Serializable {
     public ImageConfig {
         Settings.IMAGE_HEIGHT.check(height);
         Settings.IMAGE_WIDTH.check(width);
@@ -19,6 +19,12 @@ public record ImageConfig(int height, int width, int channels, ResizePolicy resi
             throw new ConfigException(Settings.IMAGE_NORMALISATION.key(),
                     "must be " + Settings.IMAGE_NORMALISATION.allowed());
         }
+        Settings.IMAGE_MAX_PIXELS.check(maxPixels);
+    }
+
+    /** With the default {@code data.image.maxPixels}. */
+    public ImageConfig(int height, int width, int channels, ResizePolicy resize, NormalisationKind normalisation) {
+        this(height, width, channels, resize, normalisation, Settings.IMAGE_MAX_PIXELS.defaultValue());
     }
 
     /** Values per decoded image. */

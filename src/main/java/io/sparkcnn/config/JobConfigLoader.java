@@ -137,7 +137,8 @@ public final class JobConfigLoader {
                 Settings.IMAGE_WIDTH.read(c),
                 Settings.IMAGE_CHANNELS.read(c),
                 ResizePolicy.fromConfig(Settings.IMAGE_RESIZE.read(c)),
-                NormalisationKind.fromConfig(Settings.IMAGE_NORMALISATION.read(c)));
+                NormalisationKind.fromConfig(Settings.IMAGE_NORMALISATION.read(c)),
+                Settings.IMAGE_MAX_PIXELS.read(c));
         BadFilesConfig badFiles = new BadFilesConfig(
                 BadFilePolicy.fromConfig(Settings.BAD_FILES_POLICY.read(c)),
                 Settings.BAD_FILES_MAX_FRACTION.read(c),

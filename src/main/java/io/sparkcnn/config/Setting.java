@@ -92,6 +92,10 @@ public final class Setting<T> {
                 "a number in (0, " + max + "]");
     }
 
+    static Setting<Long> longAtLeast(String key, long defaultValue, long min, String doc) {
+        return new Setting<>(key, Type.LONG, defaultValue, doc, v -> v >= min, "an integer >= " + min);
+    }
+
     static Setting<Long> longValue(String key, long defaultValue, String doc) {
         return new Setting<>(key, Type.LONG, defaultValue, doc, v -> true, "an integer");
     }

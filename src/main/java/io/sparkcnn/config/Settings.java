@@ -80,6 +80,12 @@ public final class Settings {
                     + "scales it (bilinear, aspect ratio not kept), centre-crop scales the short side to fit "
                     + "and crops the centre.")
             .in(j -> j.data().image().resize().configName());
+    public static final Setting<Long> IMAGE_MAX_PIXELS = Setting.longAtLeast("data.image.maxPixels", 50_000_000L, 1,
+            "The most pixels (width x height) an image may declare in its header. A larger one is a bad file, "
+                    + "refused before any decoding: an image is decoded whole, at 3 to 8 bytes of heap per pixel, "
+                    + "so a small file declaring a huge size (a decompression bomb) would otherwise exhaust "
+                    + "the task's memory.")
+            .in(j -> j.data().image().maxPixels());
     public static final Setting<String> IMAGE_NORMALISATION = Setting.choice("data.image.normalisation",
             NormalisationKind.UNIT,
             "unit: pixel / max value, in [0, 1]. standardise: then subtract the per-channel mean and divide "
@@ -306,7 +312,7 @@ public final class Settings {
             SEED,
             DATA_TRAIN, DATA_HELD_OUT, DATA_HELD_OUT_FRACTION, DATA_FORMAT, DATA_EXTENSIONS, DATA_PARTITIONS,
             DATA_CACHE_STORAGE, DATA_CACHE_MAX_BYTES,
-            IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS, IMAGE_RESIZE, IMAGE_NORMALISATION,
+            IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS, IMAGE_RESIZE, IMAGE_MAX_PIXELS, IMAGE_NORMALISATION,
             BAD_FILES_POLICY, BAD_FILES_MAX_FRACTION, BAD_FILES_LIST_LIMIT,
             MODEL_ARCHITECTURE, TRAIN_UPDATER, TRAIN_LEARNING_RATE, TRAIN_MOMENTUM, TRAIN_LEARNING_RATE_SCHEDULE,
             TRAIN_LEARNING_RATE_DECAY, TRAIN_LEARNING_RATE_DECAY_EPOCHS, TRAIN_BATCH_SIZE_PER_WORKER,

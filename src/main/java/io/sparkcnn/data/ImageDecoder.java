@@ -59,6 +59,7 @@ public final class ImageDecoder {
             reader.setInput(in, true, true);
             warnings.setLength(0);
             try {
+                refuseOversized(reader);
                 BufferedImage image = reader.read(0);
                 if (warnings.length() > 0) {
                     // The JPEG reader fills a truncated file with grey and only warns.
@@ -105,6 +106,20 @@ public final class ImageDecoder {
         ImageReader other = it.next();
         other.addIIOReadWarningListener((source, warning) -> warnings.append(warning).append("; "));
         return other;
+    }
+
+    /**
+     * Refuses an image whose header declares more than {@code data.image.maxPixels} pixels, from the header alone:
+     * ImageIO allocates the whole declared raster before it decodes a byte, so a small file declaring a huge size
+     * would exhaust the heap.
+     */
+    private void refuseOversized(ImageReader reader) throws IOException, BadImageException {
+        long width = reader.getWidth(0);
+        long height = reader.getHeight(0);
+        if (width * height > spec.maxPixels()) {
+            throw new BadImageException(String.format(Locale.ROOT, "declares %dx%d pixels, more than "
+                    + "data.image.maxPixels = %d: refused before decoding", width, height, spec.maxPixels()));
+        }
     }
 
     private static String sniff(byte[] b) {

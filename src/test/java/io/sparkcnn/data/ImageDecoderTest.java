@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -158,8 +159,39 @@ class ImageDecoderTest {
         assertReason("wrong extension: content is PNG but the name ends in .jpg", png, "photo.jpg");
     }
 
+    /** A real 8x8 PNG whose header then declares {@code width x height} pixels (its CRC recomputed). */
+    static byte[] pngDeclaring(int width, int height) {
+        byte[] png = Images.encode(Images.grey(8, 8, 1), "png");
+        java.nio.ByteBuffer.wrap(png, 16, 8).putInt(width).putInt(height);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(png, 12, 17); // "IHDR" and its 13 bytes of data
+        java.nio.ByteBuffer.wrap(png, 29, 4).putInt((int) crc.getValue());
+        return png;
+    }
+
+    @Test
+    void aDecompressionBombIsRefusedFromItsHeaderBeforeAnyDecoding() {
+        ImageDecoder decoder = new ImageDecoder(new ImageConfig(28, 28, 1, ResizePolicy.RESIZE,
+                NormalisationKind.UNIT));
+        BadImageException e = assertThrows(BadImageException.class,
+                () -> decoder.decode(pngDeclaring(40_000, 40_000), "bomb.png"));
+        assertTrue(e.getMessage().startsWith("declares 40000x40000 pixels, more than data.image.maxPixels = "
+                + "50000000"), e.getMessage());
+
+        ImageDecoder tight = new ImageDecoder(new ImageConfig(8, 8, 1, ResizePolicy.ERROR, NormalisationKind.UNIT, 64));
+        assertDoesNotThrow(() -> tight.decode(Images.encode(Images.grey(8, 8, 1), "png"), "a.png"), "64 pixels");
+        ImageDecoder tighter = new ImageDecoder(new ImageConfig(8, 8, 1, ResizePolicy.ERROR, NormalisationKind.UNIT,
+                63));
+        assertReason("declares 8x8 pixels, more than data.image.maxPixels = 63",
+                Images.encode(Images.grey(8, 8, 1), "png"), "a.png", tighter);
+    }
+
     private static void assertReason(String expected, byte[] bytes, String name) {
-        BadImageException e = assertThrows(BadImageException.class, () -> GREY_8X6.decode(bytes, name));
+        assertReason(expected, bytes, name, GREY_8X6);
+    }
+
+    private static void assertReason(String expected, byte[] bytes, String name, ImageDecoder decoder) {
+        BadImageException e = assertThrows(BadImageException.class, () -> decoder.decode(bytes, name));
         assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
 
