@@ -18,7 +18,8 @@ final class ConfigCommand implements Runnable {
         System.out.print(ReferenceConf.render());
     }
 
-    @Command(name = "reference", mixinStandardHelpOptions = true, description = "Print conf/reference.conf as generated from the declarations.")
+    @Command(name = "reference", mixinStandardHelpOptions = true,
+            description = "Print conf/reference.conf as generated from the declarations.")
     static final class Reference implements Callable<Integer> {
         @Override
         public Integer call() {
@@ -27,7 +28,8 @@ final class ConfigCommand implements Runnable {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Load and validate a job's config; print every key's value.")
+    @Command(name = "show", mixinStandardHelpOptions = true,
+            description = "Load and validate a job's config; print every key's value.")
     static final class Show implements Callable<Integer> {
         @Mixin
         JobOptions job;

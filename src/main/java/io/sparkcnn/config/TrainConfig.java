@@ -6,7 +6,8 @@ import java.io.Serializable;
  * What to train, how each worker optimises it, and how the work is spread over workers and rounds.
  */
 public record TrainConfig(Architecture architecture, OptimiserConfig optimiser, int batchSizePerWorker,
-                          TrainingStrategy strategy, int epochs, int workers, int threadsPerWorker, int averagingFrequency,
+                          TrainingStrategy strategy, int epochs, int workers, int threadsPerWorker,
+                          int averagingFrequency,
                           boolean averageUpdaterState, int roundTimeoutSeconds, int evalBatchSize) implements Serializable {
     public TrainConfig {
         if (architecture == null) {
@@ -32,7 +33,8 @@ public record TrainConfig(Architecture architecture, OptimiserConfig optimiser, 
     public static TrainConfig of(Architecture architecture, UpdaterKind updater, double learningRate,
                                  int batchSizePerWorker) {
         return new TrainConfig(architecture, OptimiserConfig.of(updater, learningRate), batchSizePerWorker,
-                TrainingStrategy.fromConfig(Settings.TRAIN_STRATEGY.defaultValue()), Settings.TRAIN_EPOCHS.defaultValue(),
+                TrainingStrategy.fromConfig(Settings.TRAIN_STRATEGY.defaultValue()),
+                Settings.TRAIN_EPOCHS.defaultValue(),
                 Settings.TRAIN_WORKERS.defaultValue(), Settings.TRAIN_THREADS_PER_WORKER.defaultValue(),
                 Settings.TRAIN_AVERAGING_FREQUENCY.defaultValue(), true,
                 Settings.TRAIN_ROUND_TIMEOUT_SECONDS.defaultValue(), Settings.TRAIN_EVAL_BATCH_SIZE.defaultValue());

@@ -24,7 +24,8 @@ import java.util.Map;
  * {@code dx = gamma / sqrt(var + eps) * (dy - dBeta / M - xhat * dGamma / M)} over the M values of each channel.
  * Why: DL4J's own helper (libnd4j's batchnorm ops behind ND4J's reductions) computes the variance as a
  * reduction over strided tensors, the largest single cost of a batch-normalised network's step in profiles;
- * each channel's planes here are contiguous runs of memory. Anything but dense float NCHW (or rank-2) arrays goes to DL4J's code (null).
+ * each channel's planes here are contiguous runs of memory. Anything but dense float NCHW (or rank-2) arrays goes
+ * to DL4J's code (null).
  */
 final class BatchNormKernel implements BatchNormalizationHelper {
     /** The last training pass's per-channel mean and variance, which DL4J reads for its running averages. */

@@ -3,6 +3,8 @@ package io.sparkcnn.spark;
 import io.sparkcnn.model.Classifier;
 import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -53,12 +55,22 @@ public final class PredictionColumns {
                 .add(MODEL_VERSION, DataTypes.StringType, false);
     }
 
-    /** The appended columns' values for {@code p} (all null but the version when {@code p} is null). */
-    public static Object[] values(Classifier.Prediction p, String modelVersion) {
-        if (p == null) {
-            return new Object[] {null, null, null, null, null, null, modelVersion};
+    /**
+     * A row of {@code leading} values followed by the appended columns' values for {@code p} (all null but the
+     * version when {@code p} is null), as {@link #append} lays them out.
+     */
+    public static Row row(Object[] leading, Classifier.Prediction p, String modelVersion) {
+        Object[] values = java.util.Arrays.copyOf(leading, leading.length + 7);
+        int i = leading.length;
+        if (p != null) {
+            values[i] = (double) p.index();
+            values[i + 1] = p.label();
+            values[i + 2] = Vectors.dense(p.probability());
+            values[i + 3] = Vectors.dense(p.rawPrediction());
+            values[i + 4] = p.topLabels();
+            values[i + 5] = p.topProbabilities();
         }
-        return new Object[] {(double) p.index(), p.label(), Vectors.dense(p.probability()),
-                Vectors.dense(p.rawPrediction()), p.topLabels(), p.topProbabilities(), modelVersion};
+        values[i + 6] = modelVersion;
+        return RowFactory.create(values);
     }
 }

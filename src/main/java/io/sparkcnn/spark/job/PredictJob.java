@@ -26,7 +26,6 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
@@ -146,35 +145,30 @@ public final class PredictJob {
         StructType schema = PredictionColumns.append(new StructType()
                 .add(PredictionColumns.PATH, DataTypes.StringType, false)
                 .add(PredictionColumns.LABEL, DataTypes.StringType, true), PredictionColumns.Names.DEFAULT, false);
-        Dataset<Row> rows = spark.createDataFrame(predictions.map(p -> {
-            Object[] columns = PredictionColumns.values(p.prediction(), modelVersion);
-            Object[] values = new Object[columns.length + 2];
-            values[0] = p.path();
-            values[1] = p.label();
-            System.arraycopy(columns, 0, values, 2, columns.length);
-            return RowFactory.create(values);
-        }), schema).orderBy(PredictionColumns.PATH);
+        Dataset<Row> rows = spark.createDataFrame(predictions.map(p -> PredictionColumns.row(
+                new Object[] {p.path(), p.label()}, p.prediction(), modelVersion)), schema)
+                .orderBy(PredictionColumns.PATH);
         if (pc.parquet()) {
             rows.write().parquet(new Path(dir, PARQUET).toString());
         }
         if (pc.csv()) {
             // CSV has no vectors or arrays: their values joined by ';', in the same order.
             rows.select(functions.col(PredictionColumns.PATH), functions.col(PredictionColumns.LABEL),
-                            functions.col(PredictionColumns.PREDICTION), functions.col(PredictionColumns.PREDICTED_LABEL),
-                            joined(org.apache.spark.ml.functions.vector_to_array(
-                                    functions.col(PredictionColumns.PROBABILITY), "float64"), PredictionColumns.PROBABILITY),
-                            joined(org.apache.spark.ml.functions.vector_to_array(
-                                    functions.col(PredictionColumns.RAW_PREDICTION), "float64"),
-                                    PredictionColumns.RAW_PREDICTION),
-                            joined(functions.col(PredictionColumns.TOP_LABELS), PredictionColumns.TOP_LABELS),
-                            joined(functions.col(PredictionColumns.TOP_PROBABILITIES), PredictionColumns.TOP_PROBABILITIES),
+                            functions.col(PredictionColumns.PREDICTION),
+                            functions.col(PredictionColumns.PREDICTED_LABEL),
+                            joined(PredictionColumns.PROBABILITY, true), joined(PredictionColumns.RAW_PREDICTION, true),
+                            joined(PredictionColumns.TOP_LABELS, false),
+                            joined(PredictionColumns.TOP_PROBABILITIES, false),
                             functions.col(PredictionColumns.MODEL_VERSION))
                     .write().option("header", "true").csv(new Path(dir, CSV).toString());
         }
     }
 
-    private static Column joined(Column array, String name) {
-        return functions.array_join(array.cast("array<string>"), ";").as(name);
+    /** Column {@code name}'s values (of a vector, or an array) joined by ';'. */
+    private static Column joined(String name, boolean vector) {
+        Column values = vector ? org.apache.spark.ml.functions.vector_to_array(functions.col(name), "float64")
+                : functions.col(name);
+        return functions.array_join(values.cast("array<string>"), ";").as(name);
     }
 
     private static void writeSummary(FileSystem fs, Path file, Result r, String modelName, String modelVersion,

@@ -265,7 +265,8 @@ public final class RetrainJob {
         Long seed = champion.provenance().seed();
         if (job.data().heldOut().isBlank() && seed != null && seed != job.seed()) {
             throw new ConfigException(Settings.SEED.key(), "champion " + version.name() + " was trained with seed "
-                    + seed + ", the config says " + job.seed() + "; the hashed held-out split depends on the seed, so a "
+                    + seed + ", the config says " + job.seed() + "; the hashed held-out split depends on the seed, "
+                    + "so a "
                     + "retrain must keep it (or the held-out images would leak into training)");
         }
         String architecture = champion.provenance().architecture();

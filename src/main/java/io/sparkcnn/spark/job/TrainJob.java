@@ -138,7 +138,8 @@ public final class TrainJob {
         Map<String, byte[]> extra = new LinkedHashMap<>();
         extra.put(HtmlReport.FILE, report(title, "train", job, trained, trained.last(), trained.misses(),
                 model.provenance().toJson(), Map.of()));
-        String written = ModelStore.write(model, extra, location, overwrite, spark.sparkContext().hadoopConfiguration());
+        String written = ModelStore.write(model, extra, location, overwrite,
+                spark.sparkContext().hadoopConfiguration());
         Optional<String> registered = job.registry().enabled()
                 ? Optional.of(register(spark, job, model, extra, trained.last())) : Optional.empty();
         return new Result(model, written, trained.last(), trained, registered);

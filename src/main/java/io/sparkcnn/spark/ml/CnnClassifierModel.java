@@ -26,7 +26,6 @@ import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 import org.nd4j.linalg.factory.Nd4j;
@@ -51,7 +50,7 @@ import java.util.Optional;
  */
 public final class CnnClassifierModel extends Model<CnnClassifierModel> implements MLWritable {
     /** The top-k columns hold this many classes (or all, when the model has fewer). */
-    static final int BATCH_TOP_K = 5;
+    static final int TOP_K = 5;
     private final String uid;
     private final transient SavedModel model;
     private final Param<String> imageCol;
@@ -170,7 +169,7 @@ public final class CnnClassifierModel extends Model<CnnClassifierModel> implemen
         public Iterator<Row> call(Iterator<Row> rows) {
             Network net = spec.build();
             net.setParams(Nd4j.createFromArray(params.value()));
-            Classifier classifier = new Classifier(net, labels, shape, normalisation, BATCH_TOP_K);
+            Classifier classifier = new Classifier(net, labels, shape, normalisation, TOP_K);
             ImageDecoder decoder = new ImageDecoder(config);
             return new Iterator<>() {
                 private Iterator<Row> batch = java.util.Collections.emptyIterator();
@@ -227,13 +226,11 @@ public final class CnnClassifierModel extends Model<CnnClassifierModel> implemen
             List<Row> out = new ArrayList<>(batch.size());
             for (int i = 0; i < batch.size(); i++) {
                 Row row = batch.get(i);
-                Object[] added = PredictionColumns.values(predictions[i], version);
-                Object[] values = new Object[row.size() + added.length];
-                for (int j = 0; j < row.size(); j++) {
-                    values[j] = row.get(j);
+                Object[] own = new Object[row.size()];
+                for (int j = 0; j < own.length; j++) {
+                    own[j] = row.get(j);
                 }
-                System.arraycopy(added, 0, values, row.size(), added.length);
-                out.add(RowFactory.create(values));
+                out.add(PredictionColumns.row(own, predictions[i], version));
             }
             return out;
         }

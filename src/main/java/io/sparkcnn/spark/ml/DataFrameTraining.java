@@ -126,7 +126,8 @@ public final class DataFrameTraining {
         int workers = DataPreparation.workers(spark, job);
         JavaRDD<Row> all = rows.toJavaRDD();
         StorageLevel level = TrainingData.level(job.data().cacheStorage());
-        JavaRDD<DecodedPartition> train = decode(all, Split.TRAIN, split, shared, labels, image, struct, workers, level);
+        JavaRDD<DecodedPartition> train = decode(all, Split.TRAIN, split, shared, labels, image, struct, workers,
+                level);
         JavaRDD<DecodedPartition> heldOut = decode(all, Split.HELD_OUT, split, shared, labels, image, struct, workers,
                 level);
         try {
