@@ -23,8 +23,9 @@ class PackageStructureTest {
     void onlyTheSparkLayerImportsSpark() throws IOException {
         List<String> offenders = new ArrayList<>();
         for (Path file : sources(MAIN)) {
-            if (!file.startsWith(MAIN.resolve("spark")) && imports(file).stream().anyMatch(i -> i.startsWith("org.apache.spark")
-                    || i.startsWith("scala."))) {
+            boolean importsSpark = imports(file).stream()
+                    .anyMatch(i -> i.startsWith("org.apache.spark") || i.startsWith("scala."));
+            if (!file.startsWith(MAIN.resolve("spark")) && importsSpark) {
                 offenders.add(MAIN.relativize(file).toString());
             }
         }

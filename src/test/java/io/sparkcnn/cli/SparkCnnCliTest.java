@@ -90,7 +90,8 @@ class SparkCnnCliTest {
         assertEquals(0, r.exit(), r.err());
         for (String line : List.of("spark-cnn ", "spark 3.5.", "scala 2.12.", "hadoop 3.", "deeplearning4j 1.0.0-M2",
                 "dl4j-spark 1.0.0-M2", "nd4j 1.0.0-M2", "cpu.model ", "cpu.simd ", "jvm.vectorApi on")) {
-            assertTrue(r.out().lines().anyMatch(l -> l.startsWith(line)), "a line starting '" + line + "' in\n" + r.out());
+            assertTrue(r.out().lines().anyMatch(l -> l.startsWith(line)),
+                    "a line starting '" + line + "' in\n" + r.out());
         }
         assertTrue(r.out().lines().anyMatch(l -> l.matches("commit [0-9a-f]{40}(-dirty)?")), r.out());
     }

@@ -103,10 +103,7 @@ class CnnClassifierTest {
 
     @Test
     void numericLabelsFromStringIndexerTrainAndPredictInTheirOwnNumbers(SparkSession spark) {
-        Path lake = tmp.resolve("lake");
-        lake(lake);
-        Dataset<Row> files = spark.read().format("binaryFile").load(lake + "/*/*.png")
-                .selectExpr("path", "content", "regexp_extract(path, '/(class[0-9]+)/[^/]+$', 1) AS name");
+        Dataset<Row> files = binaryFiles(spark, "name");
         CnnClassifier cnn = new CnnClassifier().setImageCol("content").setEpochs(2).setBatchSizePerWorker(4)
                 .setSettings("train.averagingFrequency=2");
 
@@ -142,14 +139,11 @@ class CnnClassifierTest {
 
     @Test
     void predictAndTheTransformAnswerInOneSchemaWithTheSameNumbers(SparkSession spark) throws Exception {
-        Path lake = tmp.resolve("lake");
-        lake(lake);
-        Dataset<Row> files = spark.read().format("binaryFile").load(lake + "/*/*.png")
-                .selectExpr("path", "content", "regexp_extract(path, '/(class[0-9]+)/[^/]+$', 1) AS label");
+        Dataset<Row> files = binaryFiles(spark, "label");
         CnnClassifierModel model = new CnnClassifier().setImageCol("content").setEpochs(1).setBatchSizePerWorker(4)
                 .fit(files);
         Dataset<Row> transformed = model.transform(files);
-        JobConfig job = JobConfigLoader.load(Optional.empty(), List.of("predict.lake=" + lake, "predict.topK=5",
+        JobConfig job = JobConfigLoader.load(Optional.empty(), List.of("predict.lake=" + tmp.resolve("lake"), "predict.topK=5",
                 "output.dir=" + tmp.resolve("out")));
         PredictJob.run(spark, job, model.savedModel(), "fitted", model.uid(), false);
         Dataset<Row> predicted = spark.read().parquet(tmp.resolve("out/predictions/" + PredictJob.PARQUET).toString());
@@ -176,10 +170,7 @@ class CnnClassifierTest {
 
     @Test
     void withAnOutputDirFitWritesWhatTrainWritesAndRegistersTheModel(SparkSession spark) throws Exception {
-        Path lake = tmp.resolve("lake");
-        lake(lake);
-        Dataset<Row> files = spark.read().format("binaryFile").load(lake + "/*/*.png")
-                .selectExpr("path", "content", "regexp_extract(path, '/(class[0-9]+)/[^/]+$', 1) AS label");
+        Dataset<Row> files = binaryFiles(spark, "label");
         CnnClassifier cnn = new CnnClassifier().setImageCol("content").setEpochs(1).setBatchSizePerWorker(4)
                 .setOutputDir(tmp.resolve("run").toString())
                 .setSettings("registry.dir=" + tmp.resolve("registry"), "registry.model=bright");
@@ -200,10 +191,7 @@ class CnnClassifierTest {
 
     @Test
     void anInterruptedFitResumesFromItsCheckpointsToTheModelAnUndisturbedFitMakes(SparkSession spark) throws Exception {
-        Path lake = tmp.resolve("lake");
-        lake(lake);
-        Dataset<Row> files = spark.read().format("binaryFile").load(lake + "/*/*.png")
-                .selectExpr("path", "content", "regexp_extract(path, '/(class[0-9]+)/[^/]+$', 1) AS label");
+        Dataset<Row> files = binaryFiles(spark, "label");
         CnnClassifier cnn = new CnnClassifier().setImageCol("content").setEpochs(2).setBatchSizePerWorker(4)
                 .setSettings("train.averagingFrequency=2", "train.checkpoint.everyRounds=1");
         ParamMap none = new ParamMap();
@@ -232,17 +220,22 @@ class CnnClassifierTest {
 
     @Test
     void fitReadsItsInputOnce(SparkSession spark) {
-        Path lake = tmp.resolve("lake");
-        lake(lake);
         LongAccumulator reads = spark.sparkContext().longAccumulator("rows read");
-        Dataset<Row> files = spark.read().format("binaryFile").load(lake + "/*/*.png")
-                .selectExpr("path", "content", "regexp_extract(path, '/(class[0-9]+)/[^/]+$', 1) AS label");
+        Dataset<Row> files = binaryFiles(spark, "label");
         Dataset<Row> counted = files.map((MapFunction<Row, Row>) r -> {
             reads.add(1);
             return r;
         }, Encoders.row(files.schema()));
         new CnnClassifier().setImageCol("content").setEpochs(2).setBatchSizePerWorker(4).fit(counted);
         assertEquals(72, reads.value(), "every row read once, however many passes fit makes over it");
+    }
+
+    /** The test lake through Spark's binaryFile source: path, content, and the class folder as {@code label}. */
+    private Dataset<Row> binaryFiles(SparkSession spark, String label) {
+        Path lake = tmp.resolve("lake");
+        lake(lake);
+        return spark.read().format("binaryFile").load(lake + "/*/*.png")
+                .selectExpr("path", "content", "regexp_extract(path, '/(class[0-9]+)/[^/]+$', 1) AS " + label);
     }
 
     private static String messages(Throwable t) {
