@@ -2,6 +2,7 @@ package io.sparkcnn.data;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,9 +11,15 @@ import java.util.Map;
  * What a lake held when a model was trained: every usable file with its split, size and modification
  * time, as the sorted TSV {@code snapshot.tsv} saved beside the model. A later retrain compares the lake
  * with it: a file that is not in it, or whose size or modification time changed since, is new data.
+ *
+ * <p>Paths are written escaped ({@link TsvField}), under a header that says so. Snapshots written before
+ * that have the {@link #RAW_HEADER} and paths as they were; a tab or newline in such a path split its line,
+ * and reading repairs that: a line with too many columns keeps the middle ones as the path, a line with
+ * too few is joined with the next ones by the newline that split it.
  */
 public final class DataSnapshot implements Serializable {
-    public static final String HEADER = "split\tpath\tlength\tmodificationTime";
+    public static final String HEADER = "split\tescapedPath\tlength\tmodificationTime";
+    static final String RAW_HEADER = "split\tpath\tlength\tmodificationTime";
 
     private final Map<String, long[]> files;
 
@@ -29,7 +36,7 @@ public final class DataSnapshot implements Serializable {
         List<String> lines = new ArrayList<>();
         for (LakeFile f : listed) {
             if (f.problem() == null) {
-                lines.add(f.split() + "\t" + f.uri() + "\t" + f.length() + "\t" + f.modificationTime());
+                lines.add(f.split() + "\t" + TsvField.escape(f.uri()) + "\t" + f.length() + "\t" + f.modificationTime());
             }
         }
         lines.sort(null);
@@ -39,24 +46,45 @@ public final class DataSnapshot implements Serializable {
     /** Reads a snapshot; {@code source} names it in the error a malformed line gets. */
     public static DataSnapshot parse(String text, String source) {
         String[] lines = text.split("\n");
-        if (lines.length == 0 || !lines[0].equals(HEADER)) {
-            throw new DataException(source + ": not a data snapshot (its first line must be \"" + HEADER.replace("\t", "\\t")
-                    + "\")");
+        boolean escaped = lines.length > 0 && lines[0].equals(HEADER);
+        if (!escaped && (lines.length == 0 || !lines[0].equals(RAW_HEADER))) {
+            throw new DataException(source + ": not a data snapshot (its first line must be \""
+                    + HEADER.replace("\t", "\\t") + "\")");
         }
         Map<String, long[]> files = new HashMap<>();
         for (int i = 1; i < lines.length; i++) {
-            String[] cols = lines[i].split("\t");
+            int first = i;
             try {
+                String[] cols = lines[i].split("\t", -1);
+                if (!escaped) {
+                    while (cols.length < 4 && i + 1 < lines.length) {
+                        lines[i + 1] = lines[i] + "\n" + lines[i + 1];
+                        cols = lines[++i].split("\t", -1);
+                    }
+                    cols = rawColumns(cols);
+                }
                 if (cols.length != 4) {
                     throw new NumberFormatException("4 tab-separated columns expected, got " + cols.length);
                 }
-                files.put(cols[1], new long[] {Long.parseLong(cols[2]), Long.parseLong(cols[3]),
+                String path = escaped ? TsvField.unescape(cols[1]) : cols[1];
+                files.put(path, new long[] {Long.parseLong(cols[2]), Long.parseLong(cols[3]),
                         Split.valueOf(cols[0]).ordinal()});
             } catch (IllegalArgumentException e) {
-                throw new DataException(source + " line " + (i + 1) + ": " + e.getMessage());
+                throw new DataException(source + " line " + (first + 1) + ": " + e.getMessage()
+                        + " (each line is split, path, length and modification time; deleting a broken line"
+                        + " makes its file count as new in the next retrain)");
             }
         }
         return new DataSnapshot(files);
+    }
+
+    /** A raw line's columns with the tabs inside its path put back: split, path, length, time. */
+    private static String[] rawColumns(String[] cols) {
+        if (cols.length <= 4) {
+            return cols;
+        }
+        String path = String.join("\t", Arrays.copyOfRange(cols, 1, cols.length - 2));
+        return new String[] {cols[0], path, cols[cols.length - 2], cols[cols.length - 1]};
     }
 
     /** True when the file was not in the lake then, or has another size or a later modification time now. */

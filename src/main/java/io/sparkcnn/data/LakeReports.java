@@ -13,7 +13,7 @@ import java.util.Map;
 /**
  * Writes what a pass over a lake saw to the output folder, on any Hadoop FileSystem, each file atomically
  * (written under a hidden name, then renamed), so a reader never sees half a report:
- * {@code bad-files.tsv} (path TAB reason, every bad file) and {@code inspect.json} (the summary).
+ * {@code bad-files.tsv} (path TAB reason, every bad file, both escaped as {@link TsvField} says) and {@code inspect.json} (the summary).
  */
 public final class LakeReports {
     public static final String BAD_FILES = "bad-files.tsv";
@@ -26,7 +26,7 @@ public final class LakeReports {
     public static String writeBadFiles(LakeSummary summary, String outputDir, Configuration conf) throws IOException {
         StringBuilder tsv = new StringBuilder("path\treason\n");
         for (BadFile bad : summary.badFiles()) {
-            tsv.append(bad.path()).append('\t').append(bad.reason().replace('\t', ' ').replace('\n', ' ')).append('\n');
+            tsv.append(TsvField.escape(bad.path())).append('\t').append(TsvField.escape(bad.reason())).append('\n');
         }
         return write(outputDir, BAD_FILES, tsv.toString(), conf);
     }

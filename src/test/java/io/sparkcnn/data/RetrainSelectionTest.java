@@ -41,6 +41,41 @@ class RetrainSelectionTest {
     }
 
     @Test
+    void anyByteAFileSystemAllowsInANameRoundTripsThroughTheSnapshot() {
+        List<LakeFile> odd = List.of(file("a/tab\there.png", Split.TRAIN, 1, 2), file("a/new\nline.png", Split.TRAIN, 3, 4),
+                file("a/back\\slash\\t.png", Split.HELD_OUT, 5, 6), file("a/cr\r.png", Split.TRAIN, 7, 8),
+                file("a/\u00e9t\u00e9 \"q\".png", Split.TRAIN, 9, 10));
+        String text = DataSnapshot.render(odd);
+        assertEquals(odd.size() + 1, text.split("\n").length, "one line per file");
+        DataSnapshot s = DataSnapshot.parse(text, "s");
+        assertEquals(odd.size(), s.size());
+        for (LakeFile f : odd) {
+            assertFalse(s.isNewOrChanged(f), f.uri());
+        }
+        assertEquals(1, s.heldOutCount());
+        assertTrue(s.heldOutThen(odd.get(2)));
+    }
+
+    @Test
+    void aSnapshotWrittenBeforePathsWereEscapedIsRepairedWhenRead() {
+        String raw = DataSnapshot.RAW_HEADER + "\nTRAIN\tfile:/lake/a/new\nline.png\t3\t4\n"
+                + "TRAIN\tfile:/lake/a/tab\there.png\t1\t2\nTRAIN\tfile:/lake/a/back\\t.png\t5\t6\n";
+        DataSnapshot s = DataSnapshot.parse(raw, "v1/snapshot.tsv");
+        assertEquals(3, s.size());
+        assertFalse(s.isNewOrChanged(file("a/new\nline.png", Split.TRAIN, 3, 4)));
+        assertFalse(s.isNewOrChanged(file("a/tab\there.png", Split.TRAIN, 1, 2)));
+        assertFalse(s.isNewOrChanged(file("a/back\\t.png", Split.TRAIN, 5, 6)), "raw paths are not unescaped");
+    }
+
+    @Test
+    void aBadEscapeNamesTheLineAndSaysHowToRepair() {
+        DataException e = assertThrows(DataException.class, () -> DataSnapshot.parse(DataSnapshot.HEADER
+                + "\nTRAIN\tfile:/x\\q\t1\t1\n", "reg/v2/snapshot.tsv"));
+        assertTrue(e.getMessage().startsWith("reg/v2/snapshot.tsv line 2: unknown escape \\q"), e.getMessage());
+        assertTrue(e.getMessage().contains("deleting a broken line"), e.getMessage());
+    }
+
+    @Test
     void newAddedChangedFilesAreNewAndTheFrozenHeldOutIsTheSnapshots() {
         DataSnapshot then = DataSnapshot.parse(DataSnapshot.render(THEN), "s");
         RetrainSelection sel = new RetrainSelection(then, then, 1, 0);

@@ -175,6 +175,31 @@ class RetrainJobTest {
     }
 
     @Test
+    void fileNamesWithTabsAndNewlinesDoNotBreakLaterRetrains(SparkSession spark) throws IOException {
+        Place place = new Place("local");
+        lake(place.local, 3, 10);
+        add(place.local, 0, "class0", "tab\there new\nline ", 2);
+        TrainJob.run(spark, place.job("train.epochs=1"), false, FaultInjector.NONE);
+        add(place.local, 1, "class1", "more-", 6);
+        RetrainJob.Result second = RetrainJob.run(spark, place.job("train.epochs=1", "retrain.tolerance=1"),
+                FaultInjector.NONE, RegistryFaults.NONE);
+        assertEquals(RetrainJob.Outcome.PROMOTED, second.outcome(), second.summary());
+        Map<?, ?> data = (Map<?, ?>) second.challenger().entry().get("data");
+        assertEquals(6, ((Number) data.get("newTrainingFiles")).longValue()
+                + ((Number) data.get("newHeldOutFiles")).longValue(), "the odd names are old data, not new");
+
+        try (var odd = Files.walk(place.local)) {
+            for (java.nio.file.Path f : odd.filter(p -> p.getFileName().toString().contains("\t")).toList()) {
+                Files.delete(f);
+            }
+        }
+        add(place.local, 2, "class2", "later-", 6);
+        RetrainJob.Result third = RetrainJob.run(spark, place.job("train.epochs=1", "retrain.tolerance=1"),
+                FaultInjector.NONE, RegistryFaults.NONE);
+        assertEquals(RetrainJob.Outcome.PROMOTED, third.outcome(), third.summary());
+    }
+
+    @Test
     void aRetrainIsRefusedWhileAnotherJobHoldsTheLock(SparkSession spark) throws IOException {
         Place place = new Place("local");
         lake(place.local, 3, 10);
