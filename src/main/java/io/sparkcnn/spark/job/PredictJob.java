@@ -7,6 +7,7 @@ import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.PredictConfig;
 import io.sparkcnn.config.Settings;
 import io.sparkcnn.data.BadFileGate;
+import io.sparkcnn.data.DataException;
 import io.sparkcnn.data.FileSystems;
 import io.sparkcnn.data.LakeFile;
 import io.sparkcnn.data.LakeReports;
@@ -80,7 +81,8 @@ public final class PredictJob {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         Path target = FileSystems.qualified(pc.outputOr(job.outputDir()), hadoop);
         FileSystem fs = FileSystems.of(target, hadoop);
-        if (fs.exists(target) && !overwrite) {
+        boolean complete = fs.exists(target) && !onlyAStoppedRunsReport(fs, target);
+        if (complete && !overwrite) {
             throw new ConfigException(Settings.PREDICT_OUTPUT.key(), target + " exists; choose another predict.output "
                     + "or pass --overwrite");
         }
@@ -97,9 +99,18 @@ public final class PredictJob {
         try {
             LakeSummary summary = parts.map(PredictTask.Part::summary)
                     .fold(new LakeSummary(model.shape().channels()), LakeSummary::merge);
-            // Like train and inspect: the latest look at a lake's bad files is in output.dir, also when they stop the job.
-            String report = LakeReports.writeBadFiles(summary, job.outputDir(), hadoop);
-            BadFileGate.check(summary, job.data().badFiles(), report);
+            if (summary.badCount() > 0) {
+                // Bad files may stop the job: their list goes where the predictions would have gone, or beside a
+                // complete earlier output that --overwrite would have replaced, which stays as it was.
+                String reportDir = complete ? new Path(target.getParent(), target.getName() + "-stopped").toString()
+                        : target.toString();
+                try {
+                    BadFileGate.check(summary, job.data().badFiles(), reportDir + "/" + LakeReports.BAD_FILES);
+                } catch (DataException e) {
+                    LakeReports.writeBadFiles(summary, reportDir, hadoop);
+                    throw e;
+                }
+            }
             JavaRDD<PredictTask.Prediction> predictions = parts.flatMap(p -> p.predictions().iterator());
             java.util.List<String> known = model.labels().labels();
             // One pass: {true label the model knows, predicted correctly, true label the model does not know}.
@@ -140,6 +151,12 @@ public final class PredictJob {
         }
     }
 
+    /** True for an output folder that holds nothing but the bad-file list of a run they stopped. */
+    private static boolean onlyAStoppedRunsReport(FileSystem fs, Path target) throws IOException {
+        var entries = fs.listStatus(target);
+        return entries.length == 1 && entries[0].getPath().getName().equals(LakeReports.BAD_FILES);
+    }
+
     private static void write(SparkSession spark, JavaRDD<PredictTask.Prediction> predictions, Path dir,
                               PredictConfig pc, String modelVersion) {
         StructType schema = PredictionColumns.append(new StructType()
@@ -152,7 +169,8 @@ public final class PredictJob {
             rows.write().parquet(new Path(dir, PARQUET).toString());
         }
         if (pc.csv()) {
-            // CSV has no vectors or arrays: their values joined by ';', in the same order.
+            // CSV has no vectors or arrays: their values joined by ';', in the same order. A quote inside a field is
+            // doubled (RFC 4180), not backslash-escaped as Spark does by default.
             rows.select(functions.col(PredictionColumns.PATH), functions.col(PredictionColumns.LABEL),
                             functions.col(PredictionColumns.PREDICTION),
                             functions.col(PredictionColumns.PREDICTED_LABEL),
@@ -160,7 +178,7 @@ public final class PredictJob {
                             joined(PredictionColumns.TOP_LABELS, false),
                             joined(PredictionColumns.TOP_PROBABILITIES, false),
                             functions.col(PredictionColumns.MODEL_VERSION))
-                    .write().option("header", "true").csv(new Path(dir, CSV).toString());
+                    .write().option("header", "true").option("escape", "\"").csv(new Path(dir, CSV).toString());
         }
     }
 

@@ -61,26 +61,34 @@ class PredictJobTest {
             Images.writePng(incoming.resolve("never-seen/" + i + ".png"), 80 + i);
             Images.writePng(incoming.resolve("loose-" + i + ".png"), i);
         }
+        Images.writePng(incoming.resolve(ODD_NAME), 7);
         Images.write(incoming.resolve("class1/broken.png"), new byte[] {1, 2, 3});
+        String trainReport = Files.readString(tmp.resolve("out/bad-files.tsv"));
 
         DataException stopped = assertThrows(DataException.class, () -> PredictJob.run(spark,
                 job("predict.lake=" + incoming), model, "m", "m-v1", false));
         assertTrue(stopped.getMessage().contains("class1/broken.png"), stopped.getMessage());
-        assertFalse(Files.exists(tmp.resolve("out/predictions")), "nothing written when the bad-file policy stops it");
+        assertTrue(stopped.getMessage().contains(tmp.resolve("out/predictions/bad-files.tsv").toString()),
+                "the message names the list under predict.output: " + stopped.getMessage());
+        try (var written = Files.list(tmp.resolve("out/predictions"))) {
+            assertEquals(List.of("bad-files.tsv"), written.map(f -> f.getFileName().toString()).toList(),
+                    "when the bad-file policy stops it, the output folder holds only their list");
+        }
+        assertEquals(trainReport, Files.readString(tmp.resolve("out/bad-files.tsv")), "train's report is untouched");
 
         PredictJob.Result r = PredictJob.run(spark, job("predict.lake=" + incoming, "data.badFiles.policy=skip",
                 "data.badFiles.maxFraction=0.5", "predict.format=both"), model, "m", "m-v1", false);
-        assertEquals(12, r.images());
+        assertEquals(13, r.images(), "a stopped run's report is no output to refuse to replace");
         assertEquals(1, r.badFiles());
         assertEquals(4, r.labelled(), "only class1 is a class of the model");
         assertTrue(Files.readString(tmp.resolve("out/predictions/bad-files.tsv")).contains("broken.png"));
-        assertTrue(Files.readString(tmp.resolve("out/predictions/predict.json")).contains("\"images\" : 12"));
+        assertTrue(Files.readString(tmp.resolve("out/predictions/predict.json")).contains("\"images\" : 13"));
 
         Dataset<Row> rows = spark.read().parquet(tmp.resolve("out/predictions/" + PredictJob.PARQUET).toString());
         assertEquals(List.of("path", "label", "prediction", "predictedLabel", "probability", "rawPrediction",
                 "topLabels", "topProbabilities", "modelVersion"), Arrays.asList(rows.columns()));
         List<Row> all = rows.orderBy("path").collectAsList();
-        assertEquals(12, all.size());
+        assertEquals(13, all.size());
         ImageDecoder decoder = new ImageDecoder(job().data().image());
         for (Row row : all) {
             String path = row.getString(0);
@@ -106,7 +114,7 @@ class PredictJobTest {
             } else {
                 assertNull(row.getString(1), "a file outside any folder has no true label");
             }
-            byte[] bytes = Files.readAllBytes(Path.of(java.net.URI.create(path)));
+            byte[] bytes = Files.readAllBytes(Path.of(new org.apache.hadoop.fs.Path(path).toUri()));
             float[] x = model.normalisation().apply(decoder.decode(bytes, path).pixels());
             float[] expected = model.network().output(Nd4j.createFromArray(x).reshape(1, 1, 28, 28)).toFloatVector();
             int best = io.sparkcnn.eval.Ranking.argmax(expected);
@@ -122,6 +130,11 @@ class PredictJobTest {
         }
         assertTrue(csv.contains("path,label,prediction,predictedLabel,probability,rawPrediction,topLabels,"
                 + "topProbabilities,modelVersion"), csv.toString());
+        List<List<String>> records = rfc4180(String.join("\n", csv));
+        assertEquals(13 + 1, records.size(), "a header and a record per image, read as RFC 4180 CSV");
+        assertTrue(records.stream().allMatch(rec -> rec.size() == 9), records.toString());
+        assertTrue(records.stream().anyMatch(rec -> rec.get(0).endsWith("/" + ODD_NAME)),
+                "a path with a quote, a comma and a newline reads back whole: " + records);
         assertTrue(csv.stream().anyMatch(l -> l.matches("file:/.*,class1,\\d\\.0,class\\d,[-0-9.E]+;[-0-9.E]+;[-0-9.E]+,"
                 + "[-0-9.E]+;[-0-9.E]+;[-0-9.E]+,class\\d;class\\d,[0-9.E-]+;[0-9.E-]+,m-v1")), csv.toString());
 
@@ -129,6 +142,44 @@ class PredictJobTest {
                 job("predict.lake=" + incoming, "data.badFiles.policy=skip", "data.badFiles.maxFraction=0.5"), model,
                 "m", "m-v1", false));
         assertEquals("predict.output", exists.key());
+    }
+
+    private static final String ODD_NAME = "say \"hi\", then\nnewline.png";
+
+    /** The records of RFC 4180 text: fields split by commas, quoted fields may hold commas, newlines and "". */
+    private static List<List<String>> rfc4180(String text) {
+        List<List<String>> records = new ArrayList<>();
+        List<String> record = new ArrayList<>();
+        StringBuilder field = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (quoted) {
+                if (c == '"' && i + 1 < text.length() && text.charAt(i + 1) == '"') {
+                    field.append('"');
+                    i++;
+                } else if (c == '"') {
+                    quoted = false;
+                } else {
+                    field.append(c);
+                }
+            } else if (c == '"') {
+                assertEquals(0, field.length(), "a quote may only open a field: " + text);
+                quoted = true;
+            } else if (c == ',' || c == '\n') {
+                record.add(field.toString());
+                field.setLength(0);
+                if (c == '\n') {
+                    records.add(record);
+                    record = new ArrayList<>();
+                }
+            } else {
+                field.append(c);
+            }
+        }
+        record.add(field.toString());
+        records.add(record);
+        return records;
     }
 
     @Test
