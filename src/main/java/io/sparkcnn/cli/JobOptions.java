@@ -1,5 +1,6 @@
 package io.sparkcnn.cli;
 
+import io.sparkcnn.config.ConfigException;
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.JobConfigLoader;
 import picocli.CommandLine.Option;
@@ -19,9 +20,33 @@ final class JobOptions {
             description = "Override one config key (repeatable), e.g. --set data.image.height=32.")
     List<String> overrides = new ArrayList<>();
 
-    JobConfig load(List<String> extraOverrides) {
-        List<String> all = new ArrayList<>(extraOverrides);
+    /**
+     * The job's config: the file, then {@code shortcuts} (the {@code key=value} a subcommand's own options such as
+     * --lake stand for), then --set. A key that a shortcut and a --set give different values is an error, not a
+     * silent choice of one of them.
+     */
+    JobConfig load(List<String> shortcuts) {
+        for (String shortcut : shortcuts) {
+            String key = keyOf(shortcut);
+            for (String set : overrides) {
+                if (keyOf(set).equals(key) && !valueOf(set).equals(valueOf(shortcut))) {
+                    throw new ConfigException(key, "given twice with different values: " + valueOf(shortcut)
+                            + " by an option and " + valueOf(set) + " by --set; give it once");
+                }
+            }
+        }
+        List<String> all = new ArrayList<>(shortcuts);
         all.addAll(overrides);
         return JobConfigLoader.load(Optional.ofNullable(conf), all);
+    }
+
+    private static String keyOf(String override) {
+        int eq = override.indexOf('=');
+        return (eq < 0 ? override : override.substring(0, eq)).trim();
+    }
+
+    private static String valueOf(String override) {
+        int eq = override.indexOf('=');
+        return eq < 0 ? "" : override.substring(eq + 1).trim();
     }
 }

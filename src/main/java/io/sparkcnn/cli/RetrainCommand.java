@@ -27,6 +27,7 @@ final class RetrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JobConfig config = job.load(List.of());
         config.data().requireTrain();
+        config.data().requireHeldOut();
         config.registry().requireDir();
         RetrainJob.Result r = Jobs.retrain(config);
         if (r.challengerMetrics() != null) {

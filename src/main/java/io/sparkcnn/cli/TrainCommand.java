@@ -30,6 +30,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JobConfig config = job.load(List.of());
         config.data().requireTrain();
+        config.data().requireHeldOut();
         TrainJob.Result r = Jobs.train(config, overwrite, resume);
         System.out.printf("Trained %s in %.1f s (%.0f images/s over %d images seen)%n",
                 config.train().architecture().configName(), r.training().seconds(),

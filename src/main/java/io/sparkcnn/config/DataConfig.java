@@ -36,13 +36,18 @@ public record DataConfig(String train, String heldOut, double heldOutFraction, L
     }
 
     /**
-     * What evaluating a saved model reads: the explicit held-out lake, or else the hashed held-out share of the
-     * training lake; fails naming the key when neither is configured.
+     * What every model is evaluated on: the explicit held-out lake, or else the hashed held-out share of the
+     * training lake; fails naming the key when neither is configured or the share is 0.
      */
     public void requireHeldOut() {
         if (heldOut.isBlank() && train.isBlank()) {
             throw new ConfigException(Settings.DATA_HELD_OUT.key(), "no held-out lake configured: set data.heldOut "
                     + "(or data.train, whose hashed data.heldOutFraction is then held out)");
+        }
+        if (heldOut.isBlank() && heldOutFraction == 0) {
+            throw new ConfigException(Settings.DATA_HELD_OUT_FRACTION.key(), "0 with no data.heldOut lake holds "
+                    + "nothing out, and every model is evaluated on held-out images; set it above 0 (default "
+                    + Settings.DATA_HELD_OUT_FRACTION.defaultValue() + ") or set data.heldOut");
         }
     }
 

@@ -142,7 +142,8 @@ public final class JobConfigLoader {
         BadFilesConfig badFiles = new BadFilesConfig(
                 BadFilePolicy.fromConfig(Settings.BAD_FILES_POLICY.read(c)),
                 Settings.BAD_FILES_MAX_FRACTION.read(c),
-                Settings.BAD_FILES_LIST_LIMIT.read(c));
+                Settings.BAD_FILES_LIST_LIMIT.read(c),
+                DuplicatePolicy.fromConfig(Settings.BAD_FILES_DUPLICATES.read(c)));
         DataConfig data = new DataConfig(
                 Settings.DATA_TRAIN.read(c),
                 Settings.DATA_HELD_OUT.read(c),

@@ -195,8 +195,8 @@ public final class Setting<T> {
         ConfigValue value = config.getValue(key);
         try {
             Object read = switch (type) {
-                case INT -> config.getInt(key);
-                case LONG -> config.getLong(key);
+                case INT -> integral(config, config.getInt(key));
+                case LONG -> integral(config, config.getLong(key));
                 case DOUBLE -> config.getDouble(key);
                 case STRING -> readString(value);
                 case STRING_LIST -> List.copyOf(config.getStringList(key));
@@ -206,6 +206,15 @@ public final class Setting<T> {
         } catch (com.typesafe.config.ConfigException.WrongType | com.typesafe.config.ConfigException.BadValue e) {
             throw new ConfigException(key, "must be " + allowed + ", got " + describe(value) + where(value));
         }
+    }
+
+    /** Typesafe Config reads 1.5 as the integer 1: a key that takes a whole number refuses a fraction instead. */
+    private <N extends Number> N integral(Config config, N read) {
+        if (config.getDouble(key) != read.doubleValue()) {
+            throw new com.typesafe.config.ConfigException.WrongType(config.getValue(key).origin(), key, "a whole number",
+                    "a fraction");
+        }
+        return read;
     }
 
     private String readString(ConfigValue value) {

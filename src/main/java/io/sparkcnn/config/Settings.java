@@ -30,9 +30,9 @@ public final class Settings {
             .in(j -> j.data().heldOut());
     public static final Setting<Double> DATA_HELD_OUT_FRACTION = Setting.fraction("data.heldOutFraction", 0.1,
             0.0, 1.0, true,
-            "Fraction of data.train held out when data.heldOut is empty. The split hashes each file's path "
-                    + "relative to the lake root with the seed, so adding files never moves an old file "
-                    + "across the split.")
+            "Fraction of data.train held out when data.heldOut is empty (then it must be above 0: every model "
+                    + "is evaluated on held-out images). The split hashes each file's path relative to the lake "
+                    + "root with the seed, so adding files never moves an old file across the split.")
             .in(j -> j.data().heldOutFraction());
     public static final Setting<String> DATA_FORMAT = Setting.choice("data.format", LakeFormat.AUTO,
             "How to read data.train and data.heldOut. auto: a path ending in .csv or .parquet is a "
@@ -107,6 +107,12 @@ public final class Settings {
             Integer.MAX_VALUE,
             "How many bad files (path and reason) the log lists; the report file lists every one.")
             .in(j -> j.data().badFiles().listLimit()).runOnly();
+    public static final Setting<String> BAD_FILES_DUPLICATES = Setting.choice("data.badFiles.duplicates",
+            DuplicatePolicy.ERROR,
+            "A manifest that lists one file more than once (twice under one label, or under two). error: stop "
+                    + "before training, naming the rows. first: keep the manifest's first row for the file, and "
+                    + "count and log the others.")
+            .in(j -> j.data().badFiles().duplicates().configName());
 
     public static final Setting<String> MODEL_ARCHITECTURE = Setting.choice("model.architecture", Architecture.SEED_CNN,
             "The network. seed-cnn: conv 32 3x3 ReLU, max-pool 2x2, dense softmax (0.5 MFLOP forward at "
@@ -281,7 +287,11 @@ public final class Settings {
                     + "evaluate); a URI on any Hadoop FileSystem or a local path.")
             .in(j -> j.outputDir()).runOnly();
 
-    public static final Setting<String> SPARK_MASTER = Setting.string("spark.master", "",
+    public static final Setting<String> SPARK_MASTER = Setting.matching("spark.master", "",
+            "|local|local\\[(\\d+|\\*)(,\\s*\\d+)?]|local-cluster\\[\\d+,\\s*\\d+,\\s*\\d+]|yarn"
+                    + "|(spark|k8s|mesos)://\\S+",
+            "empty, local, local[N], local[*], local[N,F], local-cluster[N,C,M], yarn, spark://HOST:PORT or "
+                    + "k8s://URL",
             "Spark master. Empty: the one spark-submit passes, or local[2] when the job runs outside "
                     + "spark-submit (the launcher scripts/spark-cnn).")
             .in(j -> j.spark().master()).runOnly();
@@ -313,7 +323,7 @@ public final class Settings {
             DATA_TRAIN, DATA_HELD_OUT, DATA_HELD_OUT_FRACTION, DATA_FORMAT, DATA_EXTENSIONS, DATA_PARTITIONS,
             DATA_CACHE_STORAGE, DATA_CACHE_MAX_BYTES,
             IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS, IMAGE_RESIZE, IMAGE_MAX_PIXELS, IMAGE_NORMALISATION,
-            BAD_FILES_POLICY, BAD_FILES_MAX_FRACTION, BAD_FILES_LIST_LIMIT,
+            BAD_FILES_POLICY, BAD_FILES_MAX_FRACTION, BAD_FILES_LIST_LIMIT, BAD_FILES_DUPLICATES,
             MODEL_ARCHITECTURE, TRAIN_UPDATER, TRAIN_LEARNING_RATE, TRAIN_MOMENTUM, TRAIN_LEARNING_RATE_SCHEDULE,
             TRAIN_LEARNING_RATE_DECAY, TRAIN_LEARNING_RATE_DECAY_EPOCHS, TRAIN_BATCH_SIZE_PER_WORKER,
             TRAIN_STRATEGY, TRAIN_EPOCHS, TRAIN_WORKERS, TRAIN_THREADS_PER_WORKER, TRAIN_AVERAGING_FREQUENCY,

@@ -8,14 +8,16 @@ import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.hadoop.fs.RemoteIterator;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.file.FileSystemLoopException;
 import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Lists every file below a folder, at any depth, skipping names that start with . or _ at any level
@@ -25,8 +27,12 @@ import java.util.stream.Stream;
  * {@code listFiles(recursive)}, a flat listing on object stores.
  */
 public final class FolderWalker {
-    /** A listed file. */
-    public record Entry(String uri, long length, long modificationTime) implements java.io.Serializable {
+    /** A listed file; {@code problem} is non-null when listing already found it unreadable. */
+    public record Entry(String uri, long length, long modificationTime, String problem)
+            implements java.io.Serializable {
+        public Entry(String uri, long length, long modificationTime) {
+            this(uri, length, modificationTime, null);
+        }
     }
 
     private FolderWalker() {
@@ -34,31 +40,10 @@ public final class FolderWalker {
 
     public static List<Entry> walk(Path folder, Configuration conf) throws IOException {
         FileSystem fs = FileSystems.of(folder, conf);
-        List<Entry> out = new ArrayList<>();
         if (fs instanceof RawLocalFileSystem local) {
-            java.nio.file.Path root = local.pathToFile(folder).toPath();
-            // Symbolic links are followed, as a lake assembled from links is common; a dangling link is
-            // listed with unknown size, so that reading it reports it as a bad file instead of dropping it.
-            try (Stream<java.nio.file.Path> files = Files.walk(root, FileVisitOption.FOLLOW_LINKS)) {
-                files.filter(p -> !p.equals(root) && !hiddenBelow(root.relativize(p).toString()))
-                        .forEach(p -> {
-                            String uri = new Path(p.toUri()).toString();
-                            try {
-                                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-                                if (a.isRegularFile()) {
-                                    out.add(new Entry(uri, a.size(), a.lastModifiedTime().toMillis()));
-                                }
-                            } catch (NoSuchFileException e) {
-                                out.add(new Entry(uri, -1, -1));
-                            } catch (IOException e) {
-                                throw new UncheckedIOException(e);
-                            }
-                        });
-            } catch (UncheckedIOException e) {
-                throw e.getCause();
-            }
-            return out;
+            return walkLocal(local.pathToFile(folder).toPath());
         }
+        List<Entry> out = new ArrayList<>();
         Path qualified = fs.makeQualified(folder);
         RemoteIterator<LocatedFileStatus> it = fs.listFiles(qualified, true);
         while (it.hasNext()) {
@@ -69,6 +54,58 @@ public final class FolderWalker {
             }
         }
         return out;
+    }
+
+    /**
+     * Symbolic links are followed, as a lake assembled from links is common. A dangling link is listed with
+     * unknown size, so that reading it reports it as a bad file instead of dropping it; a link that loops back
+     * to a folder above it, or an entry that cannot be read, is listed with its problem.
+     */
+    private static List<Entry> walkLocal(java.nio.file.Path root) throws IOException {
+        List<Entry> out = new ArrayList<>();
+        Files.walkFileTree(root, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
+                new SimpleFileVisitor<>() {
+                    @Override
+                    public FileVisitResult preVisitDirectory(java.nio.file.Path dir, BasicFileAttributes a) {
+                        return !dir.equals(root) && hiddenBelow(root.relativize(dir).toString())
+                                ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFile(java.nio.file.Path p, BasicFileAttributes a) {
+                        if (hiddenBelow(root.relativize(p).toString())) {
+                            return FileVisitResult.CONTINUE;
+                        }
+                        if (a.isRegularFile()) {
+                            out.add(new Entry(uri(p), a.size(), a.lastModifiedTime().toMillis()));
+                        } else if (a.isSymbolicLink()) {
+                            // The walk could not follow it: its target is gone.
+                            out.add(new Entry(uri(p), -1, -1));
+                        }
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFileFailed(java.nio.file.Path p, IOException e) throws IOException {
+                        if (p.equals(root)) {
+                            throw e;
+                        }
+                        if (!hiddenBelow(root.relativize(p).toString())) {
+                            out.add(e instanceof NoSuchFileException ? new Entry(uri(p), -1, -1)
+                                    : new Entry(uri(p), -1, -1, e instanceof FileSystemLoopException
+                                    ? "a symbolic link that loops back to a folder above it"
+                                    : "cannot be listed: " + e));
+                        }
+                        return FileVisitResult.CONTINUE;
+                    }
+                });
+        return out;
+    }
+
+    private static String uri(java.nio.file.Path p) {
+        String uri = new Path(p.toUri()).toString();
+        // A folder's URI (a looping link is one) ends in '/'; its name is what the user knows.
+        return uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri;
     }
 
     private static boolean hiddenBelow(String relative) {

@@ -7,8 +7,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Held-out metrics of a classifier: loss, accuracy, per-class precision / recall / F1, macro F1 and the
- * confusion matrix (rows: true class, columns: predicted), for {@code count} images.
+ * Held-out metrics of a classifier: loss, accuracy, per-class precision / recall / F1, macro F1 (over the
+ * classes the held-out images have) and the confusion matrix (rows: true class, columns: predicted), for
+ * {@code count} images.
  */
 public record Metrics(List<String> labels, long count, double loss, double accuracy, double macroF1,
                       double[] precision, double[] recall, double[] f1, long[][] confusion) implements Serializable {
@@ -28,12 +29,37 @@ public record Metrics(List<String> labels, long count, double loss, double accur
                 confusion[i][j] = eval.getConfusionMatrix().getCount(i, j);
             }
         }
+        // Macro F1 averages the classes the held-out images have: a class with no image has no recall to measure,
+        // and counting it as 0 would make a perfect classifier look mediocre on a split that happens to lack it.
         double macro = 0;
-        for (double v : f) {
-            macro += v;
+        int present = 0;
+        for (int i = 0; i < k; i++) {
+            if (images(confusion[i]) > 0) {
+                macro += f[i];
+                present++;
+            }
         }
-        return new Metrics(List.copyOf(labels), eval.getNumRowCounter(), loss, eval.accuracy(), macro / k, p, r, f,
-                confusion);
+        return new Metrics(List.copyOf(labels), eval.getNumRowCounter(), loss, eval.accuracy(),
+                present == 0 ? 0 : macro / present, p, r, f, confusion);
+    }
+
+    private static long images(long[] confusionRow) {
+        long n = 0;
+        for (long c : confusionRow) {
+            n += c;
+        }
+        return n;
+    }
+
+    /** The classes of the label index that no held-out image has: macro F1 leaves them out. */
+    public List<String> absentClasses() {
+        List<String> absent = new java.util.ArrayList<>();
+        for (int i = 0; i < labels.size(); i++) {
+            if (images(confusion[i]) == 0) {
+                absent.add(labels.get(i));
+            }
+        }
+        return absent;
     }
 
     /** The metrics as a JSON-ready map. */
@@ -43,6 +69,7 @@ public record Metrics(List<String> labels, long count, double loss, double accur
         m.put("loss", loss);
         m.put("accuracy", accuracy);
         m.put("macroF1", macroF1);
+        m.put("classesAbsent", absentClasses());
         m.put("precision", precision);
         m.put("recall", recall);
         m.put("f1", f1);
@@ -54,15 +81,15 @@ public record Metrics(List<String> labels, long count, double loss, double accur
     public String table() {
         StringBuilder out = new StringBuilder();
         int w = Math.max(5, labels.stream().mapToInt(String::length).max().orElse(5));
-        out.append(String.format(Locale.ROOT, "held-out: %d images, loss %.4f, accuracy %.4f, macro F1 %.4f%n",
-                count, loss, accuracy, macroF1));
+        List<String> absent = absentClasses();
+        out.append(String.format(Locale.ROOT, "held-out: %d images, loss %.4f, accuracy %.4f, macro F1 %.4f%s%n",
+                count, loss, accuracy, macroF1, absent.isEmpty() ? ""
+                        : " (over the " + (labels.size() - absent.size()) + " classes present; no held-out image of "
+                        + absent + ")"));
         out.append(String.format(Locale.ROOT, "  %-" + w + "s %9s %9s %9s %8s%n", "class", "precision", "recall", "F1",
                 "images"));
         for (int i = 0; i < labels.size(); i++) {
-            long n = 0;
-            for (long c : confusion[i]) {
-                n += c;
-            }
+            long n = images(confusion[i]);
             out.append(String.format(Locale.ROOT, "  %-" + w + "s %9.4f %9.4f %9.4f %8d%n", labels.get(i), precision[i],
                     recall[i], f1[i], n));
         }

@@ -1,11 +1,16 @@
 package io.sparkcnn.spark;
 
 import io.sparkcnn.config.ComputeBackend;
+import io.sparkcnn.config.ConfigException;
 import io.sparkcnn.config.JobConfig;
+import io.sparkcnn.config.Settings;
 import io.sparkcnn.config.SparkConfig;
 import io.sparkcnn.train.OffHeap;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Creates the job's SparkSession. spark-submit's settings (system properties {@code spark.*}) win over
@@ -14,6 +19,8 @@ import org.apache.spark.sql.SparkSession;
  * than that per task and tasks would fight over the cores).
  */
 public final class SparkSessions {
+    private static final Pattern LOCAL = Pattern.compile("local(?:\\[(\\d+|\\*)(?:,\\s*\\d+)?])?");
+
     private SparkSessions() {
     }
 
@@ -29,7 +36,9 @@ public final class SparkSessions {
         }
         conf.setIfMissing("spark.app.name", config.appName());
         config.conf().forEach(conf::setIfMissing);
+        boolean ownTaskCpus = !conf.contains("spark.task.cpus");
         conf.setIfMissing("spark.task.cpus", String.valueOf(threadsPerTask));
+        requireCoresForATask(conf, ownTaskCpus);
         conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", String.valueOf(threadsPerTask));
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
         // Executors decide for themselves whether CUDA works: under auto they rank it first, as ND4J does.
@@ -40,6 +49,25 @@ public final class SparkSessions {
         conf.setIfMissing("spark.cleaner.referenceTracking.blocking", "false");
         limitOffHeap(conf);
         return conf;
+    }
+
+    /**
+     * A local master runs tasks on its own threads: a task that needs more cores than it has would never be
+     * scheduled, and Spark refuses to start with a message that does not name our key.
+     */
+    private static void requireCoresForATask(SparkConf conf, boolean ownTaskCpus) {
+        Matcher local = LOCAL.matcher(conf.get("spark.master"));
+        if (!local.matches()) {
+            return;
+        }
+        int cores = local.group(1) == null ? 1 : local.group(1).equals("*")
+                ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(local.group(1));
+        int taskCpus = conf.getInt("spark.task.cpus", 1);
+        if (taskCpus > cores) {
+            String key = ownTaskCpus ? Settings.TRAIN_THREADS_PER_WORKER.key() : "spark.task.cpus";
+            throw new ConfigException(key, taskCpus + " cores per task, but spark.master = " + conf.get("spark.master")
+                    + " runs " + cores + "; use at most " + cores + " or a master with more cores");
+        }
     }
 
     /**

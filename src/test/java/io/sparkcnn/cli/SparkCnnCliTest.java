@@ -131,6 +131,44 @@ class SparkCnnCliTest {
     }
 
     @Test
+    void configurationThatCannotMeanWhatItSaysExitsWithTwoBeforeSparkStarts() throws IOException {
+        Path lake = tmp.resolve("lake");
+        Images.writePng(lake.resolve("a/0.png"), 1);
+        Run fraction = inProcess("config", "show", "--set", "train.epochs=1.5");
+        assertEquals(SparkCnn.EXIT_CONFIG, fraction.exit(), fraction.out());
+        assertTrue(fraction.err().contains("train.epochs: must be an integer in [1, 100000], got \"1.5\""), fraction.err());
+        assertEquals(0, inProcess("config", "show", "--set", "train.epochs=2.0").exit(), "a whole number written 2.0");
+
+        Run master = inProcess("config", "show", "--set", "spark.master=yarnx");
+        assertEquals(SparkCnn.EXIT_CONFIG, master.exit(), master.out());
+        assertTrue(master.err().contains("spark.master: must be empty, local, local[N]"), master.err());
+        for (String ok : List.of("local[4]", "local[*]", "local[2,3]", "yarn", "spark://h1:7077,h2:7077",
+                "k8s://https://api:6443", "local-cluster[2,1,1024]")) {
+            assertEquals(0, inProcess("config", "show", "--set", "spark.master=" + ok).exit(), ok);
+        }
+
+        Run twice = inProcess("inspect", "--lake", lake.toString(), "--set", "data.train=" + tmp.resolve("other"));
+        assertEquals(SparkCnn.EXIT_CONFIG, twice.exit(), twice.out());
+        assertTrue(twice.err().contains("data.train: given twice with different values"), twice.err());
+
+        Run noHeldOut = inProcess("train", "--lake", lake.toString(), "--set", "data.heldOutFraction=0");
+        assertEquals(2, noHeldOut.exit(), "train has no --lake: a usage error");
+        noHeldOut = inProcess("train", "--set", "data.train=" + lake, "--set", "data.heldOutFraction=0");
+        assertEquals(SparkCnn.EXIT_CONFIG, noHeldOut.exit(), noHeldOut.out());
+        assertTrue(noHeldOut.err().contains("data.heldOutFraction: 0 with no data.heldOut lake holds nothing out"),
+                noHeldOut.err());
+        Run retrain = inProcess("retrain", "--set", "data.train=" + lake, "--set", "data.heldOutFraction=0",
+                "--set", "registry.dir=" + tmp.resolve("reg"));
+        assertEquals(SparkCnn.EXIT_CONFIG, retrain.exit(), retrain.out());
+
+        Run threads = inProcess("inspect", "--lake", lake.toString(), "--set", "train.threadsPerWorker=4",
+                "--set", "spark.master=local[2]");
+        assertEquals(SparkCnn.EXIT_CONFIG, threads.exit(), threads.out());
+        assertTrue(threads.err().contains("train.threadsPerWorker: 4 cores per task, but spark.master = local[2] "
+                + "runs 2"), threads.err());
+    }
+
+    @Test
     void usageErrorsExitWithTwo() {
         assertEquals(2, inProcess("no-such-command").exit());
         assertEquals(2, inProcess("import", "fashion-mnist").exit(), "--out is required");

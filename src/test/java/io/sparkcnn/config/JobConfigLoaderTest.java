@@ -191,7 +191,7 @@ class JobConfigLoaderTest {
                 () -> new ImageConfig(0, 28, 1, ResizePolicy.ERROR, NormalisationKind.UNIT));
         assertEquals("data.image.height", e.key());
         ConfigException b = assertThrows(ConfigException.class,
-                () -> new BadFilesConfig(BadFilePolicy.SKIP, 1.5, 10));
+                () -> new BadFilesConfig(BadFilePolicy.SKIP, 1.5, 10, DuplicatePolicy.ERROR));
         assertEquals("data.badFiles.maxFraction", b.key());
     }
 

@@ -30,7 +30,7 @@ import java.util.TreeSet;
 
 /**
  * Lists a job's lakes, decodes both splits into cached worker partitions and checks them: the bad-file
- * policy, at least one training image, every held-out class known to the label index. The label index is
+ * policy, at least one training and one held-out image, every held-out class known to the label index. The label index is
  * the training classes found by listing, or a saved model's index when one is given.
  */
 public final class DataPreparation {
@@ -41,6 +41,7 @@ public final class DataPreparation {
 
     /** Prepares data for training: the label index comes from the training split. */
     public static PreparedData forTraining(SparkSession spark, JobConfig job) throws IOException {
+        job.data().requireHeldOut();
         return prepare(spark, job, LakeLister.list(spark, job.data(), job.seed()), null, null, true);
     }
 
@@ -56,6 +57,7 @@ public final class DataPreparation {
     /** Prepares data to score a saved model: its label index and normalisation are used as they are. */
     public static PreparedData forModel(SparkSession spark, JobConfig job, LabelIndex labels,
                                         Normalisation normalisation) throws IOException {
+        job.data().requireHeldOut();
         return prepare(spark, job, LakeLister.list(spark, job.data(), job.seed()), labels, normalisation, false);
     }
 
@@ -124,6 +126,30 @@ public final class DataPreparation {
         BadFileGate.check(summary, job.data().badFiles(), report);
         if (decodeTrain && summary.imageCount(Split.TRAIN) == 0) {
             throw new DataException("data.train: no usable training image in " + job.data().train());
+        }
+        if (decodeTrain && summary.imageCount(Split.TRAIN) < workers) {
+            train.unpersist(false);
+            heldOut.unpersist(false);
+            throw new ConfigException(Settings.TRAIN_WORKERS.key(), workers + " workers"
+                    + (job.train().workers() > 0 ? "" : " (one per task slot)") + " but only "
+                    + summary.imageCount(Split.TRAIN) + " training images, and each worker needs at least one; set "
+                    + "train.workers to at most "
+                    + summary.imageCount(Split.TRAIN));
+        }
+        if (summary.imageCount(Split.HELD_OUT) == 0) {
+            train.unpersist(false);
+            heldOut.unpersist(false);
+            throw new DataException(job.data().heldOut().isBlank()
+                    ? "data.heldOutFraction = " + job.data().heldOutFraction() + " held out no usable image of "
+                    + job.data().train() + ": every model is evaluated on held-out images; raise it or set data.heldOut"
+                    : "data.heldOut: no usable held-out image in " + job.data().heldOut());
+        }
+        List<String> absent = labels.labels().stream()
+                .filter(l -> summary.images(Split.HELD_OUT).getOrDefault(l, 0L) == 0).toList();
+        if (!absent.isEmpty()) {
+            LOG.warn("The held-out images have no image of {} of the {} classes {}: their recall cannot be measured, "
+                    + "and macro F1 is computed over the {} classes present", absent.size(), labels.size(), absent,
+                    labels.size() - absent.size());
         }
         Normalisation normalisation = fixedNormalisation != null ? fixedNormalisation
                 : image.normalisation() == NormalisationKind.STANDARDISE ? summary.standardisation() : Normalisation.unit();

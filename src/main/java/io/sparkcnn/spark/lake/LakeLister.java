@@ -1,6 +1,8 @@
 package io.sparkcnn.spark.lake;
 
+import io.sparkcnn.config.BadFilesConfig;
 import io.sparkcnn.config.DataConfig;
+import io.sparkcnn.config.DuplicatePolicy;
 import io.sparkcnn.config.LakeFormat;
 import io.sparkcnn.data.BadFile;
 import io.sparkcnn.data.DataException;
@@ -15,6 +17,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
@@ -26,6 +29,7 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.Tuple2;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -130,7 +134,7 @@ public final class LakeLister {
         LakeFormat format = data.format().resolve(uri);
         if (format == LakeFormat.MANIFEST) {
             // A manifest is a file or a folder of part files, as Spark writes Parquet and CSV.
-            return new Lake(listManifest(spark, root, key, rule, labelsOptional), Set.of(), List.of());
+            return new Lake(listManifest(spark, root, key, rule, labelsOptional, data.badFiles()), Set.of(), List.of());
         }
         if (!status.isDirectory()) {
             throw new DataException(key + ": " + root + " is a file, not a folder lake; a manifest must end in "
@@ -176,7 +180,7 @@ public final class LakeLister {
     }
 
     private static JavaRDD<LakeFile> listManifest(SparkSession spark, Path manifest, String key, SplitRule rule,
-                                                  boolean labelsOptional) {
+                                                  boolean labelsOptional, BadFilesConfig badFiles) {
         boolean parquet = manifest.getName().toLowerCase(Locale.ROOT).endsWith(".parquet");
         Dataset<Row> rows = parquet
                 ? spark.read().parquet(manifest.toString())
@@ -187,10 +191,56 @@ public final class LakeLister {
                     : " and label") + ", found " + columns + (parquet ? "" : " (the first line of a CSV manifest is its "
                     + "header)"));
         }
-        return rows.select(functions.col("path").cast("string"), columns.contains("label")
-                        ? functions.col("label").cast("string") : functions.lit(null).cast("string"))
+        JavaPairRDD<LakeFile, Long> listed = rows.select(functions.col("path").cast("string"),
+                        columns.contains("label")
+                                ? functions.col("label").cast("string") : functions.lit(null).cast("string"))
                 .toJavaRDD()
-                .map(new ManifestRow(manifest.toString(), manifest.getParent().toString(), rule, labelsOptional));
+                .map(new ManifestRow(manifest.toString(), manifest.getParent().toString(), rule, labelsOptional))
+                .zipWithIndex();
+        return withoutDuplicates(listed, key, manifest, badFiles);
+    }
+
+    /**
+     * A manifest's rows with every file once: the rows that name a file already named stop the job (listing
+     * {@code listLimit} of them with their labels), or, under {@code first}, are dropped after the manifest's
+     * first row for that file, counted in the log.
+     */
+    private static JavaRDD<LakeFile> withoutDuplicates(JavaPairRDD<LakeFile, Long> rows, String key, Path manifest,
+                                                       BadFilesConfig badFiles) {
+        JavaPairRDD<String, Tuple2<LakeFile, Long>> byFile = rows
+                .filter(r -> r._1().problem() == null)
+                .mapToPair(r -> new Tuple2<>(new Path(r._1().uri()).toString(), r));
+        JavaPairRDD<String, Iterable<String>> repeated = byFile
+                .mapValues(r -> r._1().label() == null ? "(no label)" : r._1().label())
+                .groupByKey()
+                .filter(g -> count(g._2()) > 1);
+        long files = repeated.count();
+        if (files == 0) {
+            return rows.keys();
+        }
+        List<String> sample = repeated.take(Math.max(1, badFiles.listLimit())).stream()
+                .map(g -> "  " + g._1() + ": " + count(g._2()) + " rows, labels " + g._2())
+                .toList();
+        String listing = String.join("\n", sample) + (files > sample.size() ? "\n  ... and " + (files - sample.size())
+                + " more" : "");
+        if (badFiles.duplicates() == DuplicatePolicy.ERROR) {
+            throw new DataException(key + ": manifest " + manifest + " lists " + files + " file(s) more than once:\n"
+                    + listing + "\nRemove the extra rows, or set data.badFiles.duplicates = first to keep each file's "
+                    + "first row.");
+        }
+        JavaRDD<LakeFile> kept = byFile.reduceByKey((a, b) -> a._2() <= b._2() ? a : b).map(r -> r._2()._1())
+                .union(rows.keys().filter(f -> f.problem() != null));
+        LOG.warn("{}: manifest {} lists {} file(s) more than once; kept each file's first row "
+                + "(data.badFiles.duplicates = first):\n{}", key, manifest, files, listing);
+        return kept;
+    }
+
+    private static int count(Iterable<?> values) {
+        int n = 0;
+        for (Object ignored : values) {
+            n++;
+        }
+        return n;
     }
 
     private static List<BadFile> emptyFolders(JavaRDD<LakeFile> files, List<String> folderPaths) {
@@ -231,6 +281,9 @@ public final class LakeLister {
             LakeFile file = new LakeFile(uri, relative, label, rule.of(relative), entry.length(),
                     entry.modificationTime(), null);
             String ext = LakePaths.extension(relative);
+            if (entry.problem() != null) {
+                return file.withProblem(entry.problem());
+            }
             if (label == null && !labelsOptional) {
                 return file.withProblem("not inside a label folder (a folder lake is <root>/<label>/.../<image>)");
             }
