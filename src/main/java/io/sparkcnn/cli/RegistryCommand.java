@@ -112,7 +112,8 @@ final class RegistryCommand implements Runnable {
                     "held-out");
             for (RegistryVersion v : versions) {
                 System.out.printf(Locale.ROOT, "%-8s %-16s %-8s %-25s %s%n", v.name(), v.status().label(),
-                        v.entry().getOrDefault("kind", "?"), v.entry().getOrDefault("createdAt", "?"), scores(v));
+                        v.entry().getOrDefault("kind", "?"), v.entry().getOrDefault("createdAt", "?"),
+                        v.damage() == null ? scores(v) : "DAMAGED: " + v.damage());
             }
             return 0;
         }
@@ -149,6 +150,10 @@ final class RegistryCommand implements Runnable {
                     : registry.champion().orElseThrow(() -> new ConfigException("registry.model", "model "
                     + registry.name() + " at " + registry.location() + " has no champion; name a version"));
             System.out.println(v.name() + " (" + v.status().label() + ") at " + v.location());
+            List<String> damage = registry.damage(v, true);
+            System.out.println(!v.entry().containsKey(ModelRegistry.FILES) ? "files: not checked (registered "
+                    + "before checksums were recorded)" : damage.isEmpty() ? "files: intact (length and SHA-256 as "
+                    + "registered)" : "files: DAMAGED: " + String.join("; ", damage));
             System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                     .writeValueAsString(v.entry()));
             System.out.println("promotion history:");

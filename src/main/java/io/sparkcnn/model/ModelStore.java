@@ -106,6 +106,9 @@ public final class ModelStore {
             network = GRAPH.equals(info.get("network"))
                     ? Network.of(ModelSerializer.restoreComputationGraph(in, true))
                     : Network.of(ModelSerializer.restoreMultiLayerNetwork(in, true));
+        } catch (IOException | RuntimeException e) {
+            throw new IOException(new Path(root, NETWORK) + " cannot be read (truncated, or not a DL4J model "
+                    + "file?): " + e, e);
         }
         Map<String, Integer> shape = (Map<String, Integer>) info.get("inputShape");
         Map<String, List<Number>> norm = (Map<String, List<Number>>) info.get("normalisation");

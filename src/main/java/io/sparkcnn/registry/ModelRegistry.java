@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.sparkcnn.config.ConfigException;
 import io.sparkcnn.config.Settings;
+import io.sparkcnn.data.DataException;
 import io.sparkcnn.data.FileSystems;
 import io.sparkcnn.model.ModelStore;
 import io.sparkcnn.model.SavedModel;
@@ -19,6 +20,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,12 +44,15 @@ import java.util.regex.Pattern;
  *   .staging-*             versions being written (hidden: never listed, removed by the next locked writer)
  * </pre>
  * A version is written whole under a hidden name and renamed to {@code v<N>}; a promotion record likewise.
+ * version.json records each file's length and SHA-256, checked before a version is read or promoted.
  * So a job killed anywhere leaves the champion pointing at a complete version, and any version it finished
  * writing is complete. Changes go through a held {@link RegistryLock}.
  */
 public final class ModelRegistry {
     public static final String VERSION_INFO = "version.json";
     public static final String CHAMPION_DIR = "champion";
+    /** version.json's record of each file's length and SHA-256 at registration. */
+    public static final String FILES = "files";
     private static final Pattern VERSION = Pattern.compile("v([1-9][0-9]*)");
     private static final Pattern RECORD = Pattern.compile("([0-9]{6,})\\.json");
     private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
@@ -105,7 +111,9 @@ public final class ModelRegistry {
                     : promoted.contains(n) ? RegistryVersion.Status.FORMER_CHAMPION
                     : Boolean.FALSE.equals(decision(entry).get("accepted")) ? RegistryVersion.Status.REJECTED
                     : RegistryVersion.Status.CANDIDATE;
-            versions.add(new RegistryVersion(n, versionPath(n).toString(), entry, status));
+            List<String> damage = damage(versionPath(n), entry, false);
+            versions.add(new RegistryVersion(n, versionPath(n).toString(), entry, status,
+                    damage.isEmpty() ? null : String.join("; ", damage)));
         }
         return versions;
     }
@@ -132,9 +140,88 @@ public final class ModelRegistry {
         return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
     }
 
-    /** Reads a version's model. */
+    /**
+     * Reads a version's model after checking every file against the length and SHA-256 recorded when it was
+     * registered; a damaged or unreadable version is a {@link DataException} naming the version and the file.
+     */
     public SavedModel read(RegistryVersion version) throws IOException {
-        return ModelStore.read(version.location(), fs.getConf());
+        requireIntact(version);
+        try {
+            return ModelStore.read(version.location(), fs.getConf());
+        } catch (IOException | RuntimeException e) {
+            throw new DataException("model " + name + " " + version.name() + " at " + version.location()
+                    + " cannot be read: " + e.getMessage());
+        }
+    }
+
+    /**
+     * What is wrong with a version's files, compared with what registration recorded (each file's length, and
+     * with {@code hashes} its SHA-256); empty when intact, or when it was registered before checksums were kept.
+     */
+    public List<String> damage(RegistryVersion version, boolean hashes) throws IOException {
+        return damage(new Path(version.location()), version.entry(), hashes);
+    }
+
+    private void requireIntact(RegistryVersion version) throws IOException {
+        List<String> damage = damage(version, true);
+        if (!damage.isEmpty()) {
+            throw new DataException("model " + name + " " + version.name() + " at " + version.location()
+                    + " is damaged: " + String.join("; ", damage) + " (recorded when it was registered); restore "
+                    + "its files, or promote or roll back to another version");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> damage(Path folder, Map<String, Object> entry, boolean hashes) throws IOException {
+        List<String> problems = new ArrayList<>();
+        if (!(entry.get(FILES) instanceof Map<?, ?> recorded)) {
+            return problems;
+        }
+        for (Map.Entry<?, ?> e : recorded.entrySet()) {
+            String file = String.valueOf(e.getKey());
+            Map<String, Object> expected = (Map<String, Object>) e.getValue();
+            Path path = new Path(folder, file);
+            if (!fs.exists(path)) {
+                problems.add(file + " is missing");
+                continue;
+            }
+            long bytes = fs.getFileStatus(path).getLen();
+            long wanted = ((Number) expected.get("bytes")).longValue();
+            if (bytes != wanted) {
+                problems.add(file + " is " + bytes + " bytes, not " + wanted);
+            } else if (hashes && !sha256(path).equals(expected.get("sha256"))) {
+                problems.add(file + " has another SHA-256 than " + expected.get("sha256"));
+            }
+        }
+        return problems;
+    }
+
+    /** Each file of a written version folder (but version.json, which holds this): its length and SHA-256. */
+    private Map<String, Object> checksums(Path folder) throws IOException {
+        Map<String, Object> files = new java.util.TreeMap<>();
+        for (FileStatus f : fs.listStatus(folder)) {
+            String n = f.getPath().getName();
+            if (f.isFile() && !n.equals(VERSION_INFO) && !n.startsWith(".")) {
+                files.put(n, Map.of("bytes", f.getLen(), "sha256", sha256(f.getPath())));
+            }
+        }
+        return files;
+    }
+
+    private String sha256(Path file) throws IOException {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+        byte[] buffer = new byte[1 << 16];
+        try (InputStream in = fs.open(file)) {
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+            }
+        }
+        return java.util.HexFormat.of().formatHex(digest.digest());
     }
 
     /** Reads a file of a version's folder (e.g. its data snapshot). */
@@ -170,10 +257,12 @@ public final class ModelRegistry {
         int number = versionNumbers().stream().mapToInt(Integer::intValue).max().orElse(0) + 1;
         Map<String, Object> info = new LinkedHashMap<>(entry);
         info.putIfAbsent("createdAt", Instant.now().toString());
-        Map<String, byte[]> files = new LinkedHashMap<>(extraFiles);
-        files.put(VERSION_INFO, json(info));
         Path staging = new Path(dir, ".staging-" + UUID.randomUUID());
-        ModelStore.write(model, files, staging.toString(), false, fs.getConf());
+        ModelStore.write(model, extraFiles, staging.toString(), false, fs.getConf());
+        info.put(FILES, checksums(staging));
+        try (OutputStream out = FileSystems.create(fs, new Path(staging, VERSION_INFO))) {
+            out.write(json(info));
+        }
         faults.at(RegistryFaults.Step.VERSION_STAGED);
         FileSystems.rename(fs, staging, versionPath(number));
         faults.at(RegistryFaults.Step.VERSION_PUBLISHED);
@@ -210,7 +299,7 @@ public final class ModelRegistry {
 
     private Promotion record(int version, String action, String reason, RegistryLock lock) throws IOException {
         requireHeld(lock);
-        version(version); // must exist and be complete
+        requireIntact(version(version));
         List<Promotion> history = promotions();
         Integer previous = history.isEmpty() ? null : history.get(history.size() - 1).version();
         long sequence = history.isEmpty() ? 1 : history.get(history.size() - 1).sequence() + 1;

@@ -4,9 +4,12 @@ import java.util.Map;
 
 /**
  * A complete version of a model: its number, folder, what {@code version.json} says of it (kind, parent,
- * the champion/challenger decision, data counts) and its status relative to the promotion history.
+ * the champion/challenger decision, data counts), its status relative to the promotion history, and
+ * {@code damage}: null, or what listing found wrong with its files (missing, or another length than at
+ * registration; reading and promoting also compare their SHA-256).
  */
-public record RegistryVersion(int number, String location, Map<String, Object> entry, Status status) {
+public record RegistryVersion(int number, String location, Map<String, Object> entry, Status status,
+                              String damage) {
     /** Where a version stands: champion now, champion once, rejected by its retrain, or never promoted. */
     public enum Status {
         CHAMPION, FORMER_CHAMPION, REJECTED, CANDIDATE;

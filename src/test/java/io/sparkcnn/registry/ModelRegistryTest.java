@@ -103,6 +103,59 @@ class ModelRegistryTest {
         assertEquals("snapshot of 1", r.readFile(r.champion().orElseThrow(), "snapshot.tsv"));
     }
 
+    @org.junit.jupiter.api.Test
+    void aDamagedVersionIsListedAsDamagedAndIsNeitherReadNorPromoted() throws IOException {
+        ModelRegistry r = open(root("local"));
+        try (RegistryLock lock = r.lock("test", Duration.ofHours(1))) {
+            r.promote(register(r, lock, 1).number(), "first", lock);
+            register(r, lock, 2);
+            register(r, lock, 3);
+            java.nio.file.Path v2 = java.nio.file.Path.of(java.net.URI.create(r.version(2).location()))
+                    .resolve(ModelStore.NETWORK);
+            byte[] zip = java.nio.file.Files.readAllBytes(v2);
+            java.nio.file.Files.write(v2, Arrays.copyOf(zip, zip.length / 2));
+            java.nio.file.Path v3 = v2.getParent().resolveSibling("v3").resolve(ModelStore.NETWORK);
+            byte[] flipped = java.nio.file.Files.readAllBytes(v3);
+            flipped[flipped.length / 2] ^= 1;
+            java.nio.file.Files.write(v3, flipped);
+
+            RegistryVersion listed = r.version(2);
+            assertEquals("model.zip is " + zip.length / 2 + " bytes, not " + zip.length, listed.damage());
+            assertEquals(null, r.version(3).damage(), "listing compares lengths only");
+            assertEquals(List.of("model.zip has another SHA-256 than "), r.damage(r.version(3), true).stream()
+                    .map(d -> d.replaceAll("[0-9a-f]{64}", "")).toList());
+            for (int v : new int[] {2, 3}) {
+                io.sparkcnn.data.DataException promote = assertThrows(io.sparkcnn.data.DataException.class,
+                        () -> r.promote(v, "looks fine", lock));
+                assertTrue(promote.getMessage().startsWith("model digits v" + v + " at ")
+                        && promote.getMessage().contains("is damaged: model.zip "), promote.getMessage());
+                assertThrows(io.sparkcnn.data.DataException.class, () -> r.read(r.version(v)));
+            }
+            assertEquals(1, r.champion().orElseThrow().number(), "a refused promotion changes nothing");
+            assertTrue(r.damage(r.version(1), true).isEmpty());
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aVersionRegisteredBeforeChecksumsStillReadsAndAnUnreadableOneIsNamed() throws IOException {
+        ModelRegistry r = open(root("local"));
+        try (RegistryLock lock = r.lock("test", Duration.ofHours(1))) {
+            register(r, lock, 1);
+        }
+        java.nio.file.Path folder = java.nio.file.Path.of(java.net.URI.create(r.version(1).location()));
+        java.nio.file.Path info = folder.resolve(ModelRegistry.VERSION_INFO);
+        java.nio.file.Files.writeString(info, java.nio.file.Files.readString(info)
+                .replaceAll("(?s),\\s*\"files\" : \\{.*\\}\\s*\\}\\s*\\}", "\n}"));
+        assertFalse(r.version(1).entry().containsKey(ModelRegistry.FILES), java.nio.file.Files.readString(info));
+        assertEquals(3, r.read(r.version(1)).labels().size());
+
+        java.nio.file.Files.write(folder.resolve(ModelStore.NETWORK), new byte[] {'P', 'K', 3, 4, 0});
+        io.sparkcnn.data.DataException e = assertThrows(io.sparkcnn.data.DataException.class,
+                () -> r.read(r.version(1)));
+        assertTrue(e.getMessage().startsWith("model digits v1 at ") && e.getMessage().contains("model.zip cannot be "
+                + "read (truncated, or not a DL4J model file?)"), e.getMessage());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"local", "hdfs"})
     void aSecondJobIsRefusedWhileTheLockIsHeldAndTakesOverAStaleOne(String fs) throws IOException {
