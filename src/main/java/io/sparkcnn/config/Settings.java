@@ -235,8 +235,9 @@ public final class Settings {
     public static final Setting<Double> RETRAIN_TOLERANCE = Setting.fraction("retrain.tolerance", 0.005, 0.0, 1.0,
             false,
             "The challenger is promoted unless it is worse than the champion by more than this on retrain.metric "
-                    + "(absolute: 0.005 = half a point of accuracy); otherwise the champion stays and the "
-                    + "challenger is recorded as rejected with both scores.")
+                    + "(absolute: 0.005 = half a point of accuracy), or, on the frozen held-out set, worse by more "
+                    + "than this than the best promoted version's score; otherwise the champion stays and the "
+                    + "challenger is recorded as rejected with the scores.")
             .in(j -> j.retrain().tolerance()).runOnly();
     public static final Setting<Double> RETRAIN_REPLAY_FRACTION = Setting.fraction("retrain.replayFraction", 0.0,
             0.0, 1.0, false,

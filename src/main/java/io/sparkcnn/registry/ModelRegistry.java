@@ -53,6 +53,11 @@ public final class ModelRegistry {
     public static final String CHAMPION_DIR = "champion";
     /** version.json's record of each file's length and SHA-256 at registration. */
     public static final String FILES = "files";
+    /**
+     * version.json's {@code true} when the registering job decided to promote the version (a retrain's accepted
+     * challenger, a model's first version): what {@link #completeInterruptedPromotion} finishes.
+     */
+    public static final String PROMOTE = "promote";
     private static final Pattern VERSION = Pattern.compile("v([1-9][0-9]*)");
     private static final Pattern RECORD = Pattern.compile("([0-9]{6,})\\.json");
     private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
@@ -268,6 +273,38 @@ public final class ModelRegistry {
         faults.at(RegistryFaults.Step.VERSION_PUBLISHED);
         LOG.info("Registered {} v{} at {}", name, number, versionPath(number));
         return version(number);
+    }
+
+    /**
+     * Finishes what a writer killed between registering a version and promoting it left undone: when the newest
+     * version's own decision says promote, it was never promoted, and the champion it was compared with is still
+     * the champion, it is promoted now, the record saying so. A decision overtaken by a later promotion is left as
+     * it is (logged). Returns the promotion made, if any.
+     */
+    public Optional<Promotion> completeInterruptedPromotion(RegistryLock lock) throws IOException {
+        requireHeld(lock);
+        List<RegistryVersion> all = versions();
+        if (all.isEmpty()) {
+            return Optional.empty();
+        }
+        RegistryVersion newest = all.get(all.size() - 1);
+        Map<String, Object> decision = decision(newest.entry());
+        boolean decided = Boolean.TRUE.equals(newest.entry().get(PROMOTE)) || Boolean.TRUE.equals(decision.get("accepted"));
+        if (newest.status() != RegistryVersion.Status.CANDIDATE || !decided) {
+            return Optional.empty();
+        }
+        Object comparedWith = decision.get("championVersion");
+        Optional<RegistryVersion> champion = all.stream()
+                .filter(v -> v.status() == RegistryVersion.Status.CHAMPION).findFirst();
+        if (champion.isPresent() && comparedWith instanceof Number n && n.intValue() != champion.get().number()) {
+            LOG.warn("{} {}'s decision said promote, but it was compared with v{} and {} is the champion now: "
+                    + "leaving it a candidate", name, newest.name(), n, champion.get().name());
+            return Optional.empty();
+        }
+        LOG.warn("{} {} was registered with a decision to promote it, but the job was stopped before the promotion: "
+                + "completing it", name, newest.name());
+        return Optional.of(record(newest.number(), "promote", "completing an interrupted promotion (the job that "
+                + "registered " + newest.name() + " decided to promote it)", lock));
     }
 
     /** Makes {@code version} the champion under the held lock, recording why and by whom. */

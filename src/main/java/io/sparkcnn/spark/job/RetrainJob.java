@@ -42,8 +42,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The scheduled retrain: under the model's registry lock, find the training images that are new since the
@@ -76,6 +76,7 @@ public final class RetrainJob {
                 spark.sparkContext().hadoopConfiguration(), registryFaults);
         try (RegistryLock lock = registry.lock("retrain " + spark.sparkContext().applicationId(),
                 Duration.ofSeconds(rc.lockStaleAfterSeconds()))) {
+            registry.completeInterruptedPromotion(lock);
             List<RegistryVersion> versions = registry.versions();
             RegistryVersion championVersion = versions.stream()
                     .filter(v -> v.status() == RegistryVersion.Status.CHAMPION).findFirst()
@@ -183,20 +184,22 @@ public final class RetrainJob {
         } finally {
             trainer.release(data.heldOut());
         }
-        double challengerScore = score(challengerMetrics, rc.metric());
-        double championScore = score(championMetrics, rc.metric());
-        boolean accepted = rc.metric().higherIsBetter() ? challengerScore >= championScore - rc.tolerance()
-                : challengerScore <= championScore + rc.tolerance();
-        String verdict = String.format(Locale.ROOT, "%s on %d held-out images: challenger %.4f, champion %s %.4f, "
-                        + "tolerance %.4f: %s", rc.metric().configName(), challengerMetrics.count(), challengerScore,
-                championVersion.name(), championScore, rc.tolerance(), accepted ? "promoted" : "rejected, champion kept");
+        RetrainDecision decided = RetrainDecision.decide(rc, challengerMetrics.count(),
+                score(challengerMetrics, rc.metric()), score(championMetrics, rc.metric()), championVersion.name(),
+                rc.frozenHeldOut() ? RetrainDecision.bestPromoted(registry.versions(), rc.metric()) : Optional.empty());
+        boolean accepted = decided.accepted();
+        String verdict = decided.verdict();
         LOG.info("Retrain decision: {}", verdict);
 
         Map<String, Object> decision = new LinkedHashMap<>();
         decision.put("metric", rc.metric().configName());
-        decision.put("challenger", challengerScore);
-        decision.put("champion", championScore);
+        decision.put("challenger", decided.challenger());
+        decision.put("champion", decided.champion());
         decision.put("championVersion", championVersion.number());
+        decided.best().ifPresent(b -> {
+            decision.put("bestPromoted", b.score());
+            decision.put("bestPromotedVersion", b.version());
+        });
         decision.put("tolerance", rc.tolerance());
         decision.put("accepted", accepted);
         decision.put("heldOutImages", challengerMetrics.count());
@@ -205,6 +208,7 @@ public final class RetrainJob {
         entry.put("kind", "retrain");
         entry.put("parent", championVersion.number());
         entry.put("decision", decision);
+        entry.put(ModelRegistry.PROMOTE, accepted);
         Map<String, Object> dataEntry = new LinkedHashMap<>(counts);
         dataEntry.put("trainImages", data.summary().imageCount(Split.TRAIN));
         dataEntry.put("heldOutImages", data.summary().imageCount(Split.HELD_OUT));

@@ -176,7 +176,9 @@ public final class TrainJob {
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("kind", "train");
             entry.put("metrics", last.toMap());
+            registry.completeInterruptedPromotion(lock);
             boolean first = registry.champion().isEmpty();
+            entry.put(ModelRegistry.PROMOTE, first);
             RegistryVersion v = registry.register(model, extra, entry, lock);
             if (first) {
                 registry.promote(v.number(), "first version of " + registry.name(), lock);

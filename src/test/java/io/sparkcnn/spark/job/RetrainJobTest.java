@@ -200,6 +200,33 @@ class RetrainJobTest {
     }
 
     @Test
+    void aRetrainStoppedBetweenRegisteringAndPromotingIsCompletedByTheNextOne(SparkSession spark) throws IOException {
+        Place place = new Place("local");
+        lake(place.local, 3, 10);
+        TrainJob.run(spark, place.job("train.epochs=1"), false, FaultInjector.NONE);
+        add(place.local, 1, "class1", "more-", 6);
+        RegistryFaults stopAfterRegistering = step -> {
+            if (step == RegistryFaults.Step.VERSION_PUBLISHED) {
+                throw new IllegalStateException("killed after registering");
+            }
+        };
+        assertThrows(IllegalStateException.class, () -> RetrainJob.run(spark, place.job("train.epochs=1",
+                "retrain.tolerance=1"), FaultInjector.NONE, stopAfterRegistering));
+        assertEquals(RegistryVersion.Status.CANDIDATE, place.registry().version(2).status(),
+                "registered with a decision to promote, not promoted");
+        assertEquals(true, place.registry().version(2).entry().get(ModelRegistry.PROMOTE));
+
+        RetrainJob.Result next = RetrainJob.run(spark, place.job("train.epochs=1", "retrain.tolerance=1"),
+                FaultInjector.NONE, RegistryFaults.NONE);
+        assertEquals(RetrainJob.Outcome.NOTHING_TO_DO, next.outcome(), "v2's snapshot has the new images: "
+                + next.summary());
+        assertEquals(2, next.champion().number(), "the interrupted promotion was completed first");
+        List<io.sparkcnn.registry.Promotion> history = place.registry().promotions();
+        assertTrue(history.get(history.size() - 1).reason().startsWith("completing an interrupted promotion"),
+                history.toString());
+    }
+
+    @Test
     void aRetrainIsRefusedWhileAnotherJobHoldsTheLock(SparkSession spark) throws IOException {
         Place place = new Place("local");
         lake(place.local, 3, 10);
