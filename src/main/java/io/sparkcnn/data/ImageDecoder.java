@@ -4,6 +4,7 @@ import io.sparkcnn.config.ImageConfig;
 import io.sparkcnn.config.ResizePolicy;
 
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
@@ -21,7 +22,7 @@ import java.util.Map;
 
 /**
  * Decodes image bytes into a CHW float tensor in [0, 1] of the configured size and channels, with
- * ImageIO alone (PNG, JPEG, BMP, GIF in the JDK). Grey, RGB, RGBA (alpha dropped), palette and 16-bit
+ * ImageIO (PNG, JPEG, BMP, GIF; JPEG through TwelveMonkeys' reader, which also reads CMYK and YCCK). Grey, RGB, RGBA (alpha dropped), palette and 16-bit
  * images are read from their raster, not through {@code getRGB}, which would gamma-shift grey images
  * and cut 16-bit samples to 8. Anything that is not a usable image is a {@link BadImageException}
  * whose message is the reason. Not thread-safe: it keeps one reader per format; use one per task.
@@ -59,13 +60,20 @@ public final class ImageDecoder {
             reader.setInput(in, true, true);
             warnings.setLength(0);
             try {
-                refuseOversized(reader);
-                BufferedImage image = reader.read(0);
+                int width = reader.getWidth(0);
+                int height = reader.getHeight(0);
+                refuseOversized(width, height);
+                ImageReadParam param = reader.getDefaultReadParam();
+                int step = subsampling(width, height);
+                if (step > 1) {
+                    param.setSourceSubsampling(step, step, 0, 0);
+                }
+                BufferedImage image = reader.read(0, param);
                 if (warnings.length() > 0) {
                     // The JPEG reader fills a truncated file with grey and only warns.
                     throw new BadImageException("corrupt " + format + ": " + warnings.substring(0, warnings.length() - 2));
                 }
-                return toTensor(image, format);
+                return toTensor(image, format, width, height);
             } finally {
                 reader.setInput(null);
                 if (!readers.containsValue(reader)) {
@@ -91,7 +99,7 @@ public final class ImageDecoder {
                 Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName(format);
                 if (it.hasNext()) {
                     cached = it.next();
-                    cached.addIIOReadWarningListener((source, warning) -> warnings.append(warning).append("; "));
+                    cached.addIIOReadWarningListener((source, warning) -> warn(warning));
                     readers.put(format, cached);
                 }
             }
@@ -104,7 +112,7 @@ public final class ImageDecoder {
             throw new BadImageException("not an image: no PNG, JPEG, BMP or GIF decoder recognises its content");
         }
         ImageReader other = it.next();
-        other.addIIOReadWarningListener((source, warning) -> warnings.append(warning).append("; "));
+        other.addIIOReadWarningListener((source, warning) -> warn(warning));
         return other;
     }
 
@@ -113,12 +121,33 @@ public final class ImageDecoder {
      * ImageIO allocates the whole declared raster before it decodes a byte, so a small file declaring a huge size
      * would exhaust the heap.
      */
-    private void refuseOversized(ImageReader reader) throws IOException, BadImageException {
-        long width = reader.getWidth(0);
-        long height = reader.getHeight(0);
+    private void refuseOversized(long width, long height) throws BadImageException {
         if (width * height > spec.maxPixels()) {
             throw new BadImageException(String.format(Locale.ROOT, "declares %dx%d pixels, more than "
                     + "data.image.maxPixels = %d: refused before decoding", width, height, spec.maxPixels()));
+        }
+    }
+
+    /**
+     * Every how many pixels to read when a resize follows: the largest step that keeps the image at least twice
+     * the target size in both directions, so a large photo never occupies its full raster (a 6000x4000 JPEG
+     * bound for 96x96 is read as 300x200) and the resize still has two source pixels per output pixel.
+     */
+    private int subsampling(int width, int height) {
+        if (spec.resize() == ResizePolicy.ERROR) {
+            return 1;
+        }
+        return Math.max(1, Math.min(width / (2 * spec.width()), height / (2 * spec.height())));
+    }
+
+    /**
+     * A warning that the colours are converted approximately (a CMYK or YCCK JPEG without an ICC profile) is no
+     * sign of damage; any other warning is, as the JPEG reader reports a truncated file only by warning.
+     */
+    private void warn(String warning) {
+        String w = warning.toLowerCase(Locale.ROOT);
+        if (!w.contains("icc") && !w.contains("color profile") && !w.contains("colour profile")) {
+            warnings.append(warning).append("; ");
         }
     }
 
@@ -151,7 +180,9 @@ public final class ImageDecoder {
         }
     }
 
-    private DecodedImage toTensor(BufferedImage image, String format) throws BadImageException {
+    /** {@code declaredWidth x declaredHeight}: the file's size, which {@code image} may be a subsampling of. */
+    private DecodedImage toTensor(BufferedImage image, String format, int declaredWidth, int declaredHeight)
+            throws BadImageException {
         int w = image.getWidth();
         int h = image.getHeight();
         if (w <= 0 || h <= 0) {
@@ -168,7 +199,7 @@ public final class ImageDecoder {
         for (int c = 0; c < sized.length; c++) {
             System.arraycopy(sized[c], 0, chw, c * plane, plane);
         }
-        return new DecodedImage(format, w, h, sourceChannels, bitDepth, chw);
+        return new DecodedImage(format, declaredWidth, declaredHeight, sourceChannels, bitDepth, chw);
     }
 
     /** Grey (1 plane) or RGB (3 planes), alpha dropped, scaled to [0, 1] by the sample's maximum. */
