@@ -22,6 +22,7 @@ public final class FileSystems {
      * hidden .crc file beside every file, doubling the file count of an image lake for no gain.
      */
     public static FileSystem of(Path path, Configuration conf) throws IOException {
+        requireReachable(path, conf);
         FileSystem fs = path.getFileSystem(conf);
         return fs instanceof LocalFileSystem local ? local.getRawFileSystem() : fs;
     }
@@ -71,9 +72,16 @@ public final class FileSystems {
         return target.toString();
     }
 
+    private static void requireReachable(Path path, Configuration conf) {
+        if ("s3a".equals(path.toUri().getScheme())) {
+            S3Endpoints.requireReachable(path.toUri().getHost(), conf);
+        }
+    }
+
     /** A qualified path (scheme and authority filled in): a plain path means the default FileSystem. */
     public static Path qualified(String uri, Configuration conf) throws IOException {
         Path p = new Path(uri);
+        requireReachable(p, conf);
         return p.getFileSystem(conf).makeQualified(p);
     }
 }

@@ -128,7 +128,7 @@ public final class LakeLister {
                 throw new DataException(key + ": lake " + root + " does not exist");
             }
             status = fs.getFileStatus(root);
-        } catch (IOException e) {
+        } catch (IOException | DataException e) {
             throw new DataException(key + ": cannot read lake " + uri + ": " + e.getMessage());
         }
         LakeFormat format = data.format().resolve(uri);

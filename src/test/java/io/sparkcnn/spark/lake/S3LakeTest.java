@@ -112,6 +112,46 @@ class S3LakeTest {
         return c;
     }
 
+    @Test
+    void anEndpointThatNeverAnswersFailsWithinSecondsNamingIt(SparkSession spark) throws IOException {
+        Configuration conf = s3a(spark);
+        try (ServerSocket silent = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            // Accepts connections and never answers: a firewall that drops replies, a wrong host.
+            Thread acceptor = new Thread(() -> {
+                List<Socket> held = new java.util.ArrayList<>();
+                try {
+                    while (true) {
+                        held.add(silent.accept());
+                    }
+                } catch (IOException closed) {
+                    held.forEach(S3LakeTest::closeQuietly);
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            String endpoint = "http://127.0.0.1:" + silent.getLocalPort();
+            conf.set("fs.s3a.bucket.silent.endpoint", endpoint);
+            JobConfig job = JobConfigLoader.load(Optional.empty(), List.of("data.train=s3a://silent/lake",
+                    "output.dir=" + Files.createTempDirectory("silent")));
+            io.sparkcnn.data.DataException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                    java.time.Duration.ofMinutes(2), () -> assertThrows(io.sparkcnn.data.DataException.class,
+                            () -> io.sparkcnn.spark.job.InspectJob.run(spark, job)));
+            assertTrue(e.getMessage().startsWith("data.train: cannot read lake s3a://silent/lake: the S3 endpoint "
+                    + endpoint + " of bucket silent did not answer") && e.getMessage().contains("fs.s3a.endpoint"),
+                    e.getMessage());
+        } finally {
+            conf.unset("fs.s3a.bucket.silent.endpoint");
+        }
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // Closing a test's idle connection.
+        }
+    }
+
     /** Creates a bucket through the S3 API, as an administrator would (S3A itself never creates buckets). */
     private static void createBucket(Configuration conf, String bucket) {
         com.amazonaws.services.s3.AmazonS3 s3 = com.amazonaws.services.s3.AmazonS3ClientBuilder.standard()
