@@ -159,22 +159,12 @@ class ImageDecoderTest {
         assertReason("wrong extension: content is PNG but the name ends in .jpg", png, "photo.jpg");
     }
 
-    /** A real 8x8 PNG whose header then declares {@code width x height} pixels (its CRC recomputed). */
-    static byte[] pngDeclaring(int width, int height) {
-        byte[] png = Images.encode(Images.grey(8, 8, 1), "png");
-        java.nio.ByteBuffer.wrap(png, 16, 8).putInt(width).putInt(height);
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-        crc.update(png, 12, 17); // "IHDR" and its 13 bytes of data
-        java.nio.ByteBuffer.wrap(png, 29, 4).putInt((int) crc.getValue());
-        return png;
-    }
-
     @Test
     void aDecompressionBombIsRefusedFromItsHeaderBeforeAnyDecoding() {
         ImageDecoder decoder = new ImageDecoder(new ImageConfig(28, 28, 1, ResizePolicy.RESIZE,
                 NormalisationKind.UNIT));
         BadImageException e = assertThrows(BadImageException.class,
-                () -> decoder.decode(pngDeclaring(40_000, 40_000), "bomb.png"));
+                () -> decoder.decode(Images.pngDeclaring(40_000, 40_000), "bomb.png"));
         assertTrue(e.getMessage().startsWith("declares 40000x40000 pixels, more than data.image.maxPixels = "
                 + "50000000"), e.getMessage());
 
@@ -186,44 +176,11 @@ class ImageDecoderTest {
                 Images.encode(Images.grey(8, 8, 1), "png"), "a.png", tighter);
     }
 
-    /**
-     * A JPEG of a 4-band raster as Photoshop writes CMYK ({@code transform} 0) or YCCK (2): the JDK's writer, then
-     * an Adobe APP14 segment after the start-of-image marker, without an ICC profile.
-     */
-    static byte[] adobeJpeg(int width, int height, int transform) throws java.io.IOException {
-        java.awt.image.WritableRaster r = java.awt.image.Raster.createInterleavedRaster(
-                java.awt.image.DataBuffer.TYPE_BYTE, width, height, 4, null);
-        for (int y = 0; y < height; y++) {
-            for (int x = 0; x < width; x++) {
-                r.setPixel(x, y, new int[] {x * 6, y * 8, 100, 20});
-            }
-        }
-        javax.imageio.ImageWriter writer = null;
-        for (var it = javax.imageio.ImageIO.getImageWritersByFormatName("jpeg"); it.hasNext(); ) {
-            javax.imageio.ImageWriter w = it.next();
-            if (w.getClass().getName().startsWith("com.sun.")) {
-                writer = w;
-            }
-        }
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        try (var ios = javax.imageio.ImageIO.createImageOutputStream(out)) {
-            writer.setOutput(ios);
-            writer.write(null, new javax.imageio.IIOImage(r, null, null), null);
-        }
-        byte[] plain = out.toByteArray();
-        byte[] app14 = {(byte) 0xff, (byte) 0xee, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, (byte) transform};
-        byte[] jpeg = new byte[plain.length + app14.length];
-        System.arraycopy(plain, 0, jpeg, 0, 2);
-        System.arraycopy(app14, 0, jpeg, 2, app14.length);
-        System.arraycopy(plain, 2, jpeg, 2 + app14.length, plain.length - 2);
-        return jpeg;
-    }
-
     @Test
     void cmykAndYcckJpegsDecodeAndATruncatedOneIsStillCorrupt() throws Exception {
         ImageDecoder rgb = decoder(30, 40, 3, ResizePolicy.ERROR);
         for (int transform : new int[] {0, 2}) {
-            byte[] jpeg = adobeJpeg(40, 30, transform);
+            byte[] jpeg = Images.adobeJpeg(40, 30, transform);
             DecodedImage image = rgb.decode(jpeg, "print.jpg");
             assertEquals("jpeg", image.format());
             assertEquals(40 * 30 * 3, image.pixels().length);
@@ -237,12 +194,7 @@ class ImageDecoderTest {
 
     @Test
     void aJpegHeaderDeclaringAHugeImageIsRefusedBeforeDecoding() {
-        byte[] jpeg = Images.encode(Images.rgb(64, 48, BufferedImage.TYPE_3BYTE_BGR, 1), "jpeg");
-        int sof = 2;
-        while (!((jpeg[sof] & 0xff) == 0xff && (jpeg[sof + 1] & 0xff) == 0xc0)) {
-            sof += 2 + (((jpeg[sof + 2] & 0xff) << 8) | (jpeg[sof + 3] & 0xff));
-        }
-        java.nio.ByteBuffer.wrap(jpeg, sof + 5, 4).putShort((short) 40_000).putShort((short) 40_000);
+        byte[] jpeg = Images.jpegDeclaring(40_000, 40_000);
         ImageDecoder decoder = new ImageDecoder(new ImageConfig(28, 28, 3, ResizePolicy.RESIZE,
                 NormalisationKind.UNIT));
         assertReason("declares 40000x40000 pixels, more than data.image.maxPixels", Arrays.copyOf(jpeg, 600),

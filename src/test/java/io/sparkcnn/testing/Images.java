@@ -94,4 +94,58 @@ public final class Images {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** A real 8x8 PNG whose header then declares {@code width x height} pixels (its CRC recomputed). */
+    public static byte[] pngDeclaring(int width, int height) {
+        byte[] png = encode(grey(8, 8, 1), "png");
+        java.nio.ByteBuffer.wrap(png, 16, 8).putInt(width).putInt(height);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(png, 12, 17); // "IHDR" and its 13 bytes of data
+        java.nio.ByteBuffer.wrap(png, 29, 4).putInt((int) crc.getValue());
+        return png;
+    }
+
+    /** A real 64x48 JPEG whose frame header (SOF0) then declares {@code width x height} pixels. */
+    public static byte[] jpegDeclaring(int width, int height) {
+        byte[] jpeg = encode(rgb(64, 48, BufferedImage.TYPE_3BYTE_BGR, 1), "jpeg");
+        int sof = 2;
+        while (!((jpeg[sof] & 0xff) == 0xff && (jpeg[sof + 1] & 0xff) == 0xc0)) {
+            sof += 2 + (((jpeg[sof + 2] & 0xff) << 8) | (jpeg[sof + 3] & 0xff));
+        }
+        java.nio.ByteBuffer.wrap(jpeg, sof + 5, 4).putShort((short) height).putShort((short) width);
+        return jpeg;
+    }
+
+    /**
+     * A JPEG of a 4-band raster as Photoshop writes CMYK ({@code transform} 0) or YCCK (2): the JDK's writer, then
+     * an Adobe APP14 segment after the start-of-image marker, without an ICC profile.
+     */
+    public static byte[] adobeJpeg(int width, int height, int transform) throws java.io.IOException {
+        java.awt.image.WritableRaster r = java.awt.image.Raster.createInterleavedRaster(
+                java.awt.image.DataBuffer.TYPE_BYTE, width, height, 4, null);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                r.setPixel(x, y, new int[] {x * 6, y * 8, 100, 20});
+            }
+        }
+        javax.imageio.ImageWriter writer = null;
+        for (var it = javax.imageio.ImageIO.getImageWritersByFormatName("jpeg"); it.hasNext(); ) {
+            javax.imageio.ImageWriter w = it.next();
+            if (w.getClass().getName().startsWith("com.sun.")) {
+                writer = w;
+            }
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (var ios = javax.imageio.ImageIO.createImageOutputStream(out)) {
+            writer.setOutput(ios);
+            writer.write(null, new javax.imageio.IIOImage(r, null, null), null);
+        }
+        byte[] plain = out.toByteArray();
+        byte[] app14 = {(byte) 0xff, (byte) 0xee, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, (byte) transform};
+        byte[] jpeg = new byte[plain.length + app14.length];
+        System.arraycopy(plain, 0, jpeg, 0, 2);
+        System.arraycopy(app14, 0, jpeg, 2, app14.length);
+        System.arraycopy(plain, 2, jpeg, 2 + app14.length, plain.length - 2);
+        return jpeg;
+    }
 }
