@@ -56,10 +56,25 @@ class SparkSessionsTest {
 
     @Test
     void theJobsOwnSparkSettingsWin() {
-        SparkConf conf = SparkSessions.sparkConf(new SparkConfig("", "t",
+        SparkConf conf = SparkSessions.sparkConf(new SparkConfig("local[4]", "t",
                 Map.of("spark.executorEnv.OMP_NUM_THREADS", "3", "spark.task.cpus", "3")), 1, ComputeBackend.AUTO);
         assertEquals("3", conf.get("spark.task.cpus"));
         assertEquals("3", conf.get("spark.executorEnv.OMP_NUM_THREADS"));
-        assertEquals("local[2]", conf.get("spark.master"), "local[2] when nothing names a master");
+        assertEquals("local[2]", SparkSessions.sparkConf(new SparkConfig("", "t", Map.of()), 1, ComputeBackend.AUTO)
+                .get("spark.master"), "local[2] when nothing names a master");
+    }
+
+    @Test
+    void aTaskNeedingMoreCoresThanTheLocalMasterHasIsRefusedNamingTheKeyThatAskedForThem() {
+        io.sparkcnn.config.ConfigException own = org.junit.jupiter.api.Assertions.assertThrows(
+                io.sparkcnn.config.ConfigException.class, () -> SparkSessions.sparkConf(new SparkConfig("", "t",
+                        Map.of("spark.task.cpus", "3")), 1, ComputeBackend.AUTO));
+        assertEquals("spark.task.cpus", own.key());
+        io.sparkcnn.config.ConfigException threads = org.junit.jupiter.api.Assertions.assertThrows(
+                io.sparkcnn.config.ConfigException.class, () -> SparkSessions.sparkConf(new SparkConfig("local[*]",
+                        "t", Map.of()), Runtime.getRuntime().availableProcessors() + 1, ComputeBackend.AUTO));
+        assertEquals("train.threadsPerWorker", threads.key());
+        assertEquals("2", SparkSessions.sparkConf(new SparkConfig("local[2,3]", "t", Map.of()), 2, ComputeBackend.AUTO)
+                .get("spark.task.cpus"), "as many as it has is fine");
     }
 }
