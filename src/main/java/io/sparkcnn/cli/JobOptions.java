@@ -3,6 +3,7 @@ package io.sparkcnn.cli;
 import io.sparkcnn.config.ConfigException;
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.JobConfigLoader;
+import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -48,5 +49,18 @@ final class JobOptions {
     private static String valueOf(String override) {
         int eq = override.indexOf('=');
         return eq < 0 ? "" : override.substring(eq + 1).trim();
+    }
+
+    /** Hadoop settings as a Spark job would see them: spark.hadoop.* from the config and system properties. */
+    static Configuration hadoop(JobConfig c) {
+        Configuration conf = new Configuration();
+        c.spark().conf().forEach((k, v) -> {
+            if (k.startsWith("spark.hadoop.")) {
+                conf.set(k.substring("spark.hadoop.".length()), v);
+            }
+        });
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("spark.hadoop."))
+                .forEach(k -> conf.set(k.substring("spark.hadoop.".length()), System.getProperty(k)));
+        return conf;
     }
 }

@@ -62,24 +62,11 @@ final class RegistryCommand implements Runnable {
 
         ModelRegistry open() throws IOException {
             JobConfig c = config();
-            return ModelRegistry.open(c.registry().requireDir(), c.registry().model(), hadoop(c));
+            return ModelRegistry.open(c.registry().requireDir(), c.registry().model(), JobOptions.hadoop(c));
         }
 
         RegistryLock lock(ModelRegistry registry, String purpose) throws IOException {
             return registry.lock(purpose, Duration.ofSeconds(config().retrain().lockStaleAfterSeconds()));
-        }
-
-        /** Hadoop settings as a Spark job would see them: spark.hadoop.* from the config and system properties. */
-        private static Configuration hadoop(JobConfig c) {
-            Configuration conf = new Configuration();
-            c.spark().conf().forEach((k, v) -> {
-                if (k.startsWith("spark.hadoop.")) {
-                    conf.set(k.substring("spark.hadoop.".length()), v);
-                }
-            });
-            System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("spark.hadoop."))
-                    .forEach(k -> conf.set(k.substring("spark.hadoop.".length()), System.getProperty(k)));
-            return conf;
         }
     }
 

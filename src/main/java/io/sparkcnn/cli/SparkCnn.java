@@ -20,7 +20,7 @@ import java.io.PrintWriter;
 @Command(name = "spark-cnn", mixinStandardHelpOptions = true, versionProvider = SparkCnn.Version.class,
         description = "Train image classifiers on Spark where the images already live.",
         subcommands = {ImportCommand.class, InspectCommand.class, TrainCommand.class, EvaluateCommand.class,
-                PredictCommand.class, RetrainCommand.class, RegistryCommand.class, ConfigCommand.class, EnvCommand.class})
+                PredictCommand.class, ServeCommand.class, RetrainCommand.class, RegistryCommand.class, ConfigCommand.class, EnvCommand.class})
 public final class SparkCnn implements Runnable {
     public static final int EXIT_FAILURE = 1;
     public static final int EXIT_CONFIG = 2;

@@ -8,13 +8,14 @@ import java.io.Serializable;
  */
 public record JobConfig(long seed, DataConfig data, TrainConfig train, CheckpointConfig checkpoint,
                         ComputeBackend backend, RegistryConfig registry, RetrainConfig retrain,
-                        PredictConfig predict,
+                        PredictConfig predict, ServeConfig serve,
                         String outputDir, SparkConfig spark)
         implements Serializable {
     public JobConfig {
         Settings.SEED.check(seed);
         Settings.OUTPUT_DIR.check(outputDir);
         if (data == null || train == null || checkpoint == null || backend == null || registry == null || retrain == null || predict == null
+                || serve == null
                 || spark == null) {
             throw new ConfigException("data", "data, train, checkpoint and spark sections must be set");
         }

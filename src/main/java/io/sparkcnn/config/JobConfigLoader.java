@@ -189,6 +189,11 @@ public final class JobConfigLoader {
                         Settings.RETRAIN_LOCK_STALE_AFTER_SECONDS.read(c)),
                 new PredictConfig(Settings.PREDICT_LAKE.read(c), Settings.PREDICT_OUTPUT.read(c),
                         Settings.PREDICT_TOP_K.read(c), Settings.PREDICT_FORMAT.read(c)),
+                new ServeConfig(Settings.SERVE_HOST.read(c), Settings.SERVE_PORT.read(c), Settings.SERVE_THREADS.read(c),
+                        Settings.SERVE_MAX_BATCH.read(c), Settings.SERVE_MAX_DELAY_MS.read(c),
+                        Settings.SERVE_QUEUE_CAPACITY.read(c), Settings.SERVE_MAX_BODY_BYTES.read(c),
+                        Settings.SERVE_POLL_SECONDS.read(c), Settings.SERVE_TOKEN_ENV.read(c),
+                        Settings.SERVE_TOP_K.read(c), Settings.SERVE_SHUTDOWN_SECONDS.read(c)),
                 Settings.OUTPUT_DIR.read(c), spark);
     }
 

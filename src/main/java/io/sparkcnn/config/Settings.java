@@ -283,6 +283,47 @@ public final class Settings {
             "The predictions' file format. CSV has no arrays: its top-k column reads label:probability;... .")
             .in(j -> j.predict().format()).runOnly();
 
+    public static final Setting<String> SERVE_HOST = Setting.string("serve.host", "127.0.0.1",
+            "The address serve listens on. 127.0.0.1: this host only; 0.0.0.0 (every interface) for a "
+                    + "container or behind a load balancer.")
+            .in(j -> j.serve().host()).runOnly();
+    public static final Setting<Integer> SERVE_PORT = Setting.integer("serve.port", 8080, 0, 65535,
+            "The port serve listens on (0: any free port, printed at start).")
+            .in(j -> j.serve().port()).runOnly();
+    public static final Setting<Integer> SERVE_THREADS = Setting.integer("serve.threads", 0, 0, 1024,
+            "Inference threads, each with its own replica of the network and one ND4J thread. 0: one per core.")
+            .in(j -> j.serve().threads()).runOnly();
+    public static final Setting<Integer> SERVE_MAX_BATCH = Setting.integer("serve.maxBatch", 32, 1, 4096,
+            "The most images an inference thread classifies in one pass; concurrent requests are grouped up to it.")
+            .in(j -> j.serve().maxBatch()).runOnly();
+    public static final Setting<Integer> SERVE_MAX_DELAY_MS = Setting.integer("serve.maxDelayMs", 2, 0, 10_000,
+            "How long an inference thread holding fewer than serve.maxBatch images waits for more before it "
+                    + "runs them.")
+            .in(j -> j.serve().maxDelayMs()).runOnly();
+    public static final Setting<Integer> SERVE_QUEUE_CAPACITY = Setting.integer("serve.queueCapacity", 1024, 1,
+            1_000_000,
+            "Images waiting for an inference thread; beyond it a request is answered 503 with Retry-After.")
+            .in(j -> j.serve().queueCapacity()).runOnly();
+    public static final Setting<String> SERVE_MAX_BODY_BYTES = Setting.byteSize("serve.maxBodyBytes", "16m",
+            "The largest request body serve reads; a larger one is answered 413 without being read.")
+            .in(j -> j.serve().maxBodyBytes()).runOnly();
+    public static final Setting<Integer> SERVE_POLL_SECONDS = Setting.integer("serve.pollSeconds", 30, 1, 86_400,
+            "With --registry: how often serve looks for a new champion (a promotion or a rollback) and swaps it "
+                    + "in between batches.")
+            .in(j -> j.serve().pollSeconds()).runOnly();
+    public static final Setting<String> SERVE_TOKEN_ENV = Setting.matching("serve.tokenEnv", "",
+            "|[A-Za-z_][A-Za-z0-9_]*", "empty or an environment variable's name",
+            "The environment variable holding the bearer token every request but the health checks and /metrics "
+                    + "must carry (Authorization: Bearer ...). Empty: no token.")
+            .in(j -> j.serve().tokenEnv()).runOnly();
+    public static final Setting<Integer> SERVE_TOP_K = Setting.integer("serve.topK", 5, 1, 1000,
+            "How many of the most probable labels an image upload is answered with.")
+            .in(j -> j.serve().topK()).runOnly();
+    public static final Setting<Integer> SERVE_SHUTDOWN_SECONDS = Setting.integer("serve.shutdownSeconds", 10, 0,
+            3600,
+            "On SIGTERM or SIGINT, how long serve lets requests in flight finish before it closes.")
+            .in(j -> j.serve().shutdownSeconds()).runOnly();
+
     public static final Setting<String> OUTPUT_DIR = Setting.string("output.dir", "out",
             "Where the job writes: model/ (train), checkpoints/ (train, while it runs), reports (inspect, "
                     + "evaluate); a URI on any Hadoop FileSystem or a local path.")
@@ -332,6 +373,8 @@ public final class Settings {
             TRAIN_ROUND_TIMEOUT_SECONDS, TRAIN_EVAL_BATCH_SIZE, CHECKPOINT_EVERY_ROUNDS, CHECKPOINT_KEEP,
             COMPUTE_BACKEND, REGISTRY_DIR, REGISTRY_MODEL, RETRAIN_METRIC, RETRAIN_TOLERANCE,
             RETRAIN_REPLAY_FRACTION, RETRAIN_HELD_OUT, RETRAIN_NEW_CLASSES, RETRAIN_LOCK_STALE_AFTER_SECONDS,
-            PREDICT_LAKE, PREDICT_OUTPUT, PREDICT_TOP_K, PREDICT_FORMAT, OUTPUT_DIR,
+            PREDICT_LAKE, PREDICT_OUTPUT, PREDICT_TOP_K, PREDICT_FORMAT, SERVE_HOST, SERVE_PORT, SERVE_THREADS,
+            SERVE_MAX_BATCH, SERVE_MAX_DELAY_MS, SERVE_QUEUE_CAPACITY, SERVE_MAX_BODY_BYTES, SERVE_POLL_SECONDS,
+            SERVE_TOKEN_ENV, SERVE_TOP_K, SERVE_SHUTDOWN_SECONDS, OUTPUT_DIR,
             SPARK_MASTER, SPARK_APP_NAME, SPARK_CONF);
 }

@@ -1,0 +1,67 @@
+package io.sparkcnn.serve;
+
+import io.sparkcnn.config.ImageConfig;
+import io.sparkcnn.data.BadImageException;
+import io.sparkcnn.data.DecodedImage;
+import io.sparkcnn.data.ImageDecoder;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * An uploaded image classified: decoded on the handler's thread exactly as training decoded (the same decoder,
+ * the model's input size, its normalisation applied by the classifier), then queued for inference; answered
+ * with the top-k labels and their probabilities.
+ */
+final class Classify {
+    /** A decoder per handler thread and image setting (a decoder keeps ImageIO readers and is not thread-safe). */
+    private final ThreadLocal<Map<ImageConfig, ImageDecoder>> decoders = ThreadLocal.withInitial(LinkedHashMap::new);
+    private final Batcher batcher;
+    private final int topK;
+
+    Classify(Batcher batcher, int topK) {
+        this.batcher = batcher;
+        this.topK = topK;
+    }
+
+    Map<String, Object> answer(byte[] body, String contentType, ServedModel model, String version) {
+        if (body.length == 0) {
+            throw new HttpError(400, "empty body: send an image (Content-Type image/*) or a multipart/form-data "
+                    + "upload");
+        }
+        String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
+        byte[] image = type.startsWith("multipart/form-data") ? Multipart.firstFile(body, contentType) : body;
+        DecodedImage decoded;
+        try {
+            decoded = decoder(model.image()).decode(image, "upload");
+        } catch (BadImageException e) {
+            throw new HttpError(400, "not a usable image: " + e.getMessage());
+        }
+        Batcher.Answer answer = InferenceServer.await(batcher.submit(List.of(decoded.pixels()), version)).get(0);
+        List<Map<String, Object>> top = new ArrayList<>();
+        String[] labels = answer.prediction().topLabels();
+        double[] p = answer.prediction().topProbabilities();
+        for (int i = 0; i < Math.min(topK, labels.length); i++) {
+            top.add(Map.of("label", labels[i], "probability", p[i]));
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("model_name", answer.model().name());
+        out.put("model_version", answer.model().version());
+        out.put("label", answer.prediction().label());
+        out.put("predictions", top);
+        out.put("image", Map.of("format", decoded.format(), "width", decoded.sourceWidth(), "height",
+                decoded.sourceHeight()));
+        return out;
+    }
+
+    private ImageDecoder decoder(ImageConfig image) {
+        Map<ImageConfig, ImageDecoder> mine = decoders.get();
+        if (mine.size() > 4) {
+            mine.clear();
+        }
+        return mine.computeIfAbsent(image, ImageDecoder::new);
+    }
+}

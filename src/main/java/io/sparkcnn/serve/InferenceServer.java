@@ -1,0 +1,376 @@
+package io.sparkcnn.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.sparkcnn.config.ConfigException;
+import io.sparkcnn.config.ServeConfig;
+import io.sparkcnn.config.Settings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The HTTP side of serve: routes, limits, authentication and errors. Every answer is JSON (but /metrics); every
+ * error is {@code {"error": "..."}} with a 4xx or 5xx status naming what is wrong, and the next request is
+ * served. Routes (Open Inference Protocol v2, plus {@code classify} for people):
+ * <pre>
+ *   GET  /v2/health/live | /v2/health/ready | /v2
+ *   GET  /v2/models/{name}[/versions/{v}]            metadata: version, labels, input shape
+ *   GET  /v2/models/{name}[/versions/{v}]/ready
+ *   POST /v2/models/{name}[/versions/{v}]/infer      a tensor of decoded pixels
+ *   POST /v2/models/{name}[/versions/{v}]/classify   an image (image/* body or multipart/form-data)
+ *   GET  /metrics                                    Prometheus text
+ * </pre>
+ */
+public final class InferenceServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(InferenceServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** How long a handler waits for its images' answers before it gives up with 503. */
+    private static final long ANSWER_TIMEOUT_SECONDS = 30;
+
+    static {
+        // The JDK server's own limits on a slow client: the whole request within 30 s, the answer within 60 s.
+        System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "30"));
+        System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", "60"));
+    }
+
+    private final ServeConfig config;
+    private final HttpServer server;
+    private final ExecutorService handlers;
+    private final ModelHolder models;
+    private final Batcher batcher;
+    private final ServeMetrics metrics;
+    private final Classify classify;
+    private final byte[] token;
+
+    private InferenceServer(ServeConfig config, ModelHolder models, ServeMetrics metrics, String token)
+            throws IOException {
+        this.config = config;
+        this.models = models;
+        this.metrics = metrics;
+        this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
+        this.batcher = new Batcher(models, metrics, config.inferenceThreads(), config.maxBatch(), config.maxDelayMs(),
+                config.queueCapacity(), config.topK());
+        this.classify = new Classify(batcher, config.topK());
+        this.server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 1024);
+        AtomicInteger n = new AtomicInteger();
+        this.handlers = Executors.newFixedThreadPool(Math.max(16, 8 * config.inferenceThreads()), r -> {
+            Thread t = new Thread(r, "serve-http-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(handlers);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    /**
+     * Loads the model from {@code source} and starts answering. {@code environment} is where the bearer token
+     * named by serve.tokenEnv is read (the process environment in production).
+     */
+    public static InferenceServer start(ServeConfig config, ModelSource source, Map<String, String> environment)
+            throws IOException {
+        String token = null;
+        if (!config.tokenEnv().isEmpty()) {
+            token = environment.get(config.tokenEnv());
+            if (token == null || token.isBlank()) {
+                throw new ConfigException(Settings.SERVE_TOKEN_ENV.key(), "names " + config.tokenEnv()
+                        + ", which is not set or empty in serve's environment");
+            }
+        }
+        ServeMetrics metrics = new ServeMetrics();
+        ModelHolder models = new ModelHolder(source, config.pollSeconds(), metrics);
+        try {
+            return new InferenceServer(config, models, metrics, token);
+        } catch (IOException | RuntimeException e) {
+            models.close();
+            throw e;
+        }
+    }
+
+    /** The port it listens on (the chosen one when serve.port = 0). */
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    public ModelHolder models() {
+        return models;
+    }
+
+    public ServeMetrics metrics() {
+        return metrics;
+    }
+
+    private void handle(HttpExchange exchange) {
+        long start = System.nanoTime();
+        String endpoint = "other";
+        int status;
+        try {
+            String[] path = segments(exchange.getRequestURI().getRawPath());
+            endpoint = endpoint(path);
+            if (token != null && !endpoint.equals("live") && !endpoint.equals("ready") && !endpoint.equals("metrics")) {
+                authenticate(exchange);
+            }
+            status = route(exchange, path);
+        } catch (HttpError e) {
+            status = error(exchange, e.status(), e.getMessage());
+        } catch (Batcher.Busy e) {
+            exchange.getResponseHeaders().set("Retry-After", "1");
+            status = error(exchange, 503, "busy: " + e.getMessage() + "; retry later");
+        } catch (IOException e) {
+            status = 499; // the client went away mid-request; nothing to answer
+            LOG.debug("Request abandoned by its client: {}", e.toString());
+        } catch (RuntimeException e) {
+            LOG.error("Request {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
+            status = error(exchange, 500, "internal error: " + e);
+        } finally {
+            exchange.close();
+        }
+        metrics.request(endpoint, status, System.nanoTime() - start);
+    }
+
+    private int route(HttpExchange exchange, String[] p) throws IOException {
+        String method = exchange.getRequestMethod();
+        if (p.length == 1 && p[0].equals("metrics")) {
+            requireMethod(method, "GET");
+            byte[] text = metrics.render().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+            return send(exchange, 200, text);
+        }
+        if (p.length == 0 || !p[0].equals("v2")) {
+            throw new HttpError(404, "no such endpoint: " + exchange.getRequestURI().getPath() + " (see /v2/models/"
+                    + models.current().name() + ")");
+        }
+        if (p.length == 1) {
+            requireMethod(method, "GET");
+            return json(exchange, 200, Map.of("name", "spark-cnn", "version", io.sparkcnn.config.BuildInfo.version(),
+                    "extensions", List.of()));
+        }
+        if (p.length == 3 && p[1].equals("health") && (p[2].equals("live") || p[2].equals("ready"))) {
+            requireMethod(method, "GET");
+            return json(exchange, 200, Map.of(p[2], true));
+        }
+        if (p[1].equals("models") && p.length >= 3) {
+            return model(exchange, p, method);
+        }
+        throw new HttpError(404, "no such endpoint: " + exchange.getRequestURI().getPath());
+    }
+
+    private int model(HttpExchange exchange, String[] p, String method) throws IOException {
+        ServedModel model = models.current();
+        if (!p[2].equals(model.name())) {
+            throw new HttpError(404, "model \"" + p[2] + "\" is not served here; this server serves \""
+                    + model.name() + "\"");
+        }
+        int at = 3;
+        String version = null;
+        if (p.length >= 5 && p[3].equals("versions")) {
+            version = p[4];
+            at = 5;
+            if (!version.equals(model.version())) {
+                throw new HttpError(404, "model \"" + model.name() + "\" has no version \"" + version
+                        + "\" here; it serves version \"" + model.version() + "\"");
+            }
+        }
+        String action = p.length == at ? "" : p.length == at + 1 ? p[at] : "?";
+        switch (action) {
+            case "" -> {
+                requireMethod(method, "GET");
+                return json(exchange, 200, model.metadata());
+            }
+            case "ready" -> {
+                requireMethod(method, "GET");
+                return json(exchange, 200, Map.of("name", model.name(), "version", model.version(), "ready", true));
+            }
+            case "infer" -> {
+                requireMethod(method, "POST");
+                return json(exchange, 200, infer(read(exchange), model, version));
+            }
+            case "classify" -> {
+                requireMethod(method, "POST");
+                byte[] body = read(exchange);
+                String type = exchange.getRequestHeaders().getFirst("Content-Type");
+                Map<String, Object> answer = classify.answer(body, type, model, version);
+                return json(exchange, 200, answer);
+            }
+            default -> throw new HttpError(404, "no such endpoint: " + exchange.getRequestURI().getPath());
+        }
+    }
+
+    /** An Open Inference Protocol request: one FP32 (or FP64) tensor of decoded pixels, [N, C, H, W] or [C, H, W]. */
+    private Map<String, Object> infer(byte[] body, ServedModel model, String version) {
+        if (body.length == 0) {
+            throw new HttpError(400, "empty body: expected a JSON inference request {\"inputs\": [{\"name\": "
+                    + "\"input\", \"shape\": [N, C, H, W], \"datatype\": \"FP32\", \"data\": [...]}]}");
+        }
+        JsonNode request;
+        try {
+            request = JSON.readTree(body);
+        } catch (IOException e) {
+            throw new HttpError(400, "the body is not JSON: " + e.getMessage().split("\n")[0]);
+        }
+        JsonNode inputs = request == null ? null : request.get("inputs");
+        if (inputs == null || !inputs.isArray() || inputs.size() != 1) {
+            throw new HttpError(400, "\"inputs\" must be an array of exactly one tensor (the images), got "
+                    + (inputs == null ? "none" : inputs.toString().length() > 80 ? inputs.getNodeType() : inputs));
+        }
+        List<float[]> images = Tensors.images(inputs.get(0), model);
+        List<Batcher.Answer> answers = await(batcher.submit(images, version));
+        ServedModel answered = answers.get(0).model();
+        int k = answered.model().labels().size();
+        float[] probability = new float[answers.size() * k];
+        List<String> labels = new ArrayList<>();
+        for (int i = 0; i < answers.size(); i++) {
+            double[] p = answers.get(i).prediction().probability();
+            for (int j = 0; j < k; j++) {
+                probability[i * k + j] = (float) p[j];
+            }
+            labels.add(answers.get(i).prediction().label());
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("model_name", answered.name());
+        out.put("model_version", answered.version());
+        if (request.hasNonNull("id")) {
+            out.put("id", request.get("id").asText());
+        }
+        out.put("outputs", List.of(
+                Map.of("name", "probability", "datatype", "FP32", "shape", List.of(answers.size(), k),
+                        "data", probability),
+                Map.of("name", "label", "datatype", "BYTES", "shape", List.of(answers.size()), "data", labels)));
+        return out;
+    }
+
+    static List<Batcher.Answer> await(java.util.concurrent.CompletableFuture<List<Batcher.Answer>> answer) {
+        try {
+            return answer.get(ANSWER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new Batcher.Busy("no answer within " + ANSWER_TIMEOUT_SECONDS + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Batcher.Busy("interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private void authenticate(HttpExchange exchange) {
+        String header = exchange.getRequestHeaders().getFirst("Authorization");
+        byte[] given = header != null && header.startsWith("Bearer ")
+                ? header.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
+        if (!MessageDigest.isEqual(given, token)) {
+            exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+            throw new HttpError(401, header == null ? "missing Authorization: Bearer <token>"
+                    : "wrong bearer token");
+        }
+    }
+
+    /** The body, refused with 413 beyond serve.maxBodyBytes (from Content-Length before reading, if given). */
+    private byte[] read(HttpExchange exchange) throws IOException {
+        long limit = config.bodyLimit();
+        String length = exchange.getRequestHeaders().getFirst("Content-Length");
+        if (length != null) {
+            long declared;
+            try {
+                declared = Long.parseLong(length.trim());
+            } catch (NumberFormatException e) {
+                throw new HttpError(400, "Content-Length is not a number: " + length);
+            }
+            if (declared > limit) {
+                exchange.getResponseHeaders().set("Connection", "close");
+                throw new HttpError(413, "the body is " + declared + " bytes, more than serve.maxBodyBytes = "
+                        + config.maxBodyBytes());
+            }
+        }
+        try (InputStream in = exchange.getRequestBody()) {
+            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+            if (body.length > limit) {
+                exchange.getResponseHeaders().set("Connection", "close");
+                throw new HttpError(413, "the body is more than serve.maxBodyBytes = " + config.maxBodyBytes());
+            }
+            return body;
+        }
+    }
+
+    private static void requireMethod(String method, String allowed) {
+        if (!method.equals(allowed)) {
+            throw new HttpError(405, method + " is not allowed here; use " + allowed);
+        }
+    }
+
+    private static String[] segments(String rawPath) {
+        return Arrays.stream(rawPath.split("/")).filter(s -> !s.isEmpty())
+                .map(s -> URLDecoder.decode(s, StandardCharsets.UTF_8)).toArray(String[]::new);
+    }
+
+    private static String endpoint(String[] p) {
+        if (p.length == 1 && p[0].equals("metrics")) {
+            return "metrics";
+        }
+        if (p.length == 3 && p[1].equals("health")) {
+            return p[2].equals("ready") ? "ready" : "live";
+        }
+        if (p.length >= 3 && p[1].equals("models")) {
+            String last = p[p.length - 1];
+            return last.equals("infer") || last.equals("classify") || last.equals("ready") ? last : "metadata";
+        }
+        return "other";
+    }
+
+    private static int json(HttpExchange exchange, int status, Object body) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        return send(exchange, status, JSON.writeValueAsBytes(body));
+    }
+
+    private static int error(HttpExchange exchange, int status, String message) {
+        try {
+            return json(exchange, status, Map.of("error", message));
+        } catch (IOException e) {
+            return 499;
+        }
+    }
+
+    private static int send(HttpExchange exchange, int status, byte[] body) throws IOException {
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+        return status;
+    }
+
+    /**
+     * Stops listening, lets the requests in flight finish (up to serve.shutdownSeconds), then stops the inference
+     * threads and the registry poller.
+     */
+    @Override
+    public void close() throws InterruptedException {
+        LOG.info("Stopping: finishing the requests in flight (up to {} s)", config.shutdownSeconds());
+        server.stop(config.shutdownSeconds());
+        handlers.shutdown();
+        handlers.awaitTermination(config.shutdownSeconds() + 1L, TimeUnit.SECONDS);
+        batcher.close();
+        models.close();
+    }
+}
