@@ -4,6 +4,7 @@ import io.sparkcnn.config.ImageConfig;
 import io.sparkcnn.data.BadImageException;
 import io.sparkcnn.data.DecodedImage;
 import io.sparkcnn.data.ImageDecoder;
+import io.sparkcnn.model.Occlusion;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,19 +28,55 @@ final class Classify {
         this.topK = topK;
     }
 
-    Map<String, Object> answer(byte[] body, String contentType, ServedModel model, String version) {
+    /** An image's occlusion saliency for its top class, computed with the model that classified it. */
+    record Explained(Batcher.Answer answer, float[] pixels, float[] saliency) {
+        Map<String, Object> json() {
+            ServedModel m = answer.model();
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("model_name", m.name());
+            out.put("model_version", m.version());
+            out.put("label", answer.prediction().label());
+            out.put("probability", answer.prediction().confidence());
+            out.put("method", "occlusion: the drop in the label's probability when a grey square covers each pixel");
+            out.put("patch", Occlusion.patch(m.model().shape()));
+            out.put("shape", List.of(m.model().shape().height(), m.model().shape().width()));
+            out.put("saliency", saliency);
+            return out;
+        }
+
+        byte[] png() {
+            return Occlusion.png(pixels, saliency, answer.model().model().shape());
+        }
+    }
+
+    Explained explain(byte[] body, String contentType, ServedModel model, String version) {
+        DecodedImage decoded = decode(body, contentType, model);
+        Batcher.Answer answer = InferenceServer.await(batcher.submit(List.of(decoded.pixels()), version)).get(0);
+        ServedModel answered = answer.model();
+        int label = answer.prediction().index();
+        List<Batcher.Answer> covered = InferenceServer.await(batcher.submit(
+                Occlusion.occluded(decoded.pixels(), answered.model().shape()), answered.version()));
+        double[] probabilities = covered.stream().mapToDouble(a -> a.prediction().probability()[label]).toArray();
+        return new Explained(answer, decoded.pixels(), Occlusion.map(answer.prediction().confidence(), probabilities,
+                answered.model().shape()));
+    }
+
+    private DecodedImage decode(byte[] body, String contentType, ServedModel model) {
         if (body.length == 0) {
             throw new HttpError(400, "empty body: send an image (Content-Type image/*) or a multipart/form-data "
                     + "upload");
         }
         String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
         byte[] image = type.startsWith("multipart/form-data") ? Multipart.firstFile(body, contentType) : body;
-        DecodedImage decoded;
         try {
-            decoded = decoder(model.image()).decode(image, "upload");
+            return decoder(model.image()).decode(image, "upload");
         } catch (BadImageException e) {
             throw new HttpError(400, "not a usable image: " + e.getMessage());
         }
+    }
+
+    Map<String, Object> answer(byte[] body, String contentType, ServedModel model, String version) {
+        DecodedImage decoded = decode(body, contentType, model);
         Batcher.Answer answer = InferenceServer.await(batcher.submit(List.of(decoded.pixels()), version)).get(0);
         List<Map<String, Object>> top = new ArrayList<>();
         String[] labels = answer.prediction().topLabels();

@@ -39,6 +39,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   GET  /v2/models/{name}[/versions/{v}]/ready
  *   POST /v2/models/{name}[/versions/{v}]/infer      a tensor of decoded pixels
  *   POST /v2/models/{name}[/versions/{v}]/classify   an image (image/* body or multipart/form-data)
+ *   POST /v2/models/{name}[/versions/{v}]/explain    an image's occlusion saliency (PNG, or JSON with ?format=json)
  *   GET  /metrics                                    Prometheus text
  * </pre>
  */
@@ -52,6 +53,9 @@ public final class InferenceServer implements AutoCloseable {
         // The JDK server's own limits on a slow client: the whole request within 30 s, the answer within 60 s.
         System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "30"));
         System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", "60"));
+        // It writes an answer's headers and body separately: with Nagle's algorithm on, the body waits for the
+        // client's delayed acknowledgement of the headers (40 ms on Linux), which capped one client at ~20 answers/s.
+        System.setProperty("sun.net.httpserver.nodelay", System.getProperty("sun.net.httpserver.nodelay", "true"));
     }
 
     private final ServeConfig config;
@@ -213,6 +217,20 @@ public final class InferenceServer implements AutoCloseable {
                 Map<String, Object> answer = classify.answer(body, type, model, version);
                 return json(exchange, 200, answer);
             }
+            case "explain" -> {
+                requireMethod(method, "POST");
+                byte[] body = read(exchange);
+                Classify.Explained explained = classify.explain(body,
+                        exchange.getRequestHeaders().getFirst("Content-Type"), model, version);
+                String query = exchange.getRequestURI().getQuery();
+                if (query != null && query.contains("format=json")) {
+                    return json(exchange, 200, explained.json());
+                }
+                exchange.getResponseHeaders().set("Content-Type", "image/png");
+                exchange.getResponseHeaders().set("X-Model-Version", explained.answer().model().version());
+                exchange.getResponseHeaders().set("X-Label", explained.answer().prediction().label());
+                return send(exchange, 200, explained.png());
+            }
             default -> throw new HttpError(404, "no such endpoint: " + exchange.getRequestURI().getPath());
         }
     }
@@ -334,7 +352,7 @@ public final class InferenceServer implements AutoCloseable {
         }
         if (p.length >= 3 && p[1].equals("models")) {
             String last = p[p.length - 1];
-            return last.equals("infer") || last.equals("classify") || last.equals("ready") ? last : "metadata";
+            return List.of("infer", "classify", "explain", "ready").contains(last) ? last : "metadata";
         }
         return "other";
     }

@@ -356,6 +356,38 @@ class ServeTest {
     }
 
     @Test
+    void explainAnswersTheOcclusionSaliencyOfTheTopClassAsPngOrJson() throws Exception {
+        start(config(), Map.of());
+        byte[] png = Images.encode(Images.grey(28, 28, 5), "png");
+        HttpResponse<String> json = post("/v2/models/digits/explain?format=json", "image/png", png);
+        assertEquals(200, json.statusCode(), json.body());
+        JsonNode answer = JSON.readTree(json.body());
+        SavedModel model = RegistryFixtures.model(1);
+        float[] decoded = new ImageDecoder(new ImageConfig(28, 28, 1, ResizePolicy.ERROR, NormalisationKind.UNIT))
+                .decode(png, "x.png").pixels();
+        Classifier.Prediction top = direct(model, List.of(decoded)).get(0);
+        assertEquals(top.label(), answer.get("label").asText());
+        List<float[]> occluded = io.sparkcnn.model.Occlusion.occluded(decoded, model.shape());
+        assertEquals(13 * 13, occluded.size(), "4-pixel patches every 2 pixels on 28x28");
+        double[] covered = direct(model, occluded).stream().mapToDouble(p -> p.probability()[top.index()]).toArray();
+        float[] expected = io.sparkcnn.model.Occlusion.map(top.confidence(), covered, model.shape());
+        assertEquals(784, answer.get("saliency").size());
+        for (int i = 0; i < 784; i++) {
+            assertEquals(expected[i], answer.get("saliency").get(i).floatValue(), 1e-5, "pixel " + i);
+        }
+
+        HttpResponse<byte[]> image = HTTP.send(HttpRequest.newBuilder(URI.create(url("/v2/models/digits/explain")))
+                .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofByteArray(png)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, image.statusCode());
+        assertEquals(Optional.of("image/png"), image.headers().firstValue("Content-Type"));
+        assertEquals(Optional.of("v1"), image.headers().firstValue("X-Model-Version"));
+        java.awt.image.BufferedImage map = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(image.body()));
+        assertEquals(28 * 8, map.getWidth(), "scaled by a whole factor to at least 224 pixels");
+        assertEquals(400, post("/v2/models/digits/explain", "image/png", "x".getBytes()).statusCode());
+    }
+
+    @Test
     void aBearerTokenIsRequiredWhereConfiguredButNotForHealthChecks() throws Exception {
         assertThrows(ConfigException.class, () -> start(config("serve.tokenEnv=SERVE_TOKEN"), Map.of()));
         start(config("serve.tokenEnv=SERVE_TOKEN"), Map.of("SERVE_TOKEN", "s3cret"));
