@@ -17,8 +17,8 @@ import java.util.concurrent.TimeUnit;
  * Groups concurrent requests into minibatches. A request's images wait in one queue, bounded at
  * {@code queueCapacity} images (a request that does not fit is refused at once, for a 503); each inference
  * thread takes the oldest request, adds whatever else arrives within {@code maxDelayMs} up to
- * {@code maxBatch} images, and classifies them in one pass with the model in use at that moment, on a network
- * replica of its own.
+ * {@code maxBatch} images (waiting only while other requests are being read or decoded), and classifies them
+ * in one pass with the model in use at that moment, on a network replica of its own.
  */
 final class Batcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Batcher.class);
@@ -47,6 +47,8 @@ final class Batcher implements AutoCloseable {
     private final LinkedBlockingQueue<Request> queue = new LinkedBlockingQueue<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
+    /** Requests being read or decoded by a handler, which will be submitted shortly. */
+    private final java.util.concurrent.atomic.AtomicInteger arriving = new java.util.concurrent.atomic.AtomicInteger();
 
     Batcher(ModelHolder models, ServeMetrics metrics, int threadCount, int maxBatch, int maxDelayMs, int capacity,
             int topK) {
@@ -64,6 +66,29 @@ final class Batcher implements AutoCloseable {
             t.start();
             threads.add(t);
         }
+    }
+
+    /**
+     * A request a handler has started to read and decode: it counts as on its way until it is submitted or the
+     * handler gives up on it (closing it twice is harmless).
+     */
+    final class Arrival implements AutoCloseable {
+        private final java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean(true);
+
+        private Arrival() {
+            arriving.incrementAndGet();
+        }
+
+        @Override
+        public void close() {
+            if (open.getAndSet(false)) {
+                arriving.decrementAndGet();
+            }
+        }
+    }
+
+    Arrival arriving() {
+        return new Arrival();
     }
 
     /**
@@ -96,7 +121,9 @@ final class Batcher implements AutoCloseable {
                 int images = first.images().size();
                 long deadline = System.nanoTime() + maxDelayNanos;
                 while (images < maxBatch) {
-                    long wait = deadline - System.nanoTime();
+                    // Waiting only pays when another request is on its way (being read or decoded): a lone
+                    // client would otherwise wait maxDelayMs on every request for company that never comes.
+                    long wait = arriving.get() > 0 ? deadline - System.nanoTime() : 0;
                     Request next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
                     if (next == null) {
                         break;

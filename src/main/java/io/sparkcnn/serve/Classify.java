@@ -75,8 +75,10 @@ final class Classify {
         }
     }
 
-    Map<String, Object> answer(byte[] body, String contentType, ServedModel model, String version) {
+    Map<String, Object> answer(byte[] body, String contentType, ServedModel model, String version,
+                               Batcher.Arrival arrival) {
         DecodedImage decoded = decode(body, contentType, model);
+        arrival.close();
         Batcher.Answer answer = InferenceServer.await(batcher.submit(List.of(decoded.pixels()), version)).get(0);
         List<Map<String, Object>> top = new ArrayList<>();
         String[] labels = answer.prediction().topLabels();

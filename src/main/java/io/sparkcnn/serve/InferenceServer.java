@@ -208,14 +208,16 @@ public final class InferenceServer implements AutoCloseable {
             }
             case "infer" -> {
                 requireMethod(method, "POST");
-                return json(exchange, 200, infer(read(exchange), model, version));
+                try (Batcher.Arrival arrival = batcher.arriving()) {
+                    return json(exchange, 200, infer(read(exchange), model, version, arrival));
+                }
             }
             case "classify" -> {
                 requireMethod(method, "POST");
-                byte[] body = read(exchange);
-                String type = exchange.getRequestHeaders().getFirst("Content-Type");
-                Map<String, Object> answer = classify.answer(body, type, model, version);
-                return json(exchange, 200, answer);
+                try (Batcher.Arrival arrival = batcher.arriving()) {
+                    return json(exchange, 200, classify.answer(read(exchange),
+                            exchange.getRequestHeaders().getFirst("Content-Type"), model, version, arrival));
+                }
             }
             case "explain" -> {
                 requireMethod(method, "POST");
@@ -236,7 +238,7 @@ public final class InferenceServer implements AutoCloseable {
     }
 
     /** An Open Inference Protocol request: one FP32 (or FP64) tensor of decoded pixels, [N, C, H, W] or [C, H, W]. */
-    private Map<String, Object> infer(byte[] body, ServedModel model, String version) {
+    private Map<String, Object> infer(byte[] body, ServedModel model, String version, Batcher.Arrival arrival) {
         if (body.length == 0) {
             throw new HttpError(400, "empty body: expected a JSON inference request {\"inputs\": [{\"name\": "
                     + "\"input\", \"shape\": [N, C, H, W], \"datatype\": \"FP32\", \"data\": [...]}]}");
@@ -253,6 +255,7 @@ public final class InferenceServer implements AutoCloseable {
                     + (inputs == null ? "none" : inputs.toString().length() > 80 ? inputs.getNodeType() : inputs));
         }
         List<float[]> images = Tensors.images(inputs.get(0), model);
+        arrival.close();
         List<Batcher.Answer> answers = await(batcher.submit(images, version));
         ServedModel answered = answers.get(0).model();
         int k = answered.model().labels().size();

@@ -56,7 +56,12 @@ public final class PredictJob {
     private static final Logger LOG = LoggerFactory.getLogger(PredictJob.class);
 
     /** What was classified, how fast, and where it went. */
-    public record Result(String location, long images, long badFiles, long labelled, long correct, double seconds) {
+    /**
+     * @param stageSeconds where the time went: listing, classifying (reading, decoding, inference), counting,
+     *                     writing (sorting by path, Parquet and/or CSV, the summary)
+     */
+    public record Result(String location, long images, long badFiles, long labelled, long correct, double seconds,
+                         Map<String, Double> stageSeconds) {
         public double imagesPerSecond() {
             return images / seconds;
         }
@@ -87,8 +92,11 @@ public final class PredictJob {
                     + "or pass --overwrite");
         }
         long start = System.nanoTime();
+        Map<String, Double> stages = new LinkedHashMap<>();
         JavaRDD<LakeFile> files = LakeLister.listForPrediction(spark, pc.requireLake(), Settings.PREDICT_LAKE.key(),
                 job.data());
+        long listed = System.nanoTime();
+        stages.put("listing", (listed - start) / 1e9);
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<float[]> params = sc.broadcast(model.network().params().data().asFloat());
         String jobId = UUID.randomUUID().toString();
@@ -99,6 +107,8 @@ public final class PredictJob {
         try {
             LakeSummary summary = parts.map(PredictTask.Part::summary)
                     .fold(new LakeSummary(model.shape().channels()), LakeSummary::merge);
+            long classified = System.nanoTime();
+            stages.put("classifying", (classified - listed) / 1e9);
             if (summary.badCount() > 0) {
                 // Bad files may stop the job: their list goes where the predictions would have gone, or beside a
                 // complete earlier output that --overwrite would have replaced, which stays as it was.
@@ -118,6 +128,8 @@ public final class PredictJob {
                             known.contains(p.label()) ? 1 : 0, p.label().equals(p.prediction().label()) ? 1 : 0,
                             known.contains(p.label()) ? 0 : 1})
                     .fold(new long[3], (x, y) -> new long[] {x[0] + y[0], x[1] + y[1], x[2] + y[2]});
+            long counted = System.nanoTime();
+            stages.put("counting", (counted - classified) / 1e9);
             long labelled = counts[0];
             long correct = counts[1];
             long unknownLabels = counts[2];
@@ -126,8 +138,9 @@ public final class PredictJob {
             try {
                 write(spark, predictions, tmp, pc, modelVersion);
                 LakeReports.writeBadFiles(summary, tmp.toString(), hadoop);
+                stages.put("writing", (System.nanoTime() - counted) / 1e9);
                 r = new Result(target.toString(), summary.imageCount(), summary.badCount(), labelled, correct,
-                        (System.nanoTime() - start) / 1e9);
+                        (System.nanoTime() - start) / 1e9, stages);
                 writeSummary(fs, new Path(tmp, SUMMARY), r, modelName, modelVersion, model, unknownLabels, pc);
                 if (fs.exists(target)) {
                     fs.delete(target, true);
@@ -137,6 +150,7 @@ public final class PredictJob {
                 fs.delete(tmp, true);
                 throw e;
             }
+            LOG.info("Predict stages (seconds): {}", stages);
             LOG.info(String.format(Locale.ROOT, "Classified %d images in %.1f s (%.0f images/s), %d bad files; %d with "
                             + "a known true label (accuracy %.4f), %d with a label the model does not know; wrote %s",
                     r.images(), r.seconds(), r.imagesPerSecond(), r.badFiles(), labelled, r.accuracy(), unknownLabels,
@@ -204,6 +218,7 @@ public final class PredictJob {
         m.put("imagesWithLabelsTheModelDoesNotKnow", unknownLabels);
         m.put("seconds", r.seconds());
         m.put("imagesPerSecond", r.imagesPerSecond());
+        m.put("stageSeconds", r.stageSeconds());
         m.put("topK", pc.topK());
         m.put("format", pc.format());
         try (OutputStream out = FileSystems.create(fs, file)) {
