@@ -247,7 +247,15 @@ public final class HtmlReport {
         StringBuilder g = new StringBuilder("<div class=\"grid\" id=\"misses\">");
         for (Mistake m : misses) {
             g.append("<div class=\"miss\"><img alt=\"misclassified\" src=\"data:image/png;base64,")
-                    .append(Base64.getEncoder().encodeToString(png(m))).append("\"><br>true <b>")
+                    .append(Base64.getEncoder().encodeToString(png(m))).append("\">");
+            if (m.saliency() != null) {
+                g.append("<img class=\"saliency\" alt=\"where the network looked for ").append(esc(m.predicted()))
+                        .append("\" title=\"red: where covering the image lowers the probability of ")
+                        .append(esc(m.predicted())).append(" most\" src=\"data:image/png;base64,")
+                        .append(Base64.getEncoder().encodeToString(SaliencyOverlay.png(m.pixels(), m.saliency(),
+                                m.channels(), m.height(), m.width(), 0))).append("\">");
+            }
+            g.append("<br>true <b>")
                     .append(esc(m.trueLabel())).append("</b><br>predicted <b>").append(esc(m.predicted()))
                     .append(String.format(Locale.ROOT, "</b> (%.3f)</div>", m.probability()));
         }

@@ -4,8 +4,17 @@ import java.io.Serializable;
 
 /**
  * A misclassified held-out image: its pixels in [0, 1] (channels, height, width), the true and the predicted
- * class, and the probability the network gave its wrong answer. Evaluation keeps the most confident ones.
+ * class, the probability the network gave its wrong answer, and, once explained, its saliency for the predicted
+ * class (height x width; null before). Evaluation keeps the most confident ones.
  */
 public record Mistake(float[] pixels, int channels, int height, int width, String trueLabel, String predicted,
-                      double probability) implements Serializable {
+                      double probability, float[] saliency) implements Serializable {
+    public Mistake(float[] pixels, int channels, int height, int width, String trueLabel, String predicted,
+                   double probability) {
+        this(pixels, channels, height, width, trueLabel, predicted, probability, null);
+    }
+
+    public Mistake withSaliency(float[] map) {
+        return new Mistake(pixels, channels, height, width, trueLabel, predicted, probability, map);
+    }
 }

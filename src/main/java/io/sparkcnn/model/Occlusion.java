@@ -73,42 +73,19 @@ public final class Occlusion {
     }
 
     /**
-     * The image (as grey) with the map over it in red, scaled up by a whole factor to at least 224 pixels on its
-     * shorter side, as PNG bytes.
+     * The saliency map of an image for the class the classifier ranks first: the image and its occluded copies
+     * classified in one pass.
      */
-    public static byte[] png(float[] pixels, float[] map, InputShape shape) {
-        int scale = Math.max(1, (224 + Math.min(shape.height(), shape.width()) - 1)
-                / Math.min(shape.height(), shape.width()));
-        int h = shape.height();
-        int w = shape.width();
-        float max = 1e-6f;
-        for (float v : map) {
-            max = Math.max(max, v);
+    public static float[] saliency(Classifier classifier, float[] pixels, InputShape shape) {
+        List<float[]> all = new ArrayList<>();
+        all.add(pixels);
+        all.addAll(occluded(pixels, shape));
+        List<Classifier.Prediction> predictions = classifier.classify(all);
+        int label = predictions.get(0).index();
+        double[] covered = new double[all.size() - 1];
+        for (int i = 1; i < all.size(); i++) {
+            covered[i - 1] = predictions.get(i).probability()[label];
         }
-        java.awt.image.BufferedImage out = new java.awt.image.BufferedImage(w * scale, h * scale,
-                java.awt.image.BufferedImage.TYPE_INT_RGB);
-        int plane = h * w;
-        for (int y = 0; y < h * scale; y++) {
-            for (int x = 0; x < w * scale; x++) {
-                int at = (y / scale) * w + x / scale;
-                float grey = 0;
-                for (int c = 0; c < shape.channels(); c++) {
-                    grey += pixels[c * plane + at];
-                }
-                grey /= shape.channels();
-                float heat = Math.max(0, map[at]) / max;
-                int r = Math.round(255 * Math.min(1, grey * (1 - heat) + heat));
-                int g = Math.round(255 * grey * (1 - heat));
-                int b = Math.round(255 * grey * (1 - heat));
-                out.setRGB(x, y, (r << 16) | (g << 8) | b);
-            }
-        }
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        try {
-            javax.imageio.ImageIO.write(out, "png", bytes);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return map(predictions.get(0).probability()[label], covered, shape);
     }
 }

@@ -45,7 +45,9 @@ final class Classify {
         }
 
         byte[] png() {
-            return Occlusion.png(pixels, saliency, answer.model().model().shape());
+            io.sparkcnn.model.InputShape shape = answer.model().model().shape();
+            return io.sparkcnn.eval.SaliencyOverlay.png(pixels, saliency, shape.channels(), shape.height(),
+                    shape.width(), 224);
         }
     }
 

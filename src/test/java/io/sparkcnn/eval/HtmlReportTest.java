@@ -75,6 +75,25 @@ class HtmlReportTest {
     }
 
     @Test
+    void anExplainedMistakeShowsItsSaliencyInRedOverTheImage() throws IOException {
+        float[] grey = new float[4 * 4];
+        float[] map = new float[4 * 4];
+        map[5] = 0.4f; // the network looked at (1, 1)
+        map[6] = 0.1f;
+        String html = HtmlReport.render(content(List.of(new Mistake(grey, 1, 4, 4, "shoe", "bag", 0.9)
+                .withSaliency(map))));
+        assertTrue(html.contains("class=\"saliency\" alt=\"where the network looked for bag\""), html);
+        Matcher png = Pattern.compile("class=\"saliency\"[^>]*src=\"data:image/png;base64,([A-Za-z0-9+/=]+)")
+                .matcher(html);
+        assertTrue(png.find());
+        BufferedImage overlay = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(png.group(1))));
+        assertEquals(4, overlay.getWidth(), "the report's own scale; the page enlarges it");
+        assertEquals(0xff0000, overlay.getRGB(1, 1) & 0xffffff, "the most salient pixel is fully red");
+        assertEquals(0x000000, overlay.getRGB(3, 3) & 0xffffff, "a pixel that did not matter keeps its grey");
+        assertTrue((overlay.getRGB(2, 1) >> 16 & 0xff) > 0 && (overlay.getRGB(2, 1) >> 16 & 0xff) < 255);
+    }
+
+    @Test
     void aRunWithoutMistakesOrEpochsSaysSo() {
         HtmlReport.Content c = content(List.of());
         String html = HtmlReport.render(new HtmlReport.Content(c.title(), "evaluate", List.of(), List.of(), c.last(),

@@ -43,7 +43,8 @@ public final class EvaluateJob {
             provenance.put("modelProvenance", model.provenance().toJson());
             FileSystems.replace(job.outputDir() + "/" + REPORT_DIR, io.sparkcnn.eval.HtmlReport.FILE,
                     TrainJob.report("spark-cnn evaluate: " + modelDir, "evaluate", job, null,
-                    e.metrics(), e.misses(), provenance, Map.of()), spark.sparkContext().hadoopConfiguration());
+                    e.metrics(), TrainJob.explained(e.misses(), model), provenance, Map.of()),
+                    spark.sparkContext().hadoopConfiguration());
             return e.metrics();
         } finally {
             scorer.release(data.heldOut());

@@ -226,7 +226,8 @@ public final class RetrainJob {
         comparison.put("champion loss", championMetrics.loss());
         comparison.putAll(counts);
         byte[] report = TrainJob.report("spark-cnn retrain of " + registry.name() + " (challenger of "
-                        + championVersion.name() + ")", "retrain", job, trained, challengerMetrics, trained.misses(),
+                        + championVersion.name() + ")", "retrain", job, trained, challengerMetrics,
+                TrainJob.explained(trained.misses(), model),
                 provenance.toJson(), comparison);
         RegistryVersion registered = registry.register(model, Map.of(TrainJob.SNAPSHOT,
                 snapshot.getBytes(StandardCharsets.UTF_8), io.sparkcnn.eval.HtmlReport.FILE, report), entry, lock);

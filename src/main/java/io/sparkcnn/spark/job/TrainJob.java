@@ -10,7 +10,9 @@ import io.sparkcnn.data.LabelIndex;
 import io.sparkcnn.eval.HtmlReport;
 import io.sparkcnn.eval.Metrics;
 import io.sparkcnn.eval.Mistake;
+import io.sparkcnn.model.Classifier;
 import io.sparkcnn.model.ModelStore;
+import io.sparkcnn.model.Occlusion;
 import io.sparkcnn.model.Provenance;
 import io.sparkcnn.model.SavedModel;
 import io.sparkcnn.registry.ModelRegistry;
@@ -111,11 +113,11 @@ public final class TrainJob {
             Map<String, byte[]> extra = new LinkedHashMap<>();
             extra.put(SNAPSHOT, snapshot.getBytes(StandardCharsets.UTF_8));
             Provenance provenance = Provenances.ofLake(spark, job, data, trained, snapshot);
-            extra.put(HtmlReport.FILE, report("spark-cnn train: " + job.train().architecture().configName() + " on "
-                    + job.data().train(), "train", job, trained, last, trained.misses(), provenance.toJson(),
-                    Map.of()));
             SavedModel model = new SavedModel(trained.network(), data.labels(), data.shape(), data.normalisation(),
                     provenance);
+            extra.put(HtmlReport.FILE, report("spark-cnn train: " + job.train().architecture().configName() + " on "
+                    + job.data().train(), "train", job, trained, last, explained(trained.misses(), model),
+                    provenance.toJson(), Map.of()));
             String written = ModelStore.write(model, extra, location, overwrite, hadoop);
             // The model is complete: the checkpoints have served their purpose, and a later run must not resume them.
             checkpoints.deleteAll();
@@ -136,8 +138,8 @@ public final class TrainJob {
                                       String title, boolean overwrite) throws IOException {
         String location = job.outputDir() + "/" + MODEL_DIR;
         Map<String, byte[]> extra = new LinkedHashMap<>();
-        extra.put(HtmlReport.FILE, report(title, "train", job, trained, trained.last(), trained.misses(),
-                model.provenance().toJson(), Map.of()));
+        extra.put(HtmlReport.FILE, report(title, "train", job, trained, trained.last(),
+                explained(trained.misses(), model), model.provenance().toJson(), Map.of()));
         String written = ModelStore.write(model, extra, location, overwrite,
                 spark.sparkContext().hadoopConfiguration());
         Optional<String> registered = job.registry().enabled()
@@ -149,6 +151,19 @@ public final class TrainJob {
      * The HTML report of a run (see {@link HtmlReport}), as bytes to write beside its model; {@code trained} is
      * null for an evaluation, whose provenance names the model it scored.
      */
+    /**
+     * The report's mistakes, each with its occlusion saliency for the class the model wrongly chose (the same map
+     * serve's explain endpoint answers): where the network looked.
+     */
+    static List<Mistake> explained(List<Mistake> misses, SavedModel model) {
+        Classifier classifier = Classifier.of(model.network(), model, 1);
+        List<Mistake> out = new java.util.ArrayList<>(misses.size());
+        for (Mistake m : misses) {
+            out.add(m.withSaliency(Occlusion.saliency(classifier, m.pixels(), model.shape())));
+        }
+        return out;
+    }
+
     static byte[] report(String title, String kind, JobConfig job, TrainingResult trained, Metrics last,
                          List<Mistake> misses, Map<String, Object> provenance, Map<String, Object> comparison) {
         String backend = "driver " + Nd4j.getBackend().getClass().getSimpleName();

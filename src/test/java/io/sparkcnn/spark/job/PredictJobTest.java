@@ -54,7 +54,13 @@ class PredictJobTest {
     @Test
     void everyImageIsClassifiedWithItsTopKAndTheSameProbabilitiesAsTheNetwork(SparkSession spark) throws Exception {
         Images.lake(tmp.resolve("lake"), 3, 10);
-        SavedModel model = TrainJob.run(spark, job(), false, FaultInjector.NONE).model();
+        TrainJob.Result trained = TrainJob.run(spark, job(), false, FaultInjector.NONE);
+        SavedModel model = trained.model();
+        String report = Files.readString(tmp.resolve("out/model/report.html"));
+        if (!trained.training().misses().isEmpty()) {
+            assertEquals(trained.training().misses().size(), report.split("class=\"saliency\"", -1).length - 1,
+                    "every mistake in the report has its saliency map");
+        }
         Path incoming = tmp.resolve("incoming");
         for (int i = 0; i < 4; i++) {
             Images.writePng(incoming.resolve("class1/" + i + ".png"), 40 + i);
