@@ -120,8 +120,10 @@ public final class Settings {
                     + "conv blocks (32, 64, 128 filters; conv, batch normalisation, ReLU, max-pool), then dropout 0.5 "
                     + "and a dense layer. resnet: a small residual net (He et al. 2016): a conv stem, two residual "
                     + "blocks (16 and 32 filters, batch normalisation and ReLU, the second with a 1x1 projection "
-                    + "shortcut), "
-                    + "global average pooling. Input shape and class count come from the lake.")
+                    + "shortcut), global average pooling. resnet18, resnet34, resnet50 (bottleneck blocks) and "
+                    + "mobilenet-v2 (inverted residuals, depthwise convolutions): as in their papers (He et al. 2016, "
+                    + "Sandler et al. 2018), with the ImageNet stem for inputs of 128 pixels and more and a "
+                    + "stride-1 3x3 stem below. Input shape and class count come from the lake.")
             .in(j -> j.train().architecture().configName());
     public static final Setting<String> TRAIN_UPDATER = Setting.choice("train.updater", UpdaterKind.ADAM,
             "The optimiser: adam (Kingma and Ba 2015, beta1 0.9, beta2 0.999), plain sgd, or sgd with "

@@ -51,8 +51,24 @@ public final class Architectures {
                 // Keeps layer activations between the forward and the backward pass instead of recomputing them:
                 // the same results (ArchitecturesTest), less work per step.
                 .cacheMode(org.deeplearning4j.nn.conf.CacheMode.DEVICE);
-        if (train.architecture() == Architecture.RESNET) {
-            return NetworkSpec.of(resnet(base, input, classes));
+        switch (train.architecture()) {
+            case RESNET -> {
+                return NetworkSpec.of(resnet(base, input, classes));
+            }
+            case RESNET18 -> {
+                return NetworkSpec.of(PhotoNetworks.resnet(base, input, classes, 18));
+            }
+            case RESNET34 -> {
+                return NetworkSpec.of(PhotoNetworks.resnet(base, input, classes, 34));
+            }
+            case RESNET50 -> {
+                return NetworkSpec.of(PhotoNetworks.resnet(base, input, classes, 50));
+            }
+            case MOBILENET_V2 -> {
+                return NetworkSpec.of(PhotoNetworks.mobilenetV2(base, input, classes));
+            }
+            default -> {
+            }
         }
         NeuralNetConfiguration.ListBuilder list = base.list();
         switch (train.architecture()) {

@@ -41,6 +41,46 @@ class ArchitecturesTest {
         }
     }
 
+    /** Trainable parameters as the papers and torchvision count them: DL4J also counts batch norm's running stats. */
+    private static long trainable(Network n) {
+        long runningStats = 0;
+        for (org.deeplearning4j.nn.api.Layer l : ((ComputationGraph) n.dl4j()).getLayers()) {
+            if (l.conf().getLayer() instanceof BatchNormalization bn) {
+                runningStats += 2 * bn.getNOut();
+            }
+        }
+        return n.numParams() - runningStats;
+    }
+
+    @Test
+    void thePhotoNetworksHaveTheirPapersParameterCountsFor1000ClassesAt224() {
+        InputShape imagenet = new InputShape(3, 224, 224);
+        assertEquals(11_689_512, trainable(net(Architecture.RESNET18, imagenet, 1000, 1)), "ResNet-18, 11.7M");
+        assertEquals(21_797_672, trainable(net(Architecture.RESNET34, imagenet, 1000, 1)), "ResNet-34, 21.8M");
+        assertEquals(25_557_032, trainable(net(Architecture.RESNET50, imagenet, 1000, 1)), "ResNet-50, 25.6M");
+        assertEquals(3_504_872, trainable(net(Architecture.MOBILENET_V2, imagenet, 1000, 1)), "MobileNetV2, 3.5M");
+    }
+
+    @Test
+    void thePhotoNetworksClassifyAndTrainOnSmallImagesWithTheSmallStem() {
+        InputShape cifar = new InputShape(3, 16, 16);
+        for (Architecture a : List.of(Architecture.RESNET18, Architecture.MOBILENET_V2)) {
+            Network n = net(a, cifar, 10, 3);
+            assertClassifies(n, cifar, 10);
+            ComputationGraph g = (ComputationGraph) n.dl4j();
+            INDArray x = Nd4j.rand(DataType.FLOAT, 4, 3, 16, 16);
+            INDArray y = Nd4j.eye(10).getRows(0, 1, 2, 3).castTo(DataType.FLOAT);
+            INDArray before = g.params().dup();
+            n.fit(new org.nd4j.linalg.dataset.DataSet(x, y));
+            assertFalse(before.equals(g.params()), a + ": a step changes the parameters");
+            assertTrue(Double.isFinite(g.score()), a + ": finite loss");
+        }
+        // The small stem keeps a small image at full size into the first stage; the ImageNet stem quarters 224.
+        ComputationGraph small = (ComputationGraph) net(Architecture.RESNET18, cifar, 10, 1).dl4j();
+        assertTrue(small.getConfiguration().getVertices().containsKey("stem-conv"));
+        assertFalse(small.getConfiguration().getVertices().containsKey("stem-pool"));
+    }
+
     @Test
     void seedCnnIsExactlyConvPoolSoftmax() {
         InputShape fashion = new InputShape(1, 28, 28);
