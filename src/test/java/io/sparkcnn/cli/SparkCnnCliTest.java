@@ -100,7 +100,8 @@ class SparkCnnCliTest {
     void everyCommandAndSubcommandAnswersHelp() {
         for (String[] args : List.of(new String[] {"config", "show", "--help"}, new String[] {"config", "reference",
                 "--help"}, new String[] {"registry", "list", "--help"}, new String[] {"import", "fashion-mnist", "--help"},
-                new String[] {"train", "--help"}, new String[] {"predict", "--help"})) {
+                new String[] {"train", "--help"}, new String[] {"predict", "--help"},
+                new String[] {"serve", "--help"})) {
             Run r = inProcess(args);
             assertEquals(0, r.exit(), String.join(" ", args) + ": " + r.err());
             assertTrue(r.out().startsWith("Usage: spark-cnn " + args[0]), String.join(" ", args) + ": " + r.out());
@@ -243,6 +244,43 @@ class SparkCnnCliTest {
         Run again = inJvm(trainArgs.toArray(String[]::new));
         assertEquals(SparkCnn.EXIT_CONFIG, again.exit(), again.err());
         assertTrue(again.err().contains("already exists") && again.err().contains("--overwrite"), again.err());
+    }
+
+    @Test
+    void serveAnswersOnThePortItPrintsAndAStopSignalEndsItCleanly() throws Exception {
+        String root = tmp.resolve("registry").toString();
+        ModelRegistry r = ModelRegistry.open(root, "shoes", new org.apache.hadoop.conf.Configuration());
+        try (RegistryLock lock = r.lock("setup", Duration.ofHours(1))) {
+            r.promote(r.register(RegistryFixtures.model(1), RegistryFixtures.snapshot("a"), Map.of("kind", "train"),
+                    lock).number(), "first", lock);
+        }
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("--add-opens") || a.startsWith("-XX:+Ignore") || a.startsWith("-Djdk.")).toList());
+        cmd.addAll(List.of("-Dlog4j2.configurationFile=" + Path.of("conf/log4j2.properties").toAbsolutePath(),
+                "-cp", System.getProperty("java.class.path"), SparkCnn.class.getName(),
+                "serve", "--registry", root, "--model", "shoes", "--port", "0"));
+        Process serve = new ProcessBuilder(cmd).redirectError(tmp.resolve("serve.err").toFile()).start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    serve.getInputStream(), StandardCharsets.UTF_8));
+            String first = out.readLine();
+            assertTrue(first != null && first.startsWith("Serving shoes version v1 on http://127.0.0.1:"),
+                    first + "\n" + Files.readString(tmp.resolve("serve.err")));
+            String base = first.substring(first.indexOf("http://"), first.indexOf("/v2/"));
+            java.net.http.HttpResponse<String> ready = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/v2/models/shoes/ready")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, ready.statusCode(), ready.body());
+            assertTrue(ready.body().contains("\"version\":\"v1\""), ready.body());
+            serve.destroy(); // SIGTERM
+            assertTrue(serve.waitFor(60, TimeUnit.SECONDS), "serve stops on SIGTERM");
+            assertTrue(serve.exitValue() == 0 || serve.exitValue() == 143, "exit " + serve.exitValue());
+            assertTrue(Files.readString(tmp.resolve("serve.err")).contains("Stopping: finishing the requests in flight"),
+                    "the shutdown hook ran");
+        } finally {
+            serve.destroyForcibly();
+        }
     }
 
     @Test
