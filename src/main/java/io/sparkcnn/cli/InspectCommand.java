@@ -51,8 +51,15 @@ final class InspectCommand implements Callable<Integer> {
                     s.images(Split.HELD_OUT).getOrDefault(label, 0L));
         }
         out.printf(row, "total", s.imageCount(Split.TRAIN), s.imageCount(Split.HELD_OUT));
-        out.println("Images seen (format, width x height, channels, bits per sample):");
-        s.kinds().forEach((kind, n) -> out.printf("  %-28s %10d%n", kind, n));
+        if (s.kindsListSizes()) {
+            out.println("Images seen (format, width x height, channels, bits per sample):");
+            s.kinds().forEach((kind, n) -> out.printf("  %-28s %10d%n", kind, n));
+        } else {
+            out.println("Images seen (format, channels, bits per sample):");
+            s.kinds().forEach((kind, n) -> out.printf("  %-28s %10d%n", kind, n));
+            out.println("Image sizes: " + s.sizes().range() + "; by the longer side:");
+            s.sizes().histogram().forEach((range, n) -> out.printf("  %-28s %10d%n", range, n));
+        }
         out.println("Bad files: " + s.badCount() + (s.badCount() == 0 ? "" : " (listed in " + r.badFilesReport() + ")"));
         out.println("Train pixels: " + s.standardisation());
         out.println("Report:   " + r.summaryReport());

@@ -39,6 +39,8 @@ public final class LakeReports {
         json.put("trainImages", summary.images(Split.TRAIN));
         json.put("heldOutImages", summary.images(Split.HELD_OUT));
         json.put("imageKinds", summary.kinds());
+        json.put("imageKindsListSizes", summary.kindsListSizes());
+        json.put("imageSizes", Map.of("range", summary.sizes().range(), "longerSide", summary.sizes().histogram()));
         json.put("badFiles", summary.badCount());
         if (summary.imageCount(Split.TRAIN) > 0) {
             Normalisation n = summary.standardisation();

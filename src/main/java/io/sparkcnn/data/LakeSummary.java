@@ -9,12 +9,20 @@ import java.util.TreeMap;
 
 /**
  * What a pass over a lake saw, mergeable so that Spark can tree-aggregate it: usable images per split
- * and label, the kinds of image seen (format, size, channels, depth), bad files (all counted, the first
- * kept with reasons, sorted by path) and per-channel pixel sums of the training split.
+ * and label, the kinds of image seen (format, size, channels, depth: while there are at most
+ * {@link #MAX_KINDS} of them; beyond, only format, channels and depth, and the sizes as an {@link ImageSizes}
+ * histogram), bad files (all counted, the first kept with reasons, sorted by path) and per-channel pixel sums of
+ * the training split.
  */
 public final class LakeSummary implements Serializable {
+    /** More distinct kinds than this (a photo lake's sizes) are summarised, not listed. */
+    public static final int MAX_KINDS = 16;
+
     private final Map<Split, TreeMap<String, Long>> images = new TreeMap<>();
     private final TreeMap<String, Long> kinds = new TreeMap<>();
+    private final TreeMap<String, Long> formats = new TreeMap<>();
+    private final ImageSizes sizes = new ImageSizes();
+    private boolean manyKinds;
     private final List<BadFile> badFiles = new ArrayList<>();
     private final double[] channelSum;
     private final double[] channelSumSq;
@@ -31,7 +39,12 @@ public final class LakeSummary implements Serializable {
     /** Counts a usable image; training images also feed the channel statistics. */
     public LakeSummary addImage(LakeFile file, DecodedImage image) {
         images.get(file.split()).merge(file.label(), 1L, Long::sum);
-        kinds.merge(image.kind(), 1L, Long::sum);
+        if (!manyKinds) {
+            kinds.merge(image.kind(), 1L, Long::sum);
+            limitKinds();
+        }
+        formats.merge(image.format() + " " + image.sourceChannels() + "ch " + image.bitDepth() + "-bit", 1L, Long::sum);
+        sizes.add(image.sourceWidth(), image.sourceHeight());
         if (file.split() == Split.TRAIN) {
             float[] px = image.pixels();
             int plane = px.length / channelSum.length;
@@ -65,7 +78,13 @@ public final class LakeSummary implements Serializable {
         for (Split s : Split.values()) {
             other.images.get(s).forEach((k, v) -> images.get(s).merge(k, v, Long::sum));
         }
-        other.kinds.forEach((k, v) -> kinds.merge(k, v, Long::sum));
+        manyKinds |= other.manyKinds;
+        if (!manyKinds) {
+            other.kinds.forEach((k, v) -> kinds.merge(k, v, Long::sum));
+            limitKinds();
+        }
+        other.formats.forEach((k, v) -> formats.merge(k, v, Long::sum));
+        sizes.merge(other.sizes);
         badFiles.addAll(other.badFiles);
         for (int c = 0; c < channelSum.length; c++) {
             channelSum[c] += other.channelSum[c];
@@ -88,8 +107,28 @@ public final class LakeSummary implements Serializable {
         return imageCount(Split.TRAIN) + imageCount(Split.HELD_OUT);
     }
 
+    private void limitKinds() {
+        if (kinds.size() > MAX_KINDS) {
+            manyKinds = true;
+            kinds.clear();
+        }
+    }
+
+    /**
+     * Images per kind (format, width x height, channels, bits per sample), or, beyond {@link #MAX_KINDS} kinds, per
+     * format, channels and bits alone (then {@link #sizes} has the sizes).
+     */
     public Map<String, Long> kinds() {
-        return java.util.Collections.unmodifiableMap(kinds);
+        return java.util.Collections.unmodifiableMap(manyKinds ? formats : kinds);
+    }
+
+    /** Whether {@link #kinds} lists every size, or only formats because there were too many sizes to list. */
+    public boolean kindsListSizes() {
+        return !manyKinds;
+    }
+
+    public ImageSizes sizes() {
+        return sizes;
     }
 
     public long badCount() {
