@@ -51,6 +51,16 @@ class SparkCnnCliTest {
 
     /** Runs the CLI in a fresh JVM with this test JVM's classpath and flags, as the launcher does. */
     private Run inJvm(String... args) throws IOException, InterruptedException {
+        List<String> cmd = command(args);
+        Path out = tmp.resolve("stdout");
+        Path err = tmp.resolve("stderr");
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "CLI finished");
+        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    /** The command line of a fresh JVM running the CLI with this test JVM's classpath and flags. */
+    private static List<String> command(String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
@@ -60,11 +70,7 @@ class SparkCnnCliTest {
         cmd.add("-Dspark.ui.enabled=false");
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), SparkCnn.class.getName()));
         cmd.addAll(List.of(args));
-        Path out = tmp.resolve("stdout");
-        Path err = tmp.resolve("stderr");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "CLI finished");
-        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+        return cmd;
     }
 
     @Test
@@ -254,13 +260,8 @@ class SparkCnnCliTest {
             r.promote(r.register(RegistryFixtures.model(1), RegistryFixtures.snapshot("a"), Map.of("kind", "train"),
                     lock).number(), "first", lock);
         }
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--add-opens") || a.startsWith("-XX:+Ignore") || a.startsWith("-Djdk.")).toList());
-        cmd.addAll(List.of("-Dlog4j2.configurationFile=" + Path.of("conf/log4j2.properties").toAbsolutePath(),
-                "-cp", System.getProperty("java.class.path"), SparkCnn.class.getName(),
-                "serve", "--registry", root, "--model", "shoes", "--port", "0"));
-        Process serve = new ProcessBuilder(cmd).redirectError(tmp.resolve("serve.err").toFile()).start();
+        Process serve = new ProcessBuilder(command("serve", "--registry", root, "--model", "shoes", "--port", "0"))
+                .redirectError(tmp.resolve("serve.err").toFile()).start();
         try {
             java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
                     serve.getInputStream(), StandardCharsets.UTF_8));
