@@ -140,7 +140,10 @@ public final class Settings {
             "How the learning rate changes per epoch e (counted from 0): constant; step: learningRate x "
                     + "learningRateDecay ^ floor(e / learningRateDecayEpochs); exponential: learningRate x "
                     + "learningRateDecay ^ e; linear: learningRate x (1 - e / epochs), down to "
-                    + "learningRate / epochs in the last epoch. Every worker applies the same rate in a round.")
+                    + "learningRate / epochs in the last epoch; cosine: learningRate x (e + 1) / warmupEpochs over "
+                    + "the train.warmupEpochs first epochs, then learningRate x (1 + cos(pi x (e - warmupEpochs) / "
+                    + "(epochs - warmupEpochs))) / 2 (Loshchilov and Hutter 2017, one cycle). Every worker applies "
+                    + "the same rate in a round.")
             .in(j -> j.train().optimiser().schedule().configName());
     public static final Setting<Double> TRAIN_LEARNING_RATE_DECAY = Setting.fraction("train.learningRateDecay", 0.5,
             0.0, 1.0, false,
@@ -150,6 +153,20 @@ public final class Settings {
             "train.learningRateDecayEpochs", 1, 1, 100_000,
             "Epochs between two steps of the step schedule.")
             .in(j -> j.train().optimiser().decayEpochs());
+    public static final Setting<Integer> TRAIN_WARMUP_EPOCHS = Setting.integer("train.warmupEpochs", 0, 0, 100_000,
+            "Epochs of linear warm-up of the cosine schedule; less than train.epochs.")
+            .in(j -> j.train().optimiser().warmupEpochs());
+    public static final Setting<Double> TRAIN_WEIGHT_DECAY = Setting.fraction("train.weightDecay", 0.0, 0.0, 1.0, true,
+            "Decoupled weight decay (Loshchilov and Hutter, AdamW, 2019): after each update every weight w also "
+                    + "loses learningRate x weightDecay x w, outside the gradient, so Adam's scaling does not weaken "
+                    + "it; biases and batch norm's shift are not decayed. 0: none. Typical: 1e-4 to 5e-2.")
+            .in(j -> j.train().optimiser().weightDecay());
+    public static final Setting<Double> TRAIN_LABEL_SMOOTHING = Setting.fraction("train.labelSmoothing", 0.0, 0.0,
+            0.5, true,
+            "Label smoothing (Szegedy et al. 2016): a training image's target is 1 - labelSmoothing + labelSmoothing "
+                    + "/ classes for its class and labelSmoothing / classes for the others. Held-out loss uses the "
+                    + "true labels. 0: none; 0.1 is usual.")
+            .in(j -> j.train().optimiser().labelSmoothing());
     public static final Setting<Integer> TRAIN_BATCH_SIZE_PER_WORKER = Setting.integer("train.batchSizePerWorker",
             32, 1, 1 << 16,
             "Images per minibatch on each worker.")
@@ -369,7 +386,8 @@ public final class Settings {
             IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS, IMAGE_RESIZE, IMAGE_MAX_PIXELS, IMAGE_NORMALISATION,
             BAD_FILES_POLICY, BAD_FILES_MAX_FRACTION, BAD_FILES_LIST_LIMIT, BAD_FILES_DUPLICATES,
             MODEL_ARCHITECTURE, TRAIN_UPDATER, TRAIN_LEARNING_RATE, TRAIN_MOMENTUM, TRAIN_LEARNING_RATE_SCHEDULE,
-            TRAIN_LEARNING_RATE_DECAY, TRAIN_LEARNING_RATE_DECAY_EPOCHS, TRAIN_BATCH_SIZE_PER_WORKER,
+            TRAIN_LEARNING_RATE_DECAY, TRAIN_LEARNING_RATE_DECAY_EPOCHS, TRAIN_WARMUP_EPOCHS, TRAIN_WEIGHT_DECAY,
+            TRAIN_LABEL_SMOOTHING, TRAIN_BATCH_SIZE_PER_WORKER,
             TRAIN_STRATEGY, TRAIN_EPOCHS, TRAIN_WORKERS, TRAIN_THREADS_PER_WORKER, TRAIN_AVERAGING_FREQUENCY,
             TRAIN_AVERAGE_UPDATER_STATE,
             TRAIN_ROUND_TIMEOUT_SECONDS, TRAIN_EVAL_BATCH_SIZE, CHECKPOINT_EVERY_ROUNDS, CHECKPOINT_KEEP,

@@ -22,6 +22,11 @@ public record TrainConfig(Architecture architecture, OptimiserConfig optimiser, 
             throw new ConfigException(Settings.TRAIN_STRATEGY.key(), "must be " + Settings.TRAIN_STRATEGY.allowed());
         }
         Settings.TRAIN_EPOCHS.check(epochs);
+        if (optimiser.schedule() == LearningRateSchedule.COSINE && optimiser.warmupEpochs() >= epochs) {
+            throw new ConfigException(Settings.TRAIN_WARMUP_EPOCHS.key(), "must be less than train.epochs = " + epochs
+                    + " (the cosine schedule decays over the epochs after the warm-up), got "
+                    + optimiser.warmupEpochs());
+        }
         Settings.TRAIN_WORKERS.check(workers);
         Settings.TRAIN_THREADS_PER_WORKER.check(threadsPerWorker);
         Settings.TRAIN_AVERAGING_FREQUENCY.check(averagingFrequency);

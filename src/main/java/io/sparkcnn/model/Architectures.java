@@ -51,24 +51,26 @@ public final class Architectures {
                 // Keeps layer activations between the forward and the backward pass instead of recomputing them:
                 // the same results (ArchitecturesTest), less work per step.
                 .cacheMode(org.deeplearning4j.nn.conf.CacheMode.DEVICE);
-        switch (train.architecture()) {
-            case RESNET -> {
-                return NetworkSpec.of(resnet(base, input, classes));
-            }
-            case RESNET18 -> {
-                return NetworkSpec.of(PhotoNetworks.resnet(base, input, classes, 18));
-            }
-            case RESNET34 -> {
-                return NetworkSpec.of(PhotoNetworks.resnet(base, input, classes, 34));
-            }
-            case RESNET50 -> {
-                return NetworkSpec.of(PhotoNetworks.resnet(base, input, classes, 50));
-            }
-            case MOBILENET_V2 -> {
-                return NetworkSpec.of(PhotoNetworks.mobilenetV2(base, input, classes));
-            }
-            default -> {
-            }
+        if (train.optimiser().weightDecay() > 0) {
+            // DL4J's WeightDecay with the learning rate applied is the decoupled form: w -= lr x coefficient x w
+            // after the updater's step.
+            base.weightDecay(train.optimiser().weightDecay(), true);
+        }
+        ComputationGraphConfiguration graph = switch (train.architecture()) {
+            case RESNET -> resnet(base, input, classes);
+            case RESNET18 -> PhotoNetworks.resnet(base, input, classes, 18);
+            case RESNET34 -> PhotoNetworks.resnet(base, input, classes, 34);
+            case RESNET50 -> PhotoNetworks.resnet(base, input, classes, 50);
+            case MOBILENET_V2 -> PhotoNetworks.mobilenetV2(base, input, classes);
+            default -> null;
+        };
+        if (graph != null) {
+            graph.getVertices().values().forEach(v -> {
+                if (v instanceof org.deeplearning4j.nn.conf.graph.LayerVertex layer) {
+                    onceEach(layer.getLayerConf().getLayer());
+                }
+            });
+            return NetworkSpec.of(graph);
         }
         NeuralNetConfiguration.ListBuilder list = base.list();
         switch (train.architecture()) {
@@ -78,8 +80,20 @@ public final class Architectures {
             default -> throw new IllegalArgumentException("no builder for " + train.architecture());
         }
         list.layer(output(classes));
-        return NetworkSpec.of(list.setInputType(InputType.convolutional(input.height(), input.width(),
-                input.channels())).build());
+        org.deeplearning4j.nn.conf.MultiLayerConfiguration layers = list.setInputType(InputType.convolutional(
+                input.height(), input.width(), input.channels())).build();
+        layers.getConfs().forEach(c -> onceEach(c.getLayer()));
+        return NetworkSpec.of(layers);
+    }
+
+    /**
+     * DL4J 1.0.0-M2.1 copies a regularization set on the network builder (weight decay) into each layer twice, so
+     * it would be applied twice per step; each layer keeps one of each.
+     */
+    private static void onceEach(org.deeplearning4j.nn.conf.layers.Layer layer) {
+        if (layer instanceof org.deeplearning4j.nn.conf.layers.BaseLayer base && base.getRegularization() != null) {
+            base.setRegularization(new java.util.ArrayList<>(new java.util.LinkedHashSet<>(base.getRegularization())));
+        }
     }
 
     static IUpdater updater(OptimiserConfig optimiser, int epochs) {
@@ -99,7 +113,7 @@ public final class Architectures {
             case STEP -> new StepSchedule(ScheduleType.EPOCH, o.learningRate(), o.decay(), o.decayEpochs());
             case EXPONENTIAL -> new ExponentialSchedule(ScheduleType.EPOCH, o.learningRate(), o.decay());
             // Spelled out per epoch: DL4J's PolySchedule computes (1 + e / max) ^ power, it grows.
-            case LINEAR -> {
+            case LINEAR, COSINE -> {
                 MapSchedule.Builder rates = new MapSchedule.Builder(ScheduleType.EPOCH);
                 for (int e = 0; e < epochs; e++) {
                     rates.add(e, o.learningRateAt(e, epochs));

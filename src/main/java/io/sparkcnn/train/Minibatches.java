@@ -17,6 +17,18 @@ public final class Minibatches {
     }
 
     public static List<DataSet> of(List<float[]> images, int[] classIds, InputShape shape, int classes, int batchSize) {
+        return of(images, classIds, shape, classes, batchSize, 0);
+    }
+
+    /**
+     * As {@link #of(List, int[], InputShape, int, int)}, with smoothed labels (Szegedy et al. 2016): each image's
+     * target is {@code 1 - smoothing + smoothing / classes} for its class and {@code smoothing / classes} for the
+     * others. 0 gives the one-hot labels exactly.
+     */
+    public static List<DataSet> of(List<float[]> images, int[] classIds, InputShape shape, int classes, int batchSize,
+                                   double smoothing) {
+        float other = (float) (smoothing / classes);
+        float own = (float) (1 - smoothing + smoothing / classes);
         if (images.size() != classIds.length) {
             throw new IllegalArgumentException(images.size() + " images but " + classIds.length + " labels");
         }
@@ -25,6 +37,9 @@ public final class Minibatches {
             int n = Math.min(batchSize, images.size() - start);
             float[] features = new float[n * shape.size()];
             float[] labels = new float[n * classes];
+            if (other != 0) {
+                java.util.Arrays.fill(labels, other);
+            }
             for (int i = 0; i < n; i++) {
                 float[] image = images.get(start + i);
                 if (image.length != shape.size()) {
@@ -36,7 +51,7 @@ public final class Minibatches {
                 if (id < 0 || id >= classes) {
                     throw new IllegalArgumentException("class id " + id + " outside [0, " + classes + ")");
                 }
-                labels[i * classes + id] = 1f;
+                labels[i * classes + id] = own;
             }
             INDArray f = Nd4j.create(features, new long[] {n, shape.channels(), shape.height(), shape.width()}, 'c');
             INDArray l = Nd4j.create(labels, new long[] {n, classes}, 'c');

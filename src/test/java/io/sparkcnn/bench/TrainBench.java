@@ -232,7 +232,8 @@ public final class TrainBench {
 
     private static Variant stock(SparkSession spark, JobConfig job, PreparedData data, NetworkSpec spec,
                                  Path exportDir) {
-        JavaRDD<DataSet> minibatches = StockTrainer.minibatches(data, job.train().batchSizePerWorker());
+        JavaRDD<DataSet> minibatches = StockTrainer.minibatches(data, job.train().batchSizePerWorker(),
+                job.train().optimiser().labelSmoothing());
         TrainConfig t = job.train();
         TrainConfig stockConfig = new TrainConfig(t.architecture(), t.optimiser(), t.batchSizePerWorker(),
                 TrainingStrategy.DL4J_STOCK, t.epochs(), 2, 1, 20, false, 0, t.evalBatchSize());

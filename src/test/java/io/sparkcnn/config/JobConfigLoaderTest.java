@@ -54,9 +54,9 @@ class JobConfigLoaderTest {
         assertEquals(1, load(null).train().threadsPerWorker());
 
         ConfigException schedule = assertThrows(ConfigException.class,
-                () -> load(null, "train.learningRateSchedule=cosine"));
+                () -> load(null, "train.learningRateSchedule=sawtooth"));
         assertTrue(schedule.getMessage().contains("train.learningRateSchedule"), schedule.getMessage());
-        assertTrue(schedule.getMessage().contains("cosine"), schedule.getMessage());
+        assertTrue(schedule.getMessage().contains("sawtooth"), schedule.getMessage());
         ConfigException decay = assertThrows(ConfigException.class, () -> load(null, "train.learningRateDecay=1.5"));
         assertTrue(decay.getMessage().contains("train.learningRateDecay"), decay.getMessage());
         ConfigException threads = assertThrows(ConfigException.class, () -> load(null, "train.threadsPerWorker=0"));

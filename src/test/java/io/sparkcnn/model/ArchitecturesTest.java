@@ -167,6 +167,48 @@ class ArchitecturesTest {
         OptimiserConfig step = new OptimiserConfig(UpdaterKind.ADAM, 0.01, 0.9, LearningRateSchedule.STEP, 0.5, 2);
         assertEquals(0.0025, step.learningRateAt(4, 6), 1e-15);
         assertEquals(0.0025, step.learningRateAt(5, 6), 1e-15);
+
+        OptimiserConfig cosine = new OptimiserConfig(UpdaterKind.ADAM, 0.1, 0.9, LearningRateSchedule.COSINE, 0.5, 2,
+                2, 0, 0);
+        assertEquals(0.05, cosine.learningRateAt(0, 10), 1e-15, "warm-up");
+        assertEquals(0.1, cosine.learningRateAt(1, 10), 1e-15, "warm-up reaches the rate");
+        assertEquals(0.1, cosine.learningRateAt(2, 10), 1e-15, "the cosine starts at the top");
+        assertEquals(0.05, cosine.learningRateAt(6, 10), 1e-15, "halfway down");
+        assertEquals(0.1 * (1 + Math.cos(Math.PI * 7 / 8)) / 2, cosine.learningRateAt(9, 10), 1e-15);
+        TrainConfig warm = new TrainConfig(Architecture.SEED_CNN, cosine, 32, TrainConfig.of(Architecture.SEED_CNN,
+                UpdaterKind.ADAM, 0.1, 32).strategy(), 10, 1, 1, 20, true, 0, 256);
+        Network n = Architectures.build(warm, new InputShape(1, 28, 28), 10, 1).build();
+        for (int epoch = 0; epoch < 10; epoch++) {
+            n.setCounters(epoch, epoch * 50);
+            assertEquals(cosine.learningRateAt(epoch, 10), n.learningRate(), 1e-12, "cosine with warm-up, epoch " + epoch);
+        }
+        io.sparkcnn.config.ConfigException tooLong = assertThrows(io.sparkcnn.config.ConfigException.class,
+                () -> new TrainConfig(Architecture.SEED_CNN, cosine, 32, warm.strategy(), 2, 1, 1, 20, true, 0, 256));
+        assertEquals("train.warmupEpochs", tooLong.key());
+    }
+
+    @Test
+    void weightDecayIsDecoupledAndAppliedOnce() {
+        InputShape s = new InputShape(1, 28, 28);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 8, 1, 28, 28);
+        INDArray y = Nd4j.eye(10).getRows(0, 1, 2, 3, 4, 5, 6, 7).castTo(DataType.FLOAT);
+        INDArray[] after = new INDArray[2];
+        for (int i = 0; i < 2; i++) {
+            OptimiserConfig o = new OptimiserConfig(UpdaterKind.SGD, 0.1, 0.9, LearningRateSchedule.CONSTANT, 0.5, 1, 0,
+                    i == 0 ? 0 : 0.01, 0);
+            TrainConfig t = new TrainConfig(Architecture.SEED_CNN, o, 8, TrainConfig.of(Architecture.SEED_CNN,
+                    UpdaterKind.SGD, 0.1, 8).strategy(), 1, 1, 1, 20, true, 0, 256);
+            Network n = Architectures.build(t, s, 10, 5).build();
+            n.fit(new org.nd4j.linalg.dataset.DataSet(x, y));
+            after[i] = n.params().dup();
+        }
+        INDArray before = net(Architecture.SEED_CNN, s, 10, 5).params();
+        // The conv layer's parameters: its 32 biases, then its 288 weights. The same gradient step in both runs; the
+        // decayed run's weights also lose lr x weightDecay x w (DL4J M2.1 copied the decay into each layer twice).
+        for (int j = 32; j < 320; j++) {
+            assertEquals(0.1 * 0.01 * before.getDouble(j), after[0].getDouble(j) - after[1].getDouble(j), 1e-7,
+                    "conv weight " + (j - 32));
+        }
     }
 
     @Test

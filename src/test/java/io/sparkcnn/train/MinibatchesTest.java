@@ -28,6 +28,18 @@ class MinibatchesTest {
     }
 
     @Test
+    void smoothedLabelsKeepEachRowsSumAndZeroSmoothingIsOneHotExactly() {
+        InputShape shape = new InputShape(1, 1, 1);
+        List<float[]> images = List.of(new float[] {0.1f}, new float[] {0.2f});
+        float[][] smooth = Minibatches.of(images, new int[] {2, 0}, shape, 4, 2, 0.1).get(0).getLabels()
+                .toFloatMatrix();
+        assertArrayEquals(new float[] {0.025f, 0.025f, 0.925f, 0.025f}, smooth[0], 1e-7f);
+        assertArrayEquals(new float[] {0.925f, 0.025f, 0.025f, 0.025f}, smooth[1], 1e-7f);
+        assertEquals(Minibatches.of(images, new int[] {2, 0}, shape, 4, 2).get(0).getLabels(),
+                Minibatches.of(images, new int[] {2, 0}, shape, 4, 2, 0).get(0).getLabels());
+    }
+
+    @Test
     void mismatchesAreErrors() {
         assertThrows(IllegalArgumentException.class,
                 () -> Minibatches.of(List.of(new float[6]), new int[] {0, 1}, SHAPE, 3, 2));

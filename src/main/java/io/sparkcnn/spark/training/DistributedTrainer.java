@@ -233,7 +233,7 @@ public final class DistributedTrainer implements Trainer {
                 Broadcast<UpdaterStates> bState = sc.broadcast(t.averageUpdaterState()
                         ? UpdaterStates.merged(state) : UpdaterStates.perWorker(ownStates));
                 RoundTask task = new RoundTask(jobId, spec, bParams, bState, plan, epoch, round, shape, labels.size(),
-                        normalisation, compute(), faults);
+                        normalisation, t.optimiser().labelSmoothing(), compute(), faults);
                 RoundResult r = watch.run(jobId + "/epoch-" + epoch + "/round-" + round,
                         "round " + (round + 1) + "/" + rounds + " of epoch " + (epoch + 1), t.roundTimeoutSeconds(),
                         () -> train.mapPartitions(task)

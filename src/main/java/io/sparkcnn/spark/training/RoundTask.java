@@ -34,7 +34,7 @@ import java.util.Locale;
  */
 record RoundTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Broadcast<UpdaterStates> updaterStates,
                  EpochPlan plan, int epoch, int round, InputShape shape, int classes, Normalisation normalisation,
-                 WorkerCompute compute, FaultInjector faults) implements FlatMapFunction<Iterator<DecodedPartition>, RoundResult> {
+                 double labelSmoothing, WorkerCompute compute, FaultInjector faults) implements FlatMapFunction<Iterator<DecodedPartition>, RoundResult> {
     private static final Logger LOG = LoggerFactory.getLogger(RoundTask.class);
 
     @Override
@@ -103,6 +103,6 @@ record RoundTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Broa
             images.add(p.image(order[k], normalisation));
             ids[k - span[0]] = p.labels()[order[k]];
         }
-        return Minibatches.of(images, ids, shape, classes, plan.batchSize());
+        return Minibatches.of(images, ids, shape, classes, plan.batchSize(), labelSmoothing);
     }
 }

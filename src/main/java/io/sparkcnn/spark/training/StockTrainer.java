@@ -64,7 +64,7 @@ public final class StockTrainer implements Trainer {
         NetworkSpec spec = Architectures.build(t, data.shape(), data.labels().size(), job.seed());
         InputShape shape = data.shape();
         Normalisation normalisation = data.normalisation();
-        JavaRDD<DataSet> minibatches = minibatches(data, t.batchSizePerWorker());
+        JavaRDD<DataSet> minibatches = minibatches(data, t.batchSizePerWorker(), t.optimiser().labelSmoothing());
         Path exportDir = FileSystems.qualified(job.outputDir() + "/_dl4j-export", spark.sparkContext().hadoopConfiguration());
         ParameterAveragingTrainingMaster master = master(spark, t, exportDir);
         Fitter fitter = fitter(spark, spec, master);
@@ -129,8 +129,8 @@ public final class StockTrainer implements Trainer {
         };
     }
 
-    /** The training split as normalised minibatches, the input dl4j-spark's trainer takes. */
-    public static JavaRDD<DataSet> minibatches(PreparedData data, int batch) {
+    /** The training split as normalised minibatches (labels smoothed by {@code smoothing}), dl4j-spark's input. */
+    public static JavaRDD<DataSet> minibatches(PreparedData data, int batch, double smoothing) {
         InputShape shape = data.shape();
         int classes = data.labels().size();
         Normalisation normalisation = data.normalisation();
@@ -139,7 +139,7 @@ public final class StockTrainer implements Trainer {
             for (int i = 0; i < p.count(); i++) {
                 images.add(p.image(i, normalisation));
             }
-            return Minibatches.of(images, p.labels(), shape, classes, batch).iterator();
+            return Minibatches.of(images, p.labels(), shape, classes, batch, smoothing).iterator();
         }).persist(StorageLevel.MEMORY_ONLY_SER()); // the level dl4j-spark's Direct approach persists with
     }
 
