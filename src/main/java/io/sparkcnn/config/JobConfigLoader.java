@@ -216,6 +216,11 @@ public final class JobConfigLoader {
         return values;
     }
 
+    /** Every key with its default value as HOCON text, rendered as {@link #values} renders a job's. */
+    public static Map<String, String> defaultValues() {
+        return values(load(java.util.Optional.empty(), java.util.List.of()));
+    }
+
     private static String hocon(Object value) {
         return ConfigValueFactory.fromAnyRef(value).render(com.typesafe.config.ConfigRenderOptions.concise());
     }

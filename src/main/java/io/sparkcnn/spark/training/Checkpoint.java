@@ -24,11 +24,13 @@ public record Checkpoint(Map<String, String> identity, int epoch, int round, lon
 
     /**
      * Fails, naming the first setting that differs, when this checkpoint was written by a run that differs
-     * from {@code current} in something that changes the result.
+     * from {@code current} in something that changes the result. A setting the checkpoint does not record (it was
+     * written by a version that did not have it) counts as that setting's default.
      */
     void requireSameRun(Map<String, String> current, String location) {
+        Map<String, String> defaults = io.sparkcnn.config.JobConfigLoader.defaultValues();
         for (Map.Entry<String, String> e : current.entrySet()) {
-            String then = identity.get(e.getKey());
+            String then = identity.containsKey(e.getKey()) ? identity.get(e.getKey()) : defaults.get(e.getKey());
             if (!Objects.equals(then, e.getValue())) {
                 throw new ConfigException(e.getKey(), "the checkpoint " + location + " was written with " + then
                         + ", this run has " + e.getValue() + "; resume with the same settings and data, "

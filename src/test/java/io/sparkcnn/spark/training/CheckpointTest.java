@@ -151,6 +151,22 @@ public class CheckpointTest {
     }
 
     @Test
+    void aSettingACheckpointDoesNotRecordCountsAsItsDefault() {
+        Map<String, String> defaults = io.sparkcnn.config.JobConfigLoader.defaultValues();
+        Map<String, String> then = new java.util.TreeMap<>(Map.of("seed", defaults.get("seed")));
+        Checkpoint old = new Checkpoint(then, 0, 0, 0, 0, 0, new Checkpoint.EpochTally(), new float[0], new float[0],
+                new float[0][], List.of(), Map.of());
+        old.requireSameRun(Map.of("seed", defaults.get("seed"), "train.weightDecay", defaults.get("train.weightDecay")),
+                "ck");
+        io.sparkcnn.config.ConfigException decayed = assertThrows(io.sparkcnn.config.ConfigException.class,
+                () -> old.requireSameRun(Map.of("seed", defaults.get("seed"), "train.weightDecay", "0.01"), "ck"));
+        assertEquals("train.weightDecay", decayed.key());
+        io.sparkcnn.config.ConfigException seed = assertThrows(io.sparkcnn.config.ConfigException.class,
+                () -> old.requireSameRun(Map.of("seed", "7"), "ck"));
+        assertEquals("seed", seed.key());
+    }
+
+    @Test
     void checkpointsBeyondTheNumberToKeepAreDeletedOldestFirst() throws IOException {
         Checkpoints store = new Checkpoints(tmp.resolve("ck").toString(), 2, new Configuration());
         for (int n = 1; n <= 3; n++) {
