@@ -66,10 +66,10 @@ final class PhotoNetworks {
                 if (bottleneck) {
                     body = convBn(g, name + "-a", x, width, 1, 1, true);
                     body = convBn(g, name + "-b", body, width, 3, stride, true);
-                    body = convBn(g, name + "-c", body, out, 1, 1, false);
+                    body = convBn(g, name + "-c", body, out, 1, 1, false, true);
                 } else {
                     body = convBn(g, name + "-a", x, width, 3, stride, true);
-                    body = convBn(g, name + "-b", body, width, 3, 1, false);
+                    body = convBn(g, name + "-b", body, width, 3, 1, false, true);
                 }
                 g.addVertex(name + "-add", new ElementWiseVertex(ElementWiseVertex.Op.Add), body, shortcut);
                 g.addLayer(name, activation(Activation.RELU), name + "-add");
@@ -102,8 +102,9 @@ final class PhotoNetworks {
                         .activation(Activation.IDENTITY).build(), h);
                 g.addLayer(name + "-depthwise-bn", new BatchNormalization.Builder().build(), name + "-depthwise");
                 g.addLayer(name + "-depthwise-relu6", activation(Activation.RELU6), name + "-depthwise-bn");
-                String projected = convBn(g, name + "-project", name + "-depthwise-relu6", out, 1, 1, false);
-                if (stride == 1 && channels == out) {
+                boolean residual = stride == 1 && channels == out;
+                String projected = convBn(g, name + "-project", name + "-depthwise-relu6", out, 1, 1, false, residual);
+                if (residual) {
                     g.addVertex(name, new ElementWiseVertex(ElementWiseVertex.Op.Add), projected, x);
                     x = name;
                 } else {
@@ -129,9 +130,19 @@ final class PhotoNetworks {
     /** A bias-free convolution and its batch normalisation, then a ReLU when {@code relu}; returns the last name. */
     private static String convBn(ComputationGraphConfiguration.GraphBuilder g, String name, String in, int filters,
                                  int kernel, int stride, boolean relu) {
+        return convBn(g, name, in, filters, kernel, stride, relu, false);
+    }
+
+    /**
+     * As above; with {@code residualEnd} the batch norm's scale starts at 0, so that a residual block starts as the
+     * identity (Goyal et al. 2017, torchvision's zero_init_residual): otherwise each untrained block adds its
+     * branch to the identity, and a 34-layer net's activations overflow before batch norm has any statistics.
+     */
+    private static String convBn(ComputationGraphConfiguration.GraphBuilder g, String name, String in, int filters,
+                                 int kernel, int stride, boolean relu, boolean residualEnd) {
         g.addLayer(name + "-conv", new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride).nOut(filters)
                 .hasBias(false).convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY).build(), in);
-        g.addLayer(name + "-bn", new BatchNormalization.Builder().build(), name + "-conv");
+        g.addLayer(name + "-bn", new BatchNormalization.Builder().gamma(residualEnd ? 0 : 1).build(), name + "-conv");
         if (!relu) {
             return name + "-bn";
         }
