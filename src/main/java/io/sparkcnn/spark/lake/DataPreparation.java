@@ -109,40 +109,29 @@ public final class DataPreparation {
                 : TrainingData.decode(files, Split.TRAIN, labels, image, workers, storage, hadoop);
         JavaRDD<DecodedPartition> heldOut = TrainingData.decode(files, Split.HELD_OUT, labels, image, workers, storage,
                 hadoop);
-        long cached = train.union(heldOut).map(DecodedPartition::pixelBytes).fold(0L, Long::sum);
-        if (cached > budget) {
+        long cached;
+        LakeSummary summary;
+        // A refusal after decoding releases what was cached for it.
+        try {
+            cached = train.union(heldOut).map(DecodedPartition::pixelBytes).fold(0L, Long::sum);
+            if (cached > budget) {
+                throw new ConfigException(Settings.DATA_CACHE_MAX_BYTES.key(), "the decoded lake takes "
+                        + megabytes(cached) + " (its pixels are not all 8-bit levels, so they are kept as floats), "
+                        + "more than " + job.data().cacheMaxBytes() + "; raise it or decode to a smaller data.image "
+                        + "size");
+            }
+            summary = train.union(heldOut).map(DecodedPartition::summary)
+                    .fold(new LakeSummary(image.channels()), LakeSummary::merge);
+            listing.emptyLabelFolders().forEach(summary::addBad);
+            // Always written, so a stale list from an earlier run is never mistaken for this one's.
+            String report = LakeReports.writeBadFiles(summary, job.outputDir(),
+                    spark.sparkContext().hadoopConfiguration());
+            BadFileGate.check(summary, job.data().badFiles(), report);
+            requireImages(summary, job, workers, decodeTrain);
+        } catch (IOException | RuntimeException e) {
             train.unpersist(false);
             heldOut.unpersist(false);
-            throw new ConfigException(Settings.DATA_CACHE_MAX_BYTES.key(), "the decoded lake takes "
-                    + megabytes(cached) + " (its pixels are not all 8-bit levels, so they are kept as floats), more "
-                    + "than " + job.data().cacheMaxBytes() + "; raise it or decode to a smaller data.image size");
-        }
-
-        LakeSummary summary = train.union(heldOut).map(DecodedPartition::summary)
-                .fold(new LakeSummary(image.channels()), LakeSummary::merge);
-        listing.emptyLabelFolders().forEach(summary::addBad);
-        // Always written, so a stale list from an earlier run is never mistaken for this one's.
-        String report = LakeReports.writeBadFiles(summary, job.outputDir(), spark.sparkContext().hadoopConfiguration());
-        BadFileGate.check(summary, job.data().badFiles(), report);
-        if (decodeTrain && summary.imageCount(Split.TRAIN) == 0) {
-            throw new DataException("data.train: no usable training image in " + job.data().train());
-        }
-        if (decodeTrain && summary.imageCount(Split.TRAIN) < workers) {
-            train.unpersist(false);
-            heldOut.unpersist(false);
-            throw new ConfigException(Settings.TRAIN_WORKERS.key(), workers + " workers"
-                    + (job.train().workers() > 0 ? "" : " (one per task slot)") + " but only "
-                    + summary.imageCount(Split.TRAIN) + " training images, and each worker needs at least one; set "
-                    + "train.workers to at most "
-                    + summary.imageCount(Split.TRAIN));
-        }
-        if (summary.imageCount(Split.HELD_OUT) == 0) {
-            train.unpersist(false);
-            heldOut.unpersist(false);
-            throw new DataException(job.data().heldOut().isBlank()
-                    ? "data.heldOutFraction = " + job.data().heldOutFraction() + " held out no usable image of "
-                    + job.data().train() + ": every model is evaluated on held-out images; raise it or set data.heldOut"
-                    : "data.heldOut: no usable held-out image in " + job.data().heldOut());
+            throw e;
         }
         List<String> absent = labels.labels().stream()
                 .filter(l -> summary.images(Split.HELD_OUT).getOrDefault(l, 0L) == 0).toList();
@@ -159,6 +148,26 @@ public final class DataPreparation {
                 normalisation, megabytes(cached), storage.configName(), job.data().cacheMaxBytes());
         return new PreparedData(train, heldOut, labels, InputShape.of(image),
                 normalisation, summary, listing);
+    }
+
+    /** At least one training image per worker (when training) and one held-out image. */
+    private static void requireImages(LakeSummary summary, JobConfig job, int workers, boolean decodeTrain) {
+        if (decodeTrain && summary.imageCount(Split.TRAIN) == 0) {
+            throw new DataException("data.train: no usable training image in " + job.data().train());
+        }
+        if (decodeTrain && summary.imageCount(Split.TRAIN) < workers) {
+            throw new ConfigException(Settings.TRAIN_WORKERS.key(), workers + " workers"
+                    + (job.train().workers() > 0 ? "" : " (one per task slot)") + " but only "
+                    + summary.imageCount(Split.TRAIN) + " training images, and each worker needs at least one; set "
+                    + "train.workers to at most "
+                    + summary.imageCount(Split.TRAIN));
+        }
+        if (summary.imageCount(Split.HELD_OUT) == 0) {
+            throw new DataException(job.data().heldOut().isBlank()
+                    ? "data.heldOutFraction = " + job.data().heldOutFraction() + " held out no usable image of "
+                    + job.data().train() + ": every model is evaluated on held-out images; raise it or set data.heldOut"
+                    : "data.heldOut: no usable held-out image in " + job.data().heldOut());
+        }
     }
 
     private static String megabytes(long bytes) {
