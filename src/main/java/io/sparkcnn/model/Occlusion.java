@@ -72,20 +72,29 @@ public final class Occlusion {
         return sum;
     }
 
-    /**
-     * The saliency map of an image for the class the classifier ranks first: the image and its occluded copies
-     * classified in one pass.
-     */
-    public static float[] saliency(Classifier classifier, float[] pixels, InputShape shape) {
+    /** The image followed by its occluded copies: what {@link #saliency(List, InputShape)} needs classified. */
+    public static List<float[]> withOccluded(float[] pixels, InputShape shape) {
         List<float[]> all = new ArrayList<>();
         all.add(pixels);
         all.addAll(occluded(pixels, shape));
-        List<Classifier.Prediction> predictions = classifier.classify(all);
+        return all;
+    }
+
+    /**
+     * The saliency map of an image for the class ranked first, from the predictions for {@link #withOccluded}'s
+     * images, in that order.
+     */
+    public static float[] saliency(List<Classifier.Prediction> predictions, InputShape shape) {
         int label = predictions.get(0).index();
-        double[] covered = new double[all.size() - 1];
-        for (int i = 1; i < all.size(); i++) {
+        double[] covered = new double[predictions.size() - 1];
+        for (int i = 1; i < predictions.size(); i++) {
             covered[i - 1] = predictions.get(i).probability()[label];
         }
         return map(predictions.get(0).probability()[label], covered, shape);
+    }
+
+    /** The saliency map of an image for the class the classifier ranks first, classified in one pass. */
+    public static float[] saliency(Classifier classifier, float[] pixels, InputShape shape) {
+        return saliency(classifier.classify(withOccluded(pixels, shape)), shape);
     }
 }

@@ -53,14 +53,11 @@ final class Classify {
 
     Explained explain(byte[] body, String contentType, ServedModel model, String version) {
         DecodedImage decoded = decode(body, contentType, model);
-        Batcher.Answer answer = InferenceServer.await(batcher.submit(List.of(decoded.pixels()), version)).get(0);
-        ServedModel answered = answer.model();
-        int label = answer.prediction().index();
-        List<Batcher.Answer> covered = InferenceServer.await(batcher.submit(
-                Occlusion.occluded(decoded.pixels(), answered.model().shape()), answered.version()));
-        double[] probabilities = covered.stream().mapToDouble(a -> a.prediction().probability()[label]).toArray();
-        return new Explained(answer, decoded.pixels(), Occlusion.map(answer.prediction().confidence(), probabilities,
-                answered.model().shape()));
+        // One request: the image and its occluded copies are classified by the same model, in one batch.
+        List<Batcher.Answer> answers = InferenceServer.await(batcher.submit(
+                Occlusion.withOccluded(decoded.pixels(), model.model().shape()), version));
+        return new Explained(answers.get(0), decoded.pixels(), Occlusion.saliency(answers.stream()
+                .map(Batcher.Answer::prediction).toList(), answers.get(0).model().model().shape()));
     }
 
     private DecodedImage decode(byte[] body, String contentType, ServedModel model) {
