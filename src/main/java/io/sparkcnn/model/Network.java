@@ -60,6 +60,13 @@ public final class Network {
         return graph != null ? NetworkSpec.of(graph.getConfiguration()) : NetworkSpec.of(layers.getLayerWiseConfigurations());
     }
 
+    /** A network of the same configuration with a copy of these parameters, for another thread to run. */
+    public Network replica() {
+        Network copy = spec().build();
+        copy.setParams(params().dup());
+        return copy;
+    }
+
     /** The flattened parameters (a view: changes as the network trains). */
     public INDArray params() {
         return dl4j().params();

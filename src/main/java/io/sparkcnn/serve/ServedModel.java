@@ -2,7 +2,6 @@ package io.sparkcnn.serve;
 
 import io.sparkcnn.config.ImageConfig;
 import io.sparkcnn.model.Classifier;
-import io.sparkcnn.model.Network;
 import io.sparkcnn.model.SavedModel;
 
 import java.util.LinkedHashMap;
@@ -16,9 +15,7 @@ import java.util.Map;
 public record ServedModel(String name, String version, SavedModel model, ImageConfig image) {
     /** A classifier on a replica of the network of its own (a network is not safe to share between threads). */
     Classifier classifier(int topK) {
-        Network replica = model.network().spec().build();
-        replica.setParams(model.network().params().dup());
-        return Classifier.of(replica, model, topK);
+        return Classifier.of(model.network().replica(), model, topK);
     }
 
     /** Values per image: channels x height x width. */

@@ -71,8 +71,8 @@ public final class BadInputBench {
         List<Map<String, Object>> rows = new ArrayList<>();
         System.out.printf(Locale.ROOT, "%-40s %12s %14s  %s%n", "input", "ms per file", "MB allocated", "outcome");
         for (String name : millis.keySet()) {
-            double ms = median(millis.get(name));
-            double mb = median(allocated.get(name)) / 1e6;
+            double ms = Medians.of(millis.get(name));
+            double mb = Medians.of(allocated.get(name)) / 1e6;
             String result = outcome.getOrDefault(name, "header read");
             System.out.printf(Locale.ROOT, "%-40s %12.3f %14.3f  %s%n", name, ms, mb, result);
             rows.add(Map.of("input", name, "millisPerFile", ms, "megabytesAllocated", mb, "outcome", result));
@@ -124,12 +124,5 @@ public final class BadInputBench {
             reader.getWidth(0);
             reader.dispose();
         }
-    }
-
-    private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        sorted.sort(null);
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 }

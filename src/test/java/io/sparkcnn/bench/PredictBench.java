@@ -65,13 +65,13 @@ public final class PredictBench {
         out.put("rounds", rounds);
         System.out.printf(Locale.ROOT, "%n%-32s %12s%n", "figure", "median");
         for (Map.Entry<String, List<Double>> e : figures.entrySet()) {
-            double median = median(e.getValue());
+            double median = Medians.of(e.getValue());
             out.put(e.getKey(), median);
             System.out.printf(Locale.ROOT, "%-32s %12.2f%n", e.getKey(), median);
         }
-        double ceiling = Math.min(median(figures.get("one core decodes images/s")),
-                median(figures.get("one core infers images/s")));
-        double share = median(figures.get("end to end images/s")) / ceiling;
+        double ceiling = Math.min(Medians.of(figures.get("one core decodes images/s")),
+                Medians.of(figures.get("one core infers images/s")));
+        double share = Medians.of(figures.get("end to end images/s")) / ceiling;
         out.put("end to end / the slower one-core ceiling", share);
         System.out.printf(Locale.ROOT, "end to end / the slower one-core ceiling: %.2f%n", share);
         Files.createDirectories(json.getParent());
@@ -103,12 +103,5 @@ public final class PredictBench {
 
     private static void add(Map<String, List<Double>> figures, String key, double value) {
         figures.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
-    }
-
-    private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        sorted.sort(null);
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 }

@@ -13,7 +13,6 @@ import io.sparkcnn.data.Normalisation;
 import io.sparkcnn.model.Architectures;
 import io.sparkcnn.model.Classifier;
 import io.sparkcnn.model.InputShape;
-import io.sparkcnn.model.Network;
 import io.sparkcnn.model.SavedModel;
 import io.sparkcnn.registry.ModelRegistry;
 import io.sparkcnn.registry.RegistryLock;
@@ -118,12 +117,12 @@ public final class ServeBench {
             System.out.printf(Locale.ROOT, "%n%s (%d inference threads, medians of %d rounds of %d s)%n", architecture,
                     cores, rounds, seconds);
             for (Map.Entry<String, List<Double>> e : figures.entrySet()) {
-                double median = median(e.getValue());
+                double median = Medians.of(e.getValue());
                 row.put(e.getKey(), median);
                 System.out.printf(Locale.ROOT, "  %-32s %12.2f   %s%n", e.getKey(), median, e.getValue());
             }
-            double ceiling = median(figures.get("ceiling images/s"));
-            double served = median(figures.get("c64 requests/s"));
+            double ceiling = Medians.of(figures.get("ceiling images/s"));
+            double served = Medians.of(figures.get("c64 requests/s"));
             row.put("c64 share of the ceiling", served / ceiling);
             row.put("promotions", swaps);
             System.out.printf(Locale.ROOT, "  c64 served / ceiling: %.2f; during 10 promotions and rollbacks: %s%n",
@@ -145,9 +144,7 @@ public final class ServeBench {
         List<Thread> all = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             Thread thread = new Thread(() -> {
-                Network replica = model.network().spec().build();
-                replica.setParams(model.network().params().dup());
-                Classifier classifier = Classifier.of(replica, model, 5);
+                Classifier classifier = Classifier.of(model.network().replica(), model, 5);
                 ImageDecoder decoder = new ImageDecoder(new ImageConfig(28, 28, 1, ResizePolicy.ERROR,
                         NormalisationKind.UNIT));
                 List<float[]> batch = new ArrayList<>();
@@ -252,12 +249,5 @@ public final class ServeBench {
         m.put("requestsPerSecond", result[0].get("requestsPerSecond"));
         m.put("non200", result[0].get("non200"));
         return m;
-    }
-
-    private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        sorted.sort(null);
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 }
