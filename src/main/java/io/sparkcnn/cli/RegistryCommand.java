@@ -98,9 +98,10 @@ final class RegistryCommand implements Runnable {
             System.out.printf(Locale.ROOT, "%-8s %-16s %-8s %-25s %s%n", "version", "status", "kind", "created",
                     "held-out");
             for (RegistryVersion v : versions) {
+                List<String> damage = registry.damage(v, false);
                 System.out.printf(Locale.ROOT, "%-8s %-16s %-8s %-25s %s%n", v.name(), v.status().label(),
                         v.entry().getOrDefault("kind", "?"), v.entry().getOrDefault("createdAt", "?"),
-                        v.damage() == null ? scores(v) : "DAMAGED: " + v.damage());
+                        damage.isEmpty() ? scores(v) : "DAMAGED: " + String.join("; ", damage));
             }
             return 0;
         }

@@ -116,9 +116,7 @@ public final class ModelRegistry {
                     : promoted.contains(n) ? RegistryVersion.Status.FORMER_CHAMPION
                     : Boolean.FALSE.equals(decision(entry).get("accepted")) ? RegistryVersion.Status.REJECTED
                     : RegistryVersion.Status.CANDIDATE;
-            List<String> damage = damage(versionPath(n), entry, false);
-            versions.add(new RegistryVersion(n, versionPath(n).toString(), entry, status,
-                    damage.isEmpty() ? null : String.join("; ", damage)));
+            versions.add(new RegistryVersion(n, versionPath(n).toString(), entry, status));
         }
         return versions;
     }
@@ -163,21 +161,10 @@ public final class ModelRegistry {
      * What is wrong with a version's files, compared with what registration recorded (each file's length, and
      * with {@code hashes} its SHA-256); empty when intact, or when it was registered before checksums were kept.
      */
-    public List<String> damage(RegistryVersion version, boolean hashes) throws IOException {
-        return damage(new Path(version.location()), version.entry(), hashes);
-    }
-
-    private void requireIntact(RegistryVersion version) throws IOException {
-        List<String> damage = damage(version, true);
-        if (!damage.isEmpty()) {
-            throw new DataException("model " + name + " " + version.name() + " at " + version.location()
-                    + " is damaged: " + String.join("; ", damage) + " (recorded when it was registered); restore "
-                    + "its files, or promote or roll back to another version");
-        }
-    }
-
     @SuppressWarnings("unchecked")
-    private List<String> damage(Path folder, Map<String, Object> entry, boolean hashes) throws IOException {
+    public List<String> damage(RegistryVersion version, boolean hashes) throws IOException {
+        Path folder = new Path(version.location());
+        Map<String, Object> entry = version.entry();
         List<String> problems = new ArrayList<>();
         if (!(entry.get(FILES) instanceof Map<?, ?> recorded)) {
             return problems;
@@ -200,6 +187,16 @@ public final class ModelRegistry {
         }
         return problems;
     }
+
+    private void requireIntact(RegistryVersion version) throws IOException {
+        List<String> damage = damage(version, true);
+        if (!damage.isEmpty()) {
+            throw new DataException("model " + name + " " + version.name() + " at " + version.location()
+                    + " is damaged: " + String.join("; ", damage) + " (recorded when it was registered); restore "
+                    + "its files, or promote or roll back to another version");
+        }
+    }
+
 
     /** Each file of a written version folder (but version.json, which holds this): its length and SHA-256. */
     private Map<String, Object> checksums(Path folder) throws IOException {

@@ -23,12 +23,12 @@ class RetrainDecisionTest {
 
     private static RegistryVersion first(Status status, double accuracy, double loss) {
         return new RegistryVersion(1, "v1", Map.of("kind", "train", "metrics", Map.of("accuracy", accuracy, "loss",
-                loss)), status, null);
+                loss)), status);
     }
 
     private static RegistryVersion retrained(int n, Status status, String metric, double score, String heldOut) {
         return new RegistryVersion(n, "v" + n, Map.of("kind", "retrain", "decision", Map.of("metric", metric,
-                "challenger", score, "accepted", true), "data", Map.of("heldOut", heldOut)), status, null);
+                "challenger", score, "accepted", true), "data", Map.of("heldOut", heldOut)), status);
     }
 
     @Test
