@@ -255,11 +255,7 @@ class SparkCnnCliTest {
     @Test
     void serveAnswersOnThePortItPrintsAndAStopSignalEndsItCleanly() throws Exception {
         String root = tmp.resolve("registry").toString();
-        ModelRegistry r = ModelRegistry.open(root, "shoes", new org.apache.hadoop.conf.Configuration());
-        try (RegistryLock lock = r.lock("setup", Duration.ofHours(1))) {
-            r.promote(r.register(RegistryFixtures.model(1), RegistryFixtures.snapshot("a"), Map.of("kind", "train"),
-                    lock).number(), "first", lock);
-        }
+        RegistryFixtures.withChampion(root, "shoes");
         Process serve = new ProcessBuilder(command("serve", "--registry", root, "--model", "shoes", "--port", "0"))
                 .redirectError(tmp.resolve("serve.err").toFile()).start();
         try {
@@ -287,12 +283,7 @@ class SparkCnnCliTest {
     @Test
     void registryCommandsListShowPromoteAndRollBackWithoutSpark() throws IOException {
         String root = tmp.resolve("registry").toString();
-        ModelRegistry r = ModelRegistry.open(root, "shoes", new org.apache.hadoop.conf.Configuration());
-        try (RegistryLock lock = r.lock("setup", Duration.ofHours(1))) {
-            r.promote(r.register(RegistryFixtures.model(1), RegistryFixtures.snapshot("a"), Map.of("kind", "train"),
-                    lock).number(), "first", lock);
-            r.register(RegistryFixtures.model(2), RegistryFixtures.snapshot("b"), Map.of("kind", "train"), lock);
-        }
+        ModelRegistry r = RegistryFixtures.withChampion(root, "shoes", 2);
         String[] target = {"--registry", root, "--model", "shoes"};
         Run list = inProcess(cat(new String[] {"registry", "list"}, target));
         assertEquals(0, list.exit(), list.err());

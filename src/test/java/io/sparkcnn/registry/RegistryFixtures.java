@@ -8,7 +8,11 @@ import io.sparkcnn.model.InputShape;
 import io.sparkcnn.model.SavedModel;
 import io.sparkcnn.testing.TestProvenance;
 
+import org.apache.hadoop.conf.Configuration;
+
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,5 +32,20 @@ public final class RegistryFixtures {
 
     public static Map<String, byte[]> snapshot(String text) {
         return Map.of("snapshot.tsv", text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A registry model {@code name} under {@code root} whose v1 (seed 1) is the champion, followed by a candidate
+     * version for each of {@code candidateSeeds}.
+     */
+    public static ModelRegistry withChampion(String root, String name, long... candidateSeeds) throws IOException {
+        ModelRegistry r = ModelRegistry.open(root, name, new Configuration());
+        try (RegistryLock lock = r.lock("setup", Duration.ofHours(1))) {
+            r.promote(r.register(model(1), snapshot("seed 1"), Map.of("kind", "train"), lock).number(), "first", lock);
+            for (long seed : candidateSeeds) {
+                r.register(model(seed), snapshot("seed " + seed), Map.of("kind", "train"), lock);
+            }
+        }
+        return r;
     }
 }

@@ -63,12 +63,7 @@ class ServeTest {
     @BeforeEach
     void registry() throws IOException {
         registryDir = tmp.resolve("registry").toUri().toString();
-        ModelRegistry r = ModelRegistry.open(registryDir, "digits", new Configuration());
-        try (RegistryLock lock = r.lock("setup", Duration.ofHours(1))) {
-            r.promote(r.register(RegistryFixtures.model(1), RegistryFixtures.snapshot("a"), Map.of("kind", "train"),
-                    lock).number(), "first", lock);
-            r.register(RegistryFixtures.model(2), RegistryFixtures.snapshot("b"), Map.of("kind", "train"), lock);
-        }
+        RegistryFixtures.withChampion(registryDir, "digits", 2);
     }
 
     @AfterEach
