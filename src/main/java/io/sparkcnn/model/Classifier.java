@@ -61,7 +61,9 @@ public final class Classifier {
         for (float[] pixels : decodedPixels) {
             inputs.add(normalisation.apply(pixels));
         }
-        float[][] output = network.output(features(inputs, shape)).toFloatMatrix();
+        INDArray features = features(inputs, shape);
+        float[][] output = network.probabilities(features);
+        features.close();
         List<Prediction> out = new ArrayList<>(output.length);
         for (float[] row : output) {
             out.add(prediction(row));

@@ -66,6 +66,8 @@ public final class InferenceServer implements AutoCloseable {
     private final ServeMetrics metrics;
     private final Classify classify;
     private final byte[] token;
+    /** serve.maxBodyBytes, parsed once: parsing a size through the config library costs more than a small answer. */
+    private final long bodyLimit;
 
     private InferenceServer(ServeConfig config, ModelHolder models, ServeMetrics metrics, String token)
             throws IOException {
@@ -73,12 +75,15 @@ public final class InferenceServer implements AutoCloseable {
         this.models = models;
         this.metrics = metrics;
         this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
+        this.bodyLimit = config.bodyLimit();
         this.batcher = new Batcher(models, metrics, config.inferenceThreads(), config.maxBatch(), config.maxDelayMs(),
                 config.queueCapacity(), config.topK());
         this.classify = new Classify(batcher, config.topK());
         this.server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 1024);
         AtomicInteger n = new AtomicInteger();
-        this.handlers = Executors.newFixedThreadPool(Math.max(16, 8 * config.inferenceThreads()), r -> {
+        // A handler waits for its answer: enough of them to fill every inference thread's next batch while the
+        // current one runs, or the batches stay small and each image costs more.
+        this.handlers = Executors.newFixedThreadPool(handlerThreads(config), r -> {
             Thread t = new Thread(r, "serve-http-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
@@ -86,6 +91,10 @@ public final class InferenceServer implements AutoCloseable {
         server.setExecutor(handlers);
         server.createContext("/", this::handle);
         server.start();
+    }
+
+    static int handlerThreads(ServeConfig config) {
+        return 2 * config.inferenceThreads() * config.maxBatch() + 8;
     }
 
     /**
@@ -310,7 +319,7 @@ public final class InferenceServer implements AutoCloseable {
 
     /** The body, refused with 413 beyond serve.maxBodyBytes (from Content-Length before reading, if given). */
     private byte[] read(HttpExchange exchange) throws IOException {
-        long limit = config.bodyLimit();
+        long limit = bodyLimit;
         String length = exchange.getRequestHeaders().getFirst("Content-Length");
         if (length != null) {
             long declared;

@@ -93,7 +93,7 @@ record EvalTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Input
                     org.nd4j.linalg.api.ndarray.INDArray output = replica.output(batch.getFeatures());
                     out.evaluation.eval(batch.getLabels(), output);
                     out.lossSum += replica.score(batch) * batch.numExamples();
-                    collectMisses(p, first, output.toFloatMatrix(), out);
+                    collectMisses(p, first, io.sparkcnn.model.Network.rows(output), out);
                     first += batch.numExamples();
                 }
             } catch (OutOfMemoryError e) {
