@@ -1,11 +1,16 @@
 package io.sparkcnn.config;
 
-/** The held-out metric a challenger is judged on (see {@code retrain.metric}); loss is the only lower-is-better one. */
-public enum RetrainMetric {
+/**
+ * A held-out metric that decides something: whether retrain's challenger replaces the champion
+ * ({@code retrain.metric}), which epoch is the best and when to stop ({@code train.earlyStopping.metric}). Loss
+ * is the only lower-is-better one.
+ */
+public enum HeldOutMetric {
     ACCURACY, MACRO_F1, LOSS;
 
-    public static RetrainMetric fromConfig(String value) {
-        return ConfigName.parse(Settings.RETRAIN_METRIC, value, RetrainMetric.class);
+    /** The metric named by {@code setting}'s value. */
+    public static HeldOutMetric fromConfig(Setting<String> setting, String value) {
+        return ConfigName.parse(setting, value, HeldOutMetric.class);
     }
 
     public String configName() {
@@ -14,5 +19,10 @@ public enum RetrainMetric {
 
     public boolean higherIsBetter() {
         return this != LOSS;
+    }
+
+    /** Whether {@code score} is better than {@code than} by more than {@code minDelta}. */
+    public boolean improves(double score, double than, double minDelta) {
+        return higherIsBetter() ? score > than + minDelta : score < than - minDelta;
     }
 }

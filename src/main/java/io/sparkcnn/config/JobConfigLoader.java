@@ -179,13 +179,15 @@ public final class JobConfigLoader {
                 Settings.TRAIN_AVERAGING_FREQUENCY.read(c),
                 Boolean.parseBoolean(Settings.TRAIN_AVERAGE_UPDATER_STATE.read(c)),
                 Settings.TRAIN_ROUND_TIMEOUT_SECONDS.read(c),
-                Settings.TRAIN_EVAL_BATCH_SIZE.read(c));
+                Settings.TRAIN_EVAL_BATCH_SIZE.read(c),
+                EarlyStoppingConfig.of(Settings.TRAIN_EARLY_STOPPING_METRIC.read(c),
+                        Settings.TRAIN_EARLY_STOPPING_PATIENCE.read(c), Settings.TRAIN_EARLY_STOPPING_MIN_DELTA.read(c)));
         CheckpointConfig checkpoint = new CheckpointConfig(Settings.CHECKPOINT_EVERY_ROUNDS.read(c),
                 Settings.CHECKPOINT_KEEP.read(c));
         return new JobConfig(Settings.SEED.read(c), data, train, checkpoint,
                 ComputeBackend.fromConfig(Settings.COMPUTE_BACKEND.read(c)),
                 new RegistryConfig(Settings.REGISTRY_DIR.read(c), Settings.REGISTRY_MODEL.read(c)),
-                new RetrainConfig(RetrainMetric.fromConfig(Settings.RETRAIN_METRIC.read(c)),
+                new RetrainConfig(HeldOutMetric.fromConfig(Settings.RETRAIN_METRIC, Settings.RETRAIN_METRIC.read(c)),
                         Settings.RETRAIN_TOLERANCE.read(c), Settings.RETRAIN_REPLAY_FRACTION.read(c),
                         "frozen".equals(Settings.RETRAIN_HELD_OUT.read(c)),
                         NewClassPolicy.fromConfig(Settings.RETRAIN_NEW_CLASSES.read(c)),

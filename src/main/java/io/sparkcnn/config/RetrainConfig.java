@@ -7,7 +7,7 @@ import java.io.Serializable;
  * champion/challenger comparison, how much old data is replayed beside the new, what a new class does, and
  * when a lock left by another job counts as stale.
  */
-public record RetrainConfig(RetrainMetric metric, double tolerance, double replayFraction, boolean frozenHeldOut,
+public record RetrainConfig(HeldOutMetric metric, double tolerance, double replayFraction, boolean frozenHeldOut,
                             NewClassPolicy newClasses, int lockStaleAfterSeconds) implements Serializable {
     public RetrainConfig {
         Settings.RETRAIN_TOLERANCE.check(tolerance);

@@ -216,6 +216,22 @@ public final class Settings {
             "Images per forward pass when evaluating on the held-out split.")
             .in(j -> j.train().evalBatchSize()).runOnly();
 
+    public static final Setting<String> TRAIN_EARLY_STOPPING_METRIC = Setting.choice("train.earlyStopping.metric",
+            "none", List.of("none", "accuracy", "macro-f1", "loss"),
+            "Stop before train.epochs when this held-out metric has not improved for train.earlyStopping.patience "
+                    + "epochs; the model written is then the best epoch's (model.json and the report say which, "
+                    + "and why training stopped). none: every epoch runs and the last one's model is written.")
+            .in(j -> j.train().earlyStopping().metricName());
+    public static final Setting<Integer> TRAIN_EARLY_STOPPING_PATIENCE = Setting.integer(
+            "train.earlyStopping.patience", 3, 1, 100_000,
+            "Epochs in a row without improvement after which training stops.")
+            .in(j -> j.train().earlyStopping().patience());
+    public static final Setting<Double> TRAIN_EARLY_STOPPING_MIN_DELTA = Setting.fraction(
+            "train.earlyStopping.minDelta", 0.0, 0.0, 1.0, false,
+            "An epoch improves only when it beats the best epoch's metric by more than this (accuracy and macro F1 "
+                    + "are fractions, e.g. 0.001 for a tenth of a percent).")
+            .in(j -> j.train().earlyStopping().minDelta());
+
     public static final Setting<Integer> CHECKPOINT_EVERY_ROUNDS = Setting.integer("train.checkpoint.everyRounds",
             50, 0, Integer.MAX_VALUE,
             "Write a checkpoint (merged parameters, updater state, epoch and round, images seen, metrics so "
@@ -247,7 +263,7 @@ public final class Settings {
             "The model's name in the registry: its versions live in registry.dir/<name>/.")
             .in(j -> j.registry().model()).runOnly();
 
-    public static final Setting<String> RETRAIN_METRIC = Setting.choice("retrain.metric", RetrainMetric.ACCURACY,
+    public static final Setting<String> RETRAIN_METRIC = Setting.choice("retrain.metric", HeldOutMetric.ACCURACY,
             "The held-out metric that decides whether retrain's challenger replaces the champion. Both are "
                     + "scored in the same run on the same held-out images (see retrain.heldOut).")
             .in(j -> j.retrain().metric().configName()).runOnly();
@@ -390,7 +406,8 @@ public final class Settings {
             TRAIN_LABEL_SMOOTHING, TRAIN_BATCH_SIZE_PER_WORKER,
             TRAIN_STRATEGY, TRAIN_EPOCHS, TRAIN_WORKERS, TRAIN_THREADS_PER_WORKER, TRAIN_AVERAGING_FREQUENCY,
             TRAIN_AVERAGE_UPDATER_STATE,
-            TRAIN_ROUND_TIMEOUT_SECONDS, TRAIN_EVAL_BATCH_SIZE, CHECKPOINT_EVERY_ROUNDS, CHECKPOINT_KEEP,
+            TRAIN_ROUND_TIMEOUT_SECONDS, TRAIN_EVAL_BATCH_SIZE, TRAIN_EARLY_STOPPING_METRIC,
+            TRAIN_EARLY_STOPPING_PATIENCE, TRAIN_EARLY_STOPPING_MIN_DELTA, CHECKPOINT_EVERY_ROUNDS, CHECKPOINT_KEEP,
             COMPUTE_BACKEND, REGISTRY_DIR, REGISTRY_MODEL, RETRAIN_METRIC, RETRAIN_TOLERANCE,
             RETRAIN_REPLAY_FRACTION, RETRAIN_HELD_OUT, RETRAIN_NEW_CLASSES, RETRAIN_LOCK_STALE_AFTER_SECONDS,
             PREDICT_LAKE, PREDICT_OUTPUT, PREDICT_TOP_K, PREDICT_FORMAT, SERVE_HOST, SERVE_PORT, SERVE_THREADS,

@@ -8,7 +8,8 @@ import java.io.Serializable;
 public record TrainConfig(Architecture architecture, OptimiserConfig optimiser, int batchSizePerWorker,
                           TrainingStrategy strategy, int epochs, int workers, int threadsPerWorker,
                           int averagingFrequency,
-                          boolean averageUpdaterState, int roundTimeoutSeconds, int evalBatchSize) implements Serializable {
+                          boolean averageUpdaterState, int roundTimeoutSeconds, int evalBatchSize,
+                          EarlyStoppingConfig earlyStopping) implements Serializable {
     public TrainConfig {
         if (architecture == null) {
             throw new ConfigException(Settings.MODEL_ARCHITECTURE.key(),
@@ -32,6 +33,13 @@ public record TrainConfig(Architecture architecture, OptimiserConfig optimiser, 
         Settings.TRAIN_AVERAGING_FREQUENCY.check(averagingFrequency);
         Settings.TRAIN_ROUND_TIMEOUT_SECONDS.check(roundTimeoutSeconds);
         Settings.TRAIN_EVAL_BATCH_SIZE.check(evalBatchSize);
+        if (earlyStopping == null) {
+            throw new IllegalArgumentException("no early stopping configuration (EarlyStoppingConfig.OFF: none)");
+        }
+        if (earlyStopping.enabled() && strategy == TrainingStrategy.DL4J_STOCK) {
+            throw new ConfigException(Settings.TRAIN_EARLY_STOPPING_METRIC.key(), "needs train.strategy = averaging "
+                    + "(the dl4j-stock reference strategy runs every epoch), got " + earlyStopping.metricName());
+        }
     }
 
     /** The defaults of everything but the architecture and updater, for code and tests. */
@@ -42,7 +50,8 @@ public record TrainConfig(Architecture architecture, OptimiserConfig optimiser, 
                 Settings.TRAIN_EPOCHS.defaultValue(),
                 Settings.TRAIN_WORKERS.defaultValue(), Settings.TRAIN_THREADS_PER_WORKER.defaultValue(),
                 Settings.TRAIN_AVERAGING_FREQUENCY.defaultValue(), true,
-                Settings.TRAIN_ROUND_TIMEOUT_SECONDS.defaultValue(), Settings.TRAIN_EVAL_BATCH_SIZE.defaultValue());
+                Settings.TRAIN_ROUND_TIMEOUT_SECONDS.defaultValue(), Settings.TRAIN_EVAL_BATCH_SIZE.defaultValue(),
+                EarlyStoppingConfig.OFF);
     }
 
     /** The number of workers on a cluster with {@code parallelism} cores for tasks. */
@@ -53,6 +62,6 @@ public record TrainConfig(Architecture architecture, OptimiserConfig optimiser, 
     public TrainConfig withSchedule(int newEpochs, int newWorkers, int newAveragingFrequency) {
         return new TrainConfig(architecture, optimiser, batchSizePerWorker, strategy, newEpochs,
                 newWorkers, threadsPerWorker, newAveragingFrequency, averageUpdaterState,
-                roundTimeoutSeconds, evalBatchSize);
+                roundTimeoutSeconds, evalBatchSize, earlyStopping);
     }
 }

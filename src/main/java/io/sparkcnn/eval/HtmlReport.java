@@ -43,6 +43,11 @@ public final class HtmlReport {
                 .append(" &middot; backend ").append(esc(c.backend())).append(" &middot; ")
                 .append(String.format(Locale.ROOT, "held-out: %d images, accuracy %.4f, macro F1 %.4f, loss %.4f",
                         c.last().count(), c.last().accuracy(), c.last().macroF1(), c.last().loss())).append("</p>\n");
+        if (c.provenance().get("training") instanceof Map<?, ?> training && training.get("ended") != null) {
+            h.append("<p class=\"sub\" id=\"ended\">The model holds epoch ").append(training.get("modelEpoch"))
+                    .append("'s parameters (the metrics above are that epoch's). Training ended: ")
+                    .append(esc(String.valueOf(training.get("ended")))).append(".</p>\n");
+        }
         if (!c.comparison().isEmpty()) {
             h.append("<h2>Champion and challenger</h2>\n").append(keyValues(c.comparison()));
         }

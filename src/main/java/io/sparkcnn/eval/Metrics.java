@@ -14,6 +14,15 @@ import java.util.Locale;
 public record Metrics(List<String> labels, long count, double loss, double accuracy, double macroF1,
                       double[] precision, double[] recall, double[] f1, long[][] confusion) implements Serializable {
 
+    /** The value of a held-out metric. */
+    public double score(io.sparkcnn.config.HeldOutMetric metric) {
+        return switch (metric) {
+            case ACCURACY -> accuracy;
+            case MACRO_F1 -> macroF1;
+            case LOSS -> loss;
+        };
+    }
+
     public static Metrics of(Evaluation eval, List<String> labels, double loss) {
         int k = labels.size();
         double[] p = new double[k];

@@ -51,9 +51,14 @@ public record Provenance(int provenanceFormat, String createdAt, String codeVers
                          long images, double fitSeconds, double imagesPerSecondFitting) {
     }
 
-    /** Training time, excluding evaluation, and the images seen. */
+    /**
+     * Training time, excluding evaluation, and the images seen; the epoch whose parameters the model holds (from
+     * 1: the last, or with early stopping the best) and why training ended (both null in models written before
+     * they were recorded).
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Training(double seconds, long imagesSeen, double imagesPerSecond) {
+    public record Training(double seconds, long imagesSeen, double imagesPerSecond, Integer modelEpoch,
+                           String ended) {
     }
 
     /** The held-out metrics after one epoch (numbered from 1). */

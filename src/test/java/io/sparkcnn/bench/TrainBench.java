@@ -2,6 +2,7 @@ package io.sparkcnn.bench;
 
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.JobConfigLoader;
+import io.sparkcnn.config.EarlyStoppingConfig;
 import io.sparkcnn.config.TrainConfig;
 import io.sparkcnn.config.TrainingStrategy;
 import io.sparkcnn.model.Architectures;
@@ -236,7 +237,7 @@ public final class TrainBench {
                 job.train().optimiser().labelSmoothing());
         TrainConfig t = job.train();
         TrainConfig stockConfig = new TrainConfig(t.architecture(), t.optimiser(), t.batchSizePerWorker(),
-                TrainingStrategy.DL4J_STOCK, t.epochs(), 2, 1, 20, false, 0, t.evalBatchSize());
+                TrainingStrategy.DL4J_STOCK, t.epochs(), 2, 1, 20, false, 0, t.evalBatchSize(), EarlyStoppingConfig.OFF);
         ParameterAveragingTrainingMaster master = StockTrainer.master(spark, stockConfig,
                 new org.apache.hadoop.fs.Path(exportDir.toUri()));
         StockTrainer.Fitter fitter = StockTrainer.fitter(spark, spec, master);

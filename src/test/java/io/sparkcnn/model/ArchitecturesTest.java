@@ -155,7 +155,7 @@ class ArchitecturesTest {
             for (Architecture a : List.of(Architecture.SEED_CNN, Architecture.RESNET)) {
                 OptimiserConfig o = new OptimiserConfig(UpdaterKind.ADAM, 0.01, 0.9, schedule, 0.5, 2);
                 TrainConfig t = TrainConfig.of(a, UpdaterKind.ADAM, 0.01, 32);
-                t = new TrainConfig(a, o, 32, t.strategy(), 6, 1, 1, 20, true, 0, 256);
+                t = new TrainConfig(a, o, 32, t.strategy(), 6, 1, 1, 20, true, 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF);
                 Network n = Architectures.build(t, new InputShape(1, 28, 28), 10, 1).build();
                 for (int epoch = 0; epoch < 6; epoch++) {
                     n.setCounters(epoch, epoch * 100 + 7);
@@ -176,14 +176,14 @@ class ArchitecturesTest {
         assertEquals(0.05, cosine.learningRateAt(6, 10), 1e-15, "halfway down");
         assertEquals(0.1 * (1 + Math.cos(Math.PI * 7 / 8)) / 2, cosine.learningRateAt(9, 10), 1e-15);
         TrainConfig warm = new TrainConfig(Architecture.SEED_CNN, cosine, 32, TrainConfig.of(Architecture.SEED_CNN,
-                UpdaterKind.ADAM, 0.1, 32).strategy(), 10, 1, 1, 20, true, 0, 256);
+                UpdaterKind.ADAM, 0.1, 32).strategy(), 10, 1, 1, 20, true, 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF);
         Network n = Architectures.build(warm, new InputShape(1, 28, 28), 10, 1).build();
         for (int epoch = 0; epoch < 10; epoch++) {
             n.setCounters(epoch, epoch * 50);
             assertEquals(cosine.learningRateAt(epoch, 10), n.learningRate(), 1e-12, "cosine with warm-up, epoch " + epoch);
         }
         io.sparkcnn.config.ConfigException tooLong = assertThrows(io.sparkcnn.config.ConfigException.class,
-                () -> new TrainConfig(Architecture.SEED_CNN, cosine, 32, warm.strategy(), 2, 1, 1, 20, true, 0, 256));
+                () -> new TrainConfig(Architecture.SEED_CNN, cosine, 32, warm.strategy(), 2, 1, 1, 20, true, 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF));
         assertEquals("train.warmupEpochs", tooLong.key());
     }
 
@@ -197,7 +197,7 @@ class ArchitecturesTest {
             OptimiserConfig o = new OptimiserConfig(UpdaterKind.SGD, 0.1, 0.9, LearningRateSchedule.CONSTANT, 0.5, 1, 0,
                     i == 0 ? 0 : 0.01, 0);
             TrainConfig t = new TrainConfig(Architecture.SEED_CNN, o, 8, TrainConfig.of(Architecture.SEED_CNN,
-                    UpdaterKind.SGD, 0.1, 8).strategy(), 1, 1, 1, 20, true, 0, 256);
+                    UpdaterKind.SGD, 0.1, 8).strategy(), 1, 1, 1, 20, true, 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF);
             Network n = Architectures.build(t, s, 10, 5).build();
             n.fit(new org.nd4j.linalg.dataset.DataSet(x, y));
             after[i] = n.params().dup();

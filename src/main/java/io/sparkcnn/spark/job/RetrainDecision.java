@@ -1,7 +1,7 @@
 package io.sparkcnn.spark.job;
 
 import io.sparkcnn.config.RetrainConfig;
-import io.sparkcnn.config.RetrainMetric;
+import io.sparkcnn.config.HeldOutMetric;
 import io.sparkcnn.registry.RegistryVersion;
 
 import java.util.List;
@@ -24,7 +24,7 @@ record RetrainDecision(boolean accepted, double challenger, double champion, Opt
 
     static RetrainDecision decide(RetrainConfig rc, long heldOutImages, double challenger, double champion,
                                   String championName, Optional<Best> best) {
-        RetrainMetric metric = rc.metric();
+        HeldOutMetric metric = rc.metric();
         boolean withinChampion = within(metric, challenger, champion, rc.tolerance());
         boolean withinBest = best.isEmpty() || within(metric, challenger, best.get().score(), rc.tolerance());
         boolean accepted = withinChampion && withinBest;
@@ -39,11 +39,7 @@ record RetrainDecision(boolean accepted, double challenger, double champion, Opt
         return new RetrainDecision(accepted, challenger, champion, best, verdict);
     }
 
-    private static boolean better(RetrainMetric metric, double score, double than) {
-        return metric.higherIsBetter() ? score > than : score < than;
-    }
-
-    private static boolean within(RetrainMetric metric, double challenger, double reference, double tolerance) {
+    private static boolean within(HeldOutMetric metric, double challenger, double reference, double tolerance) {
         return metric.higherIsBetter() ? challenger >= reference - tolerance : challenger <= reference + tolerance;
     }
 
@@ -52,21 +48,21 @@ record RetrainDecision(boolean accepted, double challenger, double champion, Opt
      * on the frozen set with the same metric, and the first version's own held-out metrics (the frozen set is
      * its held-out split). Versions scored otherwise are not comparable and are left out.
      */
-    static Optional<Best> bestPromoted(List<RegistryVersion> versions, RetrainMetric metric) {
+    static Optional<Best> bestPromoted(List<RegistryVersion> versions, HeldOutMetric metric) {
         Optional<Best> best = Optional.empty();
         for (RegistryVersion v : versions) {
             if (v.status() != RegistryVersion.Status.CHAMPION && v.status() != RegistryVersion.Status.FORMER_CHAMPION) {
                 continue;
             }
             Optional<Double> score = frozenScore(v, metric, v.number() == versions.get(0).number());
-            if (score.isPresent() && (best.isEmpty() || better(metric, score.get(), best.get().score()))) {
+            if (score.isPresent() && (best.isEmpty() || metric.improves(score.get(), best.get().score(), 0))) {
                 best = Optional.of(new Best(v.number(), score.get()));
             }
         }
         return best;
     }
 
-    private static Optional<Double> frozenScore(RegistryVersion v, RetrainMetric metric, boolean first) {
+    private static Optional<Double> frozenScore(RegistryVersion v, HeldOutMetric metric, boolean first) {
         Object decision = v.entry().get("decision");
         Object data = v.entry().get("data");
         if (decision instanceof Map<?, ?> d && data instanceof Map<?, ?> counts && "frozen".equals(counts.get("heldOut"))
@@ -80,7 +76,7 @@ record RetrainDecision(boolean accepted, double challenger, double champion, Opt
         return Optional.empty();
     }
 
-    private static String metricKey(RetrainMetric metric) {
+    private static String metricKey(HeldOutMetric metric) {
         return switch (metric) {
             case ACCURACY -> "accuracy";
             case MACRO_F1 -> "macroF1";

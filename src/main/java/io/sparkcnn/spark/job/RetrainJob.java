@@ -4,7 +4,6 @@ import io.sparkcnn.config.ConfigException;
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.NewClassPolicy;
 import io.sparkcnn.config.RetrainConfig;
-import io.sparkcnn.config.RetrainMetric;
 import io.sparkcnn.config.Settings;
 import io.sparkcnn.data.DataException;
 import io.sparkcnn.data.DataSnapshot;
@@ -185,7 +184,7 @@ public final class RetrainJob {
             trainer.release(data.heldOut());
         }
         RetrainDecision decided = RetrainDecision.decide(rc, challengerMetrics.count(),
-                score(challengerMetrics, rc.metric()), score(championMetrics, rc.metric()), championVersion.name(),
+                challengerMetrics.score(rc.metric()), championMetrics.score(rc.metric()), championVersion.name(),
                 rc.frozenHeldOut() ? RetrainDecision.bestPromoted(registry.versions(), rc.metric()) : Optional.empty());
         boolean accepted = decided.accepted();
         String verdict = decided.verdict();
@@ -239,14 +238,6 @@ public final class RetrainJob {
         }
         return new Result(Outcome.KEPT_CHAMPION, registered, championVersion, challengerMetrics, championMetrics,
                 (Long) counts.get("newTrainingFiles"), registered.name() + " rejected: " + verdict);
-    }
-
-    static double score(Metrics m, RetrainMetric metric) {
-        return switch (metric) {
-            case ACCURACY -> m.accuracy();
-            case MACRO_F1 -> m.macroF1();
-            case LOSS -> m.loss();
-        };
     }
 
     /** The champion's label index, or it grown by the lake's new classes; a new class is an error by default. */

@@ -50,7 +50,7 @@ public final class TrainJob {
     public static final String CHECKPOINTS_DIR = "checkpoints";
     private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
 
-    /** The trained model, where it was written, and the metrics of the last epoch. */
+    /** The trained model, where it was written, and its held-out metrics (those of the epoch it holds). */
     public record Result(SavedModel model, String location, Metrics finalMetrics, TrainingResult training,
                          Optional<String> registered) {
     }
@@ -109,7 +109,7 @@ public final class TrainJob {
             String snapshot = snapshot(data.listing());
             TrainingResult trained = trainer.train(data, new Trainer.Checkpointing(checkpoints, job.checkpoint(),
                     identity(job, data.labels(), sha256(snapshot)), from));
-            Metrics last = trained.last();
+            Metrics last = trained.model();
             Map<String, byte[]> extra = new LinkedHashMap<>();
             extra.put(SNAPSHOT, snapshot.getBytes(StandardCharsets.UTF_8));
             Provenance provenance = Provenances.ofLake(spark, job, data, trained, snapshot);
@@ -138,13 +138,13 @@ public final class TrainJob {
                                       String title, boolean overwrite) throws IOException {
         String location = job.outputDir() + "/" + MODEL_DIR;
         Map<String, byte[]> extra = new LinkedHashMap<>();
-        extra.put(HtmlReport.FILE, report(title, "train", job, trained, trained.last(),
+        extra.put(HtmlReport.FILE, report(title, "train", job, trained, trained.model(),
                 explained(trained.misses(), model), model.provenance().toJson(), Map.of()));
         String written = ModelStore.write(model, extra, location, overwrite,
                 spark.sparkContext().hadoopConfiguration());
         Optional<String> registered = job.registry().enabled()
-                ? Optional.of(register(spark, job, model, extra, trained.last())) : Optional.empty();
-        return new Result(model, written, trained.last(), trained, registered);
+                ? Optional.of(register(spark, job, model, extra, trained.model())) : Optional.empty();
+        return new Result(model, written, trained.model(), trained, registered);
     }
 
     /**

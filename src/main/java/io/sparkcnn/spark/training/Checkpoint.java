@@ -17,10 +17,19 @@ import java.util.Objects;
  * that wrote it and the run that resumes from it.
  *
  * @param roundsDone rounds finished in the whole run; the checkpoint's name
+ * @param best       with early stopping, the best epoch so far (null without, and in checkpoints written before)
  */
 public record Checkpoint(Map<String, String> identity, int epoch, int round, long roundsDone, long seen, double seconds,
                   EpochTally tally, float[] params, float[] state, float[][] ownStates, List<Metrics> history,
-                  Map<Integer, WorkerStats> workers) implements Serializable {
+                  Map<Integer, WorkerStats> workers, BestEpoch best) implements Serializable {
+
+    /**
+     * The best epoch's parameters and updater state (the mean of the workers' own states when they are not
+     * averaged) and its most confident mistakes: what an early-stopped run writes. {@code epoch} counts from 1.
+     */
+    public record BestEpoch(int epoch, float[] params, float[] state, List<io.sparkcnn.eval.Mistake> misses)
+            implements Serializable {
+    }
 
     /**
      * Fails, naming the first setting that differs, when this checkpoint was written by a run that differs

@@ -131,6 +131,8 @@ public final class DistributedTrainer implements Trainer {
         /** Images seen in finished epochs. */
         private long seen;
         private double seconds;
+        /** With early stopping: the best epoch so far. */
+        private Checkpoint.BestEpoch best;
 
         private Run(JavaRDD<DecodedPartition> train, JavaRDD<DecodedPartition> heldOut, LabelIndex labels,
                     InputShape shape, Normalisation normalisation, Checkpointing checkpointing, WarmStart warm) {
@@ -204,6 +206,7 @@ public final class DistributedTrainer implements Trainer {
             seconds = c.seconds();
             history.addAll(c.history());
             workers.putAll(c.workers());
+            best = c.best();
             LOG.info("Resuming from checkpoint {}: epoch {}/{}, round {}/{}, {} images seen so far", loaded.location(),
                     epoch + 1, job.train().epochs(), nextRound, rounds, seen + tally.images);
         }
@@ -211,7 +214,7 @@ public final class DistributedTrainer implements Trainer {
         private void checkpoint(long roundsDone) {
             try {
                 checkpointing.store().save(new Checkpoint(identity, epoch, nextRound, roundsDone, seen, seconds,
-                        tally, params, state, ownStates.clone(), List.copyOf(history), new TreeMap<>(workers)));
+                        tally, params, state, ownStates.clone(), List.copyOf(history), new TreeMap<>(workers), best));
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException("cannot write a checkpoint to "
                         + checkpointing.store().location() + " (see train.checkpoint.everyRounds): " + e.getMessage(), e);
@@ -219,7 +222,11 @@ public final class DistributedTrainer implements Trainer {
         }
 
         public boolean done() {
-            return epoch >= job.train().epochs();
+            return epoch >= job.train().epochs() || (!history.isEmpty() && stopping().stop());
+        }
+
+        private EarlyStopping stopping() {
+            return EarlyStopping.decide(job.train().earlyStopping(), history, job.train().epochs());
         }
 
         /** Trains one epoch, evaluates on the held-out split and returns the metrics. */
@@ -273,6 +280,14 @@ public final class DistributedTrainer implements Trainer {
             history.add(m);
             LOG.info("Epoch {}/{}: {} images visited once each, mean training loss {}\n{}", epoch + 1, t.epochs(),
                     tally.images, String.format(Locale.ROOT, "%.4f", tally.lossSum / tally.minibatches), m.table());
+            if (t.earlyStopping().enabled()) {
+                EarlyStopping choice = stopping();
+                if (choice.bestEpoch() == history.size()) {
+                    best = new Checkpoint.BestEpoch(history.size(), params.clone(), currentState().clone(),
+                            lastMisses);
+                }
+                LOG.info("Early stopping on held-out {}: {}", t.earlyStopping().metricName(), choice.reason());
+            }
             seen += tally.images;
             seconds += epochSeconds;
             epoch++;
@@ -282,6 +297,11 @@ public final class DistributedTrainer implements Trainer {
                 checkpoint((long) epoch * rounds);
             }
             return m;
+        }
+
+        /** The updater state a warm start continues from (without averaging: the mean of the workers' own). */
+        private float[] currentState() {
+            return job.train().averageUpdaterState() ? state : meanOf(ownStates);
         }
 
         /** Seconds spent in training rounds so far (evaluation excluded). */
@@ -301,15 +321,19 @@ public final class DistributedTrainer implements Trainer {
         public TrainingResult finish() {
             watch.close();
             release(train.union(heldOut));
-            network.setParams(Nd4j.createFromArray(params));
-            float[] finalState = job.train().averageUpdaterState() ? state : meanOf(ownStates);
+            EarlyStopping ending = stopping();
+            // With early stopping the model is the best epoch's; else (and when the best is the last) the last one's.
+            boolean fromBest = best != null && best.epoch() == ending.bestEpoch() && best.epoch() != history.size();
+            network.setParams(Nd4j.createFromArray(fromBest ? best.params() : params));
+            float[] finalState = fromBest ? best.state() : currentState();
             if (finalState.length > 0) {
                 network.setUpdaterState(Nd4j.createFromArray(finalState));
             }
             List<Provenance.Worker> perWorker = new ArrayList<>();
             workers.forEach((worker, s) -> perWorker.add(s.toProvenance(worker)));
+            LOG.info("Training ended: {}; the model holds epoch {}'s parameters", ending.reason(), ending.bestEpoch());
             return new TrainingResult(network, List.copyOf(history), seen, seconds, perWorker, List.copyOf(roundLosses),
-                    lastMisses);
+                    fromBest ? best.misses() : lastMisses, ending.bestEpoch(), ending.reason());
         }
     }
 

@@ -12,12 +12,21 @@ import java.util.List;
  * What a {@link Trainer} returns: the trained network, the held-out metrics after each epoch, the images seen and
  * the seconds spent training, where each worker ran and how fast (empty when the strategy does not say), the
  * training loss of each averaging round (of this process: a resumed run has the rounds since its resume) and the
- * last evaluation's most confident mistakes.
+ * most confident mistakes of the epoch whose parameters the network holds ({@code modelEpoch}, from 1: the last
+ * one, or with early stopping the best one) and why training ended.
  */
 public record TrainingResult(Network network, List<Metrics> epochs, long imagesSeen, double seconds,
-                             List<Provenance.Worker> workers, List<RoundLoss> rounds, List<Mistake> misses) {
-    /** The metrics of the last epoch. */
-    public Metrics last() {
-        return epochs.get(epochs.size() - 1);
+                             List<Provenance.Worker> workers, List<RoundLoss> rounds, List<Mistake> misses,
+                             int modelEpoch, String ended) {
+    /** A run that trained every epoch and keeps the last one's parameters. */
+    public TrainingResult(Network network, List<Metrics> epochs, long imagesSeen, double seconds,
+                          List<Provenance.Worker> workers, List<RoundLoss> rounds, List<Mistake> misses) {
+        this(network, epochs, imagesSeen, seconds, workers, rounds, misses, epochs.size(),
+                "train.epochs = " + epochs.size() + " reached");
+    }
+
+    /** The held-out metrics of the network's parameters: those of epoch {@code modelEpoch}. */
+    public Metrics model() {
+        return epochs.get(modelEpoch - 1);
     }
 }

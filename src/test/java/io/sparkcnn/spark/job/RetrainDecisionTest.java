@@ -2,7 +2,7 @@ package io.sparkcnn.spark.job;
 
 import io.sparkcnn.config.JobConfigLoader;
 import io.sparkcnn.config.RetrainConfig;
-import io.sparkcnn.config.RetrainMetric;
+import io.sparkcnn.config.HeldOutMetric;
 import io.sparkcnn.registry.RegistryVersion;
 import io.sparkcnn.registry.RegistryVersion.Status;
 import org.junit.jupiter.api.Test;
@@ -35,7 +35,7 @@ class RetrainDecisionTest {
     void successiveChallengersWithinTheToleranceOfEachOtherCannotDriftBelowTheBestPromotedScore() {
         List<RegistryVersion> registry = List.of(first(Status.FORMER_CHAMPION, 0.8175, 0.5),
                 retrained(2, Status.CHAMPION, "accuracy", 0.8125, "frozen"));
-        Optional<RetrainDecision.Best> best = RetrainDecision.bestPromoted(registry, RetrainMetric.ACCURACY);
+        Optional<RetrainDecision.Best> best = RetrainDecision.bestPromoted(registry, HeldOutMetric.ACCURACY);
         assertEquals(Optional.of(new RetrainDecision.Best(1, 0.8175)), best);
 
         RetrainDecision third = RetrainDecision.decide(retrain(), 400, 0.8100, 0.8125, "v2", best);
@@ -57,14 +57,14 @@ class RetrainDecisionTest {
                 retrained(4, Status.FORMER_CHAMPION, "accuracy", 0.99, "current"),
                 retrained(5, Status.FORMER_CHAMPION, "macro-f1", 0.98, "frozen"));
         assertEquals(Optional.of(new RetrainDecision.Best(1, 0.70)),
-                RetrainDecision.bestPromoted(registry, RetrainMetric.ACCURACY));
+                RetrainDecision.bestPromoted(registry, HeldOutMetric.ACCURACY));
     }
 
     @Test
     void forLossLowerIsBetterOnBothComparisons() {
         List<RegistryVersion> registry = List.of(first(Status.FORMER_CHAMPION, 0.8, 0.40),
                 retrained(2, Status.CHAMPION, "loss", 0.45, "frozen"));
-        Optional<RetrainDecision.Best> best = RetrainDecision.bestPromoted(registry, RetrainMetric.LOSS);
+        Optional<RetrainDecision.Best> best = RetrainDecision.bestPromoted(registry, HeldOutMetric.LOSS);
         assertEquals(Optional.of(new RetrainDecision.Best(1, 0.40)), best);
         RetrainConfig rc = retrain("retrain.metric=loss", "retrain.tolerance=0.05");
         assertTrue(RetrainDecision.decide(rc, 10, 0.44, 0.45, "v2", best).accepted());

@@ -4,6 +4,8 @@ import io.sparkcnn.config.ConfigException;
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.JobConfigLoader;
 import io.sparkcnn.eval.Metrics;
+import io.sparkcnn.model.ModelStore;
+import io.sparkcnn.model.SavedModel;
 import io.sparkcnn.spark.job.TrainJob;
 import io.sparkcnn.testing.Images;
 import io.sparkcnn.testing.LocalSpark;
@@ -113,11 +115,55 @@ public class CheckpointTest {
         assertEquals(List.of(), names(checkpoints));
     }
 
+    @Test
+    void earlyStoppingWritesTheBestEpochsModelAndAResumedRunStopsWhereTheUndisturbedOneDid(SparkSession spark)
+            throws IOException {
+        Path lake = lake();
+        // No later epoch lowers the held-out loss by more than 0.9: epoch 1 stays the best, and with a patience
+        // of 2 training stops after epoch 3 of 6.
+        String[] stopping = {"train.epochs=6", "train.earlyStopping.metric=loss", "train.earlyStopping.patience=2",
+                "train.earlyStopping.minDelta=0.9"};
+        TrainJob.Result undisturbed = TrainJob.run(spark, job(lake, "a", stopping), false, FaultInjector.NONE);
+        assertEquals(3, undisturbed.training().epochs().size(), "stopped after epoch 3");
+        assertEquals(1, undisturbed.training().modelEpoch());
+        assertTrue(undisturbed.training().ended().startsWith("stopped early after epoch 3 of 6: held-out loss did "
+                + "not improve by more than 0.9 for 2 epochs"), undisturbed.training().ended());
+        assertEquals(undisturbed.training().epochs().get(0), undisturbed.finalMetrics(),
+                "the model's metrics are epoch 1's");
+
+        // The model is epoch 1's: bit for bit the model of a run of one epoch.
+        TrainJob.Result oneEpoch = TrainJob.run(spark, job(lake, "one", "train.epochs=1"), false, FaultInjector.NONE);
+        assertArrayEquals(oneEpoch.model().network().params().data().asFloat(),
+                undisturbed.model().network().params().data().asFloat(), 0f);
+        SavedModel written = ModelStore.read(tmp.resolve("a/model").toString(), new Configuration());
+        assertEquals(1, written.provenance().training().modelEpoch());
+        assertEquals(undisturbed.training().ended(), written.provenance().training().ended());
+        String report = Files.readString(tmp.resolve("a/model/report.html"));
+        assertTrue(report.contains("The model holds epoch 1&#39;s parameters") || report.contains(
+                "The model holds epoch 1's parameters"), "the report says which epoch the model is");
+
+        // A crash in epoch 3, after the best epoch: the checkpoints keep the best epoch's parameters.
+        FaultInjector crash = (worker, epoch, round, attempt) -> {
+            if (worker == 0 && epoch == 2 && round == 1) {
+                throw new IllegalStateException("injected crash");
+            }
+        };
+        JobConfig job = job(lake, "b", stopping);
+        assertThrows(RuntimeException.class, () -> TrainJob.run(spark, job, false, crash));
+        TrainJob.Result resumed = TrainJob.run(spark, job, false, true, FaultInjector.NONE);
+        assertEquals(3, resumed.training().epochs().size());
+        assertEquals(1, resumed.training().modelEpoch());
+        assertArrayEquals(undisturbed.model().network().params().data().asFloat(),
+                resumed.model().network().params().data().asFloat(), 0f);
+        assertArrayEquals(undisturbed.model().network().updaterState().data().asFloat(),
+                resumed.model().network().updaterState().data().asFloat(), 0f);
+    }
+
     /** A small checkpoint whose parameters are all {@code value}. */
     public static Checkpoint checkpoint(long roundsDone, float value) {
         return new Checkpoint(Map.of("seed", "42"), 0, (int) roundsDone, roundsDone, 0, 1.0,
                 new Checkpoint.EpochTally(), new float[] {value, value}, new float[0], new float[][] {new float[0]},
-                List.of(), new TreeMap<>());
+                List.of(), new TreeMap<>(), null);
     }
 
     @Test
@@ -155,7 +201,7 @@ public class CheckpointTest {
         Map<String, String> defaults = io.sparkcnn.config.JobConfigLoader.defaultValues();
         Map<String, String> then = new java.util.TreeMap<>(Map.of("seed", defaults.get("seed")));
         Checkpoint old = new Checkpoint(then, 0, 0, 0, 0, 0, new Checkpoint.EpochTally(), new float[0], new float[0],
-                new float[0][], List.of(), Map.of());
+                new float[0][], List.of(), Map.of(), null);
         old.requireSameRun(Map.of("seed", defaults.get("seed"), "train.weightDecay", defaults.get("train.weightDecay")),
                 "ck");
         io.sparkcnn.config.ConfigException decayed = assertThrows(io.sparkcnn.config.ConfigException.class,
