@@ -129,7 +129,7 @@ public final class CpuKernels {
     }
 
     public static void install(ComputationGraph graph) {
-        if (!enabled() || hasDepthwise(graph)) {
+        if (!enabled()) {
             return;
         }
         for (Layer layer : graph.getLayers()) {
@@ -139,7 +139,7 @@ public final class CpuKernels {
 
     private static void install(Layer layer, boolean inputGradient) {
         useDenseReLU(layer);
-        if (layer instanceof ConvolutionLayer conv && conv.getClass() == ConvolutionLayer.class && withBias(conv)) {
+        if (layer instanceof ConvolutionLayer conv && conv.getClass() == ConvolutionLayer.class) {
             setHelper(ConvolutionLayer.class, layer, new Im2colConvolution(inputGradient));
         } else if (layer instanceof SubsamplingLayer && layer.getClass() == SubsamplingLayer.class) {
             setHelper(SubsamplingLayer.class, layer, new MaxPooling());
@@ -170,28 +170,6 @@ public final class CpuKernels {
             ((ActivationLayer) own.getLayer()).setActivationFn(new DenseReLU());
         }
         layer.setConf(own);
-    }
-
-    /**
-     * Whether a graph has depthwise convolutions (MobileNetV2): its gradients through the helpers differed from
-     * DL4J's beyond float rounding, so such a graph runs DL4J's own path until the helpers are proven on it.
-     */
-    public static boolean hasDepthwise(ComputationGraph graph) {
-        for (Layer layer : graph.getLayers()) {
-            if (layer.conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * Whether a convolution has a bias. The im2col helper is proven equal to DL4J's path (CpuKernelsTest) for
-     * those; a bias-free convolution in a graph (the photo networks', before batch norm) got another gradient
-     * from it than DL4J's, so it keeps DL4J's path until the helper handles it.
-     */
-    static boolean withBias(ConvolutionLayer conv) {
-        return ((org.deeplearning4j.nn.conf.layers.ConvolutionLayer) conv.conf().getLayer()).hasBias();
     }
 
     private static void setHelper(Class<?> owner, Layer layer, Object helper) {
