@@ -184,7 +184,8 @@ public final class JobConfigLoader {
                         Settings.TRAIN_EARLY_STOPPING_PATIENCE.read(c), Settings.TRAIN_EARLY_STOPPING_MIN_DELTA.read(c)));
         CheckpointConfig checkpoint = new CheckpointConfig(Settings.CHECKPOINT_EVERY_ROUNDS.read(c),
                 Settings.CHECKPOINT_KEEP.read(c));
-        return new JobConfig(Settings.SEED.read(c), data, train, checkpoint,
+        return new JobConfig(Settings.SEED.read(c), data, train,
+                new FineTuneConfig(Settings.MODEL_INIT.read(c).trim(), Settings.MODEL_FREEZE.read(c).trim()), checkpoint,
                 ComputeBackend.fromConfig(Settings.COMPUTE_BACKEND.read(c)),
                 new RegistryConfig(Settings.REGISTRY_DIR.read(c), Settings.REGISTRY_MODEL.read(c)),
                 new RetrainConfig(HeldOutMetric.fromConfig(Settings.RETRAIN_METRIC, Settings.RETRAIN_METRIC.read(c)),

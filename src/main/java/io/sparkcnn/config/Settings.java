@@ -125,6 +125,18 @@ public final class Settings {
                     + "Sandler et al. 2018), with the ImageNet stem for inputs of 128 pixels and more and a "
                     + "stride-1 3x3 stem below. Input shape and class count come from the lake.")
             .in(j -> j.train().architecture().configName());
+    public static final Setting<String> MODEL_INIT = Setting.string("model.init", "",
+            "Fine-tuning: start from a trained network instead of a fresh model.architecture. A spark-cnn model "
+                    + "folder (any Hadoop file system), champion (registry.dir's champion of registry.model), or a "
+                    + "DL4J model zip (ModelSerializer, e.g. a network pretrained elsewhere). Its output layer is "
+                    + "replaced when the lake's classes differ, keeping the weights of the classes both have (by "
+                    + "name; a DL4J zip names none); train.* sets the optimiser. Empty: a fresh network.")
+            .in(j -> j.fineTune().init());
+    public static final Setting<String> MODEL_FREEZE = Setting.string("model.freeze", "",
+            "With model.init: the name of a layer; it and every layer before it keep their weights (feature "
+                    + "extraction). In a layer stack a layer's name is its index (0, 1, ...); a graph's layers have "
+                    + "names (an error lists them). Empty: every layer trains.")
+            .in(j -> j.fineTune().freeze());
     public static final Setting<String> TRAIN_UPDATER = Setting.choice("train.updater", UpdaterKind.ADAM,
             "The optimiser: adam (Kingma and Ba 2015, beta1 0.9, beta2 0.999), plain sgd, or sgd with "
                     + "nesterov momentum (train.momentum).")
@@ -406,7 +418,7 @@ public final class Settings {
             TRAIN_LABEL_SMOOTHING, TRAIN_BATCH_SIZE_PER_WORKER,
             TRAIN_STRATEGY, TRAIN_EPOCHS, TRAIN_WORKERS, TRAIN_THREADS_PER_WORKER, TRAIN_AVERAGING_FREQUENCY,
             TRAIN_AVERAGE_UPDATER_STATE,
-            TRAIN_ROUND_TIMEOUT_SECONDS, TRAIN_EVAL_BATCH_SIZE, TRAIN_EARLY_STOPPING_METRIC,
+            TRAIN_ROUND_TIMEOUT_SECONDS, TRAIN_EVAL_BATCH_SIZE, TRAIN_EARLY_STOPPING_METRIC, MODEL_INIT, MODEL_FREEZE,
             TRAIN_EARLY_STOPPING_PATIENCE, TRAIN_EARLY_STOPPING_MIN_DELTA, CHECKPOINT_EVERY_ROUNDS, CHECKPOINT_KEEP,
             COMPUTE_BACKEND, REGISTRY_DIR, REGISTRY_MODEL, RETRAIN_METRIC, RETRAIN_TOLERANCE,
             RETRAIN_REPLAY_FRACTION, RETRAIN_HELD_OUT, RETRAIN_NEW_CLASSES, RETRAIN_LOCK_STALE_AFTER_SECONDS,

@@ -90,7 +90,7 @@ public final class Architectures {
      * DL4J 1.0.0-M2.1 copies a regularization set on the network builder (weight decay) into each layer twice, so
      * it would be applied twice per step; each layer keeps one of each.
      */
-    private static void onceEach(org.deeplearning4j.nn.conf.layers.Layer layer) {
+    static void onceEach(org.deeplearning4j.nn.conf.layers.Layer layer) {
         if (layer instanceof org.deeplearning4j.nn.conf.layers.BaseLayer base && base.getRegularization() != null) {
             base.setRegularization(new java.util.ArrayList<>(new java.util.LinkedHashSet<>(base.getRegularization())));
         }

@@ -71,6 +71,10 @@ public final class RetrainJob {
     public static Result run(SparkSession spark, JobConfig job, FaultInjector faults, RegistryFaults registryFaults)
             throws IOException {
         RetrainConfig rc = job.retrain();
+        if (job.fineTune().enabled()) {
+            throw new ConfigException(Settings.MODEL_INIT.key(), "retrain starts from the champion; model.init is for "
+                    + "train (got " + job.fineTune().init() + ")");
+        }
         ModelRegistry registry = ModelRegistry.open(job.registry().requireDir(), job.registry().model(),
                 spark.sparkContext().hadoopConfiguration(), registryFaults);
         try (RegistryLock lock = registry.lock("retrain " + spark.sparkContext().applicationId(),
@@ -175,7 +179,7 @@ public final class RetrainJob {
         DistributedTrainer trainer = new DistributedTrainer(spark, job, faults);
         TrainingResult trained = trainer.train(data.train(), data.heldOut(), labels, data.shape(),
                 data.normalisation(), Trainer.Checkpointing.NONE, warm);
-        Metrics challengerMetrics = trained.epochs().get(trained.epochs().size() - 1);
+        Metrics challengerMetrics = trained.model();
         Metrics championMetrics;
         try {
             championMetrics = trainer.evaluateInDetail(data.heldOut(), championScored.spec(),

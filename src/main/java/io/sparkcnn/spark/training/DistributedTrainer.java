@@ -8,6 +8,7 @@ import io.sparkcnn.eval.Metrics;
 import io.sparkcnn.eval.Mistake;
 import io.sparkcnn.eval.RoundLoss;
 import io.sparkcnn.model.Architectures;
+import io.sparkcnn.model.FineTuning;
 import io.sparkcnn.model.InputShape;
 import io.sparkcnn.model.Network;
 import io.sparkcnn.model.NetworkSpec;
@@ -145,9 +146,19 @@ public final class DistributedTrainer implements Trainer {
             TrainConfig t = job.train();
             LOG.info("Driver backend: {} (compute.backend = {})", Backends.require(job.backend()),
                     job.backend().configName());
-            spec = Architectures.build(t, shape, labels.size(), job.seed());
-            network = spec.build();
-            params = network.params().data().asFloat();
+            if (job.fineTune().enabled()) {
+                FineTuning.Start start = FineTuning.prepare(FineTuneSource.load(job, sc.hadoopConfiguration()), shape,
+                        labels, t, job.seed(), job.fineTune().freeze());
+                LOG.info("Fine-tuning {}", start.description());
+                spec = start.spec();
+                network = spec.build();
+                params = start.params();
+                network.setParams(Nd4j.createFromArray(params));
+            } else {
+                spec = Architectures.build(t, shape, labels.size(), job.seed());
+                network = spec.build();
+                params = network.params().data().asFloat();
+            }
             state = stateOf(network);
             if (warm != null) {
                 warmStart(warm);

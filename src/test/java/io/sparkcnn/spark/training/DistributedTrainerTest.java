@@ -242,6 +242,39 @@ class DistributedTrainerTest {
     }
 
     @Test
+    void aTrainedModelIsFineTunedOnOtherClassesWithItsFirstLayerFrozen(SparkSession spark) throws IOException {
+        TrainJob.Result source = TrainJob.run(spark, job(lake(8), "train.epochs=1", "output.dir=" + tmp.resolve("a")),
+                false, FaultInjector.NONE);
+        Path other = tmp.resolve("other");
+        String[] classes = {"square", "star", "triangle"};
+        for (int c = 0; c < classes.length; c++) {
+            for (int i = 0; i < 8; i++) {
+                Images.writePng(other.resolve(classes[c] + "/" + i + ".png"), 40 + c * 40 + (i % 5));
+            }
+        }
+        JobConfig tune = job(other, "train.epochs=1", "output.dir=" + tmp.resolve("b"),
+                "model.init=" + tmp.resolve("a/model"), "model.freeze=0");
+        TrainJob.Result tuned = TrainJob.run(spark, tune, false, FaultInjector.NONE);
+        assertEquals(List.of("square", "star", "triangle"), tuned.model().labels().labels());
+        Map<String, INDArray> before = source.model().network().dl4j().paramTable();
+        Map<String, INDArray> after = tuned.model().network().dl4j().paramTable();
+        assertArrayEquals(floats(before.get("0_W")), floats(after.get("0_W")), 0f, "the frozen convolution");
+        assertArrayEquals(floats(before.get("0_b")), floats(after.get("0_b")), 0f);
+        assertEquals(3, after.get("2_W").size(1));
+        assertFalse(Arrays.equals(floats(before.get("2_W").getColumn(1)), floats(after.get("2_W").getColumn(0))),
+                "the output layer trained (square started from the source's square column)");
+        SavedModel written = ModelStore.read(tmp.resolve("b/model").toString(), spark.sparkContext().hadoopConfiguration());
+        assertTrue(written.provenance().config().get("model.init").contains(tmp.resolve("a/model").toString()),
+                "provenance names where the run started: " + written.provenance().config().get("model.init"));
+
+        ConfigException missing = assertThrows(ConfigException.class, () -> TrainJob.run(spark,
+                job(other, "output.dir=" + tmp.resolve("c"), "model.init=" + tmp.resolve("nothing-here")), false,
+                FaultInjector.NONE));
+        assertEquals("model.init", missing.key());
+        assertTrue(missing.getMessage().contains("nothing-here"), missing.getMessage());
+    }
+
+    @Test
     void aRoundThatHangsFailsNamingTheStuckTaskAndSparkCarriesOn(SparkSession spark) throws IOException {
         // 20 s: on a loaded machine Spark's status tracker can lag the tasks by seconds.
         JobConfig job = job(lake(6), "train.workers=2", "train.epochs=1", "train.roundTimeoutSeconds=20");
