@@ -7,7 +7,7 @@ import java.util.Optional;
 /** Where the labelled images are and how they become tensors. */
 public record DataConfig(String train, String heldOut, double heldOutFraction, LakeFormat format,
                          List<String> extensions, int partitions, CacheStorage cacheStorage, String cacheMaxBytes,
-                         ImageConfig image, BadFilesConfig badFiles)
+                         ImageConfig image, BadFilesConfig badFiles, AugmentConfig augment)
         implements Serializable {
     public DataConfig {
         Settings.DATA_TRAIN.check(train);
@@ -16,8 +16,8 @@ public record DataConfig(String train, String heldOut, double heldOutFraction, L
         extensions = List.copyOf(Settings.DATA_EXTENSIONS.check(extensions));
         Settings.DATA_PARTITIONS.check(partitions);
         Settings.DATA_CACHE_MAX_BYTES.check(cacheMaxBytes);
-        if (format == null || cacheStorage == null || image == null || badFiles == null) {
-            throw new ConfigException("data", "format, cache storage, image and badFiles must be set");
+        if (format == null || cacheStorage == null || image == null || badFiles == null || augment == null) {
+            throw new ConfigException("data", "format, cache storage, image, badFiles and augment must be set");
         }
     }
 

@@ -19,6 +19,11 @@ public record JobConfig(long seed, DataConfig data, TrainConfig train, FineTuneC
                 || spark == null) {
             throw new ConfigException("data", "data, train, checkpoint and spark sections must be set");
         }
+        if (data.augment().enabled() && train.strategy() == TrainingStrategy.DL4J_STOCK) {
+            throw new ConfigException(Settings.AUGMENT_FLIP.key().replace(".flip", ""), "data.augment.* needs "
+                    + "train.strategy = averaging (the dl4j-stock reference strategy trains on the cached images "
+                    + "as they are)");
+        }
         if (fineTune.enabled() && train.strategy() == TrainingStrategy.DL4J_STOCK) {
             throw new ConfigException(Settings.MODEL_INIT.key(), "needs train.strategy = averaging (the dl4j-stock "
                     + "reference strategy starts from a fresh network), got " + fineTune.init());

@@ -154,7 +154,10 @@ public final class JobConfigLoader {
                 CacheStorage.fromConfig(Settings.DATA_CACHE_STORAGE.read(c)),
                 Settings.DATA_CACHE_MAX_BYTES.read(c),
                 image,
-                badFiles);
+                badFiles,
+                new AugmentConfig(Boolean.parseBoolean(Settings.AUGMENT_FLIP.read(c)),
+                        Settings.AUGMENT_CROP_SCALE.read(c), Settings.AUGMENT_PAD_CROP.read(c),
+                        Settings.AUGMENT_BRIGHTNESS.read(c), Settings.AUGMENT_CONTRAST.read(c)));
         SparkConfig spark = new SparkConfig(
                 Settings.SPARK_MASTER.read(c),
                 Settings.SPARK_APP_NAME.read(c),

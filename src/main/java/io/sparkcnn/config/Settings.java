@@ -113,6 +113,32 @@ public final class Settings {
                     + "before training, naming the rows. first: keep the manifest's first row for the file, and "
                     + "count and log the others.")
             .in(j -> j.data().badFiles().duplicates().configName());
+    public static final Setting<String> AUGMENT_FLIP = Setting.choice("data.augment.flip", "false",
+            List.of("true", "false"),
+            "Training augmentation (on the executors, never for evaluation; every draw derives from the seed, the "
+                    + "epoch and the image's path, so a retried task or a resumed run sees what the undisturbed "
+                    + "run saw): true mirrors each training image left to right with probability 1/2.")
+            .in(j -> String.valueOf(j.data().augment().flip()));
+    public static final Setting<Double> AUGMENT_CROP_SCALE = Setting.fraction("data.augment.cropScale", 1.0, 0.01,
+            1.0, false,
+            "Random-resized crop: a window of a random share of the image's area, drawn from [cropScale, 1], "
+                    + "and a random aspect ratio in [3/4, 4/3], scaled back to the input size (bilinear). The "
+                    + "window is taken from the decoded image at the input size. 1: off; 0.08 is ImageNet's.")
+            .in(j -> j.data().augment().cropScale());
+    public static final Setting<Integer> AUGMENT_PAD_CROP = Setting.integer("data.augment.padCrop", 0, 0, 64,
+            "Pad-and-crop: pad the image with this many black pixels on every side and cut a random window of "
+                    + "the input size from it (4 for 32x32 inputs is the CIFAR custom). 0: off.")
+            .in(j -> j.data().augment().padCrop());
+    public static final Setting<Double> AUGMENT_BRIGHTNESS = Setting.fraction("data.augment.brightness", 0.0, 0.0,
+            1.0, true,
+            "Brightness jitter: pixels times a factor drawn from [1 - brightness, 1 + brightness], clamped to "
+                    + "[0, 1]. 0: off.")
+            .in(j -> j.data().augment().brightness());
+    public static final Setting<Double> AUGMENT_CONTRAST = Setting.fraction("data.augment.contrast", 0.0, 0.0,
+            1.0, true,
+            "Contrast jitter: each channel's distance from the image's mean times a factor drawn from "
+                    + "[1 - contrast, 1 + contrast], clamped to [0, 1]. 0: off.")
+            .in(j -> j.data().augment().contrast());
 
     public static final Setting<String> MODEL_ARCHITECTURE = Setting.choice("model.architecture", Architecture.SEED_CNN,
             "The network. seed-cnn: conv 32 3x3 ReLU, max-pool 2x2, dense softmax (0.5 MFLOP forward at "
@@ -412,7 +438,8 @@ public final class Settings {
             DATA_TRAIN, DATA_HELD_OUT, DATA_HELD_OUT_FRACTION, DATA_FORMAT, DATA_EXTENSIONS, DATA_PARTITIONS,
             DATA_CACHE_STORAGE, DATA_CACHE_MAX_BYTES,
             IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS, IMAGE_RESIZE, IMAGE_MAX_PIXELS, IMAGE_NORMALISATION,
-            BAD_FILES_POLICY, BAD_FILES_MAX_FRACTION, BAD_FILES_LIST_LIMIT, BAD_FILES_DUPLICATES,
+            BAD_FILES_POLICY, BAD_FILES_MAX_FRACTION, BAD_FILES_LIST_LIMIT, BAD_FILES_DUPLICATES, AUGMENT_FLIP,
+            AUGMENT_CROP_SCALE, AUGMENT_PAD_CROP, AUGMENT_BRIGHTNESS, AUGMENT_CONTRAST,
             MODEL_ARCHITECTURE, TRAIN_UPDATER, TRAIN_LEARNING_RATE, TRAIN_MOMENTUM, TRAIN_LEARNING_RATE_SCHEDULE,
             TRAIN_LEARNING_RATE_DECAY, TRAIN_LEARNING_RATE_DECAY_EPOCHS, TRAIN_WARMUP_EPOCHS, TRAIN_WEIGHT_DECAY,
             TRAIN_LABEL_SMOOTHING, TRAIN_BATCH_SIZE_PER_WORKER,

@@ -1,5 +1,6 @@
 package io.sparkcnn.spark.lake;
 
+import io.sparkcnn.data.Augmentation;
 import io.sparkcnn.data.LakeSummary;
 import io.sparkcnn.data.Normalisation;
 
@@ -9,22 +10,24 @@ import java.io.Serializable;
  * One worker's decoded share of a split: {@code count} images as consecutive CHW values in [0, 1], their
  * class ids, and what decoding saw (bad files). Kept in Spark's cache across rounds. Where every value is an
  * 8-bit level v / 255 (8-bit images, no resampling), the pixels are kept as bytes, a quarter of the floats'
- * size, and read back as exactly the floats the decoder produced; otherwise as floats.
+ * size, and read back as exactly the floats the decoder produced; otherwise as floats. {@code keys} are the
+ * images' {@link Augmentation#key path keys}, which seed their augmentation.
  */
-public record DecodedPartition(int index, byte[] levels, float[] floats, int[] labels, int count, LakeSummary summary)
-        implements Serializable {
+public record DecodedPartition(int index, byte[] levels, float[] floats, int[] labels, long[] keys, int count,
+                               LakeSummary summary) implements Serializable {
 
     /** Keeps {@code pixels} (count x image size floats) as bytes when that loses nothing. */
-    public static DecodedPartition of(int index, float[] pixels, int[] labels, int count, LakeSummary summary) {
+    public static DecodedPartition of(int index, float[] pixels, int[] labels, long[] keys, int count,
+                                      LakeSummary summary) {
         byte[] levels = new byte[pixels.length];
         for (int i = 0; i < pixels.length; i++) {
             int level = Math.round(pixels[i] * 255f);
             if (level < 0 || level > 255 || level / 255f != pixels[i]) {
-                return new DecodedPartition(index, null, pixels, labels, count, summary);
+                return new DecodedPartition(index, null, pixels, labels, keys, count, summary);
             }
             levels[i] = (byte) level;
         }
-        return new DecodedPartition(index, levels, null, labels, count, summary);
+        return new DecodedPartition(index, levels, null, labels, keys, count, summary);
     }
 
     /** Collects a partition's decoded images and class ids as they are decoded, growing its arrays as needed. */
@@ -32,6 +35,7 @@ public record DecodedPartition(int index, byte[] levels, float[] floats, int[] l
         private final int size;
         private float[] pixels;
         private int[] ids = new int[64];
+        private long[] keys = new long[64];
         private int n;
 
         /** @param size values per image (channels x height x width) */
@@ -40,19 +44,39 @@ public record DecodedPartition(int index, byte[] levels, float[] floats, int[] l
             this.pixels = new float[size * ids.length];
         }
 
-        public void add(int classId, float[] image) {
+        /** An image of class {@code classId} read from {@code path}. */
+        public void add(int classId, float[] image, String path) {
             if (n == ids.length) {
                 ids = java.util.Arrays.copyOf(ids, n * 2);
+                keys = java.util.Arrays.copyOf(keys, n * 2);
                 pixels = java.util.Arrays.copyOf(pixels, n * 2 * size);
             }
             ids[n] = classId;
+            keys[n] = Augmentation.key(path);
             System.arraycopy(image, 0, pixels, n * size, size);
             n++;
         }
 
         public DecodedPartition build(int index, LakeSummary summary) {
-            return of(index, java.util.Arrays.copyOf(pixels, n * size), java.util.Arrays.copyOf(ids, n), n, summary);
+            return of(index, java.util.Arrays.copyOf(pixels, n * size), java.util.Arrays.copyOf(ids, n),
+                    java.util.Arrays.copyOf(keys, n), n, summary);
         }
+    }
+
+    /**
+     * A copy of image {@code i}'s CHW pixels ({@code channels} x {@code height} x {@code width}), augmented for
+     * {@code epoch} when {@code augmentation} is enabled, then normalised for the network.
+     */
+    public float[] image(int i, Normalisation normalisation, Augmentation augmentation, int channels, int height,
+                         int width, int epoch) {
+        if (!augmentation.enabled()) {
+            return image(i, normalisation);
+        }
+        if (keys == null) {
+            throw new IllegalStateException("partition " + index + " was decoded without its images' keys");
+        }
+        float[] raw = image(i, Normalisation.unit());
+        return normalisation.apply(augmentation.apply(raw, channels, height, width, epoch, keys[i]));
     }
 
     /** A copy of image {@code i}'s CHW pixels, normalised for the network. */

@@ -99,7 +99,7 @@ public final class TrainingData {
                 LakeFile file = files.next();
                 DecodedImage decoded = decoder.decode(file);
                 if (decoded != null) {
-                    partition.add(labels.id(file.label()), decoded.pixels());
+                    partition.add(labels.id(file.label()), decoded.pixels(), file.relativePath());
                 }
             }
             return List.of(partition.build(index, decoder.summary())).iterator();

@@ -264,7 +264,7 @@ public final class DataFrameTraining {
                 continue;
             }
             summary.addImage(new LakeFile(path, path, label, side, -1, -1, null), decoded);
-            partition.add(labels.id(label), decoded.pixels());
+            partition.add(labels.id(label), decoded.pixels(), path);
         }
         return List.of(partition.build(index, summary)).iterator();
     }

@@ -7,6 +7,7 @@ import io.sparkcnn.data.Normalisation;
 import io.sparkcnn.eval.Metrics;
 import io.sparkcnn.eval.Mistake;
 import io.sparkcnn.eval.RoundLoss;
+import io.sparkcnn.data.Augmentation;
 import io.sparkcnn.model.Architectures;
 import io.sparkcnn.model.FineTuning;
 import io.sparkcnn.model.InputShape;
@@ -251,7 +252,8 @@ public final class DistributedTrainer implements Trainer {
                 Broadcast<UpdaterStates> bState = sc.broadcast(t.averageUpdaterState()
                         ? UpdaterStates.merged(state) : UpdaterStates.perWorker(ownStates));
                 RoundTask task = new RoundTask(jobId, spec, bParams, bState, plan, epoch, round, shape, labels.size(),
-                        normalisation, t.optimiser().labelSmoothing(), compute(), faults);
+                        normalisation, new Augmentation(job.data().augment(), job.seed()),
+                        t.optimiser().labelSmoothing(), compute(), faults);
                 RoundResult r = watch.run(jobId + "/epoch-" + epoch + "/round-" + round,
                         "round " + (round + 1) + "/" + rounds + " of epoch " + (epoch + 1), t.roundTimeoutSeconds(),
                         () -> train.mapPartitions(task)

@@ -1,5 +1,6 @@
 package io.sparkcnn.spark.training;
 
+import io.sparkcnn.data.Augmentation;
 import io.sparkcnn.data.Normalisation;
 import io.sparkcnn.model.InputShape;
 import io.sparkcnn.model.Network;
@@ -34,7 +35,8 @@ import java.util.Locale;
  */
 record RoundTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Broadcast<UpdaterStates> updaterStates,
                  EpochPlan plan, int epoch, int round, InputShape shape, int classes, Normalisation normalisation,
-                 double labelSmoothing, WorkerCompute compute, FaultInjector faults) implements FlatMapFunction<Iterator<DecodedPartition>, RoundResult> {
+                 Augmentation augmentation, double labelSmoothing, WorkerCompute compute, FaultInjector faults)
+        implements FlatMapFunction<Iterator<DecodedPartition>, RoundResult> {
     private static final Logger LOG = LoggerFactory.getLogger(RoundTask.class);
 
     @Override
@@ -100,7 +102,8 @@ record RoundTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Broa
         List<float[]> images = new ArrayList<>(span[1] - span[0]);
         int[] ids = new int[span[1] - span[0]];
         for (int k = span[0]; k < span[1]; k++) {
-            images.add(p.image(order[k], normalisation));
+            images.add(p.image(order[k], normalisation, augmentation, shape.channels(), shape.height(), shape.width(),
+                    epoch));
             ids[k - span[0]] = p.labels()[order[k]];
         }
         return Minibatches.of(images, ids, shape, classes, plan.batchSize(), labelSmoothing);

@@ -21,7 +21,7 @@ class DecodedPartitionTest {
     @Test
     void eightBitLevelsAreKeptAsBytesAndReadBackBitForBit() {
         float[] px = levels(3 * 12);
-        DecodedPartition p = DecodedPartition.of(0, px, new int[] {0, 1, 2}, 3, new LakeSummary(1));
+        DecodedPartition p = DecodedPartition.of(0, px, new int[] {0, 1, 2}, new long[3], 3, new LakeSummary(1));
         assertNotNull(p.levels());
         assertNull(p.floats());
         assertEquals(36, p.pixelBytes(), "one byte per value");
@@ -36,7 +36,7 @@ class DecodedPartitionTest {
     void anyValueThatIsNotAnEightBitLevelKeepsFloats() {
         float[] px = levels(2 * 12);
         px[17] = 0.5f; // resampled or 16-bit: 127.5 / 255
-        DecodedPartition p = DecodedPartition.of(4, px, new int[] {0, 1}, 2, new LakeSummary(1));
+        DecodedPartition p = DecodedPartition.of(4, px, new int[] {0, 1}, new long[2], 2, new LakeSummary(1));
         assertNull(p.levels());
         assertEquals(4L * 24, p.pixelBytes());
         assertEquals(0.5f, p.image(1, Normalisation.unit())[5], 0f);

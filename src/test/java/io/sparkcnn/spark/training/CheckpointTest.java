@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -65,13 +65,23 @@ public class CheckpointTest {
         }
     }
 
-    @ParameterizedTest(name = "averageUpdaterState={0}")
-    @ValueSource(strings = {"true", "false"})
+    @ParameterizedTest(name = "averageUpdaterState={0}, augmented={1}")
+    @CsvSource({"true,false", "false,false", "true,true"})
     void aRunInterruptedMidEpochAndResumedEndsWithTheModelOfAnUndisturbedRun(String averageUpdaterState,
-                                                                            SparkSession spark) throws IOException {
+                                                                            boolean augmented, SparkSession spark)
+            throws IOException {
         Path lake = lake();
         String mode = "train.averageUpdaterState=" + averageUpdaterState;
-        TrainJob.Result undisturbed = TrainJob.run(spark, job(lake, "a", mode), false, FaultInjector.NONE);
+        String[] augment = augmented ? new String[] {"data.augment.flip=true", "data.augment.cropScale=0.5",
+                "data.augment.padCrop=2", "data.augment.brightness=0.2", "data.augment.contrast=0.2"} : new String[0];
+        String[] settings = java.util.stream.Stream.concat(java.util.stream.Stream.of(mode), Arrays.stream(augment))
+                .toArray(String[]::new);
+        TrainJob.Result undisturbed = TrainJob.run(spark, job(lake, "a", settings), false, FaultInjector.NONE);
+        if (augmented) {
+            TrainJob.Result plain = TrainJob.run(spark, job(lake, "plain", mode), false, FaultInjector.NONE);
+            assertFalse(Arrays.equals(plain.model().network().params().data().asFloat(),
+                    undisturbed.model().network().params().data().asFloat()), "augmentation changes what is fitted");
+        }
         assertEquals(List.of("model"), names(tmp.resolve("a")).stream().filter(n -> !n.endsWith(".tsv")).toList(),
                 "a finished run deletes its checkpoints");
 
@@ -81,7 +91,7 @@ public class CheckpointTest {
                 throw new IllegalStateException("injected crash");
             }
         };
-        JobConfig job = job(lake, "b", mode);
+        JobConfig job = job(lake, "b", settings);
         RuntimeException crashed = assertThrows(RuntimeException.class, () -> TrainJob.run(spark, job, false, crash));
         assertTrue(String.valueOf(crashed.getMessage()).contains("injected crash"), crashed.toString());
         Path checkpoints = tmp.resolve("b/checkpoints");
@@ -95,7 +105,9 @@ public class CheckpointTest {
         assertTrue(unfinished.getMessage().contains("--resume"), unfinished.getMessage());
 
         ConfigException changed = assertThrows(ConfigException.class, () -> TrainJob.run(spark,
-                job(lake, "b", mode, "train.learningRate=0.01"), false, true, FaultInjector.NONE));
+                job(lake, "b", java.util.stream.Stream.concat(Arrays.stream(settings),
+                        java.util.stream.Stream.of("train.learningRate=0.01")).toArray(String[]::new)), false, true,
+                FaultInjector.NONE));
         assertEquals("train.learningRate", changed.key(), changed.getMessage());
         assertTrue(changed.getMessage().contains("0.001") && changed.getMessage().contains("0.01"),
                 changed.getMessage());
