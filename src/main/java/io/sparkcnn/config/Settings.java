@@ -39,7 +39,7 @@ public final class Settings {
                     + "manifest, anything else a folder lake.")
             .in(j -> j.data().format().configName());
     public static final Setting<List<String>> DATA_EXTENSIONS = Setting.stringList("data.extensions",
-            List.of("png", "jpg", "jpeg", "bmp", "gif"),
+            List.of("png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff", "webp"),
             v -> !v.isEmpty() && v.stream().allMatch(s -> s.matches("[A-Za-z0-9]+")),
             "a non-empty list of extensions without dots",
             "Image file extensions (case-insensitive) in a folder lake. Other files under a label folder "

@@ -22,7 +22,8 @@ import java.util.Map;
 
 /**
  * Decodes image bytes into a CHW float tensor in [0, 1] of the configured size and channels, with
- * ImageIO (PNG, JPEG, BMP, GIF; JPEG through TwelveMonkeys' reader, which also reads CMYK and YCCK). Grey, RGB, RGBA (alpha dropped), palette and 16-bit
+ * ImageIO (PNG, JPEG, BMP, GIF, TIFF, WebP; JPEG through TwelveMonkeys' reader, which also reads CMYK and YCCK,
+ * and turned upright by its EXIF orientation). Grey, RGB, RGBA (alpha dropped), palette and 16-bit
  * images are read from their raster, not through {@code getRGB}, which would gamma-shift grey images
  * and cut 16-bit samples to 8. Anything that is not a usable image is a {@link BadImageException}
  * whose message is the reason. Not thread-safe: it keeps one reader per format; use one per task.
@@ -35,7 +36,8 @@ public final class ImageDecoder {
     }
 
     private static final Map<String, String> FORMAT_OF_EXTENSION = Map.of(
-            "png", "png", "jpg", "jpeg", "jpeg", "jpeg", "bmp", "bmp", "gif", "gif");
+            "png", "png", "jpg", "jpeg", "jpeg", "jpeg", "bmp", "bmp", "gif", "gif", "tif", "tiff", "tiff", "tiff",
+            "webp", "webp");
 
     private final ImageConfig spec;
     private final Map<String, ImageReader> readers = new HashMap<>();
@@ -55,6 +57,8 @@ public final class ImageDecoder {
             String format = reader.getFormatName().toLowerCase(Locale.ROOT);
             if (format.equals("jpg")) {
                 format = "jpeg";
+            } else if (format.equals("tif")) {
+                format = "tiff";
             }
             checkExtension(fileName, format);
             reader.setInput(in, true, true);
@@ -73,7 +77,9 @@ public final class ImageDecoder {
                     // The JPEG reader fills a truncated file with grey and only warns.
                     throw new BadImageException("corrupt " + format + ": " + warnings.substring(0, warnings.length() - 2));
                 }
-                return toTensor(image, format, width, height);
+                // A camera stores a photo as its sensor saw it and says in EXIF how to turn it upright.
+                int orientation = format.equals("jpeg") ? ExifOrientation.of(bytes) : 1;
+                return toTensor(image, format, width, height, orientation);
             } finally {
                 reader.setInput(null);
                 if (!readers.containsValue(reader)) {
@@ -109,7 +115,7 @@ public final class ImageDecoder {
         }
         Iterator<ImageReader> it = ImageIO.getImageReaders(in);
         if (!it.hasNext()) {
-            throw new BadImageException("not an image: no PNG, JPEG, BMP or GIF decoder recognises its content");
+            throw new BadImageException("not an image: no PNG, JPEG, BMP, GIF, TIFF or WebP decoder recognises its content");
         }
         ImageReader other = it.next();
         other.addIIOReadWarningListener((source, warning) -> warn(warning));
@@ -164,6 +170,14 @@ public final class ImageDecoder {
         if (b.length >= 14 && b[0] == 'B' && b[1] == 'M') {
             return "bmp";
         }
+        if (b.length >= 8 && ((b[0] == 'I' && b[1] == 'I' && b[2] == 42 && b[3] == 0)
+                || (b[0] == 'M' && b[1] == 'M' && b[2] == 0 && b[3] == 42))) {
+            return "tiff";
+        }
+        if (b.length >= 12 && b[0] == 'R' && b[1] == 'I' && b[2] == 'F' && b[3] == 'F' && b[8] == 'W' && b[9] == 'E'
+                && b[10] == 'B' && b[11] == 'P') {
+            return "webp";
+        }
         return null;
     }
 
@@ -181,8 +195,8 @@ public final class ImageDecoder {
     }
 
     /** {@code declaredWidth x declaredHeight}: the file's size, which {@code image} may be a subsampling of. */
-    private DecodedImage toTensor(BufferedImage image, String format, int declaredWidth, int declaredHeight)
-            throws BadImageException {
+    private DecodedImage toTensor(BufferedImage image, String format, int declaredWidth, int declaredHeight,
+                                  int orientation) throws BadImageException {
         int w = image.getWidth();
         int h = image.getHeight();
         if (w <= 0 || h <= 0) {
@@ -191,7 +205,12 @@ public final class ImageDecoder {
         ColorModel cm = image.getColorModel();
         int sourceChannels = cm.getNumComponents();
         int bitDepth = cm.getComponentSize(0);
-        float[][] planes = readPlanes(image);
+        float[][] planes = ExifOrientation.upright(readPlanes(image), w, h, orientation);
+        if (orientation >= 5) {
+            int t = w;
+            w = h;
+            h = t;
+        }
         float[][] channels = convertChannels(planes, spec.channels());
         float[][] sized = fit(channels, w, h);
         float[] chw = new float[spec.size()];

@@ -35,7 +35,7 @@ class JobConfigLoaderTest {
         assertEquals(1, c.data().image().channels());
         assertEquals(ResizePolicy.ERROR, c.data().image().resize());
         assertEquals(BadFilePolicy.FAIL, c.data().badFiles().policy());
-        assertEquals(List.of("png", "jpg", "jpeg", "bmp", "gif"), c.data().extensions());
+        assertEquals(List.of("png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff", "webp"), c.data().extensions());
         assertEquals(0.1, c.data().heldOutFraction());
         assertEquals(Map.of(), c.spark().conf());
     }

@@ -125,6 +125,93 @@ class ImageDecoderTest {
         assertEquals(0x40 / 255f, jpeg.pixels()[48], 0.03f);
     }
 
+    /** A 5x4 lossless WebP made with libwebp's cwebp -lossless -exact from the PNG {@link #webpSource} draws. */
+    private static final String LOSSLESS_WEBP =
+            "UklGRjgAAABXRUJQVlA4TCwAAAAvBMAAAJmM6H9sIqL/AQVt2zDpIzT+/EZBLJji7kgmEEj2J5sjkog9AMDVBw==";
+
+    private static BufferedImage webpSource() {
+        BufferedImage img = new BufferedImage(5, 4, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 4; y++) {
+            for (int x = 0; x < 5; x++) {
+                img.setRGB(x, y, ((40 * x + 10) << 16) | ((50 * y + 5) << 8) | (200 - 30 * x));
+            }
+        }
+        return img;
+    }
+
+    @Test
+    void tiffAndWebpDecodeLikeThePngOfTheSameImage() throws Exception {
+        ImageDecoder rgb = decoder(4, 5, 3, ResizePolicy.ERROR);
+        float[] png = rgb.decode(Images.encode(webpSource(), "png"), "a.png").pixels();
+        DecodedImage webp = rgb.decode(java.util.Base64.getDecoder().decode(LOSSLESS_WEBP), "a.webp");
+        assertEquals("webp", webp.format());
+        assertArrayEquals(png, webp.pixels(), 0f, "lossless WebP: the PNG's pixels");
+        DecodedImage tiff = rgb.decode(Images.encode(webpSource(), "tiff"), "a.TIF");
+        assertEquals("tiff", tiff.format());
+        assertArrayEquals(png, tiff.pixels(), 0f);
+        assertReason("wrong extension: content is TIFF but the name ends in .png",
+                Images.encode(webpSource(), "tiff"), "a.png");
+    }
+
+    /** A JPEG with an APP1 Exif segment (little- or big-endian TIFF header) recording {@code orientation}. */
+    private static byte[] withOrientation(byte[] jpeg, int orientation, boolean little) {
+        java.io.ByteArrayOutputStream tiff = new java.io.ByteArrayOutputStream();
+        int[] header = little ? new int[] {'I', 'I', 42, 0, 8, 0, 0, 0} : new int[] {'M', 'M', 0, 42, 0, 0, 0, 8};
+        for (int b : header) {
+            tiff.write(b);
+        }
+        int[] entry = little
+                ? new int[] {1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, orientation, 0, 0, 0, 0, 0, 0, 0}
+                : new int[] {0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, orientation, 0, 0, 0, 0, 0, 0};
+        for (int b : entry) {
+            tiff.write(b);
+        }
+        byte[] body = tiff.toByteArray();
+        int length = 2 + 6 + body.length;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(0xff);
+        out.write(0xd8);
+        out.write(0xff);
+        out.write(0xe1);
+        out.write(length >> 8);
+        out.write(length & 0xff);
+        out.writeBytes(new byte[] {'E', 'x', 'i', 'f', 0, 0});
+        out.writeBytes(body);
+        out.write(jpeg, 2, jpeg.length - 2);
+        return out.toByteArray();
+    }
+
+    @Test
+    void aJpegIsTurnedUprightByItsExifOrientation() throws Exception {
+        // Stored 8 wide and 6 high; orientations 5 to 8 show it 6 wide and 8 high.
+        byte[] stored = Images.encode(Images.rgb(8, 6, BufferedImage.TYPE_3BYTE_BGR, 4), "jpeg");
+        float[] s = decoder(6, 8, 1, ResizePolicy.ERROR).decode(stored, "a.jpg").pixels();
+        assertArrayEquals(s, decoder(6, 8, 1, ResizePolicy.ERROR).decode(withOrientation(stored, 1, true), "a.jpg")
+                .pixels(), 0f, "1: as stored");
+        float[] mirrored = decoder(6, 8, 1, ResizePolicy.ERROR).decode(withOrientation(stored, 2, false), "a.jpg")
+                .pixels();
+        float[] turned = decoder(8, 6, 1, ResizePolicy.ERROR).decode(withOrientation(stored, 6, true), "a.jpg")
+                .pixels();
+        float[] back = decoder(8, 6, 1, ResizePolicy.ERROR).decode(withOrientation(stored, 8, false), "a.jpg")
+                .pixels();
+        for (int y = 0; y < 6; y++) {
+            for (int x = 0; x < 8; x++) {
+                float v = s[y * 8 + x];
+                assertEquals(v, mirrored[y * 8 + (7 - x)], 0f, "2: mirrored");
+                // 6: turned 90 degrees clockwise: stored (x, y) shows at (5 - y, x) of the 6-wide upright image.
+                assertEquals(v, turned[x * 6 + (5 - y)], 0f, "6: clockwise");
+                // 8: counter-clockwise: stored (x, y) shows at (y, 7 - x).
+                assertEquals(v, back[(7 - x) * 6 + y], 0f, "8: counter-clockwise");
+            }
+        }
+        assertReason("image is 6x8 (width x height), expected 8x6 (data.image.resize = error; set resize or "
+                + "centre-crop to accept other sizes)", withOrientation(stored, 6, true),
+                "a.jpg", decoder(6, 8, 1, ResizePolicy.ERROR));
+        byte[] damaged = withOrientation(stored, 6, true);
+        damaged[8 + 6 + 4] = 99; // the IFD offset points past the segment: no orientation, as stored
+        assertArrayEquals(s, decoder(6, 8, 1, ResizePolicy.ERROR).decode(damaged, "a.jpg").pixels(), 0f);
+    }
+
     @Test
     void wrongSizeIsBadUnderErrorAndResizedOrCroppedOtherwise() throws Exception {
         byte[] big = Images.encode(Images.grey(16, 12, 2), "png");
