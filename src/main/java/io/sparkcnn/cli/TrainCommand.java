@@ -31,9 +31,10 @@ final class TrainCommand implements Callable<Integer> {
         JobConfig config = job.load(List.of());
         config.data().requireTrain();
         config.data().requireHeldOut();
+        io.sparkcnn.model.Architectures.checkFile(config.train());
         TrainJob.Result r = Jobs.train(config, overwrite, resume);
         System.out.printf("Trained %s in %.1f s (%.0f images/s over %d images seen)%n",
-                config.train().architecture().configName(), r.training().seconds(),
+                config.train().architectureName(), r.training().seconds(),
                 r.training().imagesSeen() / r.training().seconds(), r.training().imagesSeen());
         System.out.print(r.finalMetrics().table());
         System.out.println("Model: " + r.location());

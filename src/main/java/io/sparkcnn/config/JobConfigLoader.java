@@ -162,8 +162,9 @@ public final class JobConfigLoader {
                 Settings.SPARK_MASTER.read(c),
                 Settings.SPARK_APP_NAME.read(c),
                 Settings.SPARK_CONF.read(c));
+        String architecture = Settings.MODEL_ARCHITECTURE.read(c);
         TrainConfig train = new TrainConfig(
-                Architecture.fromConfig(Settings.MODEL_ARCHITECTURE.read(c)),
+                Architecture.fromConfig(architecture),
                 new OptimiserConfig(
                         UpdaterKind.fromConfig(Settings.TRAIN_UPDATER.read(c)),
                         Settings.TRAIN_LEARNING_RATE.read(c),
@@ -184,7 +185,8 @@ public final class JobConfigLoader {
                 Settings.TRAIN_ROUND_TIMEOUT_SECONDS.read(c),
                 Settings.TRAIN_EVAL_BATCH_SIZE.read(c),
                 EarlyStoppingConfig.of(Settings.TRAIN_EARLY_STOPPING_METRIC.read(c),
-                        Settings.TRAIN_EARLY_STOPPING_PATIENCE.read(c), Settings.TRAIN_EARLY_STOPPING_MIN_DELTA.read(c)));
+                        Settings.TRAIN_EARLY_STOPPING_PATIENCE.read(c), Settings.TRAIN_EARLY_STOPPING_MIN_DELTA.read(c)),
+                networkFile(architecture));
         CheckpointConfig checkpoint = new CheckpointConfig(Settings.CHECKPOINT_EVERY_ROUNDS.read(c),
                 Settings.CHECKPOINT_KEEP.read(c));
         return new JobConfig(Settings.SEED.read(c), data, train,
@@ -229,5 +231,19 @@ public final class JobConfigLoader {
 
     private static String hocon(Object value) {
         return ConfigValueFactory.fromAnyRef(value).render(com.typesafe.config.ConfigRenderOptions.concise());
+    }
+
+    /** The configuration a file: architecture names, read now so that a missing file fails before Spark starts. */
+    private static TrainConfig.NetworkFile networkFile(String architecture) {
+        if (!architecture.startsWith(Architecture.FILE_PREFIX)) {
+            return null;
+        }
+        String path = architecture.substring(Architecture.FILE_PREFIX.length());
+        try {
+            return new TrainConfig.NetworkFile(path, java.nio.file.Files.readString(java.nio.file.Path.of(path)));
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new ConfigException(Settings.MODEL_ARCHITECTURE.key(), "cannot read the network configuration "
+                    + path + ": " + e);
+        }
     }
 }

@@ -132,6 +132,16 @@ public final class Setting<T> {
         }
     }
 
+    /** An architecture's config name, or {@code file:<path>} (a network configuration the user wrote). */
+    static Setting<String> architecture(String key, Architecture defaultValue, String doc) {
+        List<String> names = java.util.Arrays.stream(Architecture.values()).filter(a -> a != Architecture.FILE)
+                .map(ConfigName::of).toList();
+        return new Setting<>(key, Type.STRING, ConfigName.of(defaultValue), doc,
+                v -> names.contains(v) || (v.startsWith(Architecture.FILE_PREFIX)
+                        && v.length() > Architecture.FILE_PREFIX.length()),
+                "one of " + String.join(" | ", names) + " | file:<path to a DL4J configuration JSON>");
+    }
+
     /** One of an enum's constants, by their config names ({@code CENTRE_CROP} is "centre-crop"). */
     static <E extends Enum<E>> Setting<String> choice(String key, E defaultValue, String doc) {
         List<String> names = java.util.Arrays.stream(defaultValue.getDeclaringClass().getEnumConstants())

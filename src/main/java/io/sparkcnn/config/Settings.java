@@ -140,7 +140,7 @@ public final class Settings {
                     + "[1 - contrast, 1 + contrast], clamped to [0, 1]. 0: off.")
             .in(j -> j.data().augment().contrast());
 
-    public static final Setting<String> MODEL_ARCHITECTURE = Setting.choice("model.architecture", Architecture.SEED_CNN,
+    public static final Setting<String> MODEL_ARCHITECTURE = Setting.architecture("model.architecture", Architecture.SEED_CNN,
             "The network. seed-cnn: conv 32 3x3 ReLU, max-pool 2x2, dense softmax (0.5 MFLOP forward at "
                     + "28x28). lenet: LeNet-5 (LeCun et al. 1998) with ReLU and max-pooling. deep-cnn: three "
                     + "conv blocks (32, 64, 128 filters; conv, batch normalisation, ReLU, max-pool), then dropout 0.5 "
@@ -149,8 +149,11 @@ public final class Settings {
                     + "shortcut), global average pooling. resnet18, resnet34, resnet50 (bottleneck blocks) and "
                     + "mobilenet-v2 (inverted residuals, depthwise convolutions): as in their papers (He et al. 2016, "
                     + "Sandler et al. 2018), with the ImageNet stem for inputs of 128 pixels and more and a "
-                    + "stride-1 3x3 stem below. Input shape and class count come from the lake.")
-            .in(j -> j.train().architecture().configName());
+                    + "stride-1 3x3 stem below. Input shape and class count come from the lake. file:<path>: a DL4J network "
+                    + "configuration (MultiLayerConfiguration or ComputationGraphConfiguration JSON) you wrote, read "
+                    + "and checked before Spark starts; its output layer must have one output per class, and its own "
+                    + "updater, seed and initialisation are used (train.* optimiser keys do not apply).")
+            .in(j -> j.train().architectureName());
     public static final Setting<String> MODEL_INIT = Setting.string("model.init", "",
             "Fine-tuning: start from a trained network instead of a fresh model.architecture. A spark-cnn model "
                     + "folder (any Hadoop file system), champion (registry.dir's champion of registry.model), or a "

@@ -4,13 +4,21 @@ import java.io.Serializable;
 
 /**
  * What to train, how each worker optimises it, and how the work is spread over workers and rounds.
+ * {@code networkFile} is the configuration a {@code file:} architecture names (null for the built-in ones).
  */
 public record TrainConfig(Architecture architecture, OptimiserConfig optimiser, int batchSizePerWorker,
                           TrainingStrategy strategy, int epochs, int workers, int threadsPerWorker,
                           int averagingFrequency,
                           boolean averageUpdaterState, int roundTimeoutSeconds, int evalBatchSize,
-                          EarlyStoppingConfig earlyStopping) implements Serializable {
+                          EarlyStoppingConfig earlyStopping, NetworkFile networkFile) implements Serializable {
+    /** A network configuration the user wrote: where it was read from, and its JSON. */
+    public record NetworkFile(String path, String json) implements Serializable {
+    }
+
     public TrainConfig {
+        if ((architecture == Architecture.FILE) != (networkFile != null)) {
+            throw new IllegalArgumentException("a file: architecture needs its network file, and only it");
+        }
         if (architecture == null) {
             throw new ConfigException(Settings.MODEL_ARCHITECTURE.key(),
                     "must be " + Settings.MODEL_ARCHITECTURE.allowed());
@@ -51,7 +59,12 @@ public record TrainConfig(Architecture architecture, OptimiserConfig optimiser, 
                 Settings.TRAIN_WORKERS.defaultValue(), Settings.TRAIN_THREADS_PER_WORKER.defaultValue(),
                 Settings.TRAIN_AVERAGING_FREQUENCY.defaultValue(), true,
                 Settings.TRAIN_ROUND_TIMEOUT_SECONDS.defaultValue(), Settings.TRAIN_EVAL_BATCH_SIZE.defaultValue(),
-                EarlyStoppingConfig.OFF);
+                EarlyStoppingConfig.OFF, null);
+    }
+
+    /** model.architecture as configured: a built-in's name, or file:<path>. */
+    public String architectureName() {
+        return networkFile != null ? Architecture.FILE_PREFIX + networkFile.path() : architecture.configName();
     }
 
     /** The number of workers on a cluster with {@code parallelism} cores for tasks. */
@@ -62,6 +75,6 @@ public record TrainConfig(Architecture architecture, OptimiserConfig optimiser, 
     public TrainConfig withSchedule(int newEpochs, int newWorkers, int newAveragingFrequency) {
         return new TrainConfig(architecture, optimiser, batchSizePerWorker, strategy, newEpochs,
                 newWorkers, threadsPerWorker, newAveragingFrequency, averageUpdaterState,
-                roundTimeoutSeconds, evalBatchSize, earlyStopping);
+                roundTimeoutSeconds, evalBatchSize, earlyStopping, networkFile);
     }
 }

@@ -1,5 +1,9 @@
 package io.sparkcnn.model;
 
+import io.sparkcnn.config.ConfigException;
+import io.sparkcnn.config.Settings;
+import io.sparkcnn.config.TrainingStrategy;
+import io.sparkcnn.config.UpdaterKind;
 import io.sparkcnn.config.Architecture;
 import io.sparkcnn.config.OptimiserConfig;
 import io.sparkcnn.config.TrainConfig;
@@ -43,6 +47,9 @@ public final class Architectures {
         if (classes < 2) {
             throw new IllegalArgumentException("a classifier needs at least 2 classes, got " + classes);
         }
+        if (train.architecture() == Architecture.FILE) {
+            return fromFile(train.networkFile(), input, classes);
+        }
         NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(DataType.FLOAT)
@@ -84,6 +91,56 @@ public final class Architectures {
                 input.height(), input.width(), input.channels())).build();
         layers.getConfs().forEach(c -> onceEach(c.getLayer()));
         return NetworkSpec.of(layers);
+    }
+
+    /**
+     * The network configuration a {@code file:} architecture names, parsed; an error naming model.architecture
+     * when it is not a DL4J configuration. Run before Spark starts, so a typo costs no cluster time.
+     */
+    public static NetworkSpec checkFile(TrainConfig train) {
+        TrainConfig.NetworkFile file = train.networkFile();
+        if (file == null) {
+            return null;
+        }
+        String json = file.json();
+        try {
+            if (json.contains("\"vertices\"")) {
+                return NetworkSpec.of(ComputationGraphConfiguration.fromJson(json));
+            }
+            org.deeplearning4j.nn.conf.MultiLayerConfiguration conf =
+                    org.deeplearning4j.nn.conf.MultiLayerConfiguration.fromJson(json);
+            if (conf.getConfs().isEmpty()) {
+                throw new IllegalArgumentException("no layers");
+            }
+            return NetworkSpec.of(conf);
+        } catch (RuntimeException e) {
+            throw new ConfigException(Settings.MODEL_ARCHITECTURE.key(), file.path() + " is not a DL4J network "
+                    + "configuration (MultiLayerConfiguration or ComputationGraphConfiguration JSON): "
+                    + String.valueOf(e.getMessage()).split("\n")[0]);
+        }
+    }
+
+    /**
+     * The user's network for this lake: its output must have one output per class, and a zero image of the
+     * input shape must pass through it.
+     */
+    private static NetworkSpec fromFile(TrainConfig.NetworkFile file, InputShape input, int classes) {
+        NetworkSpec spec = checkFile(new TrainConfig(Architecture.FILE, OptimiserConfig.of(UpdaterKind.ADAM, 1e-3), 1,
+                TrainingStrategy.AVERAGING, 1, 0, 1, 1, true, 0, 1, io.sparkcnn.config.EarlyStoppingConfig.OFF, file));
+        Network network = spec.build();
+        org.nd4j.linalg.api.ndarray.INDArray out;
+        try {
+            out = network.output(org.nd4j.linalg.factory.Nd4j.zeros(network.params().dataType(), 1,
+                    input.channels(), input.height(), input.width()));
+        } catch (RuntimeException e) {
+            throw new ConfigException(Settings.MODEL_ARCHITECTURE.key(), file.path() + " does not take "
+                    + input.describe() + " images (data.image.*): " + String.valueOf(e.getMessage()).split("\n")[0]);
+        }
+        if (out.size(1) != classes) {
+            throw new ConfigException(Settings.MODEL_ARCHITECTURE.key(), file.path() + " has " + out.size(1)
+                    + " outputs, the lake has " + classes + " classes");
+        }
+        return spec;
     }
 
     /**

@@ -155,7 +155,7 @@ class ArchitecturesTest {
             for (Architecture a : List.of(Architecture.SEED_CNN, Architecture.RESNET)) {
                 OptimiserConfig o = new OptimiserConfig(UpdaterKind.ADAM, 0.01, 0.9, schedule, 0.5, 2);
                 TrainConfig t = TrainConfig.of(a, UpdaterKind.ADAM, 0.01, 32);
-                t = new TrainConfig(a, o, 32, t.strategy(), 6, 1, 1, 20, true, 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF);
+                t = new TrainConfig(a, o, 32, t.strategy(), 6, 1, 1, 20, true, 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF, null);
                 Network n = Architectures.build(t, new InputShape(1, 28, 28), 10, 1).build();
                 for (int epoch = 0; epoch < 6; epoch++) {
                     n.setCounters(epoch, epoch * 100 + 7);
@@ -176,14 +176,14 @@ class ArchitecturesTest {
         assertEquals(0.05, cosine.learningRateAt(6, 10), 1e-15, "halfway down");
         assertEquals(0.1 * (1 + Math.cos(Math.PI * 7 / 8)) / 2, cosine.learningRateAt(9, 10), 1e-15);
         TrainConfig warm = new TrainConfig(Architecture.SEED_CNN, cosine, 32, TrainConfig.of(Architecture.SEED_CNN,
-                UpdaterKind.ADAM, 0.1, 32).strategy(), 10, 1, 1, 20, true, 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF);
+                UpdaterKind.ADAM, 0.1, 32).strategy(), 10, 1, 1, 20, true, 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF, null);
         Network n = Architectures.build(warm, new InputShape(1, 28, 28), 10, 1).build();
         for (int epoch = 0; epoch < 10; epoch++) {
             n.setCounters(epoch, epoch * 50);
             assertEquals(cosine.learningRateAt(epoch, 10), n.learningRate(), 1e-12, "cosine with warm-up, epoch " + epoch);
         }
         io.sparkcnn.config.ConfigException tooLong = assertThrows(io.sparkcnn.config.ConfigException.class,
-                () -> new TrainConfig(Architecture.SEED_CNN, cosine, 32, warm.strategy(), 2, 1, 1, 20, true, 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF));
+                () -> new TrainConfig(Architecture.SEED_CNN, cosine, 32, warm.strategy(), 2, 1, 1, 20, true, 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF, null));
         assertEquals("train.warmupEpochs", tooLong.key());
     }
 
@@ -197,7 +197,7 @@ class ArchitecturesTest {
             OptimiserConfig o = new OptimiserConfig(UpdaterKind.SGD, 0.1, 0.9, LearningRateSchedule.CONSTANT, 0.5, 1, 0,
                     i == 0 ? 0 : 0.01, 0);
             TrainConfig t = new TrainConfig(Architecture.SEED_CNN, o, 8, TrainConfig.of(Architecture.SEED_CNN,
-                    UpdaterKind.SGD, 0.1, 8).strategy(), 1, 1, 1, 20, true, 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF);
+                    UpdaterKind.SGD, 0.1, 8).strategy(), 1, 1, 1, 20, true, 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF, null);
             Network n = Architectures.build(t, s, 10, 5).build();
             n.fit(new org.nd4j.linalg.dataset.DataSet(x, y));
             after[i] = n.params().dup();
@@ -259,5 +259,43 @@ class ArchitecturesTest {
             }
             assertArrayEquals(plain.params().data().asFloat(), built.params().data().asFloat(), 0f, a.configName());
         }
+    }
+
+    @Test
+    void aFileArchitectureIsTheUsersConfigurationCheckedAgainstTheLake(@org.junit.jupiter.api.io.TempDir
+                                                                       java.nio.file.Path tmp) throws Exception {
+        InputShape grey = new InputShape(1, 28, 28);
+        NetworkSpec written = Architectures.build(TrainConfig.of(Architecture.LENET, UpdaterKind.ADAM, 1e-3, 32), grey,
+                4, 9);
+        java.nio.file.Path file = java.nio.file.Files.writeString(tmp.resolve("net.json"), written.json());
+        io.sparkcnn.config.JobConfig job = io.sparkcnn.config.JobConfigLoader.load(java.util.Optional.empty(),
+                java.util.List.of("model.architecture=file:" + file));
+        assertEquals(Architecture.FILE, job.train().architecture());
+        assertEquals("file:" + file, job.train().architectureName());
+        assertTrue(io.sparkcnn.config.JobConfigLoader.values(job).get("model.architecture").contains("file:" + file));
+        NetworkSpec built = Architectures.build(job.train(), grey, 4, 1);
+        assertEquals(written.json(), built.json(), "the user's configuration as written");
+        assertEquals(written.build().numParams(), built.build().numParams());
+
+        io.sparkcnn.config.ConfigException classes = assertThrows(io.sparkcnn.config.ConfigException.class,
+                () -> Architectures.build(job.train(), grey, 3, 1));
+        assertEquals("model.architecture", classes.key());
+        assertTrue(classes.getMessage().contains("has 4 outputs, the lake has 3 classes"), classes.getMessage());
+        io.sparkcnn.config.ConfigException shape = assertThrows(io.sparkcnn.config.ConfigException.class,
+                () -> Architectures.build(job.train(), new InputShape(3, 32, 32), 4, 1));
+        assertTrue(shape.getMessage().contains("does not take 3x32x32"), shape.getMessage());
+
+        java.nio.file.Path junk = java.nio.file.Files.writeString(tmp.resolve("junk.json"), "{\"layers\": 7}");
+        io.sparkcnn.config.JobConfig bad = io.sparkcnn.config.JobConfigLoader.load(java.util.Optional.empty(),
+                java.util.List.of("model.architecture=file:" + junk));
+        io.sparkcnn.config.ConfigException parse = assertThrows(io.sparkcnn.config.ConfigException.class,
+                () -> Architectures.checkFile(bad.train()));
+        assertTrue(parse.getMessage().contains("junk.json is not a DL4J network configuration"), parse.getMessage());
+        io.sparkcnn.config.ConfigException missing = assertThrows(io.sparkcnn.config.ConfigException.class,
+                () -> io.sparkcnn.config.JobConfigLoader.load(java.util.Optional.empty(),
+                        java.util.List.of("model.architecture=file:" + tmp.resolve("none.json"))));
+        assertEquals("model.architecture", missing.key());
+        assertThrows(io.sparkcnn.config.ConfigException.class, () -> io.sparkcnn.config.JobConfigLoader.load(
+                java.util.Optional.empty(), java.util.List.of("model.architecture=file:")));
     }
 }

@@ -55,7 +55,7 @@ public final class Provenances {
         var rounds = trained.rounds().stream().map((RoundLoss r) -> new Provenance.Round(r.round(), r.epoch(),
                 r.loss())).toList();
         return new Provenance(Provenance.FORMAT, Instant.now().toString(), BuildInfo.version(), BuildInfo.commit(),
-                job.seed(), job.train().architecture().configName(), job.train().strategy().configName(),
+                job.seed(), job.train().architectureName(), job.train().strategy().configName(),
                 JobConfigLoader.values(job), source, data, spark, backend, trained.workers(), training,
                 Provenance.epochsOf(trained.epochs()), rounds, null);
     }

@@ -270,9 +270,9 @@ public final class RetrainJob {
                     + "retrain must keep it (or the held-out images would leak into training)");
         }
         String architecture = champion.provenance().architecture();
-        if (architecture != null && !architecture.equals(job.train().architecture().configName())) {
+        if (architecture != null && !architecture.equals(job.train().architectureName())) {
             throw new ConfigException(Settings.MODEL_ARCHITECTURE.key(), "champion " + version.name() + " is a "
-                    + architecture + ", the config says " + job.train().architecture().configName()
+                    + architecture + ", the config says " + job.train().architectureName()
                     + "; retrain keeps the champion's architecture");
         }
     }

@@ -115,7 +115,7 @@ public final class TrainJob {
             Provenance provenance = Provenances.ofLake(spark, job, data, trained, snapshot);
             SavedModel model = new SavedModel(trained.network(), data.labels(), data.shape(), data.normalisation(),
                     provenance);
-            extra.put(HtmlReport.FILE, report("spark-cnn train: " + job.train().architecture().configName() + " on "
+            extra.put(HtmlReport.FILE, report("spark-cnn train: " + job.train().architectureName() + " on "
                     + job.data().train(), "train", job, trained, last, explained(trained.misses(), model),
                     provenance.toJson(), Map.of()));
             String written = ModelStore.write(model, extra, location, overwrite, hadoop);

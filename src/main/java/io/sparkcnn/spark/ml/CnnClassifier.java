@@ -200,7 +200,7 @@ public final class CnnClassifier extends Estimator<CnnClassifierModel> implement
                     $(labelCol), $(pathCol), checkpointed);
             if (writes) {
                 TrainJob.Result written = TrainJob.writeTrained(spark, job, trained.model(), trained.training(),
-                        "spark-cnn CnnClassifier.fit: " + job.train().architecture().configName(), false);
+                        "spark-cnn CnnClassifier.fit: " + job.train().architectureName(), false);
                 // The model is complete: a later fit must not resume these.
                 checkpointed.store().deleteAll();
                 LOG.info("CnnClassifier.fit wrote {}{}", written.location(),

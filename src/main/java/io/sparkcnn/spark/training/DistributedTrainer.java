@@ -175,7 +175,7 @@ public final class DistributedTrainer implements Trainer {
             plan = new EpochPlan(job.seed(), t.batchSizePerWorker(), t.averagingFrequency());
             rounds = plan.roundsPerEpoch(largest);
             LOG.info("Training {} on {} images: {} workers ({} to {} images each), minibatch {}, K = {}, {} rounds "
-                            + "per epoch, {} epochs, {} parameters", t.architecture().configName(), total, sizes.size(),
+                            + "per epoch, {} epochs, {} parameters", t.architectureName(), total, sizes.size(),
                     sizes.stream().mapToInt(Integer::intValue).min().orElse(0), largest, t.batchSizePerWorker(),
                     t.averagingFrequency(), rounds, t.epochs(), params.length);
             Map<String, String> id = new TreeMap<>(checkpointing.identity());

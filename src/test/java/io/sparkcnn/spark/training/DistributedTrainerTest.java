@@ -275,6 +275,21 @@ class DistributedTrainerTest {
     }
 
     @Test
+    void aNetworkConfigurationTheUserWroteTrainsOnSpark(SparkSession spark) throws IOException {
+        // The user's network: LeNet for 3 classes, written out as DL4J's JSON.
+        String json = Architectures.build(io.sparkcnn.config.TrainConfig.of(io.sparkcnn.config.Architecture.LENET,
+                io.sparkcnn.config.UpdaterKind.ADAM, 1e-3, 4), new io.sparkcnn.model.InputShape(1, 28, 28), 3, 5).json();
+        Path file = java.nio.file.Files.writeString(tmp.resolve("mine.json"), json);
+        TrainJob.Result r = TrainJob.run(spark, job(lake(8), "train.epochs=1", "model.architecture=file:" + file),
+                false, FaultInjector.NONE);
+        assertEquals("file:" + file, r.model().provenance().architecture());
+        assertEquals(Architectures.build(io.sparkcnn.config.TrainConfig.of(io.sparkcnn.config.Architecture.LENET,
+                io.sparkcnn.config.UpdaterKind.ADAM, 1e-3, 4), new io.sparkcnn.model.InputShape(1, 28, 28), 3, 5)
+                .build().numParams(), r.model().network().numParams());
+        assertTrue(r.finalMetrics().count() > 0);
+    }
+
+    @Test
     void aRoundThatHangsFailsNamingTheStuckTaskAndSparkCarriesOn(SparkSession spark) throws IOException {
         // 20 s: on a loaded machine Spark's status tracker can lag the tasks by seconds.
         JobConfig job = job(lake(6), "train.workers=2", "train.epochs=1", "train.roundTimeoutSeconds=20");
