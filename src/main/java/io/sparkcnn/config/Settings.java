@@ -54,8 +54,11 @@ public final class Settings {
     public static final Setting<String> DATA_CACHE_STORAGE = Setting.choice("data.cache.storage", CacheStorage.MEMORY,
             "Where each worker keeps its decoded partition between rounds, in Spark's block store: memory "
                     + "(as Java arrays, fastest), serialised (one byte array per partition: less heap, a copy "
-                    + "per round), disk (executors' local disk only). memory and serialised spill to local disk "
-                    + "beyond Spark's storage memory (spark.executor.memory x spark.memory.fraction).")
+                    + "per round), disk (executors' local disk only), encoded (the files' own bytes, decoded again "
+                    + "each time an image is used, on a thread of its own while the previous minibatch trains: "
+                    + "for photo lakes, whose JPEGs are a tenth of their decoded size or less). memory, serialised "
+                    + "and encoded spill to local disk beyond Spark's storage memory (spark.executor.memory x "
+                    + "spark.memory.fraction).")
             .in(j -> j.data().cacheStorage().configName()).runOnly();
     public static final Setting<String> DATA_CACHE_MAX_BYTES = Setting.byteSize("data.cache.maxBytes", "16g",
             "The most the decoded copy of the lake (training and held-out splits, all workers, memory and "

@@ -19,16 +19,27 @@ public final class LakeFileDecoder {
         this.summary = new LakeSummary(image.channels());
     }
 
+    /** A decoded file and the bytes it was decoded from. */
+    public record Decoded(DecodedImage image, byte[] bytes) {
+    }
+
     /** The file's decoded image, already counted; null when the file is bad (counted with its reason). */
     public DecodedImage decode(LakeFile file) {
+        Decoded d = decodeKeepingBytes(file);
+        return d == null ? null : d.image();
+    }
+
+    /** {@link #decode}, with the file's bytes. */
+    public Decoded decodeKeepingBytes(LakeFile file) {
         if (file.problem() != null) {
             summary.addBad(new BadFile(file.uri(), file.problem()));
             return null;
         }
         try {
-            DecodedImage image = decoder.decode(reader.read(file.uri()), file.uri());
+            byte[] bytes = reader.read(file.uri());
+            DecodedImage image = decoder.decode(bytes, file.uri());
             summary.addImage(file, image);
-            return image;
+            return new Decoded(image, bytes);
         } catch (BadImageException e) {
             summary.addBad(new BadFile(file.uri(), e.getMessage()));
             return null;

@@ -24,18 +24,25 @@ public final class WorkerStep {
      * @param iteration    minibatches fitted by this worker so far in the job
      */
     public static WorkerResult fit(Network replica, INDArray params, INDArray updaterState, int epoch, int iteration,
-                                   List<DataSet> minibatches) {
+                                   Iterable<DataSet> minibatches) {
         replica.setParams(params);
         replica.setUpdaterState(updaterState);
         replica.setCounters(epoch, iteration);
         double lossSum = 0;
         long images = 0;
-        for (DataSet batch : minibatches) {
-            lossSum += replica.fit(batch);
-            images += batch.numExamples();
+        int count = 0;
+        try {
+            for (DataSet batch : minibatches) {
+                lossSum += replica.fit(batch);
+                images += batch.numExamples();
+                count++;
+            }
+        } finally {
+            if (minibatches instanceof Prefetched<?> prefetched) {
+                prefetched.close();
+            }
         }
         INDArray state = replica.updaterState();
-        return new WorkerResult(replica.params().dup(), state == null ? null : state.dup(), lossSum,
-                minibatches.size(), images);
+        return new WorkerResult(replica.params().dup(), state == null ? null : state.dup(), lossSum, count, images);
     }
 }

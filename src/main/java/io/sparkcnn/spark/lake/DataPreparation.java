@@ -97,7 +97,7 @@ public final class DataPreparation {
         long budget = job.data().cacheBudget();
         long candidates = files.filter(f -> f.problem() == null && (decodeTrain || f.split() == Split.HELD_OUT))
                 .count();
-        if (candidates * image.size() > budget) {
+        if (job.data().cacheStorage() != CacheStorage.ENCODED && candidates * image.size() > budget) {
             throw new ConfigException(Settings.DATA_CACHE_MAX_BYTES.key(), "the decoded lake needs at least "
                     + megabytes(candidates * image.size()) + " (" + candidates + " images of " + image.size()
                     + " values, 1 byte each at best), more than " + job.data().cacheMaxBytes()

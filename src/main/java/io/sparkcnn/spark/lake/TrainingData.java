@@ -33,7 +33,7 @@ public final class TrainingData {
                                                    ImageConfig image, int partitions, CacheStorage storage,
                                                    Broadcast<SerializableHadoopConf> hadoop) {
         return deal(files.filter(f -> f.split() == split), LakeFile::uri, partitions)
-                .mapPartitionsWithIndex(new Decode(labels, image, hadoop), true)
+                .mapPartitionsWithIndex(new Decode(labels, image, storage == CacheStorage.ENCODED, hadoop), true)
                 .persist(level(storage));
     }
 
@@ -86,20 +86,28 @@ public final class TrainingData {
             case MEMORY -> StorageLevel.MEMORY_AND_DISK();
             case SERIALISED -> StorageLevel.MEMORY_AND_DISK_SER();
             case DISK -> StorageLevel.DISK_ONLY();
+            case ENCODED -> StorageLevel.MEMORY_AND_DISK();
         };
     }
 
-    private record Decode(LabelIndex labels, ImageConfig image, Broadcast<SerializableHadoopConf> hadoop)
+    /** Decodes a partition's files (all of them, to count bad ones); keeps the pixels, or the files' bytes. */
+    private record Decode(LabelIndex labels, ImageConfig image, boolean encoded,
+                          Broadcast<SerializableHadoopConf> hadoop)
             implements Function2<Integer, Iterator<LakeFile>, Iterator<DecodedPartition>> {
         @Override
         public Iterator<DecodedPartition> call(Integer index, Iterator<LakeFile> files) {
             LakeFileDecoder decoder = new LakeFileDecoder(hadoop.value().get(), image);
-            DecodedPartition.Builder partition = new DecodedPartition.Builder(image.size());
+            DecodedPartition.Builder partition = encoded ? DecodedPartition.Builder.encoded(image)
+                    : new DecodedPartition.Builder(image.size());
             while (files.hasNext()) {
                 LakeFile file = files.next();
-                DecodedImage decoded = decoder.decode(file);
+                LakeFileDecoder.Decoded decoded = decoder.decodeKeepingBytes(file);
                 if (decoded != null) {
-                    partition.add(labels.id(file.label()), decoded.pixels(), file.relativePath());
+                    if (encoded) {
+                        partition.addEncoded(labels.id(file.label()), decoded.bytes(), file.relativePath());
+                    } else {
+                        partition.add(labels.id(file.label()), decoded.image().pixels(), file.relativePath());
+                    }
                 }
             }
             return List.of(partition.build(index, decoder.summary())).iterator();

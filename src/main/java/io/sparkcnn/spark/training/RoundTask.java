@@ -10,6 +10,7 @@ import io.sparkcnn.spark.lake.DecodedPartition;
 import io.sparkcnn.train.EpochPlan;
 import io.sparkcnn.train.Minibatches;
 import io.sparkcnn.train.OffHeap;
+import io.sparkcnn.train.Prefetched;
 import io.sparkcnn.train.WorkerCompute;
 import io.sparkcnn.train.WorkerResult;
 import io.sparkcnn.train.WorkerStep;
@@ -50,7 +51,7 @@ record RoundTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Broa
                 continue;
             }
             long taskStart = System.nanoTime();
-            List<DataSet> batches = minibatches(p, plan.order(p.index(), epoch, p.count()), span);
+            Iterable<DataSet> batches = minibatches(p, plan.order(p.index(), epoch, p.count()), span);
             int iteration = epoch * plan.minibatches(p.count()) + span[0] / plan.batchSize();
             String key = jobId + "/" + p.index();
             Network replica = Replicas.borrow(key, spec);
@@ -98,13 +99,29 @@ record RoundTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Broa
         return env != null && !"driver".equals(env.executorId());
     }
 
-    private List<DataSet> minibatches(DecodedPartition p, int[] order, int[] span) {
-        List<float[]> images = new ArrayList<>(span[1] - span[0]);
-        int[] ids = new int[span[1] - span[0]];
-        for (int k = span[0]; k < span[1]; k++) {
+    /**
+     * The round's minibatches of positions span[0] to span[1] of the epoch's order. From decoded pixels they are
+     * made at once; from a cache of encoded files (data.cache.storage = encoded) each is decoded on a thread of
+     * its own while the one before it trains, two ahead at most.
+     */
+    private Iterable<DataSet> minibatches(DecodedPartition p, int[] order, int[] span) {
+        if (!p.isEncoded()) {
+            return minibatches(p, order, span[0], span[1]);
+        }
+        int batch = plan.batchSize();
+        int count = (span[1] - span[0] + batch - 1) / batch;
+        return new Prefetched<>(count, 2, b -> minibatches(p, order, span[0] + b * batch,
+                Math.min(span[1], span[0] + (b + 1) * batch)).get(0),
+                "decode worker " + p.index() + " epoch " + (epoch + 1) + " round " + (round + 1));
+    }
+
+    private List<DataSet> minibatches(DecodedPartition p, int[] order, int from, int to) {
+        List<float[]> images = new ArrayList<>(to - from);
+        int[] ids = new int[to - from];
+        for (int k = from; k < to; k++) {
             images.add(p.image(order[k], normalisation, augmentation, shape.channels(), shape.height(), shape.width(),
                     epoch));
-            ids[k - span[0]] = p.labels()[order[k]];
+            ids[k - from] = p.labels()[order[k]];
         }
         return Minibatches.of(images, ids, shape, classes, plan.batchSize(), labelSmoothing);
     }

@@ -325,7 +325,7 @@ class DistributedTrainerTest {
     void theCacheStorageDoesNotChangeTheResult(SparkSession spark) throws IOException {
         Path lake = lake(6);
         float[] reference = null;
-        for (String storage : List.of("memory", "serialised", "disk")) {
+        for (String storage : List.of("memory", "serialised", "disk", "encoded")) {
             JobConfig job = job(lake, "train.workers=2", "train.epochs=1", "data.cache.storage=" + storage);
             PreparedData data = DataPreparation.forTraining(spark, job);
             try {
