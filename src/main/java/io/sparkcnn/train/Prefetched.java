@@ -42,7 +42,12 @@ public final class Prefetched<T> implements Iterable<T>, AutoCloseable {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException | Error e) {
                 RuntimeException error = e instanceof RuntimeException r ? r : new IllegalStateException(e);
-                queue.offer(new Slot<>(null, error));
+                try {
+                    // Blocking, like the items: the queue may be full of items not yet taken.
+                    queue.put(new Slot<>(null, error));
+                } catch (InterruptedException stopped) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }, name);
         maker.setDaemon(true);

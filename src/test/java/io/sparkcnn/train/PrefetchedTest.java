@@ -34,6 +34,7 @@ class PrefetchedTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(30) // a lost error leaves the taker waiting forever
     void anErrorOnTheMakingThreadIsThrownWhereTheItemIsTakenAndCloseStopsTheMaker() throws Exception {
         Prefetched<Integer> failing = new Prefetched<>(5, 2, i -> {
             if (i == 3) {
@@ -42,6 +43,7 @@ class PrefetchedTest {
             return i;
         }, "failing maker");
         Iterator<Integer> it = failing.iterator();
+        Thread.sleep(200); // the maker fills the queue and fails while two items wait: the error must still come
         assertEquals(0, it.next());
         assertEquals(1, it.next());
         assertEquals(2, it.next());
