@@ -2,8 +2,6 @@ package io.sparkcnn.model;
 
 import io.sparkcnn.config.ConfigException;
 import io.sparkcnn.config.Settings;
-import io.sparkcnn.config.TrainingStrategy;
-import io.sparkcnn.config.UpdaterKind;
 import io.sparkcnn.config.Architecture;
 import io.sparkcnn.config.OptimiserConfig;
 import io.sparkcnn.config.TrainConfig;
@@ -98,10 +96,10 @@ public final class Architectures {
      * when it is not a DL4J configuration. Run before Spark starts, so a typo costs no cluster time.
      */
     public static NetworkSpec checkFile(TrainConfig train) {
-        TrainConfig.NetworkFile file = train.networkFile();
-        if (file == null) {
-            return null;
-        }
+        return train.networkFile() == null ? null : parse(train.networkFile());
+    }
+
+    private static NetworkSpec parse(TrainConfig.NetworkFile file) {
         String json = file.json();
         try {
             if (json.contains("\"vertices\"")) {
@@ -125,8 +123,7 @@ public final class Architectures {
      * input shape must pass through it.
      */
     private static NetworkSpec fromFile(TrainConfig.NetworkFile file, InputShape input, int classes) {
-        NetworkSpec spec = checkFile(new TrainConfig(Architecture.FILE, OptimiserConfig.of(UpdaterKind.ADAM, 1e-3), 1,
-                TrainingStrategy.AVERAGING, 1, 0, 1, 1, true, 0, 1, io.sparkcnn.config.EarlyStoppingConfig.OFF, file));
+        NetworkSpec spec = parse(file);
         Network network = spec.build();
         org.nd4j.linalg.api.ndarray.INDArray out;
         try {

@@ -207,7 +207,7 @@ public final class ServeBench {
                 + "wrk.method = \"POST\"\nwrk.body = f:read(\"*a\")\nf:close()\n"
                 + "wrk.headers[\"Content-Type\"] = \"image/png\"\n");
         long serverCpu = processCpuNanos();
-        long[] machine = machineTicks();
+        long machine = machineTicks();
         Process p = new ProcessBuilder("wrk", "-t1", "-c" + concurrency, "-d" + seconds + "s", "--timeout", "20s",
                 "--latency", "-s", script.toString(), url).redirectErrorStream(true).start();
         String out;
@@ -218,7 +218,7 @@ public final class ServeBench {
             throw new IllegalStateException("wrk failed:\n" + out);
         }
         serverCpu = processCpuNanos() - serverCpu;
-        long[] machineAfter = machineTicks();
+        long machineAfter = machineTicks();
         Map<String, Object> m = new LinkedHashMap<>();
         Matcher rps = RPS.matcher(out);
         double perSecond = rps.find() ? Double.parseDouble(rps.group(1)) : 0.0;
@@ -249,7 +249,7 @@ public final class ServeBench {
         m.putIfAbsent("p99ms", Double.NaN);
         double requests = perSecond * seconds;
         m.put("serverCpuMicrosPerRequest", serverCpu / 1e3 / requests);
-        double busySeconds = (machineAfter[0] - machine[0]) / 100.0;
+        double busySeconds = (machineAfter - machine) / 100.0;
         m.put("othersCpuMicrosPerRequest", Math.max(0, busySeconds * 1e6 - serverCpu / 1e3) / requests);
         return m;
     }
@@ -261,7 +261,7 @@ public final class ServeBench {
     }
 
     /** The machine's busy clock ticks (1/100 s) from /proc/stat: everything but idle and iowait. */
-    private static long[] machineTicks() throws Exception {
+    private static long machineTicks() throws Exception {
         String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
         long busy = 0;
         for (int i = 1; i < f.length && i <= 8; i++) {
@@ -269,7 +269,7 @@ public final class ServeBench {
                 busy += Long.parseLong(f[i]);
             }
         }
-        return new long[] {busy};
+        return busy;
     }
 
     /** A load run during which the champion changes 10 times (promote v2, roll back to v1, ...). */
