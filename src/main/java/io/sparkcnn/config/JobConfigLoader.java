@@ -165,6 +165,7 @@ public final class JobConfigLoader {
         String architecture = Settings.MODEL_ARCHITECTURE.read(c);
         TrainConfig train = new TrainConfig(
                 Architecture.fromConfig(architecture),
+                Stem.fromConfig(Settings.MODEL_STEM.read(c)),
                 new OptimiserConfig(
                         UpdaterKind.fromConfig(Settings.TRAIN_UPDATER.read(c)),
                         Settings.TRAIN_LEARNING_RATE.read(c),

@@ -157,6 +157,13 @@ public final class Settings {
                     + "and checked before Spark starts; its output layer must have one output per class, and its own "
                     + "updater, seed and initialisation are used (train.* optimiser keys do not apply).")
             .in(j -> j.train().architectureName());
+    public static final Setting<String> MODEL_STEM = Setting.choice("model.stem", Stem.AUTO,
+            "The first layers of resnet18/34/50 and mobilenet-v2. auto: the ImageNet stem for inputs of 128 pixels "
+                    + "and more, the small-image stem below. imagenet: a stride-2 convolution (ResNet: 7x7, then a "
+                    + "stride-2 3x3 max pooling; MobileNetV2: 3x3), so the first stage sees a quarter of the input's "
+                    + "side (MobileNetV2: half). small: a stride-1 3x3 convolution and no pooling, as for CIFAR: "
+                    + "keeps small images' detail at up to 16 times the work per image. Other networks ignore it.")
+            .in(j -> j.train().stem().configName());
     public static final Setting<String> MODEL_INIT = Setting.string("model.init", "",
             "Fine-tuning: start from a trained network instead of a fresh model.architecture. A spark-cnn model "
                     + "folder (any Hadoop file system), champion (registry.dir's champion of registry.model), or a "
@@ -446,7 +453,7 @@ public final class Settings {
             IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS, IMAGE_RESIZE, IMAGE_MAX_PIXELS, IMAGE_NORMALISATION,
             BAD_FILES_POLICY, BAD_FILES_MAX_FRACTION, BAD_FILES_LIST_LIMIT, BAD_FILES_DUPLICATES, AUGMENT_FLIP,
             AUGMENT_CROP_SCALE, AUGMENT_PAD_CROP, AUGMENT_BRIGHTNESS, AUGMENT_CONTRAST,
-            MODEL_ARCHITECTURE, TRAIN_UPDATER, TRAIN_LEARNING_RATE, TRAIN_MOMENTUM, TRAIN_LEARNING_RATE_SCHEDULE,
+            MODEL_ARCHITECTURE, MODEL_STEM, TRAIN_UPDATER, TRAIN_LEARNING_RATE, TRAIN_MOMENTUM, TRAIN_LEARNING_RATE_SCHEDULE,
             TRAIN_LEARNING_RATE_DECAY, TRAIN_LEARNING_RATE_DECAY_EPOCHS, TRAIN_WARMUP_EPOCHS, TRAIN_WEIGHT_DECAY,
             TRAIN_LABEL_SMOOTHING, TRAIN_BATCH_SIZE_PER_WORKER,
             TRAIN_STRATEGY, TRAIN_EPOCHS, TRAIN_WORKERS, TRAIN_THREADS_PER_WORKER, TRAIN_AVERAGING_FREQUENCY,

@@ -6,7 +6,7 @@ import java.io.Serializable;
  * What to train, how each worker optimises it, and how the work is spread over workers and rounds.
  * {@code networkFile} is the configuration a {@code file:} architecture names (null for the built-in ones).
  */
-public record TrainConfig(Architecture architecture, OptimiserConfig optimiser, int batchSizePerWorker,
+public record TrainConfig(Architecture architecture, Stem stem, OptimiserConfig optimiser, int batchSizePerWorker,
                           TrainingStrategy strategy, int epochs, int workers, int threadsPerWorker,
                           int averagingFrequency,
                           boolean averageUpdaterState, int roundTimeoutSeconds, int evalBatchSize,
@@ -22,6 +22,9 @@ public record TrainConfig(Architecture architecture, OptimiserConfig optimiser, 
         if (architecture == null) {
             throw new ConfigException(Settings.MODEL_ARCHITECTURE.key(),
                     "must be " + Settings.MODEL_ARCHITECTURE.allowed());
+        }
+        if (stem == null) {
+            throw new ConfigException(Settings.MODEL_STEM.key(), "must be " + Settings.MODEL_STEM.allowed());
         }
         if (optimiser == null) {
             throw new IllegalArgumentException("no optimiser configuration");
@@ -53,7 +56,7 @@ public record TrainConfig(Architecture architecture, OptimiserConfig optimiser, 
     /** The defaults of everything but the architecture and updater, for code and tests. */
     public static TrainConfig of(Architecture architecture, UpdaterKind updater, double learningRate,
                                  int batchSizePerWorker) {
-        return new TrainConfig(architecture, OptimiserConfig.of(updater, learningRate), batchSizePerWorker,
+        return new TrainConfig(architecture, Stem.AUTO, OptimiserConfig.of(updater, learningRate), batchSizePerWorker,
                 TrainingStrategy.fromConfig(Settings.TRAIN_STRATEGY.defaultValue()),
                 Settings.TRAIN_EPOCHS.defaultValue(),
                 Settings.TRAIN_WORKERS.defaultValue(), Settings.TRAIN_THREADS_PER_WORKER.defaultValue(),
@@ -73,7 +76,7 @@ public record TrainConfig(Architecture architecture, OptimiserConfig optimiser, 
     }
 
     public TrainConfig withSchedule(int newEpochs, int newWorkers, int newAveragingFrequency) {
-        return new TrainConfig(architecture, optimiser, batchSizePerWorker, strategy, newEpochs,
+        return new TrainConfig(architecture, stem, optimiser, batchSizePerWorker, strategy, newEpochs,
                 newWorkers, threadsPerWorker, newAveragingFrequency, averageUpdaterState,
                 roundTimeoutSeconds, evalBatchSize, earlyStopping, networkFile);
     }

@@ -63,10 +63,10 @@ public final class Architectures {
         }
         ComputationGraphConfiguration graph = switch (train.architecture()) {
             case RESNET -> resnet(base, input, classes);
-            case RESNET18 -> PhotoNetworks.resnet(base, input, classes, 18);
-            case RESNET34 -> PhotoNetworks.resnet(base, input, classes, 34);
-            case RESNET50 -> PhotoNetworks.resnet(base, input, classes, 50);
-            case MOBILENET_V2 -> PhotoNetworks.mobilenetV2(base, input, classes);
+            case RESNET18 -> PhotoNetworks.resnet(base, input, train.stem(), classes, 18);
+            case RESNET34 -> PhotoNetworks.resnet(base, input, train.stem(), classes, 34);
+            case RESNET50 -> PhotoNetworks.resnet(base, input, train.stem(), classes, 50);
+            case MOBILENET_V2 -> PhotoNetworks.mobilenetV2(base, input, train.stem(), classes);
             default -> null;
         };
         if (graph != null) {

@@ -1,5 +1,6 @@
 package io.sparkcnn.model;
 
+import io.sparkcnn.config.Stem;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -23,9 +24,9 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * 3x3 convolutions) from Sandler et al. (2018). Convolutions followed by batch normalisation have no bias, as in
  * the papers and torchvision, so the trainable parameters match theirs exactly (ArchitecturesTest).
  *
- * <p>The stem follows the input: inputs of {@link #IMAGENET_STEM_FROM} pixels and more get the ImageNet stem
- * (ResNet: 7x7 stride-2 convolution and 3x3 stride-2 max pooling; MobileNetV2: a stride-2 3x3 convolution);
- * smaller ones the small-image stem (a stride-1 3x3 convolution, no pooling; MobileNetV2 also keeps its first
+ * <p>The stem is model.stem's; {@code auto} follows the input: inputs of {@link #IMAGENET_STEM_FROM} pixels and
+ * more get the ImageNet stem (ResNet: 7x7 stride-2 convolution and 3x3 stride-2 max pooling; MobileNetV2: a
+ * stride-2 3x3 convolution); smaller ones the small-image stem (a stride-1 3x3 convolution, no pooling; MobileNetV2 also keeps its first
  * downsampling block at stride 1), as for CIFAR, so a 32x32 image is not reduced to 1x1 before the last stage.
  */
 final class PhotoNetworks {
@@ -35,15 +36,15 @@ final class PhotoNetworks {
     }
 
     /** ResNet with {@code depth} 18, 34 or 50. */
-    static ComputationGraphConfiguration resnet(NeuralNetConfiguration.Builder base, InputShape input, int classes,
-                                                int depth) {
+    static ComputationGraphConfiguration resnet(NeuralNetConfiguration.Builder base, InputShape input, Stem stem,
+                                                int classes, int depth) {
         int[] blocks = switch (depth) {
             case 18 -> new int[] {2, 2, 2, 2};
             case 34, 50 -> new int[] {3, 4, 6, 3};
             default -> throw new IllegalArgumentException("ResNet depth 18, 34 or 50, got " + depth);
         };
         boolean bottleneck = depth == 50;
-        boolean imagenet = Math.min(input.height(), input.width()) >= IMAGENET_STEM_FROM;
+        boolean imagenet = imagenetStem(stem, input);
         ComputationGraphConfiguration.GraphBuilder g = base.graphBuilder().addInputs("image");
         String x = convBn(g, "stem", "image", 64, imagenet ? 7 : 3, imagenet ? 2 : 1, true);
         if (imagenet) {
@@ -82,10 +83,10 @@ final class PhotoNetworks {
 
     /** MobileNetV2 at width 1.0: (expansion, channels, blocks, stride) per stage as in the paper's Table 2. */
     static ComputationGraphConfiguration mobilenetV2(NeuralNetConfiguration.Builder base, InputShape input,
-                                                     int classes) {
+                                                     Stem stem, int classes) {
         int[][] stages = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2}, {6, 96, 3, 1}, {6, 160, 3, 2},
                 {6, 320, 1, 1}};
-        boolean imagenet = Math.min(input.height(), input.width()) >= IMAGENET_STEM_FROM;
+        boolean imagenet = imagenetStem(stem, input);
         ComputationGraphConfiguration.GraphBuilder g = base.graphBuilder().addInputs("image");
         String x = convBn6(g, "stem", "image", 32, 3, imagenet ? 2 : 1);
         int channels = 32;
@@ -115,6 +116,14 @@ final class PhotoNetworks {
         }
         x = convBn6(g, "last", x, 1280, 1, 1);
         return head(g, x, classes, input);
+    }
+
+    static boolean imagenetStem(Stem stem, InputShape input) {
+        return switch (stem) {
+            case IMAGENET -> true;
+            case SMALL -> false;
+            case AUTO -> Math.min(input.height(), input.width()) >= IMAGENET_STEM_FROM;
+        };
     }
 
     private static ComputationGraphConfiguration head(ComputationGraphConfiguration.GraphBuilder g, String x,

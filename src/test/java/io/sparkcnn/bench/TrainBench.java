@@ -236,7 +236,7 @@ public final class TrainBench {
         JavaRDD<DataSet> minibatches = StockTrainer.minibatches(data, job.train().batchSizePerWorker(),
                 job.train().optimiser().labelSmoothing());
         TrainConfig t = job.train();
-        TrainConfig stockConfig = new TrainConfig(t.architecture(), t.optimiser(), t.batchSizePerWorker(),
+        TrainConfig stockConfig = new TrainConfig(t.architecture(), t.stem(), t.optimiser(), t.batchSizePerWorker(),
                 TrainingStrategy.DL4J_STOCK, t.epochs(), 2, 1, 20, false, 0, t.evalBatchSize(), EarlyStoppingConfig.OFF, null);
         ParameterAveragingTrainingMaster master = StockTrainer.master(spark, stockConfig,
                 new org.apache.hadoop.fs.Path(exportDir.toUri()));

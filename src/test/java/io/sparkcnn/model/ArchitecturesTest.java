@@ -1,6 +1,7 @@
 package io.sparkcnn.model;
 
 import io.sparkcnn.config.Architecture;
+import io.sparkcnn.config.ConfigException;
 import io.sparkcnn.config.LearningRateSchedule;
 import io.sparkcnn.config.OptimiserConfig;
 import io.sparkcnn.config.TrainConfig;
@@ -82,6 +83,28 @@ class ArchitecturesTest {
     }
 
     @Test
+    void modelStemOverridesTheStemTheInputSizeWouldChoose() {
+        InputShape mid = new InputShape(3, 96, 96);
+        for (String architecture : List.of("resnet18", "mobilenet-v2")) {
+            long[] last = new long[3];
+            for (String stem : List.of("auto", "imagenet", "small")) {
+                TrainConfig t = io.sparkcnn.config.JobConfigLoader.load(java.util.Optional.empty(),
+                        List.of("model.architecture=" + architecture, "model.stem=" + stem)).train();
+                ComputationGraph g = (ComputationGraph) Architectures.build(t, mid, 10, 1).build().dl4j();
+                INDArray features = g.feedForward(Nd4j.rand(DataType.FLOAT, 1, 3, 96, 96), false)
+                        .get(architecture.equals("resnet18") ? "stage4-block2" : "last-relu6");
+                last[List.of("auto", "imagenet", "small").indexOf(stem)] = features.size(2);
+            }
+            // auto below 128 px is the small stem; the ImageNet stem divides the side by 32 at the last stage.
+            assertArrayEquals(new long[] {12, 3, 12}, last, architecture + ": last stage's side for auto, imagenet, small");
+        }
+        ConfigException wrong = assertThrows(ConfigException.class, () -> io.sparkcnn.config.JobConfigLoader.load(
+                java.util.Optional.empty(), List.of("model.stem=cifar")));
+        assertEquals("model.stem", wrong.key());
+        assertTrue(wrong.getMessage().contains("cifar"), wrong.getMessage());
+    }
+
+    @Test
     void seedCnnIsExactlyConvPoolSoftmax() {
         InputShape fashion = new InputShape(1, 28, 28);
         MultiLayerNetwork n = (MultiLayerNetwork) net(Architecture.SEED_CNN, fashion, 10, 1).dl4j();
@@ -155,7 +178,7 @@ class ArchitecturesTest {
             for (Architecture a : List.of(Architecture.SEED_CNN, Architecture.RESNET)) {
                 OptimiserConfig o = new OptimiserConfig(UpdaterKind.ADAM, 0.01, 0.9, schedule, 0.5, 2);
                 TrainConfig t = TrainConfig.of(a, UpdaterKind.ADAM, 0.01, 32);
-                t = new TrainConfig(a, o, 32, t.strategy(), 6, 1, 1, 20, true, 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF, null);
+                t = new TrainConfig(a, io.sparkcnn.config.Stem.AUTO, o, 32, t.strategy(), 6, 1, 1, 20, true, 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF, null);
                 Network n = Architectures.build(t, new InputShape(1, 28, 28), 10, 1).build();
                 for (int epoch = 0; epoch < 6; epoch++) {
                     n.setCounters(epoch, epoch * 100 + 7);
@@ -175,7 +198,7 @@ class ArchitecturesTest {
         assertEquals(0.1, cosine.learningRateAt(2, 10), 1e-15, "the cosine starts at the top");
         assertEquals(0.05, cosine.learningRateAt(6, 10), 1e-15, "halfway down");
         assertEquals(0.1 * (1 + Math.cos(Math.PI * 7 / 8)) / 2, cosine.learningRateAt(9, 10), 1e-15);
-        TrainConfig warm = new TrainConfig(Architecture.SEED_CNN, cosine, 32, TrainConfig.of(Architecture.SEED_CNN,
+        TrainConfig warm = new TrainConfig(Architecture.SEED_CNN, io.sparkcnn.config.Stem.AUTO, cosine, 32, TrainConfig.of(Architecture.SEED_CNN,
                 UpdaterKind.ADAM, 0.1, 32).strategy(), 10, 1, 1, 20, true, 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF, null);
         Network n = Architectures.build(warm, new InputShape(1, 28, 28), 10, 1).build();
         for (int epoch = 0; epoch < 10; epoch++) {
@@ -183,7 +206,7 @@ class ArchitecturesTest {
             assertEquals(cosine.learningRateAt(epoch, 10), n.learningRate(), 1e-12, "cosine with warm-up, epoch " + epoch);
         }
         io.sparkcnn.config.ConfigException tooLong = assertThrows(io.sparkcnn.config.ConfigException.class,
-                () -> new TrainConfig(Architecture.SEED_CNN, cosine, 32, warm.strategy(), 2, 1, 1, 20, true, 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF, null));
+                () -> new TrainConfig(Architecture.SEED_CNN, io.sparkcnn.config.Stem.AUTO, cosine, 32, warm.strategy(), 2, 1, 1, 20, true, 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF, null));
         assertEquals("train.warmupEpochs", tooLong.key());
     }
 
@@ -196,7 +219,7 @@ class ArchitecturesTest {
         for (int i = 0; i < 2; i++) {
             OptimiserConfig o = new OptimiserConfig(UpdaterKind.SGD, 0.1, 0.9, LearningRateSchedule.CONSTANT, 0.5, 1, 0,
                     i == 0 ? 0 : 0.01, 0);
-            TrainConfig t = new TrainConfig(Architecture.SEED_CNN, o, 8, TrainConfig.of(Architecture.SEED_CNN,
+            TrainConfig t = new TrainConfig(Architecture.SEED_CNN, io.sparkcnn.config.Stem.AUTO, o, 8, TrainConfig.of(Architecture.SEED_CNN,
                     UpdaterKind.SGD, 0.1, 8).strategy(), 1, 1, 1, 20, true, 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF, null);
             Network n = Architectures.build(t, s, 10, 5).build();
             n.fit(new org.nd4j.linalg.dataset.DataSet(x, y));

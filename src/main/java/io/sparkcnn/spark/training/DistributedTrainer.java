@@ -100,6 +100,16 @@ public final class DistributedTrainer implements Trainer {
      * Where a warm-started run begins: a trained network's parameters and, when it has the same length as the
      * configured updater's, its updater state (empty: the updater starts afresh).
      */
+    /**
+     * An epoch's wall seconds in its rounds, and the seconds the slowest worker of each round spent fitting and in
+     * its whole task, summed over the rounds.
+     */
+    public record EpochTime(double seconds, double fitSeconds, double taskSeconds) {
+        public double fitShare() {
+            return fitSeconds / seconds;
+        }
+    }
+
     public record WarmStart(float[] params, float[] state, String from) {
     }
 
@@ -118,6 +128,7 @@ public final class DistributedTrainer implements Trainer {
         private final List<Metrics> history = new ArrayList<>();
         private final List<RoundLoss> roundLosses = new ArrayList<>();
         private List<Mistake> lastMisses = List.of();
+        private EpochTime lastEpochTime;
         private final RoundWatch watch = new RoundWatch(sc);
         private final Map<Integer, WorkerStats> workers = new TreeMap<>();
         private final Checkpointing checkpointing;
@@ -283,6 +294,7 @@ public final class DistributedTrainer implements Trainer {
                         + " images, the training split has " + total);
             }
             double epochSeconds = tally.seconds;
+            lastEpochTime = new EpochTime(epochSeconds, tally.fitSeconds, tally.taskSeconds);
             LOG.info(String.format(Locale.ROOT, "epoch %d: %.1f s, %.0f images/s; the slowest worker of each round "
                             + "spent %.0f%% of the time fitting and %.0f%% in its task (the rest: scheduling, "
                             + "broadcast, merging)", epoch + 1, epochSeconds, tally.images / epochSeconds,
@@ -315,6 +327,11 @@ public final class DistributedTrainer implements Trainer {
         /** The updater state a warm start continues from (without averaging: the mean of the workers' own). */
         private float[] currentState() {
             return job.train().averageUpdaterState() ? state : meanOf(ownStates);
+        }
+
+        /** The last epoch's timing; null before the first. */
+        public EpochTime lastEpochTime() {
+            return lastEpochTime;
         }
 
         /** Seconds spent in training rounds so far (evaluation excluded). */
