@@ -50,6 +50,19 @@ ensure_torch() {
   fi
 }
 
+# Only for scripts/bench-photos.sh: real photographs (mate-backgrounds' nature set, python3-skimage's sample photos)
+# to cut a photo lake from, and PIL and torchvision for its PyTorch reference rows.
+ensure_photo_bench() {
+  local need=()
+  [[ -d /usr/share/backgrounds/mate/nature ]] || need+=(mate-backgrounds)
+  /usr/bin/python3 -c "import skimage" 2>/dev/null || need+=(python3-skimage)
+  /usr/bin/python3 -c "import PIL, torchvision" 2>/dev/null || need+=(python3-pil python3-torchvision)
+  if (( ${#need[@]} )); then
+    echo "setup: installing ${need[*]} (the photo lake and its PyTorch reference)" >&2
+    _apt_install "${need[@]}"
+  fi
+}
+
 # What every entry script needs before it runs anything: the toolchain, the data, a Java 17.
 prepare_machine() {
   ensure_toolchain
