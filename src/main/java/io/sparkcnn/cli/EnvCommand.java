@@ -4,6 +4,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import io.sparkcnn.config.BuildInfo;
 import io.sparkcnn.config.ComputeBackend;
+import io.sparkcnn.kernels.OpenBlasCore;
 import io.sparkcnn.train.Backends;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,7 +17,8 @@ import java.util.concurrent.Callable;
 /** Prints the runtime: versions, ND4J backend and a small computation proving the backend works. */
 @Command(name = "env", mixinStandardHelpOptions = true,
         description = "Print versions (spark-cnn and its commit, Java, Spark, Scala, Hadoop, DL4J, ND4J), the CPU's "
-                + "SIMD features, the ND4J backend in use and its environment, and check it against the "
+                + "SIMD features, the ND4J backend in use and its environment (OpenBLAS's kernels among them), and "
+                + "check it against the "
                 + "job's compute.backend (exit 2 when compute.backend = gpu and no GPU can be used).")
 final class EnvCommand implements Callable<Integer> {
     @Mixin
@@ -30,6 +32,9 @@ final class EnvCommand implements Callable<Integer> {
         System.out.println("nd4j.backend " + Nd4j.getBackend().getClass().getName());
         INDArray a = Nd4j.createFromArray(new float[][] {{1, 2}, {3, 4}});
         System.out.println("nd4j.check [[1,2],[3,4]] x itself = " + a.mmul(a).toString().replaceAll("\\s+", ""));
+        // The process's environment as OpenBLAS read it (System.getenv keeps the JVM's start-up copy).
+        System.out.println("openblas.coretype " + OpenBlasCore.prepare().orElse("(unset: OpenBLAS chooses by CPU model)")
+                + "; kernels in use: " + OpenBlasCore.loaded().orElse("(unknown)"));
         Properties info = Nd4j.getExecutioner().getEnvironmentInformation();
         new TreeMap<>(info).forEach((k, v) -> System.out.println("nd4j." + k + " " + v));
         for (String name : List.of("OMP_NUM_THREADS", ComputeBackend.CPU_PRIORITY, ComputeBackend.GPU_PRIORITY)) {

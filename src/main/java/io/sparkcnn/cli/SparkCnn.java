@@ -3,6 +3,7 @@ package io.sparkcnn.cli;
 import io.sparkcnn.config.BuildInfo;
 import io.sparkcnn.config.ConfigException;
 import io.sparkcnn.data.DataException;
+import io.sparkcnn.kernels.OpenBlasCore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -45,6 +46,7 @@ public final class SparkCnn implements Runnable {
 
     /** Runs the CLI and returns its exit code (tests call this instead of main). */
     public static int execute(String... args) {
+        OpenBlasCore.prepare(); // before anything loads ND4J, and with it OpenBLAS
         return commandLine().execute(args);
     }
 

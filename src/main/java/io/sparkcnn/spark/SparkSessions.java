@@ -41,6 +41,7 @@ public final class SparkSessions {
         requireCoresForATask(conf, ownTaskCpus);
         conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", String.valueOf(threadsPerTask));
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        addPlugin(conf, ExecutorSetup.class.getName());
         // Executors decide for themselves whether CUDA works: under auto they rank it first, as ND4J does.
         backend.nd4jEnvironment(true).forEach((name, value) -> conf.setIfMissing("spark.executorEnv." + name, value));
         // Every round leaves an RDD and two broadcasts for Spark's cleaner. Blocking cleanup waits for every
@@ -49,6 +50,14 @@ public final class SparkSessions {
         conf.setIfMissing("spark.cleaner.referenceTracking.blocking", "false");
         limitOffHeap(conf);
         return conf;
+    }
+
+    /** Adds {@code plugin} to spark.plugins, after any the job names. */
+    static void addPlugin(SparkConf conf, String plugin) {
+        String plugins = conf.get("spark.plugins", "").trim();
+        if (!java.util.Arrays.asList(plugins.split("\\s*,\\s*")).contains(plugin)) {
+            conf.set("spark.plugins", plugins.isEmpty() ? plugin : plugins + "," + plugin);
+        }
     }
 
     /**

@@ -51,10 +51,23 @@ class SparkCnnCliTest {
 
     /** Runs the CLI in a fresh JVM with this test JVM's classpath and flags, as the launcher does. */
     private Run inJvm(String... args) throws IOException, InterruptedException {
+        return inJvm(Map.of(), args);
+    }
+
+    /** As above, with {@code env} changing the environment (an empty value removes the variable). */
+    private Run inJvm(Map<String, String> env, String... args) throws IOException, InterruptedException {
         List<String> cmd = command(args);
         Path out = tmp.resolve("stdout");
         Path err = tmp.resolve("stderr");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+        env.forEach((name, value) -> {
+            if (value.isEmpty()) {
+                builder.environment().remove(name);
+            } else {
+                builder.environment().put(name, value);
+            }
+        });
+        Process p = builder.start();
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), "CLI finished");
         return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
     }
@@ -71,6 +84,39 @@ class SparkCnnCliTest {
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), SparkCnn.class.getName()));
         cmd.addAll(List.of(args));
         return cmd;
+    }
+
+    @Test
+    void theCommandLineChoosesOpenBlasKernelsForThisCpuUnlessOpenBlasCoretypeIsSet() throws Exception {
+        Run chosen = inJvm(Map.of("OPENBLAS_CORETYPE", ""), "env");
+        assertEquals(0, chosen.exit(), chosen.err());
+        java.util.Optional<String> expected = cpuChoice();
+        String line = chosen.out().lines().filter(l -> l.startsWith("openblas.coretype ")).findFirst().orElseThrow();
+        if (expected.isPresent()) {
+            // OpenBLAS loaded after the choice and runs those kernels.
+            assertEquals("openblas.coretype " + expected.get() + "; kernels in use: " + expected.get(), line);
+        } else {
+            assertTrue(line.startsWith("openblas.coretype (unset"), line);
+        }
+        Run given = inJvm(Map.of("OPENBLAS_CORETYPE", "Prescott"), "env");
+        assertTrue(given.out().contains("openblas.coretype Prescott; kernels in use: Prescott"), given.out());
+    }
+
+    /** What OpenBlasCore should choose on this machine, from /proc/cpuinfo as a shell would read it. */
+    private static java.util.Optional<String> cpuChoice() throws IOException {
+        List<String> cpuinfo = Files.readAllLines(Path.of("/proc/cpuinfo"));
+        String vendor = cpuinfo.stream().filter(l -> l.startsWith("vendor_id")).findFirst().orElse(":")
+                .split(":")[1].trim();
+        java.util.Set<String> flags = java.util.Set.of(cpuinfo.stream().filter(l -> l.startsWith("flags"))
+                .findFirst().orElse(":").split(":")[1].trim().split(" "));
+        if (!vendor.equals("GenuineIntel")) {
+            return java.util.Optional.empty();
+        }
+        if (flags.containsAll(List.of("avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"))) {
+            return java.util.Optional.of("SkylakeX");
+        }
+        return flags.contains("avx2") && flags.contains("fma") ? java.util.Optional.of("Haswell")
+                : java.util.Optional.empty();
     }
 
     @Test

@@ -55,6 +55,18 @@ class SparkSessionsTest {
     }
 
     @Test
+    void executorsArePreparedByThePluginBesideTheJobsOwnPlugins() {
+        SparkConf plain = SparkSessions.sparkConf(new SparkConfig("local[2]", "t", Map.of()), 1, ComputeBackend.AUTO);
+        assertEquals(ExecutorSetup.class.getName(), plain.get("spark.plugins"));
+        SparkConf own = SparkSessions.sparkConf(new SparkConfig("local[2]", "t",
+                Map.of("spark.plugins", "com.example.Metrics")), 1, ComputeBackend.AUTO);
+        assertEquals("com.example.Metrics," + ExecutorSetup.class.getName(), own.get("spark.plugins"));
+        SparkConf again = SparkSessions.sparkConf(new SparkConfig("local[2]", "t",
+                Map.of("spark.plugins", ExecutorSetup.class.getName())), 1, ComputeBackend.AUTO);
+        assertEquals(ExecutorSetup.class.getName(), again.get("spark.plugins"));
+    }
+
+    @Test
     void theJobsOwnSparkSettingsWin() {
         SparkConf conf = SparkSessions.sparkConf(new SparkConfig("local[4]", "t",
                 Map.of("spark.executorEnv.OMP_NUM_THREADS", "3", "spark.task.cpus", "3")), 1, ComputeBackend.AUTO);
