@@ -4,7 +4,9 @@
 # CPU build (nd4j-native 1.0.0-M2.1 classifiers) and with OPENBLAS_CORETYPE as the environment has it and unset.
 # One JVM per measurement, variants interleaved, medians over the rounds. Prints a table; writes
 # target/bench/bench-core.json (and every run to bench-core.jsonl).
-# Usage: scripts/bench-core.sh [SECONDS per measurement, 10] [ROUNDS, 3] [MODELS, "seed-cnn deep-cnn"]
+# Usage: scripts/bench-core.sh [SECONDS per measurement, 10] [ROUNDS, 3] [MODELS, "seed-cnn deep-cnn"; also
+#        ARCH@CxHxW[:STEM], e.g. resnet18@3x96x96:imagenet or mobilenet-v2@3x32x32: Fashion-MNIST scaled to HxW
+#        and repeated over C channels, on both sides]
 #        [BUILDS, "linux-x86_64 linux-x86_64-avx2 linux-x86_64-avx512 linux-x86_64-onednn-avx512"]
 #        [VARIANTS, "default dl4j-kernels"]: execution settings that keep the maths (CoreBench: default =
 #        the project's defaults; scalar-planes = the pooling planes in scalar code (no Vector API); dl4j-kernels = DL4J's own layer code; helpers-only = the kernels in DL4J's

@@ -7,6 +7,8 @@ training timed for SECONDS and inference (batch 256, eval mode, no gradients) fo
 FLOPs per image are counted as CoreBench counts them (convolution and dense layers, a multiply-add = 2,
 training = 3x the forward pass). Prints one JSON line.
 
+MODEL as CoreBench takes it: seed-cnn, deep-cnn, or ARCH@CxHxW[:STEM] (resnet18, mobilenet-v2; torchvision's
+networks with spark-cnn's stems) on the images scaled and repeated over the channels as CoreBench does.
 Usage: torch_bench.py MODEL SECONDS SETTING THREADS, with SETTING as-installed or tuned (the environment the
 script gives it decides the rest: BLAS threads, malloc), or tuned-channels-last (tuned, with the input and
 the network in channels-last memory format).
@@ -70,6 +72,50 @@ def deep_cnn():
     return nn.Sequential(*layers)
 
 
+def resnet18(classes, stem):
+    """PhotoNetworks' resnet18 as torchvision builds it; the small stem: a stride-1 3x3 convolution, no pooling."""
+    import torchvision
+    net = torchvision.models.resnet18(num_classes=classes, zero_init_residual=True)
+    if stem == "small":
+        net.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False)
+        net.maxpool = nn.Identity()
+    return net
+
+
+def mobilenet_v2(classes, stem):
+    """PhotoNetworks' mobilenet-v2 as torchvision builds it; the small stem keeps the stem and the first
+    24-channel block at stride 1."""
+    import torchvision
+    net = torchvision.models.mobilenet_v2(num_classes=classes)
+    if stem == "small":
+        net.features[0][0].stride = (1, 1)
+        net.features[2].conv[1][0].stride = (1, 1)
+    return nn.Sequential(net, nn.LogSoftmax(dim=1))
+
+
+def network(spec):
+    """MODEL as CoreBench reads it: ARCH, or ARCH@CxHxW[:STEM]; returns (network, (C, H, W))."""
+    name, _, stem = spec.partition(":")
+    arch, _, shape = name.partition("@")
+    chw = tuple(int(v) for v in shape.split("x")) if shape else (1, 28, 28)
+    if not stem:
+        stem = "imagenet" if min(chw[1:]) >= 128 else "small"
+    if arch == "resnet18":
+        return nn.Sequential(resnet18(10, stem), nn.LogSoftmax(dim=1)), chw
+    if arch == "mobilenet-v2":
+        return mobilenet_v2(10, stem), chw
+    return {"seed-cnn": seed_cnn, "deep-cnn": deep_cnn}[arch](), chw
+
+
+def shaped(x, chw):
+    """Fashion-MNIST images as CoreBench shapes them: nearest-neighbour scaled to H x W, repeated over C."""
+    if chw == (1, 28, 28):
+        return x
+    rows = torch.arange(chw[1]) * 28 // chw[1]
+    cols = torch.arange(chw[2]) * 28 // chw[2]
+    return x[:, :, rows][:, :, :, cols].repeat(1, chw[0], 1, 1).contiguous()
+
+
 def forward_flops(net, x):
     flops = 0
 
@@ -77,7 +123,7 @@ def forward_flops(net, x):
         nonlocal flops
         if isinstance(module, nn.Conv2d):
             k = module.kernel_size
-            flops += 2 * k[0] * k[1] * module.in_channels * output[0].numel()
+            flops += 2 * k[0] * k[1] * module.in_channels // module.groups * output[0].numel()
         elif isinstance(module, nn.Linear):
             flops += 2 * module.in_features * module.out_features
 
@@ -105,8 +151,9 @@ def main():
     model, seconds, setting, threads = sys.argv[1], float(sys.argv[2]), sys.argv[3], int(sys.argv[4])
     torch.set_num_threads(threads)
     torch.manual_seed(42)
-    x, y = load(10_000)
-    net = {"seed-cnn": seed_cnn, "deep-cnn": deep_cnn}[model]()
+    net, chw = network(model)
+    x, y = load(10_000 if chw[0] * chw[1] * chw[2] <= 10_000 else 1_000)
+    x = shaped(x, chw)
     flops = forward_flops(net, x)
     if setting == "tuned-channels-last":
         net = net.to(memory_format=torch.channels_last)

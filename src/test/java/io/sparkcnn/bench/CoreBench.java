@@ -2,6 +2,7 @@ package io.sparkcnn.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkcnn.config.Architecture;
+import io.sparkcnn.config.Stem;
 import io.sparkcnn.config.TrainConfig;
 import io.sparkcnn.config.UpdaterKind;
 import io.sparkcnn.kernels.CpuKernels;
@@ -17,10 +18,12 @@ import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNSubsamplingHelper;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -44,17 +47,67 @@ import java.util.Map;
  * ops, in place of CpuKernels), {@code nhwc} (channels-last layout for every layer and the input), {@code
  * workspaces-none} (no workspace reuse of activation memory), {@code cache-none} / {@code cache-host} (other
  * DL4J cache modes); environment-level variants (OMP_WAIT_POLICY) are set by the script and run as {@code
- * default}. Prints one JSON line. Usage: CoreBench MODEL SECONDS [VARIANT]
+ * default}. MODEL is an architecture on Fashion-MNIST's 1x28x28 images, or
+ * {@code ARCH@CxHxW} on those images scaled to H x W and repeated over C channels, with {@code :imagenet} or
+ * {@code :small} for model.stem (e.g. {@code resnet18@3x96x96:imagenet}). Prints one JSON line.
+ * Usage: CoreBench MODEL SECONDS [VARIANT]
  */
 public final class CoreBench {
+    /** A network and its input: {@code ARCH} (1x28x28), or {@code ARCH@CxHxW}, optionally {@code :STEM}. */
+    record Model(String name, Architecture architecture, InputShape shape, Stem stem) {
+        static Model parse(String spec) {
+            String[] stemParts = spec.split(":");
+            String[] parts = stemParts[0].split("@");
+            Architecture a = Architecture.valueOf(parts[0].toUpperCase().replace('-', '_'));
+            InputShape shape = new InputShape(1, 28, 28);
+            if (parts.length > 1) {
+                String[] chw = parts[1].split("x");
+                shape = new InputShape(Integer.parseInt(chw[0]), Integer.parseInt(chw[1]), Integer.parseInt(chw[2]));
+            }
+            Stem stem = stemParts.length > 1 ? Stem.valueOf(stemParts[1].toUpperCase()) : Stem.AUTO;
+            return new Model(spec, a, shape, stem);
+        }
+
+        TrainConfig train() {
+            TrainConfig t = TrainConfig.of(architecture, UpdaterKind.ADAM, 1e-3, 32);
+            return new TrainConfig(t.architecture(), stem, t.optimiser(), t.batchSizePerWorker(), t.strategy(),
+                    t.epochs(), t.workers(), t.threadsPerWorker(), t.averagingFrequency(), t.averageUpdaterState(),
+                    t.roundTimeoutSeconds(), t.evalBatchSize(), t.earlyStopping(), t.networkFile());
+        }
+
+        /** Fashion-MNIST images brought to the input's shape: nearest-neighbour scaled, each channel the same. */
+        List<float[]> pixels(List<float[]> fashion) {
+            if (shape.equals(new InputShape(1, 28, 28))) {
+                return fashion;
+            }
+            int h = shape.height();
+            int w = shape.width();
+            int plane = h * w;
+            return fashion.stream().map(f -> {
+                float[] out = new float[shape.size()];
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        out[y * w + x] = f[(y * 28 / h) * 28 + x * 28 / w];
+                    }
+                }
+                for (int c = 1; c < shape.channels(); c++) {
+                    System.arraycopy(out, 0, out, c * plane, plane);
+                }
+                return out;
+            }).toList();
+        }
+    }
+
     public static void main(String[] args) throws Exception {
-        Architecture architecture = Architecture.valueOf(args[0].toUpperCase().replace('-', '_'));
+        io.sparkcnn.kernels.OpenBlasCore.prepare(); // as the command line does, before ND4J loads
+        Model model = Model.parse(args[0]);
         double seconds = Double.parseDouble(args[1]);
-        int images = 10_000;
+        // Large inputs: fewer images (the timing cycles over them).
+        int images = model.shape().size() > 10_000 ? 1_000 : 10_000;
         FashionMnistSample sample = FashionMnistSample.load(images);
-        List<float[]> pixels = sample.pixels();
+        List<float[]> pixels = model.pixels(sample.pixels());
         int[] ids = sample.labels();
-        InputShape shape = new InputShape(1, 28, 28);
+        InputShape shape = model.shape();
         List<DataSet> train = Minibatches.of(pixels, ids, shape, 10, 32);
         List<DataSet> infer = Minibatches.of(pixels, ids, shape, 10, 256);
         String variant = args.length > 2 ? args[2] : "default";
@@ -75,9 +128,8 @@ public final class CoreBench {
                 }
             }
         }
-        Network net = variant(Architectures.build(TrainConfig.of(architecture, UpdaterKind.ADAM, 1e-3, 32), shape, 10,
-                42).build(), variant);
-        double forwardFlops = forwardFlops((MultiLayerNetwork) net.dl4j(), train.get(0).getFeatures());
+        Network net = variant(Architectures.build(model.train(), shape, 10, 42).build(), variant);
+        double forwardFlops = forwardFlops(net, train.get(0).getFeatures());
 
         // Warm up both paths, then time each for the given seconds.
         timedOver(train, net::fit, 2.0);
@@ -85,11 +137,12 @@ public final class CoreBench {
         double inferPerSecond = timedOver(infer, b -> net.output(b.getFeatures()), Math.max(1, seconds / 2));
 
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("model", architecture.configName());
+        out.put("model", model.name());
         out.put("build", System.getProperty("bench.build", "?"));
         out.put("variant", System.getProperty("bench.variant", variant));
         out.put("blas", Nd4j.getExecutioner().getEnvironmentInformation().getOrDefault("blas.vendor", "?"));
         out.put("openblasCoretype", System.getenv().getOrDefault("OPENBLAS_CORETYPE", ""));
+        out.put("openblasKernels", io.sparkcnn.kernels.OpenBlasCore.loaded().orElse("?"));
         out.put("trainImagesPerSecond", trainPerSecond);
         out.put("inferImagesPerSecond", inferPerSecond);
         out.put("forwardMflopPerImage", forwardFlops / 1e6);
@@ -103,6 +156,9 @@ public final class CoreBench {
         if (List.of("default", "dl4j-kernels", "helpers-only", "scalar-planes", "nhwc").contains(variant)
                 || variant.startsWith("env-")) {
             return net;
+        }
+        if (!(net.dl4j() instanceof MultiLayerNetwork)) {
+            throw new IllegalArgumentException("variant " + variant + " is for layer stacks, not graphs");
         }
         MultiLayerNetwork layers = (MultiLayerNetwork) net.dl4j();
         if (variant.equals("dl4j-native-helpers")) {
@@ -161,22 +217,36 @@ public final class CoreBench {
     }
 
     /** Multiply-adds x 2 of one image's forward pass through the convolution and dense layers. */
-    private static double forwardFlops(MultiLayerNetwork net, INDArray batch) {
-        List<INDArray> activations = net.feedForward(batch.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)),
-                false);
+    private static double forwardFlops(Network network, INDArray batch) {
+        INDArray one = batch.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1));
         double flops = 0;
-        for (int l = 0; l < net.getnLayers(); l++) {
-            var conf = net.getLayer(l).conf().getLayer();
-            INDArray output = activations.get(l + 1);
-            if (conf instanceof ConvolutionLayer c) {
-                int[] k = c.getKernelSize();
-                flops += 2.0 * k[0] * k[1] * c.getNIn() * output.length();
-            } else if (conf instanceof DenseLayer d) {
-                flops += 2.0 * d.getNIn() * d.getNOut();
-            } else if (conf instanceof OutputLayer o) {
-                flops += 2.0 * o.getNIn() * o.getNOut();
+        if (network.dl4j() instanceof MultiLayerNetwork net) {
+            List<INDArray> activations = net.feedForward(one, false);
+            for (int l = 0; l < net.getnLayers(); l++) {
+                flops += flops(net.getLayer(l).conf().getLayer(), activations.get(l + 1));
+            }
+        } else {
+            ComputationGraph graph = (ComputationGraph) network.dl4j();
+            Map<String, INDArray> activations = graph.feedForward(one, false);
+            for (Layer layer : graph.getLayers()) {
+                flops += flops(layer.conf().getLayer(), activations.get(layer.conf().getLayer().getLayerName()));
             }
         }
         return flops;
+    }
+
+    private static double flops(org.deeplearning4j.nn.conf.layers.Layer conf, INDArray output) {
+        if (conf instanceof DepthwiseConvolution2D c) {
+            int[] k = c.getKernelSize();
+            return 2.0 * k[0] * k[1] * output.length();
+        } else if (conf instanceof ConvolutionLayer c) {
+            int[] k = c.getKernelSize();
+            return 2.0 * k[0] * k[1] * c.getNIn() * output.length();
+        } else if (conf instanceof DenseLayer d) {
+            return 2.0 * d.getNIn() * d.getNOut();
+        } else if (conf instanceof OutputLayer o) {
+            return 2.0 * o.getNIn() * o.getNOut();
+        }
+        return 0;
     }
 }
