@@ -4,8 +4,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import io.sparkcnn.config.BuildInfo;
 import io.sparkcnn.config.ComputeBackend;
-import io.sparkcnn.kernels.OpenBlasCore;
 import io.sparkcnn.train.Backends;
+import io.sparkcnn.train.OpenBlasCore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 

@@ -3,7 +3,7 @@ package io.sparkcnn.cli;
 import io.sparkcnn.config.BuildInfo;
 import io.sparkcnn.config.ConfigException;
 import io.sparkcnn.data.DataException;
-import io.sparkcnn.kernels.OpenBlasCore;
+import io.sparkcnn.train.OpenBlasCore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;

@@ -1,6 +1,6 @@
 package io.sparkcnn.spark;
 
-import io.sparkcnn.kernels.OpenBlasCore;
+import io.sparkcnn.train.OpenBlasCore;
 import org.apache.spark.api.plugin.DriverPlugin;
 import org.apache.spark.api.plugin.ExecutorPlugin;
 import org.apache.spark.api.plugin.PluginContext;

@@ -37,7 +37,7 @@ public final class BadInputBench {
     }
 
     public static void main(String[] args) throws Exception {
-        io.sparkcnn.kernels.OpenBlasCore.prepare(); // as the command line does, before ND4J loads
+        io.sparkcnn.train.OpenBlasCore.prepare(); // as the command line does, before ND4J loads
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         String jsonOut = args.length > 1 ? args[1] : "target/bench/bench-bad-inputs.json";
         ImageIO.setUseCache(false);

@@ -99,7 +99,7 @@ public final class CoreBench {
     }
 
     public static void main(String[] args) throws Exception {
-        io.sparkcnn.kernels.OpenBlasCore.prepare(); // as the command line does, before ND4J loads
+        io.sparkcnn.train.OpenBlasCore.prepare(); // as the command line does, before ND4J loads
         Model model = Model.parse(args[0]);
         double seconds = Double.parseDouble(args[1]);
         // Large inputs: fewer images (the timing cycles over them).
@@ -142,7 +142,7 @@ public final class CoreBench {
         out.put("variant", System.getProperty("bench.variant", variant));
         out.put("blas", Nd4j.getExecutioner().getEnvironmentInformation().getOrDefault("blas.vendor", "?"));
         out.put("openblasCoretype", System.getenv().getOrDefault("OPENBLAS_CORETYPE", ""));
-        out.put("openblasKernels", io.sparkcnn.kernels.OpenBlasCore.loaded().orElse("?"));
+        out.put("openblasKernels", io.sparkcnn.train.OpenBlasCore.loaded().orElse("?"));
         out.put("trainImagesPerSecond", trainPerSecond);
         out.put("inferImagesPerSecond", inferPerSecond);
         out.put("forwardMflopPerImage", forwardFlops / 1e6);

@@ -30,7 +30,7 @@ import java.util.stream.Stream;
  */
 public final class FitBench {
     public static void main(String[] args) throws Exception {
-        io.sparkcnn.kernels.OpenBlasCore.prepare(); // as the command line does, before ND4J loads
+        io.sparkcnn.train.OpenBlasCore.prepare(); // as the command line does, before ND4J loads
         Path source = Path.of(args[0]);
         int perClass = Integer.parseInt(args[1]);
         int rounds = Integer.parseInt(args[2]);

@@ -26,7 +26,7 @@ import java.util.Map;
  */
 public final class IngestBench {
     public static void main(String[] args) throws Exception {
-        io.sparkcnn.kernels.OpenBlasCore.prepare(); // as the command line does, before ND4J loads
+        io.sparkcnn.train.OpenBlasCore.prepare(); // as the command line does, before ND4J loads
         String lake = args[0];
         int limit = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 5;

@@ -51,7 +51,7 @@ public final class PhotoBench {
     private static final int DECODE_SAMPLE = 300;
 
     public static void main(String[] args) throws Exception {
-        io.sparkcnn.kernels.OpenBlasCore.prepare(); // as the command line does, before ND4J loads
+        io.sparkcnn.train.OpenBlasCore.prepare(); // as the command line does, before ND4J loads
         String lake = args[0];
         int size = Integer.parseInt(args[1]);
         int epochs = Integer.parseInt(args[2]);

@@ -32,7 +32,7 @@ import java.util.Optional;
  */
 public final class PredictBench {
     public static void main(String[] args) throws Exception {
-        io.sparkcnn.kernels.OpenBlasCore.prepare(); // as the command line does, before ND4J loads
+        io.sparkcnn.train.OpenBlasCore.prepare(); // as the command line does, before ND4J loads
         String modelDir = args[0];
         String lake = args[1];
         int rounds = Integer.parseInt(args[2]);

@@ -51,7 +51,7 @@ public final class ServeBench {
     private static final int[] CONCURRENCY = {1, 8, 64};
 
     public static void main(String[] args) throws Exception {
-        io.sparkcnn.kernels.OpenBlasCore.prepare(); // as the command line does, before ND4J loads
+        io.sparkcnn.train.OpenBlasCore.prepare(); // as the command line does, before ND4J loads
         List<String> architectures = List.of(args[0].split(","));
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 5;

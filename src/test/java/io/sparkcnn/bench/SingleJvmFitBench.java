@@ -22,7 +22,7 @@ import java.util.concurrent.Future;
  */
 public final class SingleJvmFitBench {
     public static void main(String[] args) throws Exception {
-        io.sparkcnn.kernels.OpenBlasCore.prepare(); // as the command line does, before ND4J loads
+        io.sparkcnn.train.OpenBlasCore.prepare(); // as the command line does, before ND4J loads
         int images = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         FashionMnistSample sample = FashionMnistSample.load(images);

@@ -84,7 +84,7 @@ public final class TrainBench {
     }
 
     public static void main(String[] args) throws Exception {
-        io.sparkcnn.kernels.OpenBlasCore.prepare(); // as the command line does, before ND4J loads
+        io.sparkcnn.train.OpenBlasCore.prepare(); // as the command line does, before ND4J loads
         String confFile = args[0];
         int epochs = Integer.parseInt(args[1]);
         JobConfig job = JobConfigLoader.load(Optional.of(Path.of(confFile)),

@@ -1,4 +1,4 @@
-package io.sparkcnn.kernels;
+package io.sparkcnn.train;
 
 import org.junit.jupiter.api.Test;
 

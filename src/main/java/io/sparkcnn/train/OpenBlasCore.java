@@ -1,4 +1,4 @@
-package io.sparkcnn.kernels;
+package io.sparkcnn.train;
 
 import com.sun.jna.Function;
 import com.sun.jna.Library;
