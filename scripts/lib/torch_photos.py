@@ -25,11 +25,12 @@ import sys
 import time
 
 import torch
-import torchvision
 from PIL import Image
 from torch import nn
 from torchvision.transforms import functional as F
 from torchvision.transforms import RandomResizedCrop
+
+from torch_bench import resnet18
 
 
 def files(root):
@@ -51,14 +52,6 @@ def augmented(image, size, scale):
     i, j, h, w = RandomResizedCrop.get_params(image, scale=[scale, 1.0], ratio=[3 / 4, 4 / 3])
     image = F.resized_crop(image, i, j, h, w, [size, size], antialias=False)
     return F.hflip(image) if torch.rand(1).item() < 0.5 else image
-
-
-def resnet18(classes, stem):
-    net = torchvision.models.resnet18(num_classes=classes, zero_init_residual=True)
-    if stem == "small":
-        net.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False)
-        net.maxpool = nn.Identity()
-    return net
 
 
 def main():
