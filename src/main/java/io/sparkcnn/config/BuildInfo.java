@@ -61,10 +61,14 @@ public final class BuildInfo {
         return c;
     }
 
-    /** The CPU's model name and its SIMD flags that matter here, from /proc/cpuinfo (Linux); empty elsewhere. */
-    public static Map<String, String> cpu() {
-        Map<String, String> c = new LinkedHashMap<>();
+    /** What /proc/cpuinfo says of the first CPU: vendor_id, model name and flags. */
+    public record CpuInfo(String vendor, String model, Set<String> flags) {
+    }
+
+    /** This machine's {@link CpuInfo}; empty where /proc/cpuinfo cannot be read (not Linux). */
+    public static java.util.Optional<CpuInfo> cpuInfo() {
         try {
+            String vendor = "";
             String model = "";
             Set<String> flags = new TreeSet<>();
             for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
@@ -74,17 +78,27 @@ public final class BuildInfo {
                 }
                 String key = line.substring(0, colon).trim();
                 String value = line.substring(colon + 1).trim();
-                if (key.equals("model name") && model.isEmpty()) {
+                if (key.equals("vendor_id") && vendor.isEmpty()) {
+                    vendor = value;
+                } else if (key.equals("model name") && model.isEmpty()) {
                     model = value;
                 } else if (key.equals("flags") && flags.isEmpty()) {
                     flags.addAll(List.of(value.split("\\s+")));
                 }
             }
-            c.put("cpu.model", model);
-            c.put("cpu.simd", String.join(" ", CPU_FLAGS.stream().filter(flags::contains).toList()));
+            return java.util.Optional.of(new CpuInfo(vendor, model, flags));
         } catch (IOException e) {
-            // Not Linux: nothing to report.
+            return java.util.Optional.empty();
         }
+    }
+
+    /** The CPU's model name and its SIMD flags that matter here, from /proc/cpuinfo (Linux); empty elsewhere. */
+    public static Map<String, String> cpu() {
+        Map<String, String> c = new LinkedHashMap<>();
+        cpuInfo().ifPresent(info -> {
+            c.put("cpu.model", info.model());
+            c.put("cpu.simd", String.join(" ", CPU_FLAGS.stream().filter(info.flags()::contains).toList()));
+        });
         c.put("jvm.vectorApi", ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
                 ? "on (--add-modules=jdk.incubator.vector)" : "off (the pooling planes run in scalar code)");
         return c;

@@ -4,13 +4,10 @@ import com.sun.jna.Function;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import io.sparkcnn.config.BuildInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -69,7 +66,7 @@ public final class OpenBlasCore {
             LibC libc = Native.loadLibrary("c", LibC.class);
             String set = libc.getenv(VARIABLE);
             if (set == null || set.isEmpty()) {
-                Optional<String> choice = cpu().flatMap(c -> choose(c.vendor, c.flags));
+                Optional<String> choice = BuildInfo.cpuInfo().flatMap(c -> choose(c.vendor(), c.flags()));
                 if (choice.isPresent() && libc.setenv(VARIABLE, choice.get(), 0) == 0) {
                     LOG.debug("{} = {} (chosen from this CPU's flags)", VARIABLE, choice.get());
                 }
@@ -93,31 +90,6 @@ public final class OpenBlasCore {
             return Optional.ofNullable(Function.getFunction(new Pointer(symbol.address())).invokeString(new Object[0],
                     false));
         } catch (RuntimeException | LinkageError e) {
-            return Optional.empty();
-        }
-    }
-
-    private record Cpu(String vendor, Set<String> flags) {
-    }
-
-    private static Optional<Cpu> cpu() {
-        try {
-            String vendor = null;
-            Set<String> flags = null;
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                int colon = line.indexOf(':');
-                if (colon < 0) {
-                    continue;
-                }
-                String key = line.substring(0, colon).trim();
-                if (key.equals("vendor_id") && vendor == null) {
-                    vendor = line.substring(colon + 1).trim();
-                } else if (key.equals("flags") && flags == null) {
-                    flags = new HashSet<>(List.of(line.substring(colon + 1).trim().split("\\s+")));
-                }
-            }
-            return vendor == null || flags == null ? Optional.empty() : Optional.of(new Cpu(vendor, flags));
-        } catch (IOException e) {
             return Optional.empty();
         }
     }
