@@ -13,7 +13,6 @@ import io.sparkcnn.spark.lake.PreparedData;
 import io.sparkcnn.spark.training.DistributedTrainer;
 import io.sparkcnn.spark.training.FaultInjector;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.RDDInfo;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -67,7 +66,7 @@ public final class PhotoBench {
         sets.addAll(List.of(args).subList(6, args.length));
         JobConfig job = JobConfigLoader.load(Optional.empty(), sets);
         Map<String, Object> report = new LinkedHashMap<>();
-        report.put("cpu", cpu());
+        report.put("cpu", io.sparkcnn.config.BuildInfo.cpu());
         report.put("lake", lake);
         report.put("size", size);
         report.put("settings", sets);
@@ -121,15 +120,17 @@ public final class PhotoBench {
                 break;
             }
         }
-        long lakeBytes = bytes(Path.of(lake, "train")) + bytes(Path.of(lake, "test"));
-        long cacheBytes = cachedBytes(spark, data.train().id()) + cachedBytes(spark, data.heldOut().id());
+        long lakeBytes = Footprint.bytesUnder(Path.of(lake, "train"))
+                + Footprint.bytesUnder(Path.of(lake, "test"));
+        long cacheBytes = Footprint.cachedBytes(spark, data.train().id()) + Footprint.cachedBytes(spark, data.heldOut().id());
         long decodedBytes = 4L * (images + data.summary().imageCount(io.sparkcnn.data.Split.HELD_OUT))
                 * data.shape().size();
         run.finish();
         spark.stop();
 
         Map<String, Object> variants = new LinkedHashMap<>();
-        variants.put("spark-cnn local[2]", variant(images, setup, seconds, accuracy, target, peakRss(), fitShare));
+        variants.put("spark-cnn local[2]", variant(images, setup, seconds, accuracy, target, Footprint.peakRss(),
+                fitShare));
         for (Torch torch : torches) {
             variants.put(torch.name(), variant(torch.images, torch.setup, torch.seconds, torch.accuracy, target,
                     ((Number) torch.command("rss").get("peakRssBytes")).longValue(), null));
@@ -287,44 +288,5 @@ public final class PhotoBench {
             commands.close();
             process.waitFor();
         }
-    }
-
-    private static long cachedBytes(SparkSession spark, int rddId) {
-        for (RDDInfo info : spark.sparkContext().getRDDStorageInfo()) {
-            if (info.id() == rddId) {
-                return info.memSize() + info.diskSize();
-            }
-        }
-        return 0;
-    }
-
-    private static long bytes(Path dir) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-        }
-    }
-
-    private static long peakRss() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmHWM:")) {
-                return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
-            }
-        }
-        return -1;
-    }
-
-    private static Map<String, String> cpu() throws IOException {
-        Map<String, String> cpu = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-            if (line.startsWith("model name") && !cpu.containsKey("model")) {
-                cpu.put("model", line.substring(line.indexOf(':') + 1).trim());
-            } else if (line.startsWith("flags") && !cpu.containsKey("flags")) {
-                String flags = line.substring(line.indexOf(':') + 1);
-                cpu.put("flags", Stream.of(flags.trim().split(" ")).filter(f -> f.startsWith("avx") || f.startsWith("amx")
-                        || f.equals("fma")).reduce((a, b) -> a + " " + b).orElse(""));
-            }
-        }
-        cpu.put("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
-        return cpu;
     }
 }

@@ -20,7 +20,6 @@ import io.sparkcnn.train.Minibatches;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.RDDInfo;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.linalg.dataset.DataSet;
 
@@ -39,7 +38,6 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 
 /**
  * Trains the seed CNN on the Fashion-MNIST lake with several trainers, epochs interleaved (a1 a'1 b1 c1 a2 ...),
@@ -124,7 +122,7 @@ public final class TrainBench {
                         e + 1, v.name(), seconds.get(v.name())[e], perSecond, accuracy.get(v.name())[e]);
             }
         }
-        report(job, variants, seconds, accuracy, sharedSetup, size(exportDir), sparkDiskBytes, images);
+        report(job, variants, seconds, accuracy, sharedSetup, Footprint.bytesUnder(exportDir), sparkDiskBytes, images);
         spark.stop();
     }
 
@@ -227,7 +225,7 @@ public final class TrainBench {
             }
 
             public long memoryBytes() {
-                return cachedBytes(spark, data.train().id()) + cachedBytes(spark, data.heldOut().id());
+                return Footprint.cachedBytes(spark, data.train().id()) + Footprint.cachedBytes(spark, data.heldOut().id());
             }
         };
     }
@@ -262,7 +260,7 @@ public final class TrainBench {
             }
 
             public long memoryBytes() {
-                return cachedBytes(spark, minibatches.id());
+                return Footprint.cachedBytes(spark, minibatches.id());
             }
         };
     }
@@ -331,30 +329,13 @@ public final class TrainBench {
         };
     }
 
-    private static long cachedBytes(SparkSession spark, int rddId) {
-        for (RDDInfo info : spark.sparkContext().getRDDStorageInfo()) {
-            if (info.id() == rddId) {
-                return info.memSize() + info.diskSize();
-            }
-        }
-        return 0;
-    }
-
     /** Bytes in Spark's local directories (shuffle files, spilled or disk-only blocks). */
     private static long sparkLocalDirBytes() {
         long total = 0;
         for (File dir : SparkEnv.get().blockManager().diskBlockManager().localDirs()) {
-            total += size(dir.toPath());
+            total += Footprint.bytesUnder(dir.toPath());
         }
         return total;
-    }
-
-    private static long size(Path dir) {
-        try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-        } catch (IOException e) {
-            return 0;
-        }
     }
 
     private static void report(JobConfig job, List<Variant> variants, Map<String, double[]> seconds,
@@ -367,7 +348,7 @@ public final class TrainBench {
         System.out.printf("%-44s %9s %7s %9s %10s %9s %12s %10s%n", "variant", "images/s", "ratio", "wall s",
                 "accuracy", "s to .89", "memory MB", "disk MB");
         StringBuilder json = new StringBuilder("{\n  \"sharedSetupSeconds\": " + sharedSetup
-                + ",\n  \"trainingImages\": " + images + ",\n  \"processPeakRssBytes\": " + peakRss()
+                + ",\n  \"trainingImages\": " + images + ",\n  \"processPeakRssBytes\": " + Footprint.peakRss()
                 + ",\n  \"variants\": {");
         double base = 0;
         String sep = "\n";
@@ -409,20 +390,10 @@ public final class TrainBench {
         }
         json.append("\n  }\n}\n");
         System.out.printf(Locale.ROOT, "ratio: images/s over (a). wall: shared setup + own setup + training (evaluation "
-                + "excluded; (d): training only). process peak RSS (all variants in one JVM): %.0f MB%n", peakRss() / 1e6);
+                + "excluded; (d): training only). process peak RSS (all variants in one JVM): %.0f MB%n", Footprint.peakRss() / 1e6);
         Path out = Path.of("target/bench/bench-train.json");
         Files.createDirectories(out.getParent());
         Files.writeString(out, json);
         System.out.println("wrote " + out);
-    }
-
-    /** This JVM's peak resident set (VmHWM), in bytes. */
-    private static long peakRss() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmHWM:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-            }
-        }
-        return -1;
     }
 }
