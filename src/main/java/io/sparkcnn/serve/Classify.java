@@ -11,11 +11,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * An uploaded image classified: decoded on the handler's thread exactly as training decoded (the same decoder,
- * the model's input size, its normalisation applied by the classifier), then queued for inference; answered
- * with the top-k labels and their probabilities.
+ * the model's input size, its normalisation applied by the classifier), then queued for inference; answered,
+ * once inference is done, with the top-k labels and their probabilities.
  */
 final class Classify {
     /** A decoder per handler thread and image setting (a decoder keeps ImageIO readers and is not thread-safe). */
@@ -51,13 +52,13 @@ final class Classify {
         }
     }
 
-    Explained explain(byte[] body, String contentType, ServedModel model, String version) {
+    CompletableFuture<Explained> explain(byte[] body, String contentType, ServedModel model, String version) {
         DecodedImage decoded = decode(body, contentType, model);
         // One request: the image and its occluded copies are classified by the same model, in one batch.
-        List<Batcher.Answer> answers = InferenceServer.await(batcher.submit(
-                Occlusion.withOccluded(decoded.pixels(), model.model().shape()), version));
-        return new Explained(answers.get(0), decoded.pixels(), Occlusion.saliency(answers.stream()
-                .map(Batcher.Answer::prediction).toList(), answers.get(0).model().model().shape()));
+        return batcher.submit(Occlusion.withOccluded(decoded.pixels(), model.model().shape()), version)
+                .thenApply(answers -> new Explained(answers.get(0), decoded.pixels(), Occlusion.saliency(
+                        answers.stream().map(Batcher.Answer::prediction).toList(),
+                        answers.get(0).model().model().shape())));
     }
 
     private DecodedImage decode(byte[] body, String contentType, ServedModel model) {
@@ -74,25 +75,27 @@ final class Classify {
         }
     }
 
-    Map<String, Object> answer(byte[] body, String contentType, ServedModel model, String version,
-                               Batcher.Arrival arrival) {
+    CompletableFuture<Map<String, Object>> answer(byte[] body, String contentType, ServedModel model, String version,
+                                                  Batcher.Arrival arrival) {
         DecodedImage decoded = decode(body, contentType, model);
         arrival.close();
-        Batcher.Answer answer = InferenceServer.await(batcher.submit(List.of(decoded.pixels()), version)).get(0);
-        List<Map<String, Object>> top = new ArrayList<>();
-        String[] labels = answer.prediction().topLabels();
-        double[] p = answer.prediction().topProbabilities();
-        for (int i = 0; i < Math.min(topK, labels.length); i++) {
-            top.add(Map.of("label", labels[i], "probability", p[i]));
-        }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("model_name", answer.model().name());
-        out.put("model_version", answer.model().version());
-        out.put("label", answer.prediction().label());
-        out.put("predictions", top);
-        out.put("image", Map.of("format", decoded.format(), "width", decoded.sourceWidth(), "height",
-                decoded.sourceHeight()));
-        return out;
+        return batcher.submit(List.of(decoded.pixels()), version).thenApply(answers -> {
+            Batcher.Answer answer = answers.get(0);
+            List<Map<String, Object>> top = new ArrayList<>();
+            String[] labels = answer.prediction().topLabels();
+            double[] p = answer.prediction().topProbabilities();
+            for (int i = 0; i < Math.min(topK, labels.length); i++) {
+                top.add(Map.of("label", labels[i], "probability", p[i]));
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("model_name", answer.model().name());
+            out.put("model_version", answer.model().version());
+            out.put("label", answer.prediction().label());
+            out.put("predictions", top);
+            out.put("image", Map.of("format", decoded.format(), "width", decoded.sourceWidth(), "height",
+                    decoded.sourceHeight()));
+            return out;
+        });
     }
 
     private ImageDecoder decoder(ImageConfig image) {

@@ -22,7 +22,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -46,7 +47,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class InferenceServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceServer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** How long a handler waits for its images' answers before it gives up with 503. */
+    /** How long a request waits for its images' answers before it is answered 503. */
     private static final long ANSWER_TIMEOUT_SECONDS = 30;
 
     static {
@@ -61,6 +62,8 @@ public final class InferenceServer implements AutoCloseable {
     private final ServeConfig config;
     private final HttpServer server;
     private final ExecutorService handlers;
+    /** Writes the answers the inference threads complete, so that no inference thread waits on a socket. */
+    private final ExecutorService responders;
     private final ModelHolder models;
     private final Batcher batcher;
     private final ServeMetrics metrics;
@@ -80,19 +83,30 @@ public final class InferenceServer implements AutoCloseable {
                 config.queueCapacity(), config.topK());
         this.classify = new Classify(batcher, config.topK());
         this.server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 1024);
-        AtomicInteger n = new AtomicInteger();
-        // A handler waits for its answer: enough of them to fill every inference thread's next batch while the
-        // current one runs, or the batches stay small and each image costs more.
-        this.handlers = Executors.newFixedThreadPool(handlerThreads(config), r -> {
-            Thread t = new Thread(r, "serve-http-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        // A handler reads and decodes a request, queues its images and goes on to the next request: it never
+        // waits for the answer. The JDK server reads a request only when a handler takes it, and silently closes
+        // a connection whose request is not read within sun.net.httpserver.maxReqTime; handlers that waited
+        // for answers left requests unread behind them under a burst, which clients saw as dropped connections
+        // instead of answers or 503s. Reading a slow client's body still holds a handler, hence handlerThreads'
+        // headroom.
+        this.handlers = Executors.newFixedThreadPool(handlerThreads(config), daemons("serve-http-"));
+        this.responders = Executors.newFixedThreadPool(Math.max(2, config.inferenceThreads()),
+                daemons("serve-answer-"));
         server.setExecutor(handlers);
         server.createContext("/", this::handle);
         server.start();
     }
 
+    private static java.util.concurrent.ThreadFactory daemons(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Enough handlers that clients slow to send their bodies leave others to decode every batch's images. */
     static int handlerThreads(ServeConfig config) {
         return 2 * config.inferenceThreads() * config.maxBatch() + 8;
     }
@@ -137,38 +151,81 @@ public final class InferenceServer implements AutoCloseable {
     private void handle(HttpExchange exchange) {
         long start = System.nanoTime();
         String endpoint = "other";
-        int status;
+        CompletableFuture<Reply> reply;
         try {
             String[] path = segments(exchange.getRequestURI().getRawPath());
             endpoint = endpoint(path);
             if (token != null && !endpoint.equals("live") && !endpoint.equals("ready") && !endpoint.equals("metrics")) {
                 authenticate(exchange);
             }
-            status = route(exchange, path);
-        } catch (HttpError e) {
-            status = error(exchange, e.status(), e.getMessage());
-        } catch (Batcher.Busy e) {
-            exchange.getResponseHeaders().set("Retry-After", "1");
-            status = error(exchange, 503, "busy: " + e.getMessage() + "; retry later");
-        } catch (IOException e) {
-            status = 499; // the client went away mid-request; nothing to answer
-            LOG.debug("Request abandoned by its client: {}", e.toString());
-        } catch (RuntimeException e) {
-            LOG.error("Request {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
-            status = error(exchange, 500, "internal error: " + e);
+            reply = route(exchange, path);
+        } catch (IOException | RuntimeException e) {
+            reply = CompletableFuture.failedFuture(e);
+        }
+        String answered = endpoint;
+        if (reply.isDone()) {
+            reply.whenComplete((r, e) -> finish(exchange, answered, start, r, e));
+        } else {
+            reply.orTimeout(ANSWER_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                    .whenCompleteAsync((r, e) -> finish(exchange, answered, start, r, e), responders);
+        }
+    }
+
+    /**
+     * Writes what a route answered (or the error it ended with), closes the exchange and counts the request: on
+     * the handler's thread when the answer was ready at once, on a responder's when inference gave it.
+     */
+    private void finish(HttpExchange exchange, String endpoint, long start, Reply reply, Throwable failed) {
+        int status;
+        try {
+            if (failed != null) {
+                status = failure(exchange, failed instanceof CompletionException && failed.getCause() != null
+                        ? failed.getCause() : failed);
+            } else {
+                status = reply.write(exchange);
+            }
+        } catch (IOException | RuntimeException e) {
+            status = failure(exchange, e);
         } finally {
             exchange.close();
         }
         metrics.request(endpoint, status, System.nanoTime() - start);
     }
 
-    private int route(HttpExchange exchange, String[] p) throws IOException {
+    /** An answer to write: its status once written. */
+    @FunctionalInterface
+    private interface Reply {
+        int write(HttpExchange exchange) throws IOException;
+    }
+
+    private static CompletableFuture<Reply> now(Reply reply) {
+        return CompletableFuture.completedFuture(reply);
+    }
+
+    private int failure(HttpExchange exchange, Throwable e) {
+        if (e instanceof HttpError h) {
+            return error(exchange, h.status(), h.getMessage());
+        }
+        if (e instanceof Batcher.Busy || e instanceof TimeoutException) {
+            exchange.getResponseHeaders().set("Retry-After", "1");
+            String why = e instanceof Batcher.Busy ? e.getMessage() : "no answer within " + ANSWER_TIMEOUT_SECONDS + " s";
+            return error(exchange, 503, "busy: " + why + "; retry later");
+        }
+        if (e instanceof IOException) {
+            LOG.debug("Request abandoned by its client: {}", e.toString());
+            return 499; // the client went away mid-request; nothing to answer
+        }
+        LOG.error("Request {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
+        return error(exchange, 500, "internal error: " + e);
+    }
+
+    private CompletableFuture<Reply> route(HttpExchange exchange, String[] p) throws IOException {
         String method = exchange.getRequestMethod();
         if (p.length == 1 && p[0].equals("metrics")) {
             requireMethod(method, "GET");
             byte[] text = metrics.render().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-            return send(exchange, 200, text);
+            return now(e -> send(e, 200, text));
         }
         if (p.length == 0 || !p[0].equals("v2")) {
             throw new HttpError(404, "no such endpoint: " + exchange.getRequestURI().getPath() + " (see /v2/models/"
@@ -176,12 +233,12 @@ public final class InferenceServer implements AutoCloseable {
         }
         if (p.length == 1) {
             requireMethod(method, "GET");
-            return json(exchange, 200, Map.of("name", "spark-cnn", "version", io.sparkcnn.config.BuildInfo.version(),
-                    "extensions", List.of()));
+            return now(e -> json(e, 200, Map.of("name", "spark-cnn", "version",
+                    io.sparkcnn.config.BuildInfo.version(), "extensions", List.of())));
         }
         if (p.length == 3 && p[1].equals("health") && (p[2].equals("live") || p[2].equals("ready"))) {
             requireMethod(method, "GET");
-            return json(exchange, 200, Map.of(p[2], true));
+            return now(e -> json(e, 200, Map.of(p[2], true)));
         }
         if (p[1].equals("models") && p.length >= 3) {
             return model(exchange, p, method);
@@ -189,7 +246,7 @@ public final class InferenceServer implements AutoCloseable {
         throw new HttpError(404, "no such endpoint: " + exchange.getRequestURI().getPath());
     }
 
-    private int model(HttpExchange exchange, String[] p, String method) throws IOException {
+    private CompletableFuture<Reply> model(HttpExchange exchange, String[] p, String method) throws IOException {
         ServedModel model = models.current();
         if (!p[2].equals(model.name())) {
             throw new HttpError(404, "model \"" + p[2] + "\" is not served here; this server serves \""
@@ -209,45 +266,49 @@ public final class InferenceServer implements AutoCloseable {
         switch (action) {
             case "" -> {
                 requireMethod(method, "GET");
-                return json(exchange, 200, model.metadata());
+                return now(e -> json(e, 200, model.metadata()));
             }
             case "ready" -> {
                 requireMethod(method, "GET");
-                return json(exchange, 200, Map.of("name", model.name(), "version", model.version(), "ready", true));
+                return now(e -> json(e, 200, Map.of("name", model.name(), "version", model.version(), "ready",
+                        true)));
             }
             case "infer" -> {
                 requireMethod(method, "POST");
                 try (Batcher.Arrival arrival = batcher.arriving()) {
-                    return json(exchange, 200, infer(read(exchange), model, version, arrival));
+                    return infer(read(exchange), model, version, arrival).thenApply(out -> e -> json(e, 200, out));
                 }
             }
             case "classify" -> {
                 requireMethod(method, "POST");
                 try (Batcher.Arrival arrival = batcher.arriving()) {
-                    return json(exchange, 200, classify.answer(read(exchange),
-                            exchange.getRequestHeaders().getFirst("Content-Type"), model, version, arrival));
+                    return classify.answer(read(exchange), exchange.getRequestHeaders().getFirst("Content-Type"),
+                            model, version, arrival).thenApply(out -> e -> json(e, 200, out));
                 }
             }
             case "explain" -> {
                 requireMethod(method, "POST");
                 byte[] body = read(exchange);
-                Classify.Explained explained = classify.explain(body,
-                        exchange.getRequestHeaders().getFirst("Content-Type"), model, version);
                 String query = exchange.getRequestURI().getQuery();
-                if (query != null && query.contains("format=json")) {
-                    return json(exchange, 200, explained.json());
-                }
-                exchange.getResponseHeaders().set("Content-Type", "image/png");
-                exchange.getResponseHeaders().set("X-Model-Version", explained.answer().model().version());
-                exchange.getResponseHeaders().set("X-Label", explained.answer().prediction().label());
-                return send(exchange, 200, explained.png());
+                boolean asJson = query != null && query.contains("format=json");
+                return classify.explain(body, exchange.getRequestHeaders().getFirst("Content-Type"), model, version)
+                        .thenApply(explained -> e -> {
+                            if (asJson) {
+                                return json(e, 200, explained.json());
+                            }
+                            e.getResponseHeaders().set("Content-Type", "image/png");
+                            e.getResponseHeaders().set("X-Model-Version", explained.answer().model().version());
+                            e.getResponseHeaders().set("X-Label", explained.answer().prediction().label());
+                            return send(e, 200, explained.png());
+                        });
             }
             default -> throw new HttpError(404, "no such endpoint: " + exchange.getRequestURI().getPath());
         }
     }
 
     /** An Open Inference Protocol request: one FP32 (or FP64) tensor of decoded pixels, [N, C, H, W] or [C, H, W]. */
-    private Map<String, Object> infer(byte[] body, ServedModel model, String version, Batcher.Arrival arrival) {
+    private CompletableFuture<Map<String, Object>> infer(byte[] body, ServedModel model, String version,
+                                                         Batcher.Arrival arrival) {
         if (body.length == 0) {
             throw new HttpError(400, "empty body: expected a JSON inference request {\"inputs\": [{\"name\": "
                     + "\"input\", \"shape\": [N, C, H, W], \"datatype\": \"FP32\", \"data\": [...]}]}");
@@ -265,45 +326,30 @@ public final class InferenceServer implements AutoCloseable {
         }
         List<float[]> images = Tensors.images(inputs.get(0), model);
         arrival.close();
-        List<Batcher.Answer> answers = await(batcher.submit(images, version));
-        ServedModel answered = answers.get(0).model();
-        int k = answered.model().labels().size();
-        float[] probability = new float[answers.size() * k];
-        List<String> labels = new ArrayList<>();
-        for (int i = 0; i < answers.size(); i++) {
-            double[] p = answers.get(i).prediction().probability();
-            for (int j = 0; j < k; j++) {
-                probability[i * k + j] = (float) p[j];
+        return batcher.submit(images, version).thenApply(answers -> {
+            ServedModel answered = answers.get(0).model();
+            int k = answered.model().labels().size();
+            float[] probability = new float[answers.size() * k];
+            List<String> labels = new ArrayList<>();
+            for (int i = 0; i < answers.size(); i++) {
+                double[] p = answers.get(i).prediction().probability();
+                for (int j = 0; j < k; j++) {
+                    probability[i * k + j] = (float) p[j];
+                }
+                labels.add(answers.get(i).prediction().label());
             }
-            labels.add(answers.get(i).prediction().label());
-        }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("model_name", answered.name());
-        out.put("model_version", answered.version());
-        if (request.hasNonNull("id")) {
-            out.put("id", request.get("id").asText());
-        }
-        out.put("outputs", List.of(
-                Map.of("name", "probability", "datatype", "FP32", "shape", List.of(answers.size(), k),
-                        "data", probability),
-                Map.of("name", "label", "datatype", "BYTES", "shape", List.of(answers.size()), "data", labels)));
-        return out;
-    }
-
-    static List<Batcher.Answer> await(java.util.concurrent.CompletableFuture<List<Batcher.Answer>> answer) {
-        try {
-            return answer.get(ANSWER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            throw new Batcher.Busy("no answer within " + ANSWER_TIMEOUT_SECONDS + " s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Batcher.Busy("interrupted");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("model_name", answered.name());
+            out.put("model_version", answered.version());
+            if (request.hasNonNull("id")) {
+                out.put("id", request.get("id").asText());
             }
-            throw new IllegalStateException(e.getCause());
-        }
+            out.put("outputs", List.of(
+                    Map.of("name", "probability", "datatype", "FP32", "shape", List.of(answers.size(), k),
+                            "data", probability),
+                    Map.of("name", "label", "datatype", "BYTES", "shape", List.of(answers.size()), "data", labels)));
+            return out;
+        });
     }
 
     private void authenticate(HttpExchange exchange) {
@@ -401,6 +447,8 @@ public final class InferenceServer implements AutoCloseable {
         handlers.shutdown();
         handlers.awaitTermination(config.shutdownSeconds() + 1L, TimeUnit.SECONDS);
         batcher.close();
+        responders.shutdown();
+        responders.awaitTermination(config.shutdownSeconds() + 1L, TimeUnit.SECONDS);
         models.close();
     }
 }

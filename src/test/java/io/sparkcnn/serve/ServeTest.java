@@ -288,6 +288,35 @@ class ServeTest {
     }
 
     @Test
+    void aBurstLargerThanTheHandlerThreadsIsReadAndQueuedAtOnceNotLeftUnread() throws Exception {
+        // One image per inference pass on one thread: the queue can only grow past the handler threads if handlers
+        // go on reading while earlier requests wait for inference.
+        ServeConfig config = config("serve.threads=1", "serve.maxBatch=1", "serve.queueCapacity=1000");
+        start(config, Map.of());
+        int handlers = InferenceServer.handlerThreads(config);
+        byte[] png = Images.encode(Images.grey(28, 28, 5), "png");
+        HttpClient many = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
+        List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+        for (int i = 0; i < 20 * handlers; i++) {
+            all.add(many.sendAsync(HttpRequest.newBuilder(URI.create(url("/v2/models/digits/classify")))
+                    .header("Content-Type", "image/png").timeout(Duration.ofSeconds(120))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(png)).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        int peak = 0;
+        while (!all.stream().allMatch(CompletableFuture::isDone)) {
+            java.util.regex.Matcher queued = java.util.regex.Pattern.compile("(?m)^spark_cnn_queue_images (\\d+)$")
+                    .matcher(server.metrics().render());
+            assertTrue(queued.find());
+            peak = Math.max(peak, Integer.parseInt(queued.group(1)));
+            Thread.sleep(1);
+        }
+        for (CompletableFuture<HttpResponse<String>> f : all) {
+            assertEquals(200, f.get().statusCode(), f.get().body());
+        }
+        assertTrue(peak > handlers, "at most " + peak + " images queued at once with " + handlers + " handlers");
+    }
+
+    @Test
     void aNewChampionIsSwappedInARollbackToAndABrokenVersionIsKeptOutWithoutAFailedRequest() throws Exception {
         start(config(), Map.of());
         byte[] png = Images.encode(Images.grey(28, 28, 5), "png");
