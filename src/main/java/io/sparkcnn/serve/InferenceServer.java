@@ -64,6 +64,14 @@ public final class InferenceServer implements AutoCloseable {
     private final ExecutorService handlers;
     /** Writes the answers the inference threads complete, so that no inference thread waits on a socket. */
     private final ExecutorService responders;
+    /**
+     * Requests waiting for inference, with the time (System.nanoTime) they give up at: one sweep a second
+     * answers the late ones 503. A timer per request (CompletableFuture.orTimeout) woke a timer thread for each
+     * request, which a lone client paid for in latency.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<CompletableFuture<Reply>, Long> pending =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ScheduledExecutorService sweeper;
     private final ModelHolder models;
     private final Batcher batcher;
     private final ServeMetrics metrics;
@@ -92,6 +100,8 @@ public final class InferenceServer implements AutoCloseable {
         this.handlers = Executors.newFixedThreadPool(handlerThreads(config), daemons("serve-http-"));
         this.responders = Executors.newFixedThreadPool(Math.max(2, config.inferenceThreads()),
                 daemons("serve-answer-"));
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(daemons("serve-timeouts-"));
+        sweeper.scheduleWithFixedDelay(this::answerLateRequests, 1, 1, TimeUnit.SECONDS);
         server.setExecutor(handlers);
         server.createContext("/", this::handle);
         server.start();
@@ -166,9 +176,22 @@ public final class InferenceServer implements AutoCloseable {
         if (reply.isDone()) {
             reply.whenComplete((r, e) -> finish(exchange, answered, start, r, e));
         } else {
-            reply.orTimeout(ANSWER_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                    .whenCompleteAsync((r, e) -> finish(exchange, answered, start, r, e), responders);
+            CompletableFuture<Reply> waiting = reply;
+            pending.put(waiting, start + TimeUnit.SECONDS.toNanos(ANSWER_TIMEOUT_SECONDS));
+            waiting.whenCompleteAsync((r, e) -> {
+                pending.remove(waiting);
+                finish(exchange, answered, start, r, e);
+            }, responders);
         }
+    }
+
+    private void answerLateRequests() {
+        long now = System.nanoTime();
+        pending.forEach((reply, deadline) -> {
+            if (now - deadline > 0) {
+                reply.completeExceptionally(new TimeoutException());
+            }
+        });
     }
 
     /**
@@ -449,6 +472,7 @@ public final class InferenceServer implements AutoCloseable {
         batcher.close();
         responders.shutdown();
         responders.awaitTermination(config.shutdownSeconds() + 1L, TimeUnit.SECONDS);
+        sweeper.shutdownNow();
         models.close();
     }
 }
