@@ -8,6 +8,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$HERE/scripts/lib/java17.sh"
+source "$HERE/scripts/lib/build.sh"
 source "$HERE/scripts/lib/spark-home.sh"
 
 STATE=${LOCAL_CLUSTER_DIR:-$HERE/target/local-cluster}
@@ -19,13 +20,14 @@ start() {
     echo "local-cluster: already started ($STATE/pids); stop it first" >&2
     return 2
   fi
-  [[ -f $HERE/target/provided.classpath ]] || (cd "$HERE" && mvn -B -q -DskipTests package >&2)
+  # shellcheck disable=SC2046
+  [[ -f $(build_dir "$HERE")/provided.classpath ]] || (cd "$HERE" && mvn -B -q $(build_flags) -DskipTests package >&2)
   local home
   home=$(spark_home "$HERE")
   mkdir -p "$STATE/logs" "$STATE/work"
   : > "$STATE/pids"
   # Spark's launcher (used by workers to start executors and drivers) needs these outside a distribution.
-  export SPARK_LOCAL_IP=127.0.0.1 SPARK_SCALA_VERSION=2.12
+  export SPARK_LOCAL_IP=127.0.0.1 SPARK_SCALA_VERSION=$(scala_binary_version)
   local common=("$JAVA" $(java17_flags) -Xmx512m -Dlog4j2.configurationFile="$home/conf/log4j2.properties"
                 -Dspark.ui.enabled=false -cp "$home/jars/*")
   SPARK_HOME=$home "${common[@]}" org.apache.spark.deploy.master.Master --host 127.0.0.1 --port "$PORT" \

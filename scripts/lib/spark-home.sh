@@ -1,6 +1,7 @@
 # Sourced by submit.sh and local-cluster.sh: a Spark "installation" for machines without one: the jars
 # this build resolved for running Spark (Spark, Hadoop, Scala, logging and the libraries they use), without
-# DL4J, ND4J, DataVec and their natives, which travel in the shaded jar; linked into target/spark-home/jars,
+# DL4J, ND4J, DataVec and their natives, which travel in the shaded jar; linked into target/spark-home/jars
+# (target/spark4/spark-home/jars for the Spark 4 build, see build.sh),
 # where Spark's launcher, master and workers look for them.
 # A real installation wins: set SPARK_HOME to use it.
 
@@ -12,11 +13,16 @@ spark_home() {
     echo "$SPARK_HOME"
     return
   fi
-  local home=$here/target/spark-home
-  if [[ ! -f $home/.built || $here/target/provided.classpath -nt $home/.built ]]; then
+  local build home
+  build=$(build_dir "$here")
+  home=$build/spark-home
+  if [[ ! -f $home/.built || $build/provided.classpath -nt $home/.built ]]; then
     rm -rf "$home" && mkdir -p "$home/jars" "$home/conf"
     local jar
-    for jar in $(tr ':' '\n' < "$here/target/launcher.classpath" | grep -v -E '/org/(deeplearning4j|nd4j|datavec|bytedeco)/'); do
+    # Left out too: the AWS SDK v2 bundle (Hadoop 3.4's s3a, in the Spark 4 build), which carries an unshaded
+    # SLF4J 1.7 that can take over Spark's logging; spark-submit --jars or --packages adds it where s3a is used.
+    for jar in $(tr ':' '\n' < "$build/launcher.classpath" \
+                 | grep -v -E '/org/(deeplearning4j|nd4j|datavec|bytedeco)/|/software/amazon/awssdk/bundle/'); do
       ln -sf "$jar" "$home/jars/$(basename "$jar")"
     done
     # The daemons (master, workers) log what they do at INFO: registrations, executors, drivers.
@@ -31,16 +37,19 @@ spark_home() {
 # The shaded jar, built when missing or older than the sources; SPARK_CNN_JAR names another one (e.g. the
 # CUDA build's target/spark-cnn-<version>-spark-cuda.jar).
 shaded_jar() {
-  local here=$1 jar
+  local here=$1 jar build classifier
   if [[ -n ${SPARK_CNN_JAR:-} ]]; then
     echo "$SPARK_CNN_JAR"
     return
   fi
-  jar=$(ls "$here"/target/spark-cnn-*-spark.jar 2>/dev/null | head -1 || true)
+  build=$(build_dir "$here")
+  classifier=$(jar_classifier)
+  jar=$(ls "$build"/spark-cnn-*-"$classifier".jar 2>/dev/null | head -1 || true)
   if [[ -z $jar || -n $(find "$here/src/main" "$here/pom.xml" -newer "$jar" -print -quit) ]]; then
-    echo "spark-cnn: building the shaded jar (mvn -DskipTests package)..." >&2
-    (cd "$here" && mvn -B -q -DskipTests package >&2)
-    jar=$(ls "$here"/target/spark-cnn-*-spark.jar | head -1)
+    echo "spark-cnn: building the shaded jar (mvn $(build_flags) -DskipTests package)..." >&2
+    # shellcheck disable=SC2046
+    (cd "$here" && mvn -B -q $(build_flags) -DskipTests package >&2)
+    jar=$(ls "$build"/spark-cnn-*-"$classifier".jar | head -1)
   fi
   echo "$jar"
 }

@@ -49,7 +49,7 @@ public final class BuildInfo {
         c.put("spark-cnn", version());
         c.put("commit", commit());
         c.put("java", System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
-        c.put("spark", maven("org.apache.spark", "spark-core_2.12"));
+        c.put("spark", sparkVersion());
         c.put("scala", load("/library.properties").getProperty("version.number", "absent"));
         c.put("hadoop", maven("org.apache.hadoop", "hadoop-client-api"));
         c.put("deeplearning4j", maven("org.deeplearning4j", "deeplearning4j-nn"));
@@ -59,6 +59,12 @@ public final class BuildInfo {
                 + System.getProperty("os.arch"));
         c.put("cpus", String.valueOf(Runtime.getRuntime().availableProcessors()));
         return c;
+    }
+
+    /** The Spark on the classpath (spark-core for Scala 2.12 or 2.13); "absent" without one. */
+    public static String sparkVersion() {
+        String v = maven("org.apache.spark", "spark-core_2.12");
+        return v.equals("absent") ? maven("org.apache.spark", "spark-core_2.13") : v;
     }
 
     /** What /proc/cpuinfo says of the first CPU: vendor_id, model name and flags. */

@@ -12,17 +12,20 @@ import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What derives from the declarations in Settings: rendering, enum choices, what a resume may change. */
 class SettingsTest {
     @Test
     void everySettingRendersFromALoadedConfigAndReadsBackTheSame(@TempDir Path tmp) throws IOException {
-        JobConfig job = JobConfigLoader.load(Optional.empty(), List.of("train.strategy=dl4j-stock", "data.image.resize=centre-crop",
-                "spark.conf.\"spark.executor.memory\"=4g"));
+        // A strategy other than the default where the build has one (the Spark 4 build has no dl4j-stock).
+        String strategy = TrainingStrategy.DL4J_STOCK.available() ? "dl4j-stock" : "averaging";
+        JobConfig job = JobConfigLoader.load(Optional.empty(), List.of("train.strategy=" + strategy,
+                "data.image.resize=centre-crop", "spark.conf.\"spark.executor.memory\"=4g"));
         Map<String, String> values = JobConfigLoader.values(job);
         assertEquals(Settings.ALL.stream().map(Setting::key).toList(), List.copyOf(values.keySet()));
-        assertEquals("\"dl4j-stock\"", values.get("train.strategy"));
+        assertEquals("\"" + strategy + "\"", values.get("train.strategy"));
         assertEquals("\"centre-crop\"", values.get("data.image.resize"));
         Path file = Files.writeString(tmp.resolve("job.conf"), JobConfigLoader.render(job));
         JobConfig again = JobConfigLoader.load(Optional.of(file), List.of());
@@ -30,11 +33,28 @@ class SettingsTest {
     }
 
     @Test
+    void dl4jStockIsChosenWhereTheBuildHasDl4jSparkAndRefusedNamingTheKeyWhereNot() {
+        List<String> stock = List.of("train.strategy=dl4j-stock");
+        if (BuildInfo.sparkVersion().startsWith("3.")) {
+            assertTrue(TrainingStrategy.DL4J_STOCK.available());
+            assertEquals(TrainingStrategy.DL4J_STOCK, JobConfigLoader.load(Optional.empty(), stock).train().strategy());
+        } else {
+            assertFalse(TrainingStrategy.DL4J_STOCK.available());
+            ConfigException e = assertThrows(ConfigException.class, () -> JobConfigLoader.load(Optional.empty(), stock));
+            assertEquals("train.strategy", e.key());
+            assertTrue(e.getMessage().contains("Spark 3.5") && e.getMessage().contains(BuildInfo.sparkVersion()),
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void enumChoicesAreTheEnumsConstants() {
         assertEquals("one of averaging | dl4j-stock", Settings.TRAIN_STRATEGY.allowed());
         for (TrainingStrategy s : TrainingStrategy.values()) {
             assertTrue(Settings.TRAIN_STRATEGY.accepts(s.configName()));
-            assertEquals(s, TrainingStrategy.fromConfig(s.configName()));
+            if (s.available()) {
+                assertEquals(s, TrainingStrategy.fromConfig(s.configName()));
+            }
         }
         assertEquals("one of error | resize | centre-crop", Settings.IMAGE_RESIZE.allowed());
     }

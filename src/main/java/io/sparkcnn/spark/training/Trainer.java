@@ -27,8 +27,26 @@ public interface Trainer {
     static Trainer of(SparkSession spark, JobConfig job, FaultInjector faults) {
         return switch (job.train().strategy()) {
             case AVERAGING -> new DistributedTrainer(spark, job, faults);
-            case DL4J_STOCK -> new StockTrainer(spark, job);
+            case DL4J_STOCK -> stock(spark, job);
         };
+    }
+
+    /** Built by name: the Spark 4 build leaves StockTrainer (and dl4j-spark) out, and refuses dl4j-stock. */
+    private static Trainer stock(SparkSession spark, JobConfig job) {
+        try {
+            return (Trainer) Class.forName("io.sparkcnn.spark.training.StockTrainer")
+                    .getConstructor(SparkSession.class, JobConfig.class).newInstance(spark, job);
+        } catch (ClassNotFoundException e) {
+            throw new io.sparkcnn.config.ConfigException(io.sparkcnn.config.Settings.TRAIN_STRATEGY.key(),
+                    "dl4j-stock is not in this build (dl4j-spark exists only for Spark 3.5)");
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot build StockTrainer", e);
+        }
     }
 
     /**

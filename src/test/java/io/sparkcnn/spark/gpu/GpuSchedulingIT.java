@@ -45,15 +45,17 @@ class GpuSchedulingIT {
     private JobConfig job(Path lake, String out, double gpusPerTask) throws IOException {
         Path home = tmp.resolve("spark-home");
         Files.createDirectories(home.resolve("jars"));
-        Files.createDirectories(home.resolve("launcher/target/scala-2.12"));
+        Files.createDirectories(home.resolve("launcher/target/scala-" + System.getProperty("scala.binary.version",
+                "2.12")));
         Path script = tmp.resolve("gpus.sh");
         Files.writeString(script, "#!/usr/bin/env bash\necho '{\"name\":\"gpu\",\"addresses\":[\"0\",\"1\"]}'\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
         // local-cluster starts its workers from a Spark home; the executors get this build's classes instead.
         System.setProperty("spark.testing", "true");
         System.setProperty("spark.test.home", home.toString());
-        String classpath = Path.of("target/test-classes").toAbsolutePath() + ":" + Path.of("target/classes")
-                .toAbsolutePath() + ":" + Files.readString(Path.of("target/launcher.classpath")).trim();
+        Path build = Path.of(System.getProperty("build.dir", "target")).toAbsolutePath();
+        String classpath = build.resolve("test-classes") + ":" + build.resolve("classes") + ":"
+                + Files.readString(build.resolve("launcher.classpath")).trim();
         String flags = String.join(" ", Java17Flags.read());
         Map<String, String> conf = new TreeMap<>(Map.of(
                 "spark.worker.resource.gpu.amount", "2",

@@ -66,7 +66,7 @@ class S3LakeTest {
                 "jclouds.identity=" + ACCESS_KEY,
                 "jclouds.credential=" + SECRET_KEY) + "\n");
         String java = ProcessHandle.current().info().command().orElse("java");
-        server = new ProcessBuilder(java, "-jar", "target/test-tools/s3proxy.jar", "--properties", props.toString())
+        server = new ProcessBuilder(java, "-jar", System.getProperty("s3proxy.jar", "target/test-tools/s3proxy.jar"), "--properties", props.toString())
                 .redirectErrorStream(true).redirectOutput(home.resolve("s3proxy.log").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
@@ -152,19 +152,33 @@ class S3LakeTest {
         }
     }
 
-    /** Creates a bucket through the S3 API, as an administrator would (S3A itself never creates buckets). */
+    /**
+     * Creates a bucket through the S3 API, as an administrator would (S3A itself never creates buckets): a PUT
+     * signed with AWS signature version 2, so that the test needs neither AWS SDK (Hadoop 3.3 ships v1, 3.4 v2).
+     */
     private static void createBucket(Configuration conf, String bucket) {
-        com.amazonaws.services.s3.AmazonS3 s3 = com.amazonaws.services.s3.AmazonS3ClientBuilder.standard()
-                .withEndpointConfiguration(new com.amazonaws.client.builder.AwsClientBuilder.EndpointConfiguration(
-                        conf.get("fs.s3a.endpoint"), "us-east-1"))
-                .withPathStyleAccessEnabled(true)
-                .withCredentials(new com.amazonaws.auth.AWSStaticCredentialsProvider(
-                        new com.amazonaws.auth.BasicAWSCredentials(ACCESS_KEY, SECRET_KEY)))
-                .build();
-        if (!s3.doesBucketExistV2(bucket)) {
-            s3.createBucket(bucket);
+        try {
+            String date = java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                    java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA1");
+            mac.init(new javax.crypto.spec.SecretKeySpec(SECRET_KEY.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    "HmacSHA1"));
+            String signature = java.util.Base64.getEncoder().encodeToString(mac.doFinal(
+                    ("PUT\n\n\n" + date + "\n/" + bucket + "/").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(conf.get("fs.s3a.endpoint") + "/" + bucket
+                                    + "/"))
+                            .header("Date", date).header("Authorization", "AWS " + ACCESS_KEY + ":" + signature)
+                            .PUT(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertTrue(r.statusCode() == 200 || r.body().contains("BucketAlreadyOwnedByYou"),
+                    "creating bucket " + bucket + ": " + r.statusCode() + " " + r.body());
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
-        s3.shutdown();
     }
 
     @Test

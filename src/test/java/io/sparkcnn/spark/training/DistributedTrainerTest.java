@@ -21,6 +21,7 @@ import io.sparkcnn.train.EpochPlan;
 import io.sparkcnn.train.Minibatches;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -418,6 +419,7 @@ class DistributedTrainerTest {
     }
 
     @Test
+    @Tag("dl4j-spark")
     void theStockDl4jTrainerIsSelectableAsTheReference(SparkSession spark) throws IOException {
         JobConfig job = job(lake(8), "train.workers=2", "train.epochs=1", "train.strategy=dl4j-stock");
         TrainJob.Result r = TrainJob.run(spark, job, false, FaultInjector.NONE);
@@ -428,11 +430,12 @@ class DistributedTrainerTest {
     }
 
     @Test
+    @Tag("dl4j-spark")
     void theStrategyComesFromConfigAndOnlyTheAveragingOneResumes(SparkSession spark) {
         Trainer averaging = Trainer.of(spark, job(tmp, "train.strategy=averaging"), FaultInjector.NONE);
         assertTrue(averaging instanceof DistributedTrainer && averaging.checkpoints());
         Trainer stock = Trainer.of(spark, job(tmp, "train.strategy=dl4j-stock"), FaultInjector.NONE);
-        assertTrue(stock instanceof StockTrainer && !stock.checkpoints());
+        assertTrue(stock.getClass().getSimpleName().equals("StockTrainer") && !stock.checkpoints());
 
         JobConfig resumeStock = job(lake(8), "train.epochs=1", "train.strategy=dl4j-stock");
         ConfigException e = assertThrows(ConfigException.class,
