@@ -9,6 +9,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$HERE/scripts/lib/java17.sh"
+source "$HERE/scripts/lib/build.sh"
 source "$HERE/scripts/lib/spark-home.sh"
 
 spark_opts=()
@@ -20,7 +21,8 @@ fi
 shift
 
 JAR=$(shaded_jar "$HERE")
-[[ -f $HERE/target/provided.classpath ]] || (cd "$HERE" && mvn -B -q -DskipTests package >&2)
+# shellcheck disable=SC2046
+[[ -f $(build_dir "$HERE")/provided.classpath ]] || (cd "$HERE" && mvn -B -q $(build_flags) -DskipTests package >&2)
 HOME_DIR=$(spark_home "$HERE")
 JVM_OPTS="$(java17_flags) -Dorg.deeplearning4j.spark.time.TimeSource=org.deeplearning4j.spark.time.SystemClockTimeSource"
 OMP=${OMP_NUM_THREADS:-1}
@@ -39,10 +41,14 @@ if [[ -x $HOME_DIR/bin/spark-submit ]]; then
   submit=("$HOME_DIR/bin/spark-submit")
 else
   # spark-submit is a thin wrapper around this class; in client mode this JVM becomes the driver.
-  export SPARK_HOME=$HOME_DIR SPARK_SCALA_VERSION=${SPARK_SCALA_VERSION:-2.12}
+  export SPARK_HOME=$HOME_DIR SPARK_SCALA_VERSION=${SPARK_SCALA_VERSION:-$(scala_binary_version)}
+  # Like spark-class, the Hadoop and YARN configuration folders go on the classpath: --master yarn finds the
+  # ResourceManager there, and the driver the default FileSystem.
+  cp="$HOME_DIR/jars/*"
+  for dir in ${HADOOP_CONF_DIR:-} ${YARN_CONF_DIR:-}; do cp="$dir:$cp"; done
   # shellcheck disable=SC2206
   submit=("$JAVA" $JVM_OPTS -Dlog4j2.configurationFile="$HERE/conf/log4j2.properties"
-          -cp "$HOME_DIR/jars/*" org.apache.spark.deploy.SparkSubmit)
+          -cp "$cp" org.apache.spark.deploy.SparkSubmit)
 fi
 exec "${submit[@]}" --class io.sparkcnn.cli.SparkCnn \
   --conf "spark.driver.extraJavaOptions=$JVM_OPTS" \
