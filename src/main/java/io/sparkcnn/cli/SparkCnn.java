@@ -41,7 +41,17 @@ public final class SparkCnn implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int code = execute(args);
+        // In YARN cluster mode the application master runs this method in a thread of its own and reports the
+        // application's final status when it returns (it sets spark.yarn.app.id first): System.exit would
+        // pre-empt that report, and YARN would record even a successful job as failed.
+        if (System.getProperty("spark.yarn.app.id") != null) {
+            if (code != 0) {
+                throw new IllegalStateException("spark-cnn ended with exit code " + code + " (see the log above)");
+            }
+            return;
+        }
+        System.exit(code);
     }
 
     /** Runs the CLI and returns its exit code (tests call this instead of main). */
