@@ -244,18 +244,35 @@ public final class Settings {
                     + "the driver JVM: start it with OMP_NUM_THREADS set to this number (ND4J reads it once). "
                     + "1 is fastest for small networks; raise it for large ones with few workers.")
             .in(j -> j.train().threadsPerWorker()).runOnly();
-    public static final Setting<Integer> TRAIN_AVERAGING_FREQUENCY = Setting.integer("train.averagingFrequency", 20,
-            1, 1_000_000,
+    public static final Setting<Integer> TRAIN_AVERAGING_FREQUENCY = Setting.integer("train.averagingFrequency", 0,
+            0, 1_000_000,
             "Minibatches each worker fits between two averagings (K). Small K tracks a single-JVM fit closely; "
-                    + "large K spends less time broadcasting and merging. 20 is dl4j-spark's advice; on the seed "
-                    + "CNN and Fashion-MNIST it reaches the accuracy of K = 5 in less time "
-                    + "(scripts/bench-train.sh, docs/performance.md).")
-            .in(j -> j.train().averagingFrequency());
+                    + "large K spends less time broadcasting and merging. 0: chosen when training starts, from "
+                    + "the time the workers take to fit a few minibatches: the smallest K of at least 20 whose "
+                    + "round fits for train.roundSeconds (the log and model.json say which K; set it to repeat "
+                    + "a run exactly on other hardware).")
+            .in(j -> j.train().averaging().frequency());
+    public static final Setting<Double> TRAIN_ROUND_SECONDS = Setting.positive("train.roundSeconds", 1.0, 3600,
+            "With train.averagingFrequency = 0: the seconds of fitting a round aims at. Each round costs a Spark "
+                    + "job, a broadcast and a merge (tens of milliseconds on one machine, more on a cluster): a "
+                    + "round of a second keeps that under a few percent of the time.")
+            .in(j -> j.train().averaging().roundSeconds());
+    public static final Setting<Double> TRAIN_OUTER_LEARNING_RATE = Setting.positive("train.outerLearningRate", 1.0,
+            10,
+            "The outer optimiser (SlowMo, Wang et al. 2020; DiLoCo, Douillard et al. 2023): each round the driver "
+                    + "treats the merged parameters' difference from the round's start as a gradient and takes a "
+                    + "Nesterov momentum step of this rate. 1 with train.outerMomentum = 0 is plain averaging.")
+            .in(j -> j.train().averaging().outerLearningRate());
+    public static final Setting<Double> TRAIN_OUTER_MOMENTUM = Setting.fraction("train.outerMomentum", 0.0, 0.0, 1.0,
+            true,
+            "Nesterov momentum of the outer optimiser (see train.outerLearningRate); 0: none. With 0.9 and an "
+                    + "outer rate of 0.7 (DiLoCo's), rounds can be several times longer at the same accuracy.")
+            .in(j -> j.train().averaging().outerMomentum());
     public static final Setting<String> TRAIN_AVERAGE_UPDATER_STATE = Setting.choice("train.averageUpdaterState",
             "true", List.of("true", "false"),
             "Average the updater state (Adam's moments, momentum) with the parameters, as dl4j-spark's "
                     + "saveUpdater does; false keeps each replica's own state.")
-            .in(j -> String.valueOf(j.train().averageUpdaterState()));
+            .in(j -> String.valueOf(j.train().averaging().updaterState()));
     public static final Setting<Integer> TRAIN_ROUND_TIMEOUT_SECONDS = Setting.integer("train.roundTimeoutSeconds",
             3600, 0, Integer.MAX_VALUE,
             "A round (every worker fitting its K minibatches, and the merge) that has not finished after this "
@@ -457,7 +474,7 @@ public final class Settings {
             TRAIN_LEARNING_RATE_DECAY, TRAIN_LEARNING_RATE_DECAY_EPOCHS, TRAIN_WARMUP_EPOCHS, TRAIN_WEIGHT_DECAY,
             TRAIN_LABEL_SMOOTHING, TRAIN_BATCH_SIZE_PER_WORKER,
             TRAIN_STRATEGY, TRAIN_EPOCHS, TRAIN_WORKERS, TRAIN_THREADS_PER_WORKER, TRAIN_AVERAGING_FREQUENCY,
-            TRAIN_AVERAGE_UPDATER_STATE,
+            TRAIN_ROUND_SECONDS, TRAIN_OUTER_LEARNING_RATE, TRAIN_OUTER_MOMENTUM, TRAIN_AVERAGE_UPDATER_STATE,
             TRAIN_ROUND_TIMEOUT_SECONDS, TRAIN_EVAL_BATCH_SIZE, TRAIN_EARLY_STOPPING_METRIC, MODEL_INIT, MODEL_FREEZE,
             TRAIN_EARLY_STOPPING_PATIENCE, TRAIN_EARLY_STOPPING_MIN_DELTA, CHECKPOINT_EVERY_ROUNDS, CHECKPOINT_KEEP,
             COMPUTE_BACKEND, REGISTRY_DIR, REGISTRY_MODEL, RETRAIN_METRIC, RETRAIN_TOLERANCE,

@@ -8,8 +8,7 @@ import java.io.Serializable;
  */
 public record TrainConfig(Architecture architecture, Stem stem, OptimiserConfig optimiser, int batchSizePerWorker,
                           TrainingStrategy strategy, int epochs, int workers, int threadsPerWorker,
-                          int averagingFrequency,
-                          boolean averageUpdaterState, int roundTimeoutSeconds, int evalBatchSize,
+                          AveragingConfig averaging, int roundTimeoutSeconds, int evalBatchSize,
                           EarlyStoppingConfig earlyStopping, NetworkFile networkFile) implements Serializable {
     /** A network configuration the user wrote: where it was read from, and its JSON. */
     public record NetworkFile(String path, String json) implements Serializable {
@@ -41,11 +40,19 @@ public record TrainConfig(Architecture architecture, Stem stem, OptimiserConfig 
         }
         Settings.TRAIN_WORKERS.check(workers);
         Settings.TRAIN_THREADS_PER_WORKER.check(threadsPerWorker);
-        Settings.TRAIN_AVERAGING_FREQUENCY.check(averagingFrequency);
+        if (averaging == null) {
+            throw new IllegalArgumentException("no averaging configuration (AveragingConfig.defaults())");
+        }
         Settings.TRAIN_ROUND_TIMEOUT_SECONDS.check(roundTimeoutSeconds);
         Settings.TRAIN_EVAL_BATCH_SIZE.check(evalBatchSize);
         if (earlyStopping == null) {
             throw new IllegalArgumentException("no early stopping configuration (EarlyStoppingConfig.OFF: none)");
+        }
+        if (!averaging.plainMean() && strategy == TrainingStrategy.DL4J_STOCK) {
+            String key = averaging.outerMomentum() != 0 ? Settings.TRAIN_OUTER_MOMENTUM.key()
+                    : Settings.TRAIN_OUTER_LEARNING_RATE.key();
+            throw new ConfigException(key, "needs train.strategy = averaging (dl4j-spark's master has no outer "
+                    + "optimiser): leave train.outerLearningRate = 1 and train.outerMomentum = 0 with dl4j-stock");
         }
         if (earlyStopping.enabled() && strategy == TrainingStrategy.DL4J_STOCK) {
             throw new ConfigException(Settings.TRAIN_EARLY_STOPPING_METRIC.key(), "needs train.strategy = averaging "
@@ -60,7 +67,7 @@ public record TrainConfig(Architecture architecture, Stem stem, OptimiserConfig 
                 TrainingStrategy.fromConfig(Settings.TRAIN_STRATEGY.defaultValue()),
                 Settings.TRAIN_EPOCHS.defaultValue(),
                 Settings.TRAIN_WORKERS.defaultValue(), Settings.TRAIN_THREADS_PER_WORKER.defaultValue(),
-                Settings.TRAIN_AVERAGING_FREQUENCY.defaultValue(), true,
+                AveragingConfig.defaults(),
                 Settings.TRAIN_ROUND_TIMEOUT_SECONDS.defaultValue(), Settings.TRAIN_EVAL_BATCH_SIZE.defaultValue(),
                 EarlyStoppingConfig.OFF, null);
     }
@@ -75,9 +82,18 @@ public record TrainConfig(Architecture architecture, Stem stem, OptimiserConfig 
         return workers > 0 ? workers : Math.max(1, parallelism / threadsPerWorker);
     }
 
-    public TrainConfig withSchedule(int newEpochs, int newWorkers, int newAveragingFrequency) {
-        return new TrainConfig(architecture, stem, optimiser, batchSizePerWorker, strategy, newEpochs,
-                newWorkers, threadsPerWorker, newAveragingFrequency, averageUpdaterState,
-                roundTimeoutSeconds, evalBatchSize, earlyStopping, networkFile);
+    /** K as configured: 0 when it is chosen from measured fit time. */
+    public int averagingFrequency() {
+        return averaging.frequency();
+    }
+
+    public boolean averageUpdaterState() {
+        return averaging.updaterState();
+    }
+
+    /** This configuration with {@code newAveraging}. */
+    public TrainConfig with(AveragingConfig newAveraging) {
+        return new TrainConfig(architecture, stem, optimiser, batchSizePerWorker, strategy, epochs, workers,
+                threadsPerWorker, newAveraging, roundTimeoutSeconds, evalBatchSize, earlyStopping, networkFile);
     }
 }

@@ -54,11 +54,12 @@ public record Provenance(int provenanceFormat, String createdAt, String codeVers
     /**
      * Training time, excluding evaluation, and the images seen; the epoch whose parameters the model holds (from
      * 1: the last, or with early stopping the best) and why training ended (both null in models written before
-     * they were recorded).
+     * they were recorded), and the minibatches each worker fitted between two averagings (chosen when
+     * train.averagingFrequency is 0; null in models written before it was recorded).
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Training(double seconds, long imagesSeen, double imagesPerSecond, Integer modelEpoch,
-                           String ended) {
+                           String ended, Integer averagingFrequency) {
     }
 
     /** The held-out metrics after one epoch (numbered from 1). */

@@ -71,7 +71,7 @@ public final class CoreBench {
         TrainConfig train() {
             TrainConfig t = TrainConfig.of(architecture, UpdaterKind.ADAM, 1e-3, 32);
             return new TrainConfig(t.architecture(), stem, t.optimiser(), t.batchSizePerWorker(), t.strategy(),
-                    t.epochs(), t.workers(), t.threadsPerWorker(), t.averagingFrequency(), t.averageUpdaterState(),
+                    t.epochs(), t.workers(), t.threadsPerWorker(), t.averaging(),
                     t.roundTimeoutSeconds(), t.evalBatchSize(), t.earlyStopping(), t.networkFile());
         }
 

@@ -236,7 +236,8 @@ public final class TrainBench {
                 job.train().optimiser().labelSmoothing());
         TrainConfig t = job.train();
         TrainConfig stockConfig = new TrainConfig(t.architecture(), t.stem(), t.optimiser(), t.batchSizePerWorker(),
-                TrainingStrategy.DL4J_STOCK, t.epochs(), 2, 1, 20, false, 0, t.evalBatchSize(), EarlyStoppingConfig.OFF, null);
+                TrainingStrategy.DL4J_STOCK, t.epochs(), 2, 1,
+                new io.sparkcnn.config.AveragingConfig(20, 1.0, false, 1.0, 0.0), 0, t.evalBatchSize(), EarlyStoppingConfig.OFF, null);
         ParameterAveragingTrainingMaster master = StockTrainer.master(spark, stockConfig,
                 new org.apache.hadoop.fs.Path(exportDir.toUri()));
         StockTrainer.Fitter fitter = StockTrainer.fitter(spark, spec, master);

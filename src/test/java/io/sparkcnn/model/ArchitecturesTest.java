@@ -178,7 +178,7 @@ class ArchitecturesTest {
             for (Architecture a : List.of(Architecture.SEED_CNN, Architecture.RESNET)) {
                 OptimiserConfig o = new OptimiserConfig(UpdaterKind.ADAM, 0.01, 0.9, schedule, 0.5, 2);
                 TrainConfig t = TrainConfig.of(a, UpdaterKind.ADAM, 0.01, 32);
-                t = new TrainConfig(a, io.sparkcnn.config.Stem.AUTO, o, 32, t.strategy(), 6, 1, 1, 20, true, 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF, null);
+                t = new TrainConfig(a, io.sparkcnn.config.Stem.AUTO, o, 32, t.strategy(), 6, 1, 1, io.sparkcnn.config.AveragingConfig.every(20), 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF, null);
                 Network n = Architectures.build(t, new InputShape(1, 28, 28), 10, 1).build();
                 for (int epoch = 0; epoch < 6; epoch++) {
                     n.setCounters(epoch, epoch * 100 + 7);
@@ -199,14 +199,14 @@ class ArchitecturesTest {
         assertEquals(0.05, cosine.learningRateAt(6, 10), 1e-15, "halfway down");
         assertEquals(0.1 * (1 + Math.cos(Math.PI * 7 / 8)) / 2, cosine.learningRateAt(9, 10), 1e-15);
         TrainConfig warm = new TrainConfig(Architecture.SEED_CNN, io.sparkcnn.config.Stem.AUTO, cosine, 32, TrainConfig.of(Architecture.SEED_CNN,
-                UpdaterKind.ADAM, 0.1, 32).strategy(), 10, 1, 1, 20, true, 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF, null);
+                UpdaterKind.ADAM, 0.1, 32).strategy(), 10, 1, 1, io.sparkcnn.config.AveragingConfig.every(20), 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF, null);
         Network n = Architectures.build(warm, new InputShape(1, 28, 28), 10, 1).build();
         for (int epoch = 0; epoch < 10; epoch++) {
             n.setCounters(epoch, epoch * 50);
             assertEquals(cosine.learningRateAt(epoch, 10), n.learningRate(), 1e-12, "cosine with warm-up, epoch " + epoch);
         }
         io.sparkcnn.config.ConfigException tooLong = assertThrows(io.sparkcnn.config.ConfigException.class,
-                () -> new TrainConfig(Architecture.SEED_CNN, io.sparkcnn.config.Stem.AUTO, cosine, 32, warm.strategy(), 2, 1, 1, 20, true, 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF, null));
+                () -> new TrainConfig(Architecture.SEED_CNN, io.sparkcnn.config.Stem.AUTO, cosine, 32, warm.strategy(), 2, 1, 1, io.sparkcnn.config.AveragingConfig.every(20), 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF, null));
         assertEquals("train.warmupEpochs", tooLong.key());
     }
 
@@ -220,7 +220,7 @@ class ArchitecturesTest {
             OptimiserConfig o = new OptimiserConfig(UpdaterKind.SGD, 0.1, 0.9, LearningRateSchedule.CONSTANT, 0.5, 1, 0,
                     i == 0 ? 0 : 0.01, 0);
             TrainConfig t = new TrainConfig(Architecture.SEED_CNN, io.sparkcnn.config.Stem.AUTO, o, 8, TrainConfig.of(Architecture.SEED_CNN,
-                    UpdaterKind.SGD, 0.1, 8).strategy(), 1, 1, 1, 20, true, 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF, null);
+                    UpdaterKind.SGD, 0.1, 8).strategy(), 1, 1, 1, io.sparkcnn.config.AveragingConfig.every(20), 0, 256, io.sparkcnn.config.EarlyStoppingConfig.OFF, null);
             Network n = Architectures.build(t, s, 10, 5).build();
             n.fit(new org.nd4j.linalg.dataset.DataSet(x, y));
             after[i] = n.params().dup();

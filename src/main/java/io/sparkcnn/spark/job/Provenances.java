@@ -50,7 +50,7 @@ public final class Provenances {
                 trained.workers().stream().map(w -> w.backend() + "/" + w.device()).distinct().sorted().toList());
         Provenance.Training training = new Provenance.Training(trained.seconds(), trained.imagesSeen(),
                 trained.seconds() > 0 ? trained.imagesSeen() / trained.seconds() : 0, trained.modelEpoch(),
-                trained.ended());
+                trained.ended(), trained.averagingFrequency());
         // Training loss per averaging round (of this process: after a resume, the rounds since).
         var rounds = trained.rounds().stream().map((RoundLoss r) -> new Provenance.Round(r.round(), r.epoch(),
                 r.loss())).toList();

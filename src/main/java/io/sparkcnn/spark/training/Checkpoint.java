@@ -18,10 +18,13 @@ import java.util.Objects;
  *
  * @param roundsDone rounds finished in the whole run; the checkpoint's name
  * @param best       with early stopping, the best epoch so far (null without, and in checkpoints written before)
+ * @param averagingFrequency the K the run's rounds use (chosen or configured; 0 in checkpoints written before)
+ * @param outerVelocity      the outer optimiser's velocity (null without momentum or before its first step)
  */
 public record Checkpoint(Map<String, String> identity, int epoch, int round, long roundsDone, long seen, double seconds,
                   EpochTally tally, float[] params, float[] state, float[][] ownStates, List<Metrics> history,
-                  Map<Integer, WorkerStats> workers, BestEpoch best) implements Serializable {
+                  Map<Integer, WorkerStats> workers, BestEpoch best, int averagingFrequency, float[] outerVelocity)
+        implements Serializable {
 
     /**
      * The best epoch's parameters and updater state (the mean of the workers' own states when they are not

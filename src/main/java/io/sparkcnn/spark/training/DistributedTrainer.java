@@ -1,5 +1,6 @@
 package io.sparkcnn.spark.training;
 
+import io.sparkcnn.config.AveragingConfig;
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.TrainConfig;
 import io.sparkcnn.data.LabelIndex;
@@ -18,6 +19,7 @@ import io.sparkcnn.spark.lake.DecodedPartition;
 import io.sparkcnn.spark.lake.PreparedData;
 import io.sparkcnn.train.Backends;
 import io.sparkcnn.train.EpochPlan;
+import io.sparkcnn.train.OuterOptimiser;
 import io.sparkcnn.train.WorkerCompute;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -43,6 +45,11 @@ import java.util.UUID;
  */
 public final class DistributedTrainer implements Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(DistributedTrainer.class);
+    /**
+     * At most this many minibatches, for at most half of train.roundSeconds after the first, each worker fits
+     * to time itself when K is to be chosen (the first of them, and a JIT compiler's warm-up, are slow).
+     */
+    private static final int PROBE_MINIBATCHES = 64;
 
     /** An evaluation's metrics and its most confident mistakes (for the report). */
     public record Evaluated(Metrics metrics, List<Mistake> misses) {
@@ -123,6 +130,7 @@ public final class DistributedTrainer implements Trainer {
         private final Network network;
         private final NetworkSpec spec;
         private final EpochPlan plan;
+        private final OuterOptimiser outer;
         private final long total;
         private final int rounds;
         private final List<Metrics> history = new ArrayList<>();
@@ -183,12 +191,15 @@ public final class DistributedTrainer implements Trainer {
             if (total == 0) {
                 throw new io.sparkcnn.data.DataException("no training images to fit");
             }
-            plan = new EpochPlan(job.seed(), t.batchSizePerWorker(), t.averagingFrequency());
+            plan = new EpochPlan(job.seed(), t.batchSizePerWorker(), averagingFrequency(checkpointing, largest));
             rounds = plan.roundsPerEpoch(largest);
+            outer = new OuterOptimiser(t.averaging().outerLearningRate(), t.averaging().outerMomentum());
             LOG.info("Training {} on {} images: {} workers ({} to {} images each), minibatch {}, K = {}, {} rounds "
-                            + "per epoch, {} epochs, {} parameters", t.architectureName(), total, sizes.size(),
+                            + "per epoch, {} epochs, {} parameters{}", t.architectureName(), total, sizes.size(),
                     sizes.stream().mapToInt(Integer::intValue).min().orElse(0), largest, t.batchSizePerWorker(),
-                    t.averagingFrequency(), rounds, t.epochs(), params.length);
+                    plan.averagingFrequency(), rounds, t.epochs(), params.length, outer.plain() ? ""
+                            : String.format(Locale.ROOT, "; outer optimiser: Nesterov, rate %s, momentum %s",
+                            t.averaging().outerLearningRate(), t.averaging().outerMomentum()));
             Map<String, String> id = new TreeMap<>(checkpointing.identity());
             id.put("training partitions (images each)", sizes.toString());
             id.put("parameters", String.valueOf(params.length));
@@ -216,6 +227,40 @@ public final class DistributedTrainer implements Trainer {
             }
         }
 
+        /**
+         * K as configured; when it is to be chosen, the one the checkpoint resumed from used, or one chosen from
+         * how long the slowest worker takes to fit a minibatch.
+         */
+        private int averagingFrequency(Checkpointing checkpointing, int largest) {
+            AveragingConfig averaging = job.train().averaging();
+            if (!averaging.chosen()) {
+                return averaging.frequency();
+            }
+            Checkpoints.Loaded loaded = checkpointing.resumeFrom();
+            if (loaded != null && loaded.checkpoint().averagingFrequency() > 0) {
+                return loaded.checkpoint().averagingFrequency();
+            }
+            if ((largest + job.train().batchSizePerWorker() - 1) / job.train().batchSizePerWorker()
+                    <= AveragingConfig.MIN_CHOSEN_FREQUENCY) {
+                return AveragingConfig.MIN_CHOSEN_FREQUENCY; // one round an epoch whatever K is: nothing to time
+            }
+            Broadcast<float[]> bParams = sc.broadcast(params);
+            Broadcast<UpdaterStates> bState = sc.broadcast(UpdaterStates.merged(state));
+            RoundTask task = roundTask(bParams, bState, new EpochPlan(job.seed(), job.train().batchSizePerWorker(),
+                    AveragingConfig.MIN_CHOSEN_FREQUENCY), 0, 0);
+            List<Double> perWorker = watch.run(jobId + "/probe", "timing the workers' minibatches",
+                    job.train().roundTimeoutSeconds(), () -> train.map(p -> task.secondsPerMinibatch(p,
+                            PROBE_MINIBATCHES, averaging.roundSeconds() / 2)).collect());
+            bParams.destroy();
+            bState.destroy();
+            double slowest = perWorker.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+            int k = averaging.frequencyFor(slowest);
+            LOG.info(String.format(Locale.ROOT, "Averaging frequency K = %d: the slowest worker fits a minibatch in "
+                    + "%.1f ms, and a round aims at %.1f s of fitting (train.roundSeconds; set "
+                    + "train.averagingFrequency to fix K)", k, 1000 * slowest, averaging.roundSeconds()));
+            return k;
+        }
+
         private void resume(Checkpoints.Loaded loaded) {
             Checkpoint c = loaded.checkpoint();
             c.requireSameRun(identity, loaded.location());
@@ -230,6 +275,7 @@ public final class DistributedTrainer implements Trainer {
             history.addAll(c.history());
             workers.putAll(c.workers());
             best = c.best();
+            outer.restore(c.outerVelocity());
             LOG.info("Resuming from checkpoint {}: epoch {}/{}, round {}/{}, {} images seen so far", loaded.location(),
                     epoch + 1, job.train().epochs(), nextRound, rounds, seen + tally.images);
         }
@@ -237,7 +283,8 @@ public final class DistributedTrainer implements Trainer {
         private void checkpoint(long roundsDone) {
             try {
                 checkpointing.store().save(new Checkpoint(identity, epoch, nextRound, roundsDone, seen, seconds,
-                        tally, params, state, ownStates.clone(), List.copyOf(history), new TreeMap<>(workers), best));
+                        tally, params, state, ownStates.clone(), List.copyOf(history), new TreeMap<>(workers), best,
+                        plan.averagingFrequency(), outer.velocity()));
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException("cannot write a checkpoint to "
                         + checkpointing.store().location() + " (see train.checkpoint.everyRounds): " + e.getMessage(), e);
@@ -262,16 +309,14 @@ public final class DistributedTrainer implements Trainer {
                 Broadcast<float[]> bParams = sc.broadcast(params);
                 Broadcast<UpdaterStates> bState = sc.broadcast(t.averageUpdaterState()
                         ? UpdaterStates.merged(state) : UpdaterStates.perWorker(ownStates));
-                RoundTask task = new RoundTask(jobId, spec, bParams, bState, plan, epoch, round, shape, labels.size(),
-                        normalisation, new Augmentation(job.data().augment(), job.seed()),
-                        t.optimiser().labelSmoothing(), compute(), faults);
+                RoundTask task = roundTask(bParams, bState, plan, epoch, round);
                 RoundResult r = watch.run(jobId + "/epoch-" + epoch + "/round-" + round,
                         "round " + (round + 1) + "/" + rounds + " of epoch " + (epoch + 1), t.roundTimeoutSeconds(),
                         () -> train.mapPartitions(task)
                                 .treeAggregate(new RoundResult(), RoundResult::merge, RoundResult::merge));
                 bParams.destroy();
                 bState.destroy();
-                params = RoundResult.mean(r.paramSum, r.workers);
+                params = outer.step(params, RoundResult.mean(r.paramSum, r.workers));
                 if (t.averageUpdaterState()) {
                     state = RoundResult.mean(r.stateSum, r.workers);
                 } else {
@@ -324,6 +369,18 @@ public final class DistributedTrainer implements Trainer {
             return m;
         }
 
+        private RoundTask roundTask(Broadcast<float[]> bParams, Broadcast<UpdaterStates> bState, EpochPlan roundPlan,
+                                    int roundEpoch, int round) {
+            return new RoundTask(jobId, spec, bParams, bState, roundPlan, roundEpoch, round, shape, labels.size(),
+                    normalisation, new Augmentation(job.data().augment(), job.seed()),
+                    job.train().optimiser().labelSmoothing(), compute(), faults);
+        }
+
+        /** K: the minibatches each worker fits in a round, as configured or chosen. */
+        public int averagingFrequency() {
+            return plan.averagingFrequency();
+        }
+
         /** The updater state a warm start continues from (without averaging: the mean of the workers' own). */
         private float[] currentState() {
             return job.train().averageUpdaterState() ? state : meanOf(ownStates);
@@ -363,7 +420,7 @@ public final class DistributedTrainer implements Trainer {
             workers.forEach((worker, s) -> perWorker.add(s.toProvenance(worker)));
             LOG.info("Training ended: {}; the model holds epoch {}'s parameters", ending.reason(), ending.bestEpoch());
             return new TrainingResult(network, List.copyOf(history), seen, seconds, perWorker, List.copyOf(roundLosses),
-                    fromBest ? best.misses() : lastMisses, ending.bestEpoch(), ending.reason());
+                    fromBest ? best.misses() : lastMisses, ending.bestEpoch(), ending.reason(), plan.averagingFrequency());
         }
     }
 

@@ -91,6 +91,45 @@ record RoundTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Broa
     }
 
     /**
+     * Seconds this worker takes to fit one minibatch: the median of the last half of the first minibatches of its
+     * first epoch, at most {@code count} of them and no more than {@code budgetSeconds} after the first (the
+     * first ones pay for warming up), fitted on its replica from the broadcast state. Changes nothing a round
+     * computes: every round loads its replica from the broadcast.
+     */
+    double secondsPerMinibatch(DecodedPartition p, int count, double budgetSeconds) {
+        compute.prepare(TaskGpus.current());
+        int[] span = {0, Math.min(p.count(), count * plan.batchSize())};
+        String key = jobId + "/" + p.index();
+        Network replica = Replicas.borrow(key, spec);
+        float[] state = updaterStates.value().forWorker(p.index());
+        replica.setParams(Nd4j.createFromArray(params.value()));
+        replica.setUpdaterState(state.length == 0 ? null : Nd4j.createFromArray(state));
+        replica.setCounters(0, 0);
+        List<Double> seconds = new ArrayList<>();
+        Iterable<DataSet> batches = minibatches(p, plan.order(p.index(), 0, p.count()), span);
+        try {
+            double spent = 0;
+            for (DataSet batch : batches) {
+                long start = System.nanoTime();
+                replica.fit(batch);
+                seconds.add((System.nanoTime() - start) / 1e9);
+                spent += seconds.size() > 1 ? seconds.get(seconds.size() - 1) : 0;
+                if (spent > budgetSeconds) {
+                    break;
+                }
+            }
+        } finally {
+            if (batches instanceof Prefetched<?> prefetched) {
+                prefetched.close();
+            }
+        }
+        Replicas.giveBack(key, replica);
+        List<Double> settled = new ArrayList<>(seconds.subList(seconds.size() / 2, seconds.size()));
+        settled.sort(null);
+        return settled.isEmpty() ? 0 : settled.get(settled.size() / 2);
+    }
+
+    /**
      * Whether this task runs in an executor JVM (a cluster) rather than in the driver (local mode), where the
      * driver's round line already says what the executors' own log lines would.
      */

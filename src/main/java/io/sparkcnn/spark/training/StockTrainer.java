@@ -1,5 +1,6 @@
 package io.sparkcnn.spark.training;
 
+import io.sparkcnn.config.AveragingConfig;
 import io.sparkcnn.config.JobConfig;
 import io.sparkcnn.config.TrainConfig;
 import io.sparkcnn.data.FileSystems;
@@ -88,7 +89,11 @@ public final class StockTrainer implements Trainer {
         }
         // dl4j-spark does not say where its workers ran.
         return new TrainingResult(fitter.network(), List.copyOf(history), total * t.epochs(), seconds,
-                List.of(), List.of(), List.of());
+                List.of(), List.of(), List.of(), averagingFrequency(t));
+    }
+
+    private static int averagingFrequency(TrainConfig t) {
+        return t.averaging().chosen() ? AveragingConfig.MIN_CHOSEN_FREQUENCY : t.averagingFrequency();
     }
 
     /** One epoch of dl4j-spark's training on either kind of network. */
@@ -154,7 +159,7 @@ public final class StockTrainer implements Trainer {
         }
         return new ParameterAveragingTrainingMaster.Builder(t.batchSizePerWorker())
                 .batchSizePerWorker(t.batchSizePerWorker())
-                .averagingFrequency(t.averagingFrequency())
+                .averagingFrequency(averagingFrequency(t))
                 .saveUpdater(t.averageUpdaterState())
                 .workerPrefetchNumBatches(0)
                 .storageLevel(StorageLevel.MEMORY_ONLY_SER())

@@ -17,12 +17,13 @@ import java.util.List;
  */
 public record TrainingResult(Network network, List<Metrics> epochs, long imagesSeen, double seconds,
                              List<Provenance.Worker> workers, List<RoundLoss> rounds, List<Mistake> misses,
-                             int modelEpoch, String ended) {
+                             int modelEpoch, String ended, int averagingFrequency) {
     /** A run that trained every epoch and keeps the last one's parameters. */
     public TrainingResult(Network network, List<Metrics> epochs, long imagesSeen, double seconds,
-                          List<Provenance.Worker> workers, List<RoundLoss> rounds, List<Mistake> misses) {
+                          List<Provenance.Worker> workers, List<RoundLoss> rounds, List<Mistake> misses,
+                          int averagingFrequency) {
         this(network, epochs, imagesSeen, seconds, workers, rounds, misses, epochs.size(),
-                "train.epochs = " + epochs.size() + " reached");
+                "train.epochs = " + epochs.size() + " reached", averagingFrequency);
     }
 
     /** The held-out metrics of the network's parameters: those of epoch {@code modelEpoch}. */

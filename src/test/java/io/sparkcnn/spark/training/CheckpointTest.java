@@ -65,16 +65,19 @@ public class CheckpointTest {
         }
     }
 
-    @ParameterizedTest(name = "averageUpdaterState={0}, augmented={1}")
-    @CsvSource({"true,false", "false,false", "true,true"})
+    @ParameterizedTest(name = "averageUpdaterState={0}, augmented={1}, outer momentum={2}")
+    @CsvSource({"true,false,0", "false,false,0", "true,true,0", "true,false,0.9"})
     void aRunInterruptedMidEpochAndResumedEndsWithTheModelOfAnUndisturbedRun(String averageUpdaterState,
-                                                                            boolean augmented, SparkSession spark)
+                                                                            boolean augmented, String outerMomentum,
+                                                                            SparkSession spark)
             throws IOException {
         Path lake = lake();
         String mode = "train.averageUpdaterState=" + averageUpdaterState;
         String[] augment = augmented ? new String[] {"data.augment.flip=true", "data.augment.cropScale=0.5",
                 "data.augment.padCrop=2", "data.augment.brightness=0.2", "data.augment.contrast=0.2"} : new String[0];
-        String[] settings = java.util.stream.Stream.concat(java.util.stream.Stream.of(mode), Arrays.stream(augment))
+        // With momentum the outer optimiser's velocity is state a checkpoint must carry.
+        String[] settings = java.util.stream.Stream.concat(java.util.stream.Stream.of(mode,
+                        "train.outerMomentum=" + outerMomentum), Arrays.stream(augment))
                 .toArray(String[]::new);
         TrainJob.Result undisturbed = TrainJob.run(spark, job(lake, "a", settings), false, FaultInjector.NONE);
         if (augmented) {
@@ -175,7 +178,7 @@ public class CheckpointTest {
     public static Checkpoint checkpoint(long roundsDone, float value) {
         return new Checkpoint(Map.of("seed", "42"), 0, (int) roundsDone, roundsDone, 0, 1.0,
                 new Checkpoint.EpochTally(), new float[] {value, value}, new float[0], new float[][] {new float[0]},
-                List.of(), new TreeMap<>(), null);
+                List.of(), new TreeMap<>(), null, 20, null);
     }
 
     @Test
@@ -213,7 +216,7 @@ public class CheckpointTest {
         Map<String, String> defaults = io.sparkcnn.config.JobConfigLoader.defaultValues();
         Map<String, String> then = new java.util.TreeMap<>(Map.of("seed", defaults.get("seed")));
         Checkpoint old = new Checkpoint(then, 0, 0, 0, 0, 0, new Checkpoint.EpochTally(), new float[0], new float[0],
-                new float[0][], List.of(), Map.of(), null);
+                new float[0][], List.of(), Map.of(), null, 0, null);
         old.requireSameRun(Map.of("seed", defaults.get("seed"), "train.weightDecay", defaults.get("train.weightDecay")),
                 "ck");
         io.sparkcnn.config.ConfigException decayed = assertThrows(io.sparkcnn.config.ConfigException.class,

@@ -159,6 +159,59 @@ class DistributedTrainerTest {
         }
     }
 
+    @Test
+    void theOuterOptimiserStepsFromTheRoundsStartAlongTheMergedChange(SparkSession spark) throws IOException {
+        // One round: the plain run's merged parameters are the mean m; with outer rate 0.5 the model is
+        // start - 0.5 * (start - m), half way from the initial parameters to the mean.
+        JobConfig plainJob = job(lake(10), "train.workers=2", "train.averagingFrequency=1000", "train.epochs=1");
+        JobConfig outerJob = job(lake(10), "train.workers=2", "train.averagingFrequency=1000", "train.epochs=1",
+                "train.outerLearningRate=0.5");
+        PreparedData data = DataPreparation.forTraining(spark, plainJob);
+        try {
+            float[] mean = floats(new DistributedTrainer(spark, plainJob, FaultInjector.NONE)
+                    .train(data.train(), data.heldOut(), data.labels(), data.shape(), data.normalisation())
+                    .network().params());
+            float[] outer = floats(new DistributedTrainer(spark, outerJob, FaultInjector.NONE)
+                    .train(data.train(), data.heldOut(), data.labels(), data.shape(), data.normalisation())
+                    .network().params());
+            float[] start = floats(Architectures.build(plainJob.train(), data.shape(), data.labels().size(),
+                    plainJob.seed()).build().params());
+            assertFalse(Arrays.equals(start, mean));
+            for (int i = 0; i < outer.length; i++) {
+                float g = start[i] - mean[i];
+                assertEquals((float) (start[i] - 0.5 * g), outer[i], 0f, "parameter " + i);
+            }
+        } finally {
+            data.release();
+        }
+    }
+
+    @Test
+    void anAveragingFrequencyOfZeroIsChosenFromTheWorkersFitTime(SparkSession spark) throws IOException {
+        // About 48 training images, 2 workers, minibatches of 1: more minibatches each than the least K of 20.
+        Path lake = lake(20);
+        JobConfig shortRounds = job(lake, "train.workers=2", "train.batchSizePerWorker=1",
+                "train.averagingFrequency=0", "train.roundSeconds=0.000001");
+        JobConfig longRounds = job(lake, "train.workers=2", "train.batchSizePerWorker=1",
+                "train.averagingFrequency=0", "train.roundSeconds=3600");
+        PreparedData data = DataPreparation.forTraining(spark, shortRounds);
+        try {
+            int largest = partitions(data).stream().mapToInt(DecodedPartition::count).max().orElse(0);
+            assertTrue(largest > 20 && largest <= 40, "partitions of " + largest);
+            TrainingResult least = new DistributedTrainer(spark, shortRounds, FaultInjector.NONE)
+                    .train(data.train(), data.heldOut(), data.labels(), data.shape(), data.normalisation());
+            assertEquals(20, least.averagingFrequency(), "no minibatch fits in a microsecond: the least K");
+            assertEquals(2 * 2, least.rounds().size(), "21 to 40 minibatches at K = 20: two rounds an epoch");
+            TrainingResult most = new DistributedTrainer(spark, longRounds, FaultInjector.NONE)
+                    .train(data.train(), data.heldOut(), data.labels(), data.shape(), data.normalisation());
+            assertTrue(most.averagingFrequency() >= largest, "an hour of fitting holds the whole epoch: "
+                    + most.averagingFrequency());
+            assertEquals(2, most.rounds().size(), "one round an epoch");
+        } finally {
+            data.release();
+        }
+    }
+
     @ParameterizedTest(name = "averageUpdaterState={0}")
     @ValueSource(strings = {"true", "false"})
     void aTaskFailedMidRoundAndRetriedGivesTheSameParameters(String averageUpdaterState, SparkSession spark)
