@@ -40,9 +40,21 @@ public record AveragingConfig(int frequency, double roundSeconds, boolean update
         return outerLearningRate == 1.0 && outerMomentum == 0.0;
     }
 
-    /** The K that fits {@code secondsPerMinibatch} into a round of {@link #roundSeconds}. */
-    public int frequencyFor(double secondsPerMinibatch) {
-        double k = Math.ceil(roundSeconds / Math.max(secondsPerMinibatch, 1e-6));
+    /**
+     * The share of a round a chosen K keeps for fitting, at least: the round's cost besides its tasks (Spark's
+     * job, the broadcast, the merge), which grows with the model and the executors, is at most a tenth of it.
+     */
+    public static final double FITTING_SHARE = 0.9;
+
+    /**
+     * The K that fits {@code secondsPerMinibatch} into a round of {@link #roundSeconds}, and that keeps the
+     * round's {@code overheadSeconds} besides its tasks under a tenth of it: at least 20.
+     */
+    public int frequencyFor(double secondsPerMinibatch, double overheadSeconds) {
+        double perMinibatch = Math.max(secondsPerMinibatch, 1e-6);
+        // Less a hair, so that a K landing on a whole number in decimal is not rounded up by binary fractions.
+        double k = Math.max(Math.ceil(roundSeconds / perMinibatch - 1e-9),
+                Math.ceil(overheadSeconds * FITTING_SHARE / (1 - FITTING_SHARE) / perMinibatch - 1e-9));
         return (int) Math.max(MIN_CHOSEN_FREQUENCY, Math.min(1_000_000, k));
     }
 }

@@ -6,17 +6,13 @@ import io.sparkcnn.config.EarlyStoppingConfig;
 import io.sparkcnn.config.TrainConfig;
 import io.sparkcnn.config.TrainingStrategy;
 import io.sparkcnn.model.Architectures;
-import io.sparkcnn.model.Network;
 import io.sparkcnn.model.NetworkSpec;
 import io.sparkcnn.spark.SparkSessions;
 import io.sparkcnn.spark.lake.DataPreparation;
-import io.sparkcnn.spark.lake.DecodedPartition;
 import io.sparkcnn.spark.lake.PreparedData;
 import io.sparkcnn.spark.training.DistributedTrainer;
 import io.sparkcnn.spark.training.FaultInjector;
 import io.sparkcnn.spark.training.StockTrainer;
-import io.sparkcnn.train.EpochPlan;
-import io.sparkcnn.train.Minibatches;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
@@ -29,15 +25,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * Trains the seed CNN on the Fashion-MNIST lake with several trainers, epochs interleaved (a1 a'1 b1 c1 a2 ...),
@@ -51,35 +43,6 @@ import java.util.concurrent.Future;
  * target/bench/bench-train.json. Usage: TrainBench CONF EPOCHS
  */
 public final class TrainBench {
-    interface Variant {
-        String name();
-
-        /** Seconds this variant spent preparing before its first epoch (beyond the shared decoding). */
-        double setupSeconds();
-
-        /** Trains one epoch; returns its wall seconds. */
-        double epoch(int epoch);
-
-        float[] params();
-
-        /** Bytes of decoded data the variant keeps in memory. */
-        long memoryBytes();
-
-        /** Its own held-out accuracy after the last epoch, or NaN: evaluate {@link #params} on the split. */
-        default double ownAccuracy() {
-            return Double.NaN;
-        }
-
-        /** Whether it starts from the shared decoded data (its wall time then includes that setup). */
-        default boolean sharesSetup() {
-            return true;
-        }
-
-        /** Images in one of its epochs: the lake's training split unless it trains on other data. */
-        default long imagesPerEpoch(long splitImages) {
-            return splitImages;
-        }
-    }
 
     public static void main(String[] args) throws Exception {
         io.sparkcnn.train.OpenBlasCore.prepare(); // as the command line does, before ND4J loads
@@ -96,22 +59,23 @@ public final class TrainBench {
         NetworkSpec spec = Architectures.build(job.train(), data.shape(), data.labels().size(), job.seed());
         Path exportDir = Files.createTempDirectory("dl4j-export");
 
-        List<Variant> variants = new ArrayList<>(List.of(singleJvm(job, data, spec, 1), singleJvm(job, data, spec, 2),
-                ours(spark, trainer, data), stock(spark, job, data, spec, exportDir)));
+        List<TrainVariants.Variant> variants = new ArrayList<>(List.of(TrainVariants.singleJvm(job, data, spec, 1),
+                TrainVariants.singleJvm(job, data, spec, 2), TrainVariants.ours(spark, trainer.start(data.train(),
+                        data.heldOut(), data.labels(), data.shape(), data.normalisation()), data, "(b) spark-cnn K=20, local[2]"), stock(spark, job, data, spec, exportDir)));
         if (!Boolean.getBoolean("bench.noTorch")) {
             variants.add(pytorch("tuned"));
             variants.add(pytorch("tuned-channels-last"));
         }
         Map<String, double[]> seconds = new LinkedHashMap<>();
         Map<String, double[]> accuracy = new LinkedHashMap<>();
-        for (Variant v : variants) {
+        for (TrainVariants.Variant v : variants) {
             seconds.put(v.name(), new double[epochs]);
             accuracy.put(v.name(), new double[epochs]);
         }
         long images = data.summary().imageCount(io.sparkcnn.data.Split.TRAIN);
         long sparkDiskBytes = 0;
         for (int e = 0; e < epochs; e++) {
-            for (Variant v : variants) {
+            for (TrainVariants.Variant v : variants) {
                 seconds.get(v.name())[e] = v.epoch(e);
                 sparkDiskBytes = Math.max(sparkDiskBytes, sparkLocalDirBytes());
                 double own = v.ownAccuracy();
@@ -126,111 +90,9 @@ public final class TrainBench {
         spark.stop();
     }
 
-    /** {@code fits} independent single-JVM fits of the whole training split, on as many threads at once. */
-    private static Variant singleJvm(JobConfig job, PreparedData data, NetworkSpec spec, int fits) {
-        long start = System.nanoTime();
-        List<DecodedPartition> parts = new ArrayList<>(data.train().collect());
-        parts.sort(Comparator.comparingInt(DecodedPartition::index));
-        List<float[]> images = new ArrayList<>();
-        List<Integer> labels = new ArrayList<>();
-        for (DecodedPartition p : parts) {
-            for (int i = 0; i < p.count(); i++) {
-                images.add(p.image(i, data.normalisation()));
-                labels.add(p.labels()[i]);
-            }
-        }
-        Network[] nets = new Network[fits];
-        for (int f = 0; f < fits; f++) {
-            nets[f] = spec.build();
-        }
-        EpochPlan plan = new EpochPlan(job.seed(), job.train().batchSizePerWorker(), 1);
-        ExecutorService pool = Executors.newFixedThreadPool(fits, r -> {
-            Thread t = new Thread(r, "single-jvm-fit");
-            t.setDaemon(true);
-            return t;
-        });
-        double setup = (System.nanoTime() - start) / 1e9;
-        return new Variant() {
-            public String name() {
-                return fits == 1 ? "(a) single JVM, 1 thread" : "(a') 2 single-JVM fits at once, 2 threads";
-            }
 
-            public double setupSeconds() {
-                return setup;
-            }
 
-            public double epoch(int epoch) {
-                int[] order = plan.order(0, epoch, images.size());
-                List<float[]> shuffled = new ArrayList<>(images.size());
-                int[] ids = new int[images.size()];
-                for (int k = 0; k < order.length; k++) {
-                    shuffled.add(images.get(order[k]));
-                    ids[k] = labels.get(order[k]);
-                }
-                List<DataSet> batches = Minibatches.of(shuffled, ids, data.shape(), data.labels().size(),
-                        job.train().batchSizePerWorker());
-                long t = System.nanoTime();
-                List<Future<?>> running = new ArrayList<>();
-                for (Network net : nets) {
-                    running.add(pool.submit(() -> {
-                        net.setCounters(epoch, epoch * batches.size());
-                        for (DataSet b : batches) {
-                            net.fit(b);
-                        }
-                    }));
-                }
-                try {
-                    for (Future<?> f : running) {
-                        f.get();
-                    }
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-                // Images/s counts every fit's images: two fits of the split are two epochs' work.
-                return (System.nanoTime() - t) / 1e9 / fits;
-            }
-
-            public float[] params() {
-                return nets[0].params().data().asFloat();
-            }
-
-            public long memoryBytes() {
-                return 4L * images.size() * data.shape().size();
-            }
-        };
-    }
-
-    private static Variant ours(SparkSession spark, DistributedTrainer trainer, PreparedData data) {
-        long start = System.nanoTime();
-        DistributedTrainer.Run run = trainer.start(data.train(), data.heldOut(), data.labels(), data.shape(),
-                data.normalisation());
-        double setup = (System.nanoTime() - start) / 1e9;
-        return new Variant() {
-            public String name() {
-                return "(b) spark-cnn K=20, local[2]";
-            }
-
-            public double setupSeconds() {
-                return setup;
-            }
-
-            public double epoch(int epoch) {
-                double before = run.trainingSeconds();
-                run.epoch();
-                return run.trainingSeconds() - before;
-            }
-
-            public float[] params() {
-                return run.parameters();
-            }
-
-            public long memoryBytes() {
-                return Footprint.cachedBytes(spark, data.train().id()) + Footprint.cachedBytes(spark, data.heldOut().id());
-            }
-        };
-    }
-
-    private static Variant stock(SparkSession spark, JobConfig job, PreparedData data, NetworkSpec spec,
+    private static TrainVariants.Variant stock(SparkSession spark, JobConfig job, PreparedData data, NetworkSpec spec,
                                  Path exportDir) {
         JavaRDD<DataSet> minibatches = StockTrainer.minibatches(data, job.train().batchSizePerWorker(),
                 job.train().optimiser().labelSmoothing());
@@ -241,7 +103,7 @@ public final class TrainBench {
         ParameterAveragingTrainingMaster master = StockTrainer.master(spark, stockConfig,
                 new org.apache.hadoop.fs.Path(exportDir.toUri()));
         StockTrainer.Fitter fitter = StockTrainer.fitter(spark, spec, master);
-        return new Variant() {
+        return new TrainVariants.Variant() {
             public String name() {
                 return "(c) dl4j-spark stock, local[2]";
             }
@@ -273,7 +135,7 @@ public final class TrainBench {
      * keeping freed memory. It trains on Fashion-MNIST's 60,000 training images and reports its accuracy on
      * the 10,000 t10k images (not the lake's held-out split: its parameters stay in its process).
      */
-    private static Variant pytorch(String setting) throws IOException {
+    private static TrainVariants.Variant pytorch(String setting) throws IOException {
         ProcessBuilder builder = new ProcessBuilder("/usr/bin/python3", "scripts/lib/torch_train.py", "2", setting)
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
         builder.environment().putAll(Map.of("OMP_NUM_THREADS", "2", "OPENBLAS_NUM_THREADS", "1",
@@ -282,7 +144,7 @@ public final class TrainBench {
         var commands = new java.io.PrintWriter(process.getOutputStream(), true);
         var results = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream()));
         double[] last = {Double.NaN, 60_000};
-        return new Variant() {
+        return new TrainVariants.Variant() {
             public String name() {
                 return "(d) PyTorch 1.13 " + setting + ", 2 threads";
             }
@@ -339,7 +201,7 @@ public final class TrainBench {
         return total;
     }
 
-    private static void report(JobConfig job, List<Variant> variants, Map<String, double[]> seconds,
+    private static void report(JobConfig job, List<TrainVariants.Variant> variants, Map<String, double[]> seconds,
                                Map<String, double[]> accuracy, double sharedSetup, long exportBytes,
                                long sparkDiskBytes, long images) throws IOException {
         System.out.printf(Locale.ROOT, "%nseed CNN on Fashion-MNIST, %d training images, minibatch %d per worker, %s %s "
@@ -353,7 +215,7 @@ public final class TrainBench {
                 + ",\n  \"variants\": {");
         double base = 0;
         String sep = "\n";
-        for (Variant v : variants) {
+        for (TrainVariants.Variant v : variants) {
             double[] s = seconds.get(v.name());
             double[] a = accuracy.get(v.name());
             double training = Arrays.stream(s).sum();

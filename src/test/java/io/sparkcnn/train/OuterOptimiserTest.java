@@ -50,9 +50,10 @@ class OuterOptimiserTest {
     @Test
     void aChosenFrequencyIsAtLeastTwentyAndFillsTheRound() {
         AveragingConfig averaging = new AveragingConfig(0, 1.0, true, 1.0, 0.0);
-        assertEquals(20, averaging.frequencyFor(0.2), "slow minibatches: dl4j-spark's K");
-        assertEquals(250, averaging.frequencyFor(0.004));
-        assertEquals(1_000_000, averaging.frequencyFor(0), "capped at the largest K allowed");
+        assertEquals(20, averaging.frequencyFor(0.2, 0.01), "slow minibatches: dl4j-spark's K");
+        assertEquals(250, averaging.frequencyFor(0.004, 0.01), "a second of fitting");
+        assertEquals(90, averaging.frequencyFor(0.2, 2.0), "2 s besides the tasks: 18 s of fitting");
+        assertEquals(1_000_000, averaging.frequencyFor(0, 0), "capped at the largest K allowed");
     }
 
     @Test

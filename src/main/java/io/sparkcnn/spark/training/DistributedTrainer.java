@@ -47,7 +47,8 @@ public final class DistributedTrainer implements Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(DistributedTrainer.class);
     /**
      * At most this many minibatches, for at most half of train.roundSeconds after the first, each worker fits
-     * to time itself when K is to be chosen (the first of them, and a JIT compiler's warm-up, are slow).
+     * to time itself when K is to be chosen (the first of them, and a JIT compiler's warm-up, are slow), in a
+     * job shaped like a round, which also times what a round costs besides its tasks.
      */
     private static final int PROBE_MINIBATCHES = 64;
 
@@ -248,16 +249,21 @@ public final class DistributedTrainer implements Trainer {
             Broadcast<UpdaterStates> bState = sc.broadcast(UpdaterStates.merged(state));
             RoundTask task = roundTask(bParams, bState, new EpochPlan(job.seed(), job.train().batchSizePerWorker(),
                     AveragingConfig.MIN_CHOSEN_FREQUENCY), 0, 0);
-            List<Double> perWorker = watch.run(jobId + "/probe", "timing the workers' minibatches",
-                    job.train().roundTimeoutSeconds(), () -> train.map(p -> task.secondsPerMinibatch(p,
-                            PROBE_MINIBATCHES, averaging.roundSeconds() / 2)).collect());
+            long start = System.nanoTime();
+            RoundResult probe = watch.run(jobId + "/probe", "timing the workers' minibatches",
+                    job.train().roundTimeoutSeconds(), () -> train.mapPartitions(partitions -> List.of(task.probe(
+                                    partitions, PROBE_MINIBATCHES, averaging.roundSeconds() / 2)).iterator())
+                            .treeAggregate(new RoundResult(), RoundResult::merge, RoundResult::merge,
+                                    aggregationDepth(ownStates.length)));
+            double overhead = Math.max(0, (System.nanoTime() - start) / 1e9 - probe.taskSeconds);
             bParams.destroy();
             bState.destroy();
-            double slowest = perWorker.stream().mapToDouble(Double::doubleValue).max().orElse(0);
-            int k = averaging.frequencyFor(slowest);
+            int k = averaging.frequencyFor(probe.secondsPerMinibatch, overhead);
             LOG.info(String.format(Locale.ROOT, "Averaging frequency K = %d: the slowest worker fits a minibatch in "
-                    + "%.1f ms, and a round aims at %.1f s of fitting (train.roundSeconds; set "
-                    + "train.averagingFrequency to fix K)", k, 1000 * slowest, averaging.roundSeconds()));
+                    + "%.1f ms, a round costs %.0f ms besides the tasks, and a round aims at %.1f s of fitting "
+                    + "(train.roundSeconds) and at least %.0f%% of its time fitting (set train.averagingFrequency to "
+                    + "fix K)", k, 1000 * probe.secondsPerMinibatch, 1000 * overhead, averaging.roundSeconds(),
+                    100 * AveragingConfig.FITTING_SHARE));
             return k;
         }
 
@@ -312,8 +318,8 @@ public final class DistributedTrainer implements Trainer {
                 RoundTask task = roundTask(bParams, bState, plan, epoch, round);
                 RoundResult r = watch.run(jobId + "/epoch-" + epoch + "/round-" + round,
                         "round " + (round + 1) + "/" + rounds + " of epoch " + (epoch + 1), t.roundTimeoutSeconds(),
-                        () -> train.mapPartitions(task)
-                                .treeAggregate(new RoundResult(), RoundResult::merge, RoundResult::merge));
+                        () -> train.mapPartitions(task).treeAggregate(new RoundResult(), RoundResult::merge,
+                                RoundResult::merge, aggregationDepth(ownStates.length)));
                 bParams.destroy();
                 bState.destroy();
                 params = outer.step(params, RoundResult.mean(r.paramSum, r.workers));
@@ -374,6 +380,10 @@ public final class DistributedTrainer implements Trainer {
             return new RoundTask(jobId, spec, bParams, bState, roundPlan, roundEpoch, round, shape, labels.size(),
                     normalisation, new Augmentation(job.data().augment(), job.seed()),
                     job.train().optimiser().labelSmoothing(), compute(), faults);
+        }
+
+        public int roundsPerEpoch() {
+            return rounds;
         }
 
         /** K: the minibatches each worker fits in a round, as configured or chosen. */
@@ -438,6 +448,20 @@ public final class DistributedTrainer implements Trainer {
     /** The replicas of this trainer's jobs still held in this JVM (for tests). */
     int replicasHeld() {
         return Replicas.held(jobId);
+    }
+
+    /**
+     * Levels of the tree that merges a round's results: two (the workers' results merged on executors in groups,
+     * then the groups on the driver) up to 64 workers, one more for every eightfold more, so that neither the
+     * driver nor an executor receives more than about ten results of a round (each as large as the model and
+     * its updater state, in doubles).
+     */
+    static int aggregationDepth(int workers) {
+        int depth = 2;
+        for (long reach = 64; reach < workers; reach *= 8) {
+            depth++;
+        }
+        return depth;
     }
 
     private WorkerCompute compute() {

@@ -28,6 +28,8 @@ final class RoundResult implements Serializable {
     /** The slowest worker's seconds in fitting, and in its whole task (minibatches, replica, results). */
     double fitSeconds;
     double taskSeconds;
+    /** Of a probe ({@link RoundTask#probe}): the slowest worker's seconds per minibatch. */
+    double secondsPerMinibatch;
 
     void timed(double fit, double task) {
         fitSeconds = Math.max(fitSeconds, fit);
@@ -76,6 +78,7 @@ final class RoundResult implements Serializable {
         minibatches += other.minibatches;
         images += other.images;
         timed(other.fitSeconds, other.taskSeconds);
+        secondsPerMinibatch = Math.max(secondsPerMinibatch, other.secondsPerMinibatch);
         return this;
     }
 

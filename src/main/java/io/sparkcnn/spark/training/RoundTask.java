@@ -18,6 +18,7 @@ import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
@@ -91,42 +92,54 @@ record RoundTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Broa
     }
 
     /**
-     * Seconds this worker takes to fit one minibatch: the median of the last half of the first minibatches of its
-     * first epoch, at most {@code count} of them and no more than {@code budgetSeconds} after the first (the
-     * first ones pay for warming up), fitted on its replica from the broadcast state. Changes nothing a round
-     * computes: every round loads its replica from the broadcast.
+     * A round that only times: each worker fits the first minibatches of its first epoch, at most {@code count} of
+     * them and no more than {@code budgetSeconds} after the first (the first ones pay for warming up), on its
+     * replica from the broadcast state, and returns a result of a round's size, so that the driver sees what a
+     * round costs besides the fitting. Its {@link RoundResult#secondsPerMinibatch} is the median of the last
+     * half of the minibatches. Changes nothing a round computes: every round loads its replica from the broadcast.
      */
-    double secondsPerMinibatch(DecodedPartition p, int count, double budgetSeconds) {
+    RoundResult probe(Iterator<DecodedPartition> partitions, int count, double budgetSeconds) {
         compute.prepare(TaskGpus.current());
-        int[] span = {0, Math.min(p.count(), count * plan.batchSize())};
-        String key = jobId + "/" + p.index();
-        Network replica = Replicas.borrow(key, spec);
-        float[] state = updaterStates.value().forWorker(p.index());
-        replica.setParams(Nd4j.createFromArray(params.value()));
-        replica.setUpdaterState(state.length == 0 ? null : Nd4j.createFromArray(state));
-        replica.setCounters(0, 0);
-        List<Double> seconds = new ArrayList<>();
-        Iterable<DataSet> batches = minibatches(p, plan.order(p.index(), 0, p.count()), span);
-        try {
-            double spent = 0;
-            for (DataSet batch : batches) {
-                long start = System.nanoTime();
-                replica.fit(batch);
-                seconds.add((System.nanoTime() - start) / 1e9);
-                spent += seconds.size() > 1 ? seconds.get(seconds.size() - 1) : 0;
-                if (spent > budgetSeconds) {
-                    break;
+        RoundResult out = new RoundResult();
+        while (partitions.hasNext()) {
+            DecodedPartition p = partitions.next();
+            long taskStart = System.nanoTime();
+            int[] span = {0, Math.min(p.count(), count * plan.batchSize())};
+            String key = jobId + "/" + p.index();
+            Network replica = Replicas.borrow(key, spec);
+            float[] state = updaterStates.value().forWorker(p.index());
+            replica.setParams(Nd4j.createFromArray(params.value()));
+            replica.setUpdaterState(state.length == 0 ? null : Nd4j.createFromArray(state));
+            replica.setCounters(0, 0);
+            List<Double> seconds = new ArrayList<>();
+            Iterable<DataSet> batches = minibatches(p, plan.order(p.index(), 0, p.count()), span);
+            try {
+                double spent = 0;
+                for (DataSet batch : batches) {
+                    long start = System.nanoTime();
+                    replica.fit(batch);
+                    seconds.add((System.nanoTime() - start) / 1e9);
+                    spent += seconds.size() > 1 ? seconds.get(seconds.size() - 1) : 0;
+                    if (spent > budgetSeconds) {
+                        break;
+                    }
+                }
+            } finally {
+                if (batches instanceof Prefetched<?> prefetched) {
+                    prefetched.close();
                 }
             }
-        } finally {
-            if (batches instanceof Prefetched<?> prefetched) {
-                prefetched.close();
-            }
+            Replicas.giveBack(key, replica);
+            List<Double> settled = new ArrayList<>(seconds.subList(seconds.size() / 2, seconds.size()));
+            settled.sort(null);
+            INDArray newState = replica.updaterState();
+            out.add(p.index(), replica.params().data().asFloat(),
+                    newState == null ? new float[0] : newState.data().asFloat(), true, 0, 0, 0);
+            out.timed(seconds.stream().mapToDouble(Double::doubleValue).sum(), (System.nanoTime() - taskStart) / 1e9);
+            out.secondsPerMinibatch = Math.max(out.secondsPerMinibatch,
+                    settled.isEmpty() ? 0 : settled.get(settled.size() / 2));
         }
-        Replicas.giveBack(key, replica);
-        List<Double> settled = new ArrayList<>(seconds.subList(seconds.size() / 2, seconds.size()));
-        settled.sort(null);
-        return settled.isEmpty() ? 0 : settled.get(settled.size() / 2);
+        return out;
     }
 
     /**
