@@ -252,9 +252,10 @@ public final class Settings {
                     + "train.roundSeconds and spends at least 90% of its time fitting (the log and model.json "
                     + "say which K; set it to repeat a run exactly on other hardware).")
             .in(j -> j.train().averaging().frequency());
-    public static final Setting<Double> TRAIN_ROUND_SECONDS = Setting.positive("train.roundSeconds", 1.0, 3600,
-            "With train.averagingFrequency = 0: the seconds of fitting a round aims at, at least. Each round "
-                    + "costs a Spark job, a broadcast and a merge, which grow with the model and the executors.")
+    public static final Setting<Double> TRAIN_ROUND_SECONDS = Setting.positive("train.roundSeconds", 2.0, 3600,
+            "With train.averagingFrequency = 0: the seconds of fitting a round aims at, at least (the workers time "
+                    + "themselves for up to half of it when training starts). Each round costs a Spark job, a "
+                    + "broadcast and a merge, which grow with the model and the executors.")
             .in(j -> j.train().averaging().roundSeconds());
     public static final Setting<Double> TRAIN_OUTER_LEARNING_RATE = Setting.positive("train.outerLearningRate", 1.0,
             10,

@@ -50,7 +50,7 @@ public final class DistributedTrainer implements Trainer {
      * to time itself when K is to be chosen (the first of them, and a JIT compiler's warm-up, are slow), in a
      * job shaped like a round, which also times what a round costs besides its tasks.
      */
-    private static final int PROBE_MINIBATCHES = 64;
+    private static final int PROBE_MINIBATCHES = 200;
 
     /** An evaluation's metrics and its most confident mistakes (for the report). */
     public record Evaluated(Metrics metrics, List<Mistake> misses) {
@@ -192,6 +192,9 @@ public final class DistributedTrainer implements Trainer {
             if (total == 0) {
                 throw new io.sparkcnn.data.DataException("no training images to fit");
             }
+            // Each worker returns its parameters and updater state (averaged or its own) every round.
+            requireResultsFit(sc.getConf().getSizeAsBytes("spark.driver.maxResultSize", "1g"), sizes.size(),
+                    4L * (params.length + state.length));
             plan = new EpochPlan(job.seed(), t.batchSizePerWorker(), averagingFrequency(checkpointing, largest));
             rounds = plan.roundsPerEpoch(largest);
             outer = new OuterOptimiser(t.averaging().outerLearningRate(), t.averaging().outerMomentum());
@@ -254,7 +257,7 @@ public final class DistributedTrainer implements Trainer {
                     job.train().roundTimeoutSeconds(), () -> train.mapPartitions(partitions -> List.of(task.probe(
                                     partitions, PROBE_MINIBATCHES, averaging.roundSeconds() / 2)).iterator())
                             .treeAggregate(new RoundResult(), RoundResult::merge, RoundResult::merge,
-                                    aggregationDepth(ownStates.length)));
+                                    AggregationTree.forWorkers(ownStates.length).depth()));
             double overhead = Math.max(0, (System.nanoTime() - start) / 1e9 - probe.taskSeconds);
             bParams.destroy();
             bState.destroy();
@@ -319,7 +322,7 @@ public final class DistributedTrainer implements Trainer {
                 RoundResult r = watch.run(jobId + "/epoch-" + epoch + "/round-" + round,
                         "round " + (round + 1) + "/" + rounds + " of epoch " + (epoch + 1), t.roundTimeoutSeconds(),
                         () -> train.mapPartitions(task).treeAggregate(new RoundResult(), RoundResult::merge,
-                                RoundResult::merge, aggregationDepth(ownStates.length)));
+                                RoundResult::merge, AggregationTree.forWorkers(ownStates.length).depth()));
                 bParams.destroy();
                 bState.destroy();
                 params = outer.step(params, RoundResult.mean(r.paramSum, r.workers));
@@ -451,17 +454,20 @@ public final class DistributedTrainer implements Trainer {
     }
 
     /**
-     * Levels of the tree that merges a round's results: two (the workers' results merged on executors in groups,
-     * then the groups on the driver) up to 64 workers, one more for every eightfold more, so that neither the
-     * driver nor an executor receives more than about ten results of a round (each as large as the model and
-     * its updater state, in doubles).
+     * Fails before the first round when a round would return more to the driver than spark.driver.maxResultSize
+     * lets it take (Spark would abort the round, after the workers had fitted it, with a message about a stage).
      */
-    static int aggregationDepth(int workers) {
-        int depth = 2;
-        for (long reach = 64; reach < workers; reach *= 8) {
-            depth++;
+    static void requireResultsFit(long limit, int workers, long bytesPerWorker) {
+        long needed = AggregationTree.forWorkers(workers).driverBytes(bytesPerWorker);
+        if (limit > 0 && needed > limit) {
+            throw new io.sparkcnn.config.ConfigException("spark.driver.maxResultSize", String.format(Locale.ROOT,
+                    "is %d MB, and each averaging round returns up to %d MB to the driver (%d workers, %d MB each: "
+                            + "the parameters and the updater state as floats, in doubles once merged); set it "
+                            + "above that (the job file's spark.conf { \"spark.driver.maxResultSize\" = %dm }, or "
+                            + "spark-submit --conf spark.driver.maxResultSize=%dm) and give the driver the memory",
+                    limit >> 20, needed >> 20, workers, bytesPerWorker >> 20, (needed >> 20) * 2,
+                    (needed >> 20) * 2));
         }
-        return depth;
     }
 
     private WorkerCompute compute() {

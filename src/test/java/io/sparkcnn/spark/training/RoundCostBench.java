@@ -53,7 +53,7 @@ public final class RoundCostBench {
                         Integer.parseInt((String) e), ((Number) v).doubleValue()));
                 heldOut = ((Number) ((Map<?, ?>) earlier.get("model")).get("heldOutParameters")).doubleValue() / 1e6;
             }
-            report(cells, empty, heldOut, Path.of(args[2]));
+            report(cells, empty, heldOut, driverSecondsPerTask(), Path.of(args[2]));
             return;
         }
         int[] executors = java.util.Arrays.stream(args[0].split(",")).mapToInt(Integer::parseInt).toArray();
@@ -79,7 +79,7 @@ public final class RoundCostBench {
                 for (int r = 0; r < 3 + 2 * rounds; r++) {
                     long t = System.nanoTime();
                     workers.map(i -> i).treeAggregate(0, Integer::sum, Integer::sum,
-                            DistributedTrainer.aggregationDepth(e));
+                            AggregationTree.forWorkers(e).depth());
                     if (r >= 3) {
                         empty.add((System.nanoTime() - t) / 1e9);
                     }
@@ -112,7 +112,38 @@ public final class RoundCostBench {
                 }
             }
         }
-        report(cells, emptyJob, holdOut, out);
+        report(cells, emptyJob, holdOut, driverSecondsPerTask(), out);
+    }
+
+    /**
+     * The driver's own cost per task: empty jobs of 16 to 512 tasks in local mode (the tasks run in the driver's
+     * JVM, so this bounds what the driver spends launching a task and taking its result), the slope of the medians.
+     */
+    static double driverSecondsPerTask() {
+        try (SparkSession spark = SparkSession.builder().appName("driver-per-task").master("local[2]")
+                .config("spark.driver.host", "127.0.0.1").config("spark.ui.enabled", "false").getOrCreate()) {
+            JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            double[] medians = new double[2];
+            int[] tasks = {16, 512};
+            for (int rep = 0; rep < 2; rep++) { // the first pass warms up
+                for (int i = 0; i < tasks.length; i++) {
+                    int n = tasks[i];
+                    JavaRDD<Integer> rdd = sc.parallelize(IntStream.range(0, n).boxed().toList(), n);
+                    List<Double> times = new ArrayList<>();
+                    for (int r = 0; r < 7; r++) {
+                        long t = System.nanoTime();
+                        rdd.map(x -> x).treeAggregate(0, Integer::sum, Integer::sum,
+                                AggregationTree.forWorkers(n).depth());
+                        times.add((System.nanoTime() - t) / 1e9);
+                    }
+                    medians[i] = median(times);
+                }
+            }
+            double perTask = (medians[1] - medians[0]) / (tasks[1] - tasks[0]);
+            System.out.printf(Locale.ROOT, "driver, local[2]: %d tasks %.1f ms, %d tasks %.1f ms: %.2f ms a task%n",
+                    tasks[0], 1000 * medians[0], tasks[1], 1000 * medians[1], 1000 * perTask);
+            return perTask;
+        }
     }
 
     /** What one worker receives and returns in a round: floats of the weights and, with state, Adam's moments. */
@@ -134,7 +165,7 @@ public final class RoundCostBench {
             }
             return List.of(result).iterator();
         }).treeAggregate(new RoundResult(), RoundResult::merge, RoundResult::merge,
-                DistributedTrainer.aggregationDepth(executors));
+                AggregationTree.forWorkers(executors).depth());
         float[] merged = RoundResult.mean(r.paramSum, r.workers);
         float[] mergedState = RoundResult.mean(r.stateSum, r.workers);
         bParams.destroy();
@@ -268,41 +299,25 @@ public final class RoundCostBench {
     static final double RESNET18_SECONDS_PER_MINIBATCH = 32 / (13 / Math.pow(224.0 / 96, 2) * 16 * 0.75);
 
     /**
-     * The shape of Spark's treeAggregate over {@code partitions} at {@code depth} (its own loop): the results the
-     * driver receives, the fan-in of each level merged on executors, and how many such levels there are.
-     */
-    record TreeShape(int driverFanIn, int scale, int executorLevels) {
-        static TreeShape of(int partitions, int depth) {
-            int n = partitions;
-            int scale = Math.max((int) Math.ceil(Math.pow(n, 1.0 / depth)), 2);
-            int levels = 0;
-            while (n > scale + Math.ceil((double) n / scale)) {
-                n /= scale;
-                levels++;
-            }
-            return new TreeShape(n, scale, levels);
-        }
-    }
-
-    /**
      * A round's cost besides fitting on a cluster of {@code executors} machines, from the model fitted here: the
-     * job's fixed and per-task costs as measured (they are the driver's); the driver's per-byte work as measured;
-     * each executor's own per-byte work (2d: here two cores serve all executors, so d * E is E executors' work
-     * two at a time) once per level of the tree, since the executors of a level work at once; and the bytes on the
+     * job's fixed cost (a); the driver's own cost per task, measured in local mode, for every task of every level;
+     * the driver's per-byte work (c); each executor's own work, fixed and per byte (2e and 2d: here two cores
+     * serve all executors, so e * E and d * E are E executors' work two at a time), once per level of the tree,
+     * since the executors of a level work at once; and the bytes on the
      * wire: the broadcast leaves the driver twice over (BitTorrent-like: executors then serve each other's
      * blocks), the driver receives its fan-in of merged results (doubles: twice a worker's bytes), and each level
      * merged on executors pulls its fan-in of results over an executor's link.
      */
-    static double clusterRoundSeconds(double[] model, int executors, double bytes) {
-        TreeShape tree = TreeShape.of(executors, DistributedTrainer.aggregationDepth(executors));
-        double driver = model[0] + model[1] * executors + model[2] * bytes;
-        double onExecutors = 2 * model[3] * bytes * (1 + tree.executorLevels());
+    static double clusterRoundSeconds(double[] model, double driverPerTask, int executors, double bytes) {
+        AggregationTree tree = AggregationTree.forWorkers(executors);
+        double driver = model[0] + driverPerTask * executors * (1 + tree.executorLevels()) + model[2] * bytes;
+        double onExecutors = 2 * (model[1] + model[3] * bytes) * (1 + tree.executorLevels());
         double wire = (2 * bytes + tree.driverFanIn() * 2 * bytes) / LINK_BYTES_PER_SECOND
                 + tree.executorLevels() * tree.scale() * bytes / LINK_BYTES_PER_SECOND;
         return driver + onExecutors + wire;
     }
 
-    private static List<String> cluster(double[] model) {
+    private static List<String> cluster(double[] model, double driverPerTask) {
         System.out.printf(Locale.ROOT, "%nmodelled on a cluster (10 Gbit/s links; ResNet-18 at 224x224 fits a minibatch "
                 + "of 32 in %.2f s on a 16-core executor):%n", RESNET18_SECONDS_PER_MINIBATCH);
         System.out.println("| network | exchange | executors | round cost besides fitting, s | fitting share at K = 20 "
@@ -316,7 +331,7 @@ public final class RoundCostBench {
             for (boolean state : new boolean[] {true, false}) {
                 for (int e = 8; e <= 512; e *= 2) {
                     double bytes = exchangedBytes(n.getValue(), state);
-                    double overhead = clusterRoundSeconds(model, e, bytes);
+                    double overhead = clusterRoundSeconds(model, driverPerTask, e, bytes);
                     // ResNet-50 does about 2.3x ResNet-18's work per image.
                     double perMinibatch = RESNET18_SECONDS_PER_MINIBATCH * (n.getKey().equals("ResNet-50") ? 2.3 : 1);
                     double at20 = 20 * perMinibatch / (20 * perMinibatch + overhead);
@@ -336,18 +351,20 @@ public final class RoundCostBench {
         return rows;
     }
 
-    private static void report(List<Cell> cells, Map<Integer, Double> emptyJob, double holdOutMillions, Path out)
-            throws IOException {
+    private static void report(List<Cell> cells, Map<Integer, Double> emptyJob, double holdOutMillions,
+                               double driverPerTask, Path out) throws IOException {
         int holdOut = (int) Math.round(holdOutMillions * 1e6);
         double[] model = fit(cells.stream().filter(c -> c.params() != holdOut).toList());
         System.out.printf(Locale.ROOT, "%nmodel (fitted without %d parameters): round s = %.4f + %.5f * E + "
                         + "bytes * (%.3e + %.3e * E)%n", holdOut, model[0], model[1], model[2], model[3]);
         System.out.println("| executors | parameters | exchange | MB per worker | measured s | model s | error |");
         System.out.println("|---|---|---|---|---|---|---|");
-        StringBuilder json = new StringBuilder("{\n  \"cpu\": \"" + io.sparkcnn.config.BuildInfo.cpu().getOrDefault("cpu.model", "") + " (" + io.sparkcnn.config.BuildInfo.cpu().getOrDefault("cpu.simd", "") + ")\",\n");
+        Map<String, String> cpu = io.sparkcnn.config.BuildInfo.cpu();
+        StringBuilder json = new StringBuilder("{\n  \"cpu\": \"" + cpu.getOrDefault("cpu.model", "") + " ("
+                + cpu.getOrDefault("cpu.simd", "") + ")\",\n");
         json.append(String.format(Locale.ROOT, "  \"model\": {\"a\": %.6g, \"e\": %.6g, \"c\": %.6g, \"d\": %.6g, "
-                + "\"heldOutParameters\": %d},%n  \"emptyJobSeconds\": {", model[0], model[1], model[2], model[3],
-                holdOut));
+                + "\"heldOutParameters\": %d},%n  \"driverSecondsPerTask\": %.6g,%n  \"emptyJobSeconds\": {", model[0],
+                model[1], model[2], model[3], holdOut, driverPerTask));
         List<String> empties = new ArrayList<>();
         emptyJob.forEach((e, s) -> empties.add(String.format(Locale.ROOT, "\"%d\": %.4f", e, s)));
         json.append(String.join(", ", empties)).append("},\n  \"rounds\": [\n");
@@ -365,7 +382,7 @@ public final class RoundCostBench {
         json.append(String.join(",\n", rows));
         System.out.println();
         emptyJob.forEach((e, s) -> System.out.printf(Locale.ROOT, "empty job on %d executors: %.1f ms%n", e, 1000 * s));
-        json.append("\n  ],\n  \"cluster\": [\n").append(String.join(",\n", cluster(model))).append("\n  ]\n}\n");
+        json.append("\n  ],\n  \"cluster\": [\n").append(String.join(",\n", cluster(model, driverPerTask))).append("\n  ]\n}\n");
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, json);
     }
