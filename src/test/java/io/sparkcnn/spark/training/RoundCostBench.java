@@ -119,7 +119,7 @@ public final class RoundCostBench {
      * The driver's own cost per task: empty jobs of 16 to 512 tasks in local mode (the tasks run in the driver's
      * JVM, so this bounds what the driver spends launching a task and taking its result), the slope of the medians.
      */
-    static double driverSecondsPerTask() {
+    static double driverSecondsPerTask() throws IOException {
         try (SparkSession spark = SparkSession.builder().appName("driver-per-task").master("local[2]")
                 .config("spark.driver.host", "127.0.0.1").config("spark.ui.enabled", "false").getOrCreate()) {
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
