@@ -95,8 +95,9 @@ record RoundTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Broa
      * A round that only times: each worker fits the first minibatches of its first epoch, at most {@code count} of
      * them and no more than {@code budgetSeconds} after the first (the first ones pay for warming up), on its
      * replica from the broadcast state, and returns a result of a round's size, so that the driver sees what a
-     * round costs besides the fitting. Its {@link RoundResult#secondsPerMinibatch} is the lower quartile of the
-     * last half of the minibatches (warming up, the JIT compiler's threads still take cores from the fitting). Changes nothing a round computes: every round loads its replica from the broadcast.
+     * round costs besides the fitting. Its {@link RoundResult#secondsPerMinibatch} is the fastest of the last half
+     * of the minibatches: while the JVM warms up, its compiler's threads take cores from the fitting, and only
+     * its fastest minibatches show the speed of the rounds to come. Changes nothing a round computes: every round loads its replica from the broadcast.
      */
     RoundResult probe(Iterator<DecodedPartition> partitions, int count, double budgetSeconds) {
         compute.prepare(TaskGpus.current());
@@ -137,7 +138,7 @@ record RoundTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Broa
                     newState == null ? new float[0] : newState.data().asFloat(), true, 0, 0, 0);
             out.timed(seconds.stream().mapToDouble(Double::doubleValue).sum(), (System.nanoTime() - taskStart) / 1e9);
             out.secondsPerMinibatch = Math.max(out.secondsPerMinibatch,
-                    settled.isEmpty() ? 0 : settled.get(settled.size() / 4));
+                    settled.isEmpty() ? 0 : settled.get(0));
         }
         return out;
     }
