@@ -89,7 +89,7 @@ public final class RoundCostBench {
                     int p = (int) Math.round(m * 1e6);
                     Map<Boolean, List<Double>> seconds = new LinkedHashMap<>();
                     for (boolean state : new boolean[] {false, true}) {
-                        if (10 * exchangedBytes(p, state) <= memoryMb * 1e6) {
+                        if (10 * exchangedBytes(p, state) < memoryMb * 1e6) {
                             seconds.put(state, new ArrayList<>());
                         }
                     }
