@@ -25,9 +25,7 @@ public final class WorkerStep {
      */
     public static WorkerResult fit(Network replica, INDArray params, INDArray updaterState, int epoch, int iteration,
                                    Iterable<DataSet> minibatches) {
-        replica.setParams(params);
-        replica.setUpdaterState(updaterState);
-        replica.setCounters(epoch, iteration);
+        load(replica, params, updaterState, epoch, iteration);
         double lossSum = 0;
         long images = 0;
         int count = 0;
@@ -44,5 +42,12 @@ public final class WorkerStep {
         }
         INDArray state = replica.updaterState();
         return new WorkerResult(replica.params().dup(), state == null ? null : state.dup(), lossSum, count, images);
+    }
+
+    /** Loads the parameters, updater state and counters a worker starts from into its replica. */
+    public static void load(Network replica, INDArray params, INDArray updaterState, int epoch, int iteration) {
+        replica.setParams(params);
+        replica.setUpdaterState(updaterState);
+        replica.setCounters(epoch, iteration);
     }
 }

@@ -97,7 +97,8 @@ record RoundTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Broa
      * replica from the broadcast state, and returns a result of a round's size, so that the driver sees what a
      * round costs besides the fitting. Its {@link RoundResult#secondsPerMinibatch} is the fastest of the last half
      * of the minibatches: while the JVM warms up, its compiler's threads take cores from the fitting, and only
-     * its fastest minibatches show the speed of the rounds to come. Changes nothing a round computes: every round loads its replica from the broadcast.
+     * its fastest minibatches show the speed of the rounds to come. Changes nothing a round computes: every round
+     * loads its replica from the broadcast.
      */
     RoundResult probe(Iterator<DecodedPartition> partitions, int count, double budgetSeconds) {
         compute.prepare(TaskGpus.current());
@@ -109,9 +110,8 @@ record RoundTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Broa
             String key = jobId + "/" + p.index();
             Network replica = Replicas.borrow(key, spec);
             float[] state = updaterStates.value().forWorker(p.index());
-            replica.setParams(Nd4j.createFromArray(params.value()));
-            replica.setUpdaterState(state.length == 0 ? null : Nd4j.createFromArray(state));
-            replica.setCounters(0, 0);
+            WorkerStep.load(replica, Nd4j.createFromArray(params.value()),
+                    state.length == 0 ? null : Nd4j.createFromArray(state), 0, 0);
             List<Double> seconds = new ArrayList<>();
             Iterable<DataSet> batches = minibatches(p, plan.order(p.index(), 0, p.count()), span);
             try {
@@ -130,15 +130,14 @@ record RoundTask(String jobId, NetworkSpec spec, Broadcast<float[]> params, Broa
                     prefetched.close();
                 }
             }
-            Replicas.giveBack(key, replica);
-            List<Double> settled = new ArrayList<>(seconds.subList(seconds.size() / 2, seconds.size()));
-            settled.sort(null);
             INDArray newState = replica.updaterState();
             out.add(p.index(), replica.params().data().asFloat(),
                     newState == null ? new float[0] : newState.data().asFloat(), true, 0, 0, 0);
+            Replicas.giveBack(key, replica);
             out.timed(seconds.stream().mapToDouble(Double::doubleValue).sum(), (System.nanoTime() - taskStart) / 1e9);
-            out.secondsPerMinibatch = Math.max(out.secondsPerMinibatch,
-                    settled.isEmpty() ? 0 : settled.get(0));
+            double fastest = seconds.subList(seconds.size() / 2, seconds.size()).stream()
+                    .mapToDouble(Double::doubleValue).min().orElse(0);
+            out.secondsPerMinibatch = Math.max(out.secondsPerMinibatch, fastest);
         }
         return out;
     }
