@@ -4,11 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The median the benchmarks report of their interleaved rounds (the mean of the middle two for an even count). */
-final class Medians {
+public final class Medians {
     private Medians() {
     }
 
-    static double of(List<Double> values) {
+    public static double of(List<Double> values) {
         List<Double> sorted = new ArrayList<>(values);
         sorted.sort(null);
         int n = sorted.size();

@@ -8,6 +8,7 @@ import io.sparkcnn.spark.job.TrainJob;
 import io.sparkcnn.spark.training.FaultInjector;
 import io.sparkcnn.testing.Images;
 import io.sparkcnn.testing.Java17Flags;
+import io.sparkcnn.testing.LocalClusterHome;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,19 +44,10 @@ class GpuSchedulingIT {
 
     /** A job on local-cluster[2 workers, 2 cores, 1.5 GB] whose workers each have 2 (fake) GPUs. */
     private JobConfig job(Path lake, String out, double gpusPerTask) throws IOException {
-        Path home = tmp.resolve("spark-home");
-        Files.createDirectories(home.resolve("jars"));
-        Files.createDirectories(home.resolve("launcher/target/scala-" + System.getProperty("scala.binary.version",
-                "2.12")));
         Path script = tmp.resolve("gpus.sh");
         Files.writeString(script, "#!/usr/bin/env bash\necho '{\"name\":\"gpu\",\"addresses\":[\"0\",\"1\"]}'\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-        // local-cluster starts its workers from a Spark home; the executors get this build's classes instead.
-        System.setProperty("spark.testing", "true");
-        System.setProperty("spark.test.home", home.toString());
-        Path build = Path.of(System.getProperty("build.dir", "target")).toAbsolutePath();
-        String classpath = build.resolve("test-classes") + ":" + build.resolve("classes") + ":"
-                + Files.readString(build.resolve("launcher.classpath")).trim();
+        String classpath = LocalClusterHome.prepare(tmp.resolve("spark-home"));
         String flags = String.join(" ", Java17Flags.read());
         Map<String, String> conf = new TreeMap<>(Map.of(
                 "spark.worker.resource.gpu.amount", "2",

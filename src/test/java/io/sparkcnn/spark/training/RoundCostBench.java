@@ -1,6 +1,7 @@
 package io.sparkcnn.spark.training;
 
 import io.sparkcnn.testing.Java17Flags;
+import io.sparkcnn.testing.LocalClusterHome;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -84,7 +85,7 @@ public final class RoundCostBench {
                         empty.add((System.nanoTime() - t) / 1e9);
                     }
                 }
-                emptyJob.put(e, median(empty));
+                emptyJob.put(e, io.sparkcnn.bench.Medians.of(empty));
                 for (double m : millions) {
                     int p = (int) Math.round(m * 1e6);
                     Map<Boolean, List<Double>> seconds = new LinkedHashMap<>();
@@ -104,7 +105,7 @@ public final class RoundCostBench {
                         }
                     }
                     seconds.forEach((state, list) -> {
-                        Cell c = new Cell(e, p, state, median(list), exchangedBytes(p, state));
+                        Cell c = new Cell(e, p, state, io.sparkcnn.bench.Medians.of(list), exchangedBytes(p, state));
                         cells.add(c);
                         System.out.printf(Locale.ROOT, "%3d executors %10d parameters %-12s %8.3f s%n", e, p,
                                 state ? "with state" : "weights only", c.seconds());
@@ -136,7 +137,7 @@ public final class RoundCostBench {
                                 AggregationTree.forWorkers(n).depth());
                         times.add((System.nanoTime() - t) / 1e9);
                     }
-                    medians[i] = median(times);
+                    medians[i] = io.sparkcnn.bench.Medians.of(times);
                 }
             }
             double perTask = (medians[1] - medians[0]) / (tasks[1] - tasks[0]);
@@ -177,15 +178,7 @@ public final class RoundCostBench {
     }
 
     private static SparkSession cluster(int executors, long memory) throws IOException {
-        Path home = Files.createTempDirectory("spark-home");
-        Files.createDirectories(home.resolve("jars"));
-        Files.createDirectories(home.resolve("launcher/target/scala-" + System.getProperty("scala.binary.version",
-                "2.12")));
-        System.setProperty("spark.testing", "true");
-        System.setProperty("spark.test.home", home.toString());
-        Path build = Path.of(System.getProperty("build.dir", "target")).toAbsolutePath();
-        String classpath = build.resolve("test-classes") + ":" + build.resolve("classes") + ":"
-                + Files.readString(build.resolve("launcher.classpath")).trim();
+        String classpath = LocalClusterHome.prepare(Files.createTempDirectory("spark-home"));
         return SparkSession.builder().appName("round-cost-" + executors)
                 .master("local-cluster[" + executors + ",1," + memory + "]")
                 .config("spark.executor.extraClassPath", classpath)
@@ -216,13 +209,6 @@ public final class RoundCostBench {
             a[i] = (float) (r.nextGaussian() * 0.05);
         }
         return a;
-    }
-
-    private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        sorted.sort(null);
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     /** Least squares of {@code seconds = a + e * E + b * (c + d * E)} over the cells not held out. */
@@ -335,8 +321,7 @@ public final class RoundCostBench {
                     // ResNet-50 does about 2.3x ResNet-18's work per image.
                     double perMinibatch = RESNET18_SECONDS_PER_MINIBATCH * (n.getKey().equals("ResNet-50") ? 2.3 : 1);
                     double at20 = 20 * perMinibatch / (20 * perMinibatch + overhead);
-                    int chosen = new io.sparkcnn.config.AveragingConfig(0, 1.0, true, 1.0, 0.0)
-                            .frequencyFor(perMinibatch, overhead);
+                    int chosen = io.sparkcnn.config.AveragingConfig.defaults().frequencyFor(perMinibatch, overhead);
                     double atChosen = chosen * perMinibatch / (chosen * perMinibatch + overhead);
                     System.out.printf(Locale.ROOT, "| %s | %s | %d | %.2f | %.0f%% | %d | %.0f%% |%n", n.getKey(),
                             state ? "weights + Adam state" : "weights only", e, overhead, 100 * at20, chosen,
