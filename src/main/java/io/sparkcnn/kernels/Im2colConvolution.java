@@ -43,6 +43,8 @@ import java.util.Map;
  */
 final class Im2colConvolution implements ConvolutionHelper {
     private final boolean inputGradient;
+    /** oneDNN's primitives for the three products, when available; null: im2col and OpenBLAS. */
+    private final OneDnnConvolution oneDnn = OneDnnConvolution.available() ? new OneDnnConvolution() : null;
     private INDArray imageBuffer;
     /** The columns of the last training forward pass, and the input they are of (null: none kept). */
     private INDArray keptColumns;
@@ -62,43 +64,6 @@ final class Im2colConvolution implements ConvolutionHelper {
     @Override
     public Map<String, Long> helperMemoryUse() {
         return Map.of();
-    }
-
-    /** The shape of one convolution call: sizes, and the padding DL4J's own path would use. */
-    private record Geometry(int minibatch, int inChannels, int inH, int inW, int outChannels, int kH, int kW,
-                            int outH, int outW, int[] strides, int[] pad, int[] dilation) {
-        static Geometry of(INDArray input, INDArray weights, int[] kernel, int[] strides, int[] pad,
-                           ConvolutionMode mode, int[] dilation) {
-            WindowGeometry window = WindowGeometry.of(input, kernel, strides, pad, mode, dilation);
-            return new Geometry((int) input.size(0), (int) input.size(1), (int) input.size(2), (int) input.size(3),
-                    (int) weights.size(0), (int) weights.size(2), (int) weights.size(3), window.outH(),
-                    window.outW(), strides, window.pad(), dilation);
-        }
-
-        int patch() {
-            return inChannels * kH * kW;
-        }
-
-        int pixels() {
-            return outH * outW;
-        }
-
-        /**
-         * For stride-1 columns whose input column is the output column plus {@code colOffset}: the first output
-         * column that reads inside the image (the ones before it read the left padding).
-         */
-        int insideFrom(int colOffset) {
-            return Math.min(outW, Math.max(0, -colOffset));
-        }
-
-        /** One past the last output column that reads inside the image (never before {@link #insideFrom}). */
-        int insideTo(int colOffset) {
-            return Math.max(insideFrom(colOffset), Math.min(outW, inW - colOffset));
-        }
-
-        long[] columns() {
-            return new long[] {minibatch, inChannels, kH, kW, outH, outW};
-        }
     }
 
     private static boolean handles(INDArray input, INDArray weights, CNN2DFormat format) {
@@ -128,35 +93,42 @@ final class Im2colConvolution implements ConvolutionHelper {
         if (!handles(input, weights, CNN2DFormat.NCHW) || (bias != null && !DenseFloats.dense(bias))) {
             return null;
         }
-        Geometry g = Geometry.of(input, weights, kernel, strides, pad, convolutionMode, dilation);
-        INDArray columns;
-        if (training) {
-            // Kept for the backward pass, which would otherwise build the same columns again.
-            columns = keptColumns(g);
-            columnsOf = input;
-        } else {
-            columns = workspaceMgr.createUninitialized(ArrayType.FF_WORKING_MEM, DataType.FLOAT, g.columns(), 'c');
-        }
-        im2col(input, g, columns);
+        ConvolutionGeometry g = ConvolutionGeometry.of(input, weights, kernel, strides, pad, convolutionMode, dilation);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT,
-                new long[] {g.minibatch, g.outChannels, g.outH, g.outW}, 'c');
+                new long[] {g.minibatch(), g.outChannels(), g.outH(), g.outW()}, 'c');
+        boolean byOneDnn = oneDnn != null && oneDnn.forward(DenseFloats.denseOrCopy(input), weights, out, g,
+                training);
+        INDArray columns = null;
+        if (!byOneDnn) {
+            if (training) {
+                // Kept for the backward pass, which would otherwise build the same columns again.
+                columns = keptColumns(g);
+                columnsOf = input;
+            } else {
+                columns = workspaceMgr.createUninitialized(ArrayType.FF_WORKING_MEM, DataType.FLOAT, g.columns(),
+                        'c');
+            }
+            im2col(input, g, columns);
+        }
         int k = g.patch();
         int p = g.pixels();
-        int oC = g.outChannels;
+        int oC = g.outChannels();
         FloatBuffer o = DenseFloats.of(out);
         FloatBuffer b = bias == null ? null : DenseFloats.of(bias);
         if (pooling != null) {
             pooling.start(out, training, workspaceMgr);
         }
-        for (int n = 0; n < g.minibatch; n++) {
-            // out[n] (oC x P) = W (oC x K) . col[n] (K x P)
-            gemm(false, false, oC, p, k, weights, 0, k, columns, (long) n * k * p, p, 0f, out, (long) n * oC * p,
-                    p);
+        for (int n = 0; n < g.minibatch(); n++) {
+            if (!byOneDnn) {
+                // out[n] (oC x P) = W (oC x K) . col[n] (K x P)
+                gemm(false, false, oC, p, k, weights, 0, k, columns, (long) n * k * p, p, 0f, out,
+                        (long) n * oC * p, p);
+            }
             for (int c = 0; c < oC; c++) {
                 float shift = b == null ? 0f : b.get(c);
                 int row = (n * oC + c) * p;
                 if (pooling != null) {
-                    pooling.plane(row, g.outH, g.outW, shift, n * oC + c);
+                    pooling.plane(row, g.outH(), g.outW(), shift, n * oC + c);
                 } else if (relu) {
                     for (int i = row; i < row + p; i++) {
                         o.put(i, Math.max(o.get(i) + shift, 0f));
@@ -207,7 +179,11 @@ final class Im2colConvolution implements ConvolutionHelper {
             return null;
         }
         INDArray delta = DenseFloats.denseOrCopy(epsilon);
-        Geometry g = Geometry.of(input, weights, kernel, strides, pad, convolutionMode, dilation);
+        ConvolutionGeometry g = ConvolutionGeometry.of(input, weights, kernel, strides, pad, convolutionMode, dilation);
+        if (oneDnn != null && oneDnn.handles(g)) {
+            return backwardByOneDnn(DenseFloats.denseOrCopy(input), weights, delta, reluOutput, pooling,
+                    biasGradView, weightGradView, g, workspaceMgr);
+        }
         INDArray columns;
         if (input == columnsOf && Arrays.equals(keptColumns.shape(), g.columns())) {
             columns = keptColumns;
@@ -218,7 +194,7 @@ final class Im2colConvolution implements ConvolutionHelper {
         columnsOf = null; // the input gradient below overwrites them
         int k = g.patch();
         int p = g.pixels();
-        int oC = g.outChannels;
+        int oC = g.outChannels();
         FloatBuffer eps = DenseFloats.of(delta);
         FloatBuffer mask = reluOutput == null ? null : DenseFloats.of(DenseFloats.denseOrCopy(reluOutput));
         boolean perImage = mask != null || pooling != null;
@@ -226,14 +202,14 @@ final class Im2colConvolution implements ConvolutionHelper {
         FloatBuffer imageGradient = image == null ? null : DenseFloats.of(image);
         float[] biasGradient = new float[oC];
         if (!perImage && biasGradView != null) {
-            rowSums(delta, g.minibatch * oC, p, biasGradient);
+            rowSums(delta, g.minibatch() * oC, p, biasGradient);
         }
         // Zeroed: col2im adds every column entry into the pixel it was read from.
         INDArray inputGradientArray = inputGradient ? workspaceMgr.create(ArrayType.ACTIVATION_GRAD, DataType.FLOAT,
-                new long[] {g.minibatch, g.inChannels, g.inH, g.inW}, 'c') : null;
+                new long[] {g.minibatch(), g.inChannels(), g.inH(), g.inW()}, 'c') : null;
         FloatBuffer inputValues = inputGradient ? DenseFloats.of(inputGradientArray) : null;
         FloatBuffer columnValues = inputGradient ? DenseFloats.of(columns) : null;
-        for (int n = 0; n < g.minibatch; n++) {
+        for (int n = 0; n < g.minibatch(); n++) {
             int start = n * oC * p;
             if (pooling != null) {
                 Pointer.memset(DenseFloats.pointer(image, 0), 0, 4L * oC * p);
@@ -253,22 +229,62 @@ final class Im2colConvolution implements ConvolutionHelper {
                 // that into the image's input gradient while it is in cache.
                 // dCol[n] (K x P) = W^T (K x oC) . delta[n] (oC x P)
                 gemm(true, false, k, p, oC, weights, 0, k, d, dOffset, p, 0f, columns, (long) n * k * p, p);
-                col2im(columnValues, n * k * p, g, inputValues, n * g.inChannels * g.inH * g.inW);
+                col2im(columnValues, n * k * p, g, inputValues, n * g.inChannels() * g.inH() * g.inW());
             }
         }
+        return gradients(biasGradient, biasGradView, weightGradView, inputGradientArray);
+    }
+
+    /**
+     * {@link #backward} by oneDNN: the gradient at the convolution's output for the whole minibatch first (the
+     * ReLU's gradient or pooling's spread applied, into a buffer kept between calls), then the weight gradient
+     * and the input gradient in one primitive each.
+     */
+    private Pair<Gradient, INDArray> backwardByOneDnn(INDArray input, INDArray weights, INDArray delta,
+                                                      INDArray reluOutput, FusedMaxPooling pooling,
+                                                      INDArray biasGradView, INDArray weightGradView,
+                                                      ConvolutionGeometry g, LayerWorkspaceMgr workspaceMgr) {
+        int p = g.pixels();
+        int oC = g.outChannels();
+        float[] biasGradient = new float[oC];
+        INDArray outputGradient = delta;
+        if (pooling != null || reluOutput != null) {
+            long length = (long) g.minibatch() * oC * p;
+            outputGradient = imageBuffer(length);
+            FloatBuffer to = DenseFloats.of(outputGradient);
+            if (pooling != null) {
+                Pointer.memset(DenseFloats.pointer(outputGradient, 0), 0, 4L * length);
+                for (int n = 0; n < g.minibatch(); n++) {
+                    pooling.spreadImage(delta, n, to, n * oC * p, biasGradient);
+                }
+            } else {
+                FloatBuffer eps = DenseFloats.of(delta);
+                FloatBuffer mask = DenseFloats.of(DenseFloats.denseOrCopy(reluOutput));
+                for (int plane = 0; plane < g.minibatch() * oC; plane++) {
+                    biasGradient[plane % oC] += maskedSum(eps, mask, plane * p, to, plane * p, p);
+                }
+            }
+        } else if (biasGradView != null) {
+            rowSums(delta, g.minibatch() * oC, p, biasGradient);
+        }
+        INDArray inputGradientArray = inputGradient ? workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD,
+                DataType.FLOAT, new long[] {g.minibatch(), g.inChannels(), g.inH(), g.inW()}, 'c') : null;
+        oneDnn.backward(input, weights, outputGradient, weightGradView, inputGradientArray, g);
+        return gradients(biasGradient, biasGradView, weightGradView, inputGradientArray);
+    }
+
+    private Pair<Gradient, INDArray> gradients(float[] biasGradient, INDArray biasGradView,
+                                               INDArray weightGradView, INDArray inputGradientArray) {
         Gradient gradient = new DefaultGradient();
         if (biasGradView != null) {
             FloatBuffer bg = DenseFloats.of(biasGradView);
-            for (int c = 0; c < oC; c++) {
+            for (int c = 0; c < biasGradient.length; c++) {
                 bg.put(c, biasGradient[c]);
             }
             gradient.gradientForVariable().put(ConvolutionParamInitializer.BIAS_KEY, biasGradView);
         }
         gradient.gradientForVariable().put(ConvolutionParamInitializer.WEIGHT_KEY, weightGradView);
-        if (!inputGradient) {
-            return new Pair<>(gradient, null);
-        }
-        return new Pair<>(gradient, inputGradientArray);
+        return new Pair<>(gradient, inputGradient ? inputGradientArray : null);
     }
 
     /**
@@ -318,7 +334,7 @@ final class Im2colConvolution implements ConvolutionHelper {
     }
 
     /** The columns of a training forward pass, outside DL4J's workspaces (its working memory is per pass). */
-    private INDArray keptColumns(Geometry g) {
+    private INDArray keptColumns(ConvolutionGeometry g) {
         long[] shape = g.columns();
         if (keptColumns == null || !Arrays.equals(keptColumns.shape(), shape)) {
             keptColumns = Nd4j.createUninitializedDetached(DataType.FLOAT, shape);
@@ -326,7 +342,7 @@ final class Im2colConvolution implements ConvolutionHelper {
         return keptColumns;
     }
 
-    /** A buffer for one image's output gradient, kept between calls (outside DL4J's workspaces). */
+    /** A buffer for the output gradient of one image (oneDNN: of the minibatch), kept between calls (outside DL4J's workspaces). */
     private INDArray imageBuffer(long length) {
         if (imageBuffer == null || imageBuffer.length() < length) {
             imageBuffer = Nd4j.createUninitializedDetached(DataType.FLOAT, length);
@@ -344,27 +360,27 @@ final class Im2colConvolution implements ConvolutionHelper {
      * 0 outside the image. A Java loop over the arrays' memory, stride-1 rows as bulk copies: libnd4j's im2col
      * walks every element through its generic strided indexing.
      */
-    private static void im2col(INDArray input, Geometry g, INDArray columns) {
+    private static void im2col(INDArray input, ConvolutionGeometry g, INDArray columns) {
         FloatBuffer in = DenseFloats.of(DenseFloats.denseOrCopy(input));
         FloatBuffer col = DenseFloats.of(columns);
-        int sH = g.strides[0];
-        int sW = g.strides[1];
+        int sH = g.strides()[0];
+        int sW = g.strides()[1];
         int at = 0;
-        for (int plane = 0; plane < g.minibatch * g.inChannels; plane++) {
-            int planeStart = plane * g.inH * g.inW;
-            for (int i = 0; i < g.kH; i++) {
-                for (int j = 0; j < g.kW; j++) {
-                    int rowOffset = i * g.dilation[0] - g.pad[0];
-                    int colOffset = j * g.dilation[1] - g.pad[1];
-                    for (int oh = 0; oh < g.outH; oh++) {
+        for (int plane = 0; plane < g.minibatch() * g.inChannels(); plane++) {
+            int planeStart = plane * g.inH() * g.inW();
+            for (int i = 0; i < g.kH(); i++) {
+                for (int j = 0; j < g.kW(); j++) {
+                    int rowOffset = i * g.dilation()[0] - g.pad()[0];
+                    int colOffset = j * g.dilation()[1] - g.pad()[1];
+                    for (int oh = 0; oh < g.outH(); oh++) {
                         int h = oh * sH + rowOffset;
-                        if (h < 0 || h >= g.inH) {
-                            for (int ow = 0; ow < g.outW; ow++) {
+                        if (h < 0 || h >= g.inH()) {
+                            for (int ow = 0; ow < g.outW(); ow++) {
                                 col.put(at++, 0f);
                             }
                             continue;
                         }
-                        int row = planeStart + h * g.inW;
+                        int row = planeStart + h * g.inW();
                         if (sW == 1) {
                             // One bulk copy of the columns inside the image, zeros either side (padding).
                             int lo = g.insideFrom(colOffset);
@@ -375,15 +391,15 @@ final class Im2colConvolution implements ConvolutionHelper {
                             if (hi > lo) {
                                 col.put(at + lo, in, row + lo + colOffset, hi - lo);
                             }
-                            for (int ow = hi; ow < g.outW; ow++) {
+                            for (int ow = hi; ow < g.outW(); ow++) {
                                 col.put(at + ow, 0f);
                             }
-                            at += g.outW;
+                            at += g.outW();
                             continue;
                         }
-                        for (int ow = 0; ow < g.outW; ow++) {
+                        for (int ow = 0; ow < g.outW(); ow++) {
                             int w = ow * sW + colOffset;
-                            col.put(at++, w >= 0 && w < g.inW ? in.get(row + w) : 0f);
+                            col.put(at++, w >= 0 && w < g.inW() ? in.get(row + w) : 0f);
                         }
                     }
                 }
@@ -398,22 +414,22 @@ final class Im2colConvolution implements ConvolutionHelper {
      * col2im runs over the whole minibatch after the product; this runs per image while its columns are in
      * cache, with stride-1 rows as plain runs.
      */
-    private static void col2im(FloatBuffer col, int colStart, Geometry g, FloatBuffer in, int imageStart) {
-        int sH = g.strides[0];
-        int sW = g.strides[1];
+    private static void col2im(FloatBuffer col, int colStart, ConvolutionGeometry g, FloatBuffer in, int imageStart) {
+        int sH = g.strides()[0];
+        int sW = g.strides()[1];
         int at = colStart;
-        for (int c = 0; c < g.inChannels; c++) {
-            int planeStart = imageStart + c * g.inH * g.inW;
-            for (int i = 0; i < g.kH; i++) {
-                for (int j = 0; j < g.kW; j++) {
-                    int rowOffset = i * g.dilation[0] - g.pad[0];
-                    int colOffset = j * g.dilation[1] - g.pad[1];
-                    for (int oh = 0; oh < g.outH; oh++, at += g.outW) {
+        for (int c = 0; c < g.inChannels(); c++) {
+            int planeStart = imageStart + c * g.inH() * g.inW();
+            for (int i = 0; i < g.kH(); i++) {
+                for (int j = 0; j < g.kW(); j++) {
+                    int rowOffset = i * g.dilation()[0] - g.pad()[0];
+                    int colOffset = j * g.dilation()[1] - g.pad()[1];
+                    for (int oh = 0; oh < g.outH(); oh++, at += g.outW()) {
                         int h = oh * sH + rowOffset;
-                        if (h < 0 || h >= g.inH) {
+                        if (h < 0 || h >= g.inH()) {
                             continue;
                         }
-                        int row = planeStart + h * g.inW;
+                        int row = planeStart + h * g.inW();
                         if (sW == 1) {
                             int lo = g.insideFrom(colOffset);
                             int hi = g.insideTo(colOffset);
@@ -423,9 +439,9 @@ final class Im2colConvolution implements ConvolutionHelper {
                             }
                             continue;
                         }
-                        for (int ow = 0; ow < g.outW; ow++) {
+                        for (int ow = 0; ow < g.outW(); ow++) {
                             int w = ow * sW + colOffset;
-                            if (w >= 0 && w < g.inW) {
+                            if (w >= 0 && w < g.inW()) {
                                 in.put(row + w, in.get(row + w) + col.get(at + ow));
                             }
                         }

@@ -1,6 +1,7 @@
 package io.sparkcnn.kernels;
 
 import io.sparkcnn.config.Architecture;
+import io.sparkcnn.config.Settings;
 import io.sparkcnn.config.TrainConfig;
 import io.sparkcnn.config.UpdaterKind;
 import io.sparkcnn.model.Architectures;
@@ -299,6 +300,39 @@ class CpuKernelsTest {
 
     @Test
     void everyConvolutionGeometryComputesWhatDl4jComputes() throws ReflectiveOperationException {
+        assertEveryConvolutionGeometry();
+        // oneDNN ran the convolution under test (the default where its library loads, as on every platform the
+        // build ships natives for); the first, of 2 input channels, stayed with im2col.
+        InputShape shape = new InputShape(2, 11, 9);
+        Model net = twoConvolutions(new ConvolutionLayer.Builder(3, 3), shape).build().dl4j();
+        output(net, batch(shape, 3, 4, 1).getFeatures());
+        Object first = field(layers(net)[0], org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class,
+                "helper");
+        Object second = field(layers(net)[1], FusedConvolutionLayer.class, "convolution");
+        assertEquals(0, ((Map<?, ?>) field(field(first, Im2colConvolution.class, "oneDnn"), OneDnnConvolution.class,
+                "plans")).size());
+        assertEquals(1, ((Map<?, ?>) field(field(second, Im2colConvolution.class, "oneDnn"), OneDnnConvolution.class,
+                "plans")).size());
+    }
+
+    /** The im2col path, oneDNN switched off: the fallback where its library does not load. */
+    @Test
+    void withoutOneDnnEveryConvolutionGeometryComputesWhatDl4jComputes() throws ReflectiveOperationException {
+        System.setProperty(Settings.ONEDNN_CONVOLUTIONS.name(), "false");
+        try {
+            NetworkSpec spec = twoConvolutions(new ConvolutionLayer.Builder(3, 3), new InputShape(2, 11, 9));
+            Object helper = field(layers(spec.build().dl4j())[1], FusedConvolutionLayer.class, "convolution");
+            assertNull(field(helper, Im2colConvolution.class, "oneDnn"));
+            assertEveryConvolutionGeometry();
+            assertSameMaths(network(new InputShape(2, 12, 10), new ConvolutionLayer.Builder(3, 3).nOut(4)
+                    .activation(Activation.RELU).build(), new SubsamplingLayer.Builder(2, 2).stride(2, 2).build()),
+                    new InputShape(2, 12, 10), 3, "im2col: relu convolution into pooling");
+        } finally {
+            System.clearProperty(Settings.ONEDNN_CONVOLUTIONS.name());
+        }
+    }
+
+    private static void assertEveryConvolutionGeometry() throws ReflectiveOperationException {
         InputShape shape = new InputShape(2, 11, 9);
         List<Object[]> cases = new ArrayList<>();
         cases.add(new Object[] {"3x3 truncate", new ConvolutionLayer.Builder(3, 3)});

@@ -1,0 +1,324 @@
+package io.sparkcnn.kernels;
+
+import io.sparkcnn.config.Settings;
+import org.bytedeco.dnnl.IntMemoryMap;
+import org.bytedeco.dnnl.convolution_backward_data;
+import org.bytedeco.dnnl.convolution_backward_weights;
+import org.bytedeco.dnnl.convolution_forward;
+import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.primitive;
+import org.bytedeco.dnnl.reorder;
+import org.bytedeco.dnnl.stream;
+import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The three products of a float NCHW convolution (output, weight gradient, input gradient) by oneDNN's JIT
+ * primitives (oneDNN 2.5 through JavaCPP's dnnl presets), in the layouts oneDNN picks for this CPU (blocked by
+ * 16 channels with AVX-512, by 8 with AVX2): DL4J's NCHW arrays are reordered into them at each call and the
+ * results back. The bias, the activation and the pooling stay with the caller ({@link Im2colConvolution}),
+ * which runs them over each output plane as before.
+ *
+ * <p>Why: the blocked JIT kernels run a 3x3 convolution with 32-128 channels at several times the rate of
+ * im2col plus one OpenBLAS product per image, and PyTorch's CPU convolutions are these same kernels
+ * (docs/performance.md, "Per-core speed", has both side by side). Results differ from the im2col path only by
+ * the order of the sums (CpuKernelsTest holds both to DL4J's own path).
+ *
+ * <p>One instance per layer (its primitives and reordered arrays are reused call after call, per geometry);
+ * not thread-safe, like the layer. Threads: oneDNN runs on its own OpenMP runtime, which follows
+ * {@code OMP_NUM_THREADS} like ND4J's. When the native library cannot be loaded (another platform) or
+ * {@code -Dsparkcnn.onednn=false} ({@link Settings#ONEDNN_CONVOLUTIONS}), {@link #available} is false and the caller keeps im2col; a geometry
+ * oneDNN refuses is logged once and also left to im2col, as is a layer of fewer than
+ * {@value #MIN_INPUT_CHANNELS} input channels.
+ */
+final class OneDnnConvolution {
+    private static final Logger LOG = LoggerFactory.getLogger(OneDnnConvolution.class);
+    private static final int PLANS_KEPT = 4;
+    /**
+     * Fewer input channels than this (a network's first layer, on grey or RGB images) stay with im2col: such a
+     * convolution does little arithmetic per output, and im2col's image-by-image products leave each image's
+     * output in cache for the bias, ReLU and pooling after them, where oneDNN's whole-minibatch output has
+     * gone to memory and back through a reorder (the seed CNN infers faster that way: scripts/bench-core.sh,
+     * variant im2col).
+     */
+    static final int MIN_INPUT_CHANNELS = 4;
+    private static final engine ENGINE = cpuEngine();
+    private static final Set<String> REFUSED = new HashSet<>();
+
+    private final stream stream = new stream(ENGINE);
+    private final Map<String, Plan> plans = new LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Plan> eldest) {
+            return size() > PLANS_KEPT;
+        }
+    };
+    /** The input whose reordered copy the last training forward pass kept, for the weight gradient. */
+    private INDArray keptInputOf;
+
+    /** True when oneDNN's library loaded on this machine and is not switched off. */
+    static boolean available() {
+        return ENGINE != null && Settings.ONEDNN_CONVOLUTIONS.value();
+    }
+
+    private static engine cpuEngine() {
+        try {
+            return new engine(engine.kind.cpu, 0);
+        } catch (Throwable e) { // UnsatisfiedLinkError on a platform without the natives
+            LoggerFactory.getLogger(OneDnnConvolution.class).warn("oneDNN is not available here ({}): "
+                    + "convolutions run as im2col and OpenBLAS products", e.toString());
+            return null;
+        }
+    }
+
+    /**
+     * out (dense [N, outC, outH, outW]) = the convolution of input with weights, no bias. False, with nothing
+     * written, when oneDNN refuses the geometry. {@code training} keeps the reordered input for
+     * {@link #backward}.
+     */
+    boolean forward(INDArray input, INDArray weights, INDArray out, ConvolutionGeometry g, boolean training) {
+        Plan plan = g.inChannels() < MIN_INPUT_CHANNELS ? null : plan(g);
+        if (plan == null) {
+            return false;
+        }
+        memory src = plan.src.in(input, stream);
+        memory w = plan.weights.in(weights, stream);
+        memory dst = plan.dst.bind(out);
+        IntMemoryMap args = new IntMemoryMap();
+        args.put(dnnl.DNNL_ARG_SRC, src);
+        args.put(dnnl.DNNL_ARG_WEIGHTS, w);
+        args.put(dnnl.DNNL_ARG_DST, dst);
+        plan.forward.execute(stream, args);
+        plan.dst.out(stream);
+        stream._wait();
+        keptInputOf = training ? input : null;
+        return true;
+    }
+
+    /** True when {@link #backward} will run this geometry (oneDNN accepted it). */
+    boolean handles(ConvolutionGeometry g) {
+        return g.inChannels() >= MIN_INPUT_CHANNELS && plan(g) != null;
+    }
+
+    /**
+     * weightGradient (dense [outC, inC, kH, kW]) = the gradient of the weights, given delta, the gradient at
+     * the convolution's output (dense, NCHW); inputGradient, when not null, = the gradient at its input.
+     */
+    void backward(INDArray input, INDArray weights, INDArray delta, INDArray weightGradient,
+                  INDArray inputGradient, ConvolutionGeometry g) {
+        Plan plan = plan(g);
+        Backward b = plan.backward();
+        memory diffDstForWeights = b.diffDstForWeights.in(delta, stream);
+        memory src = input == keptInputOf && plan.src.inner.get_desc().equals(b.src.inner.get_desc())
+                ? plan.src.inner : b.src.in(input, stream);
+        keptInputOf = null;
+        IntMemoryMap args = new IntMemoryMap();
+        args.put(dnnl.DNNL_ARG_SRC, src);
+        args.put(dnnl.DNNL_ARG_DIFF_DST, diffDstForWeights);
+        args.put(dnnl.DNNL_ARG_DIFF_WEIGHTS, b.diffWeights.bind(weightGradient));
+        b.weights.execute(stream, args);
+        b.diffWeights.out(stream);
+        if (inputGradient != null) {
+            memory diffDst = b.diffDstForData == b.diffDstForWeights ? diffDstForWeights
+                    : b.diffDstForData.in(delta, stream);
+            IntMemoryMap dataArgs = new IntMemoryMap();
+            dataArgs.put(dnnl.DNNL_ARG_DIFF_DST, diffDst);
+            dataArgs.put(dnnl.DNNL_ARG_WEIGHTS, b.weightsForData.in(weights, stream));
+            dataArgs.put(dnnl.DNNL_ARG_DIFF_SRC, b.diffSrc.bind(inputGradient));
+            b.data.execute(stream, dataArgs);
+            b.diffSrc.out(stream);
+        }
+        stream._wait();
+    }
+
+    private Plan plan(ConvolutionGeometry g) {
+        String key = key(g);
+        Plan plan = plans.get(key);
+        if (plan != null) {
+            return plan;
+        }
+        synchronized (REFUSED) {
+            if (REFUSED.contains(key)) {
+                return null;
+            }
+        }
+        try {
+            plan = new Plan(g);
+        } catch (RuntimeException e) { // oneDNN's dnnl::error: no implementation for this geometry
+            synchronized (REFUSED) {
+                if (REFUSED.add(key)) {
+                    LOG.info("oneDNN has no convolution for {} ({}): it runs as im2col and OpenBLAS products", key,
+                            e.getMessage());
+                }
+            }
+            return null;
+        }
+        plans.put(key, plan);
+        return plan;
+    }
+
+    private static String key(ConvolutionGeometry g) {
+        return "input " + g.minibatch() + "x" + g.inChannels() + "x" + g.inH() + "x" + g.inW() + ", "
+                + g.outChannels() + " filters " + g.kH() + "x" + g.kW() + ", stride " + g.strides()[0] + "x"
+                + g.strides()[1] + ", padding " + g.pad()[0] + "x" + g.pad()[1] + ", dilation " + g.dilation()[0]
+                + "x" + g.dilation()[1];
+    }
+
+    /** The descriptors of DL4J's side: NCHW activations, OIHW weights. */
+    private record Shapes(memory.desc src, memory.desc weights, memory.desc dst, long[] strides, long[] dilates,
+                          long[] padLeft, long[] padRight) {
+        static Shapes of(ConvolutionGeometry g, memory.format_tag activations, memory.format_tag weights) {
+            long[] padRight = new long[2];
+            int[] in = {g.inH(), g.inW()};
+            int[] out = {g.outH(), g.outW()};
+            int[] k = {g.kH(), g.kW()};
+            for (int d = 0; d < 2; d++) {
+                // What makes oneDNN's output size equal DL4J's: the bottom/right padding the last window reaches
+                // (negative, down to 1 - stride, where DL4J's Truncate mode drops a last partial window).
+                long reach = (long) (out[d] - 1) * g.strides()[d] + (long) (k[d] - 1) * g.dilation()[d] + 1;
+                padRight[d] = reach - in[d] - g.pad()[d];
+            }
+            return new Shapes(desc(new long[] {g.minibatch(), g.inChannels(), g.inH(), g.inW()}, activations),
+                    desc(new long[] {g.outChannels(), g.inChannels(), g.kH(), g.kW()}, weights),
+                    desc(new long[] {g.minibatch(), g.outChannels(), g.outH(), g.outW()}, activations),
+                    new long[] {g.strides()[0], g.strides()[1]},
+                    new long[] {g.dilation()[0] - 1, g.dilation()[1] - 1},
+                    new long[] {g.pad()[0], g.pad()[1]}, padRight);
+        }
+
+        private static memory.desc desc(long[] dims, memory.format_tag tag) {
+            return new memory.desc(dims, memory.data_type.f32, tag);
+        }
+    }
+
+    /** One geometry's primitives, with DL4J's arrays on one side of each reorder and oneDNN's on the other. */
+    private final class Plan {
+        final Shapes user;
+        final Shapes any;
+        final convolution_forward.primitive_desc forwardDesc;
+        final primitive forward;
+        final Side src;
+        final Side weights;
+        final Side dst;
+        private Backward backward;
+
+        Plan(ConvolutionGeometry g) {
+            user = Shapes.of(g, memory.format_tag.nchw, memory.format_tag.oihw);
+            any = Shapes.of(g, memory.format_tag.any, memory.format_tag.any);
+            forwardDesc = new convolution_forward.primitive_desc(new convolution_forward.desc(
+                    dnnl.prop_kind.forward_training, dnnl.algorithm.convolution_direct, any.src, any.weights,
+                    any.dst, any.strides, any.dilates, any.padLeft, any.padRight), ENGINE);
+            forward = new convolution_forward(forwardDesc);
+            src = new Side(user.src, forwardDesc.src_desc());
+            weights = new Side(user.weights, forwardDesc.weights_desc());
+            dst = new Side(user.dst, forwardDesc.dst_desc());
+        }
+
+        Backward backward() {
+            if (backward == null) {
+                backward = new Backward(this);
+            }
+            return backward;
+        }
+    }
+
+    private final class Backward {
+        final primitive weights;
+        final primitive data;
+        final Side src;
+        final Side diffDstForWeights;
+        final Side diffWeights;
+        final Side diffDstForData;
+        final Side weightsForData;
+        final Side diffSrc;
+
+        Backward(Plan plan) {
+            Shapes any = plan.any;
+            Shapes user = plan.user;
+            convolution_backward_weights.primitive_desc w = new convolution_backward_weights.primitive_desc(
+                    new convolution_backward_weights.desc(dnnl.algorithm.convolution_direct, any.src, any.weights,
+                            any.dst, any.strides, any.dilates, any.padLeft, any.padRight), ENGINE,
+                    plan.forwardDesc);
+            convolution_backward_data.primitive_desc d = new convolution_backward_data.primitive_desc(
+                    new convolution_backward_data.desc(dnnl.algorithm.convolution_direct, any.src, any.weights,
+                            any.dst, any.strides, any.dilates, any.padLeft, any.padRight), ENGINE,
+                    plan.forwardDesc);
+            weights = new convolution_backward_weights(w);
+            data = new convolution_backward_data(d);
+            src = new Side(user.src, w.src_desc());
+            diffDstForWeights = new Side(user.dst, w.diff_dst_desc());
+            diffWeights = new Side(user.weights, w.diff_weights_desc());
+            diffDstForData = d.diff_dst_desc().equals(w.diff_dst_desc()) ? diffDstForWeights
+                    : new Side(user.dst, d.diff_dst_desc());
+            weightsForData = new Side(user.weights, d.weights_desc());
+            diffSrc = new Side(user.src, d.diff_src_desc());
+        }
+    }
+
+    /**
+     * One operand: a oneDNN memory over a DL4J array (its address set at each call) and, when the primitive
+     * wants another layout, a memory of its own in that layout with the reorders between the two.
+     */
+    private static final class Side {
+        final memory user;
+        final memory inner;
+        private reorder toInner;
+        private reorder fromInner;
+
+        Side(memory.desc userDesc, memory.desc wanted) {
+            user = new memory(userDesc, ENGINE, (Pointer) null);
+            inner = userDesc.equals(wanted) ? user : new memory(wanted, ENGINE);
+        }
+
+        /** The operand in the primitive's layout, read from {@code array}. */
+        memory in(INDArray array, stream stream) {
+            user.set_data_handle(address(array));
+            if (inner != user) {
+                if (toInner == null) {
+                    toInner = new reorder(user, inner);
+                }
+                toInner.execute(stream, user, inner);
+            }
+            return inner;
+        }
+
+        /** The memory a primitive writes the result to; {@link #out} then puts it into {@code array}. */
+        memory bind(INDArray array) {
+            user.set_data_handle(address(array));
+            return inner;
+        }
+
+        void out(stream stream) {
+            if (inner != user) {
+                if (fromInner == null) {
+                    fromInner = new reorder(inner, user);
+                }
+                fromInner.execute(stream, inner, user);
+            }
+        }
+    }
+
+    /** The address of a dense float array's first element, as a position-0 pointer (what oneDNN reads). */
+    private static Pointer address(INDArray array) {
+        if (!DenseFloats.dense(array)) {
+            throw new IllegalArgumentException("oneDNN operands must be dense float arrays: "
+                    + array.shapeInfoToString());
+        }
+        FloatPointer first = DenseFloats.pointer(array, 0);
+        long at = first.address() + 4L * first.position();
+        return new Pointer() {
+            {
+                address = at; // Pointer's field (a local of that name would be hidden by it in here)
+            }
+        };
+    }
+}
