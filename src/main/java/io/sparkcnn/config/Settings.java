@@ -459,14 +459,15 @@ public final class Settings {
                     + "(bit for bit the same results). A JVM without --add-modules=jdk.incubator.vector runs "
                     + "the scalar code regardless.");
 
-    public static final SystemProperty ONEDNN_CONVOLUTIONS = new SystemProperty("sparkcnn.onednn", true,
-            "false: run convolutions as im2col and one OpenBLAS product per image instead of oneDNN's JIT "
-                    + "primitives (the same results to float rounding). Without oneDNN's native library for "
-                    + "this platform, im2col runs regardless and the log says so.");
+    public static final SystemProperty ONEDNN = new SystemProperty("sparkcnn.onednn", true,
+            "false: run convolutions (as im2col and OpenBLAS products) and batch normalisation in spark-cnn's "
+                    + "Java kernels instead of oneDNN's JIT primitives (the same results to float rounding). "
+                    + "Without oneDNN's native library for this platform they run there regardless, and the log "
+                    + "says so.");
 
     /** The system properties that switch the CPU engine (not job settings: they hold for the whole JVM). */
     public static final List<SystemProperty> SYSTEM_PROPERTIES = List.of(DL4J_KERNELS, FUSED_LAYERS, VECTOR_PLANES,
-            ONEDNN_CONVOLUTIONS);
+            ONEDNN);
 
     /** Every declared setting, in documentation order. */
     public static final List<Setting<?>> ALL = List.of(

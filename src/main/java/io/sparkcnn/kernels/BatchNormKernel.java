@@ -25,12 +25,15 @@ import java.util.Map;
  * Why: DL4J's own helper (libnd4j's batchnorm ops behind ND4J's reductions) computes the variance as a
  * reduction over strided tensors, the largest single cost of a batch-normalised network's step in profiles;
  * each channel's planes here are contiguous runs of memory. Anything but dense float NCHW (or rank-2) arrays goes
- * to DL4J's code (null).
+ * to DL4J's code (null). A layer with gamma and beta runs in {@link OneDnnBatchNorm} where oneDNN is available
+ * (the same formulas, vectorised).
  */
 final class BatchNormKernel implements BatchNormalizationHelper {
     /** The last training pass's per-channel mean and variance, which DL4J reads for its running averages. */
     private INDArray meanCache;
     private INDArray varCache;
+    /** oneDNN's primitives for layers with gamma and beta, when available; null: the loops below. */
+    private final OneDnnBatchNorm oneDnn = OneDnn.available() ? new OneDnnBatchNorm() : null;
 
     @Override
     public boolean checkSupported() {
@@ -81,17 +84,23 @@ final class BatchNormKernel implements BatchNormalizationHelper {
         int n = l.n();
         int channels = l.channels();
         int plane = l.plane();
+        if (training && (meanCache == null || meanCache.length() != channels)) {
+            try (MemoryWorkspace ws = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+                meanCache = Nd4j.createUninitialized(DataType.FLOAT, channels);
+                varCache = Nd4j.createUninitialized(DataType.FLOAT, channels);
+            }
+        }
+        if (oneDnn != null && gamma != null && beta != null) {
+            INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, x.shape(), 'c');
+            oneDnn.forward(x, training, gamma, beta, training ? meanCache : mean, training ? varCache : var, eps,
+                    out);
+            return out;
+        }
         FloatBuffer in = DenseFloats.of(x);
         float[] m = new float[channels];
         float[] v = new float[channels];
         if (training) {
             statistics(in, n, channels, plane, m, v);
-            if (meanCache == null || meanCache.length() != channels) {
-                try (MemoryWorkspace ws = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-                    meanCache = Nd4j.createUninitialized(DataType.FLOAT, channels);
-                    varCache = Nd4j.createUninitialized(DataType.FLOAT, channels);
-                }
-            }
             FloatBuffer mc = DenseFloats.of(meanCache);
             FloatBuffer vc = DenseFloats.of(varCache);
             for (int c = 0; c < channels; c++) {
@@ -157,6 +166,16 @@ final class BatchNormKernel implements BatchNormalizationHelper {
                 || !DenseFloats.dense(dBetaView)) {
             return null;
         }
+        INDArray result = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(),
+                'c');
+        Gradient gradient = new DefaultGradient();
+        gradient.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGammaView);
+        gradient.setGradientFor(BatchNormalizationParamInitializer.BETA, dBetaView);
+        if (oneDnn != null && gamma != null && beta != null) {
+            oneDnn.backward(input, DenseFloats.denseOrCopy(epsilon), gamma, beta, meanCache, varCache, eps, result,
+                    dGammaView, dBetaView);
+            return new Pair<>(gradient, result);
+        }
         int n = l.n();
         int channels = l.channels();
         int plane = l.plane();
@@ -167,8 +186,6 @@ final class BatchNormKernel implements BatchNormalizationHelper {
         FloatBuffer g = gamma == null ? null : DenseFloats.of(gamma);
         FloatBuffer dGamma = DenseFloats.of(dGammaView);
         FloatBuffer dBeta = DenseFloats.of(dBetaView);
-        INDArray result = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(),
-                'c');
         FloatBuffer dx = DenseFloats.of(result);
         double count = (double) n * plane;
         for (int c = 0; c < channels; c++) {
@@ -197,9 +214,6 @@ final class BatchNormKernel implements BatchNormalizationHelper {
                 }
             }
         }
-        Gradient gradient = new DefaultGradient();
-        gradient.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGammaView);
-        gradient.setGradientFor(BatchNormalizationParamInitializer.BETA, dBetaView);
         return new Pair<>(gradient, result);
     }
 

@@ -44,7 +44,7 @@ import java.util.Map;
 final class Im2colConvolution implements ConvolutionHelper {
     private final boolean inputGradient;
     /** oneDNN's primitives for the three products, when available; null: im2col and OpenBLAS. */
-    private final OneDnnConvolution oneDnn = OneDnnConvolution.available() ? new OneDnnConvolution() : null;
+    private final OneDnnConvolution oneDnn = OneDnn.available() ? new OneDnnConvolution() : null;
     private INDArray imageBuffer;
     /** The columns of the last training forward pass, and the input they are of (null: none kept). */
     private INDArray keptColumns;
@@ -96,8 +96,9 @@ final class Im2colConvolution implements ConvolutionHelper {
         ConvolutionGeometry g = ConvolutionGeometry.of(input, weights, kernel, strides, pad, convolutionMode, dilation);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT,
                 new long[] {g.minibatch(), g.outChannels(), g.outH(), g.outW()}, 'c');
-        boolean byOneDnn = oneDnn != null && oneDnn.forward(DenseFloats.denseOrCopy(input), weights, out, g,
-                training);
+        // oneDNN adds the bias and, unless pooling follows (which wants the ReLU in its own pass), the ReLU.
+        boolean byOneDnn = oneDnn != null && oneDnn.forward(DenseFloats.denseOrCopy(input), weights, bias,
+                relu && pooling == null, out, g, training);
         INDArray columns = null;
         if (!byOneDnn) {
             if (training) {
@@ -118,12 +119,19 @@ final class Im2colConvolution implements ConvolutionHelper {
         if (pooling != null) {
             pooling.start(out, training, workspaceMgr);
         }
-        for (int n = 0; n < g.minibatch(); n++) {
-            if (!byOneDnn) {
-                // out[n] (oC x P) = W (oC x K) . col[n] (K x P)
-                gemm(false, false, oC, p, k, weights, 0, k, columns, (long) n * k * p, p, 0f, out,
-                        (long) n * oC * p, p);
+        if (byOneDnn) {
+            if (pooling != null) {
+                for (int plane = 0; plane < g.minibatch() * oC; plane++) {
+                    pooling.plane(plane * p, g.outH(), g.outW(), 0f, plane); // the bias is in already
+                }
+                pooling.finish(out);
             }
+            return out;
+        }
+        for (int n = 0; n < g.minibatch(); n++) {
+            // out[n] (oC x P) = W (oC x K) . col[n] (K x P)
+            gemm(false, false, oC, p, k, weights, 0, k, columns, (long) n * k * p, p, 0f, out, (long) n * oC * p,
+                    p);
             for (int c = 0; c < oC; c++) {
                 float shift = b == null ? 0f : b.get(c);
                 int row = (n * oC + c) * p;

@@ -1,18 +1,16 @@
 package io.sparkcnn.kernels;
 
-import io.sparkcnn.config.Settings;
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.convolution_backward_data;
 import org.bytedeco.dnnl.convolution_backward_weights;
 import org.bytedeco.dnnl.convolution_forward;
-import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive;
+import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.dnnl.global.dnnl;
-import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +24,8 @@ import java.util.Set;
  * The three products of a float NCHW convolution (output, weight gradient, input gradient) by oneDNN's JIT
  * primitives (oneDNN 2.5 through JavaCPP's dnnl presets), in the layouts oneDNN picks for this CPU (blocked by
  * 16 channels with AVX-512, by 8 with AVX2): DL4J's NCHW arrays are reordered into them at each call and the
- * results back. The bias, the activation and the pooling stay with the caller ({@link Im2colConvolution}),
- * which runs them over each output plane as before.
+ * results back. The bias and a ReLU are applied inside the forward primitive; pooling and the ReLU's gradient
+ * stay with the caller ({@link Im2colConvolution}).
  *
  * <p>Why: the blocked JIT kernels run a 3x3 convolution with 32-128 channels at several times the rate of
  * im2col plus one OpenBLAS product per image, and PyTorch's CPU convolutions are these same kernels
@@ -35,11 +33,8 @@ import java.util.Set;
  * the order of the sums (CpuKernelsTest holds both to DL4J's own path).
  *
  * <p>One instance per layer (its primitives and reordered arrays are reused call after call, per geometry);
- * not thread-safe, like the layer. Threads: oneDNN runs on its own OpenMP runtime, which follows
- * {@code OMP_NUM_THREADS} like ND4J's. When the native library cannot be loaded (another platform) or
- * {@code -Dsparkcnn.onednn=false} ({@link Settings#ONEDNN_CONVOLUTIONS}), {@link #available} is false and the caller keeps im2col; a geometry
- * oneDNN refuses is logged once and also left to im2col, as is a layer of fewer than
- * {@value #MIN_INPUT_CHANNELS} input channels.
+ * not thread-safe, like the layer. Used when {@link OneDnn#available}; a geometry oneDNN refuses is logged once
+ * and left to im2col, as is a layer of fewer than {@value #MIN_INPUT_CHANNELS} input channels.
  */
 final class OneDnnConvolution {
     private static final Logger LOG = LoggerFactory.getLogger(OneDnnConvolution.class);
@@ -49,64 +44,52 @@ final class OneDnnConvolution {
      * convolution does little arithmetic per output, and im2col's image-by-image products leave each image's
      * output in cache for the bias, ReLU and pooling after them, where oneDNN's whole-minibatch output has
      * gone to memory and back through a reorder (the seed CNN infers faster that way: scripts/bench-core.sh,
-     * variant im2col).
+     * variant no-onednn).
      */
     static final int MIN_INPUT_CHANNELS = 4;
-    private static final engine ENGINE = cpuEngine();
     private static final Set<String> REFUSED = new HashSet<>();
 
-    private final stream stream = new stream(ENGINE);
+    private final stream stream = new stream(OneDnn.ENGINE);
     private final Map<String, Plan> plans = new LinkedHashMap<>(8, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Plan> eldest) {
             return size() > PLANS_KEPT;
         }
     };
-    /** The input whose reordered copy the last training forward pass kept, for the weight gradient. */
+    /** The input of the last training forward pass, and its copy in oneDNN's layout, for the weight gradient. */
     private INDArray keptInputOf;
-
-    /** True when oneDNN's library loaded on this machine and is not switched off. */
-    static boolean available() {
-        return ENGINE != null && Settings.ONEDNN_CONVOLUTIONS.value();
-    }
-
-    private static engine cpuEngine() {
-        try {
-            return new engine(engine.kind.cpu, 0);
-        } catch (Throwable e) { // UnsatisfiedLinkError on a platform without the natives
-            LoggerFactory.getLogger(OneDnnConvolution.class).warn("oneDNN is not available here ({}): "
-                    + "convolutions run as im2col and OpenBLAS products", e.toString());
-            return null;
-        }
-    }
+    private memory keptInput;
 
     /**
-     * out (dense [N, outC, outH, outW]) = the convolution of input with weights, no bias. False, with nothing
-     * written, when oneDNN refuses the geometry. {@code training} keeps the reordered input for
-     * {@link #backward}.
+     * out (dense [N, outC, outH, outW]) = the convolution of input with weights, plus {@code bias} (null: none),
+     * then a ReLU when {@code relu}. False, with nothing written, when oneDNN does not take the geometry.
+     * {@code training} keeps the reordered input for {@link #backward}.
      */
-    boolean forward(INDArray input, INDArray weights, INDArray out, ConvolutionGeometry g, boolean training) {
-        Plan plan = g.inChannels() < MIN_INPUT_CHANNELS ? null : plan(g);
+    boolean forward(INDArray input, INDArray weights, INDArray bias, boolean relu, INDArray out,
+                    ConvolutionGeometry g, boolean training) {
+        Plan plan = g.inChannels() < MIN_INPUT_CHANNELS ? null : plan(g, bias != null, relu);
         if (plan == null) {
             return false;
         }
         memory src = plan.src.in(input, stream);
-        memory w = plan.weights.in(weights, stream);
-        memory dst = plan.dst.bind(out);
         IntMemoryMap args = new IntMemoryMap();
         args.put(dnnl.DNNL_ARG_SRC, src);
-        args.put(dnnl.DNNL_ARG_WEIGHTS, w);
-        args.put(dnnl.DNNL_ARG_DST, dst);
+        args.put(dnnl.DNNL_ARG_WEIGHTS, plan.weights.in(weights, stream));
+        if (bias != null) {
+            args.put(dnnl.DNNL_ARG_BIAS, plan.bias.in(bias, stream));
+        }
+        args.put(dnnl.DNNL_ARG_DST, plan.dst.bind(out));
         plan.forward.execute(stream, args);
         plan.dst.out(stream);
         stream._wait();
         keptInputOf = training ? input : null;
+        keptInput = training ? src : null;
         return true;
     }
 
-    /** True when {@link #backward} will run this geometry (oneDNN accepted it). */
+    /** True when {@link #backward} will run this geometry (oneDNN takes it). */
     boolean handles(ConvolutionGeometry g) {
-        return g.inChannels() >= MIN_INPUT_CHANNELS && plan(g) != null;
+        return g.inChannels() >= MIN_INPUT_CHANNELS && plan(g, false, false) != null;
     }
 
     /**
@@ -115,12 +98,12 @@ final class OneDnnConvolution {
      */
     void backward(INDArray input, INDArray weights, INDArray delta, INDArray weightGradient,
                   INDArray inputGradient, ConvolutionGeometry g) {
-        Plan plan = plan(g);
-        Backward b = plan.backward();
+        Backward b = plan(g, false, false).backward();
         memory diffDstForWeights = b.diffDstForWeights.in(delta, stream);
-        memory src = input == keptInputOf && plan.src.inner.get_desc().equals(b.src.inner.get_desc())
-                ? plan.src.inner : b.src.in(input, stream);
+        memory src = input == keptInputOf && keptInput.get_desc().equals(b.src.inner.get_desc())
+                ? keptInput : b.src.in(input, stream);
         keptInputOf = null;
+        keptInput = null;
         IntMemoryMap args = new IntMemoryMap();
         args.put(dnnl.DNNL_ARG_SRC, src);
         args.put(dnnl.DNNL_ARG_DIFF_DST, diffDstForWeights);
@@ -140,8 +123,8 @@ final class OneDnnConvolution {
         stream._wait();
     }
 
-    private Plan plan(ConvolutionGeometry g) {
-        String key = key(g);
+    private Plan plan(ConvolutionGeometry g, boolean bias, boolean relu) {
+        String key = key(g) + (bias ? ", bias" : "") + (relu ? ", relu" : "");
         Plan plan = plans.get(key);
         if (plan != null) {
             return plan;
@@ -152,7 +135,7 @@ final class OneDnnConvolution {
             }
         }
         try {
-            plan = new Plan(g);
+            plan = new Plan(g, bias, relu);
         } catch (RuntimeException e) { // oneDNN's dnnl::error: no implementation for this geometry
             synchronized (REFUSED) {
                 if (REFUSED.add(key)) {
@@ -196,11 +179,14 @@ final class OneDnnConvolution {
         }
 
         private static memory.desc desc(long[] dims, memory.format_tag tag) {
-            return new memory.desc(dims, memory.data_type.f32, tag);
+            return OneDnn.floats(dims, tag);
         }
     }
 
-    /** One geometry's primitives, with DL4J's arrays on one side of each reorder and oneDNN's on the other. */
+    /**
+     * One geometry's forward primitive (with its bias and ReLU, if any), with DL4J's arrays on one side of each
+     * reorder and oneDNN's on the other; and, built on first use, the backward ones.
+     */
     private final class Plan {
         final Shapes user;
         final Shapes any;
@@ -208,18 +194,32 @@ final class OneDnnConvolution {
         final primitive forward;
         final Side src;
         final Side weights;
+        final Side bias;
         final Side dst;
         private Backward backward;
 
-        Plan(ConvolutionGeometry g) {
+        Plan(ConvolutionGeometry g, boolean withBias, boolean relu) {
             user = Shapes.of(g, memory.format_tag.nchw, memory.format_tag.oihw);
             any = Shapes.of(g, memory.format_tag.any, memory.format_tag.any);
-            forwardDesc = new convolution_forward.primitive_desc(new convolution_forward.desc(
-                    dnnl.prop_kind.forward_training, dnnl.algorithm.convolution_direct, any.src, any.weights,
-                    any.dst, any.strides, any.dilates, any.padLeft, any.padRight), ENGINE);
+            primitive_attr attributes = new primitive_attr();
+            if (relu) {
+                post_ops ops = new post_ops();
+                ops.append_eltwise(1f, dnnl.algorithm.eltwise_relu, 0f, 0f);
+                attributes.set_post_ops(ops);
+            }
+            memory.desc biasDesc = OneDnn.floats(new long[] {g.outChannels()}, memory.format_tag.x);
+            convolution_forward.desc desc = withBias
+                    ? new convolution_forward.desc(dnnl.prop_kind.forward_training,
+                            dnnl.algorithm.convolution_direct, any.src, any.weights, biasDesc, any.dst, any.strides,
+                            any.dilates, any.padLeft, any.padRight)
+                    : new convolution_forward.desc(dnnl.prop_kind.forward_training,
+                            dnnl.algorithm.convolution_direct, any.src, any.weights, any.dst, any.strides,
+                            any.dilates, any.padLeft, any.padRight);
+            forwardDesc = new convolution_forward.primitive_desc(desc, attributes, OneDnn.ENGINE);
             forward = new convolution_forward(forwardDesc);
             src = new Side(user.src, forwardDesc.src_desc());
             weights = new Side(user.weights, forwardDesc.weights_desc());
+            bias = withBias ? new Side(biasDesc, forwardDesc.bias_desc()) : null;
             dst = new Side(user.dst, forwardDesc.dst_desc());
         }
 
@@ -246,11 +246,11 @@ final class OneDnnConvolution {
             Shapes user = plan.user;
             convolution_backward_weights.primitive_desc w = new convolution_backward_weights.primitive_desc(
                     new convolution_backward_weights.desc(dnnl.algorithm.convolution_direct, any.src, any.weights,
-                            any.dst, any.strides, any.dilates, any.padLeft, any.padRight), ENGINE,
+                            any.dst, any.strides, any.dilates, any.padLeft, any.padRight), OneDnn.ENGINE,
                     plan.forwardDesc);
             convolution_backward_data.primitive_desc d = new convolution_backward_data.primitive_desc(
                     new convolution_backward_data.desc(dnnl.algorithm.convolution_direct, any.src, any.weights,
-                            any.dst, any.strides, any.dilates, any.padLeft, any.padRight), ENGINE,
+                            any.dst, any.strides, any.dilates, any.padLeft, any.padRight), OneDnn.ENGINE,
                     plan.forwardDesc);
             weights = new convolution_backward_weights(w);
             data = new convolution_backward_data(d);
@@ -275,13 +275,13 @@ final class OneDnnConvolution {
         private reorder fromInner;
 
         Side(memory.desc userDesc, memory.desc wanted) {
-            user = new memory(userDesc, ENGINE, (Pointer) null);
-            inner = userDesc.equals(wanted) ? user : new memory(wanted, ENGINE);
+            user = OneDnn.unbound(userDesc);
+            inner = userDesc.equals(wanted) ? user : new memory(wanted, OneDnn.ENGINE);
         }
 
         /** The operand in the primitive's layout, read from {@code array}. */
         memory in(INDArray array, stream stream) {
-            user.set_data_handle(address(array));
+            OneDnn.bind(user, array);
             if (inner != user) {
                 if (toInner == null) {
                     toInner = new reorder(user, inner);
@@ -293,7 +293,7 @@ final class OneDnnConvolution {
 
         /** The memory a primitive writes the result to; {@link #out} then puts it into {@code array}. */
         memory bind(INDArray array) {
-            user.set_data_handle(address(array));
+            OneDnn.bind(user, array);
             return inner;
         }
 
@@ -305,20 +305,5 @@ final class OneDnnConvolution {
                 fromInner.execute(stream, inner, user);
             }
         }
-    }
-
-    /** The address of a dense float array's first element, as a position-0 pointer (what oneDNN reads). */
-    private static Pointer address(INDArray array) {
-        if (!DenseFloats.dense(array)) {
-            throw new IllegalArgumentException("oneDNN operands must be dense float arrays: "
-                    + array.shapeInfoToString());
-        }
-        FloatPointer first = DenseFloats.pointer(array, 0);
-        long at = first.address() + 4L * first.position();
-        return new Pointer() {
-            {
-                address = at; // Pointer's field (a local of that name would be hidden by it in here)
-            }
-        };
     }
 }

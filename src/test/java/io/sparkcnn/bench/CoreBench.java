@@ -42,8 +42,8 @@ import java.util.Map;
  * pass). The ND4J build is whatever nd4j-native jar the classpath holds: the script starts one JVM per build
  * and interleaves them. A variant changes how the same maths runs: {@code default} (the project's defaults:
  * CpuKernels, CacheMode.DEVICE, workspaces), {@code scalar-planes} (the fused pooling's planes in scalar code
- * instead of the Vector API's lanes), {@code im2col} (convolutions as im2col and OpenBLAS products instead of
- * oneDNN's primitives), {@code dl4j-kernels} (DL4J's own layer code: CpuKernels off),
+ * instead of the Vector API's lanes), {@code no-onednn} (convolutions as im2col and OpenBLAS products, batch
+ * normalisation in Java, instead of oneDNN's primitives), {@code dl4j-kernels} (DL4J's own layer code: CpuKernels off),
  * {@code helpers-only} (CpuKernels in DL4J's helper slot, DL4J's layer objects: no fused layers),
  * {@code dl4j-native-helpers} (DL4J's oneDNN helper classes, which call libnd4j's native conv2d and pooling
  * ops, in place of CpuKernels), {@code nhwc} (channels-last layout for every layer and the input), {@code
@@ -119,8 +119,8 @@ public final class CoreBench {
         if (variant.equals("scalar-planes")) {
             System.setProperty("sparkcnn.vectorPlanes", "false"); // read when the first fused pooling is built
         }
-        if (variant.equals("im2col")) {
-            System.setProperty(Settings.ONEDNN_CONVOLUTIONS.name(), "false");
+        if (variant.equals("no-onednn")) {
+            System.setProperty(Settings.ONEDNN.name(), "false");
         }
         if (variant.equals("helpers-only")) {
             System.setProperty(CpuKernels.FUSED_LAYERS_PROPERTY, "false");
@@ -158,7 +158,8 @@ public final class CoreBench {
 
     /** The network with the variant's execution settings (same maths). */
     private static Network variant(Network net, String variant) {
-        if (List.of("default", "im2col", "dl4j-kernels", "helpers-only", "scalar-planes", "nhwc").contains(variant)
+        if (List.of("default", "no-onednn", "dl4j-kernels", "helpers-only", "scalar-planes", "nhwc")
+                .contains(variant)
                 || variant.startsWith("env-")) {
             return net;
         }

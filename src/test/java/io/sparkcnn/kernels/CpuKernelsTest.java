@@ -53,6 +53,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CpuKernelsTest {
     /** Float rounding over sums of a few thousand terms, relative to the array's largest magnitude. */
     private static final double TOLERANCE = 2e-5;
+    /**
+     * A gradient within this fraction of the network's largest is 0 but for rounding (float epsilon is 1.2e-7;
+     * sums of a few thousand terms round to a few dozen of it).
+     */
+    private static final double ZERO_GRADIENT = 1e-6;
 
     static DataSet batch(InputShape shape, int classes, int size, long seed) {
         Nd4j.getRandom().setSeed(seed);
@@ -182,7 +187,12 @@ class CpuKernelsTest {
             INDArray exactGradient = reference.get(key);
             double stockError = stock.get(key).castTo(DataType.DOUBLE).sub(exactGradient).amaxNumber().doubleValue();
             double fastError = fast.get(key).castTo(DataType.DOUBLE).sub(exactGradient).amaxNumber().doubleValue();
-            assertTrue(fastError <= 2 * stockError + TOLERANCE * scales.get(key), what + " " + key + ": " + fastError
+            // Zero in exact arithmetic (a convolution's bias just before batch norm, whose mean removes it): both
+            // float paths give rounding noise, and twice DL4J's is no measure; noise at the network's scale is.
+            double noise = exactGradient.amaxNumber().doubleValue() <= ZERO_GRADIENT * largest
+                    ? ZERO_GRADIENT * largest : 0;
+            assertTrue(fastError <= Math.max(noise, 2 * stockError + TOLERANCE * scales.get(key)), what + " " + key
+                    + ": " + fastError
                     + " from the double-precision gradient, DL4J's float path " + stockError + " (largest value "
                     + scales.get(key) + ")");
         }
@@ -315,10 +325,10 @@ class CpuKernelsTest {
                 "plans")).size());
     }
 
-    /** The im2col path, oneDNN switched off: the fallback where its library does not load. */
+    /** oneDNN switched off (the fallback where its library does not load): im2col, and batch norm in Java. */
     @Test
     void withoutOneDnnEveryConvolutionGeometryComputesWhatDl4jComputes() throws ReflectiveOperationException {
-        System.setProperty(Settings.ONEDNN_CONVOLUTIONS.name(), "false");
+        System.setProperty(Settings.ONEDNN.name(), "false");
         try {
             NetworkSpec spec = twoConvolutions(new ConvolutionLayer.Builder(3, 3), new InputShape(2, 11, 9));
             Object helper = field(layers(spec.build().dl4j())[1], FusedConvolutionLayer.class, "convolution");
@@ -327,8 +337,11 @@ class CpuKernelsTest {
             assertSameMaths(network(new InputShape(2, 12, 10), new ConvolutionLayer.Builder(3, 3).nOut(4)
                     .activation(Activation.RELU).build(), new SubsamplingLayer.Builder(2, 2).stride(2, 2).build()),
                     new InputShape(2, 12, 10), 3, "im2col: relu convolution into pooling");
+            InputShape grey = new InputShape(1, 28, 28);
+            assertSameMaths(Architectures.build(TrainConfig.of(Architecture.DEEP_CNN, UpdaterKind.ADAM, 1e-3, 32),
+                    grey, 5, 11), grey, 5, "deep-cnn without oneDNN (batch normalisation in Java)");
         } finally {
-            System.clearProperty(Settings.ONEDNN_CONVOLUTIONS.name());
+            System.clearProperty(Settings.ONEDNN.name());
         }
     }
 
