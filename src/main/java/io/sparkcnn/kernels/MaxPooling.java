@@ -20,9 +20,13 @@ import java.util.Map;
  * float, no dilation). The gradient of each window goes to its first largest input in row-major order, as in
  * libnd4j. Why: libnd4j's native maxpool2d_bp spends its time in generic per-element offset arithmetic, a large
  * share of a training step once the convolution is fast; DL4J's own path calls the same op.
- * Declines (null: DL4J's path) for other pooling types, layouts and dilations.
+ * Declines (null: DL4J's path) for other pooling types, layouts and dilations. Where oneDNN is available the
+ * windows run in {@link OneDnnPooling} instead (the same choices).
  */
 final class MaxPooling implements SubsamplingHelper {
+    /** oneDNN's primitives, when available; null: the loops below. */
+    private final OneDnnPooling oneDnn = OneDnn.available() ? new OneDnnPooling() : null;
+
     @Override
     public boolean checkSupported() {
         return true;
@@ -67,6 +71,10 @@ final class MaxPooling implements SubsamplingHelper {
         }
         INDArray output = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT,
                 new long[] {input.size(0), input.size(1), g.outH, g.outW}, 'c');
+        if (oneDnn != null) {
+            oneDnn.forward(DenseFloats.denseOrCopy(input), output, kernel, strides, window.pad(), training);
+            return output;
+        }
         FloatBuffer in = DenseFloats.of(DenseFloats.denseOrCopy(input));
         FloatBuffer o = DenseFloats.of(output);
         if (g.tiles2x2()) {
@@ -97,6 +105,13 @@ final class MaxPooling implements SubsamplingHelper {
         Geometry g = geometry(input, (int) epsilon.size(2), (int) epsilon.size(3), kernel, strides, pad);
         if (!g.everyWindowInBounds()) {
             return null;
+        }
+        if (oneDnn != null) {
+            INDArray gradient = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT,
+                    input.shape(), 'c');
+            oneDnn.backward(DenseFloats.denseOrCopy(input), DenseFloats.denseOrCopy(epsilon), gradient, kernel,
+                    strides, pad);
+            return new Pair<>(new DefaultGradient(), gradient);
         }
         boolean tiled = g.tiles2x2();
         // The tiled loop writes every input it covers; an odd last row or column is left to the zeroing.

@@ -325,9 +325,9 @@ class CpuKernelsTest {
                 "plans")).size());
     }
 
-    /** oneDNN switched off (the fallback where its library does not load): im2col, and batch norm in Java. */
+    /** oneDNN switched off (the fallback where its library does not load): im2col, pooling and batch norm in Java. */
     @Test
-    void withoutOneDnnEveryConvolutionGeometryComputesWhatDl4jComputes() throws ReflectiveOperationException {
+    void withoutOneDnnEveryKernelComputesWhatDl4jComputes() throws ReflectiveOperationException {
         System.setProperty(Settings.ONEDNN.name(), "false");
         try {
             NetworkSpec spec = twoConvolutions(new ConvolutionLayer.Builder(3, 3), new InputShape(2, 11, 9));
@@ -337,6 +337,8 @@ class CpuKernelsTest {
             assertSameMaths(network(new InputShape(2, 12, 10), new ConvolutionLayer.Builder(3, 3).nOut(4)
                     .activation(Activation.RELU).build(), new SubsamplingLayer.Builder(2, 2).stride(2, 2).build()),
                     new InputShape(2, 12, 10), 3, "im2col: relu convolution into pooling");
+            assertEveryMaxPoolingGeometry();
+            assertTiesBrokenAsDl4jDoes();
             InputShape grey = new InputShape(1, 28, 28);
             assertSameMaths(Architectures.build(TrainConfig.of(Architecture.DEEP_CNN, UpdaterKind.ADAM, 1e-3, 32),
                     grey, 5, 11), grey, 5, "deep-cnn without oneDNN (batch normalisation in Java)");
@@ -369,6 +371,10 @@ class CpuKernelsTest {
 
     @Test
     void everyMaxPoolingGeometryComputesWhatDl4jComputes() throws ReflectiveOperationException {
+        assertEveryMaxPoolingGeometry();
+    }
+
+    private static void assertEveryMaxPoolingGeometry() throws ReflectiveOperationException {
         InputShape shape = new InputShape(2, 11, 9);
         List<Object[]> cases = new ArrayList<>();
         cases.add(new Object[] {"2x2 stride 2", new SubsamplingLayer.Builder(2, 2).stride(2, 2)});
@@ -452,6 +458,10 @@ class CpuKernelsTest {
 
     @Test
     void maxPoolingBreaksTiesAsDl4jDoes() {
+        assertTiesBrokenAsDl4jDoes();
+    }
+
+    private static void assertTiesBrokenAsDl4jDoes() {
         // A 3x3 convolution that copies its input (1 at the centre) feeds pooling windows full of ties; the
         // copy's weight gradient reads the neighbours of whichever input took each window's gradient.
         InputShape shape = new InputShape(1, 8, 10);
