@@ -460,10 +460,10 @@ public final class Settings {
                     + "the scalar code regardless.");
 
     public static final SystemProperty ONEDNN = new SystemProperty("sparkcnn.onednn", true,
-            "false: run convolutions (as im2col and OpenBLAS products) and batch normalisation in spark-cnn's "
-                    + "Java kernels instead of oneDNN's JIT primitives (the same results to float rounding). "
-                    + "Without oneDNN's native library for this platform they run there regardless, and the log "
-                    + "says so.");
+            "false: run convolutions (as im2col and OpenBLAS products), batch normalisation and max pooling in "
+                    + "spark-cnn's Java kernels instead of oneDNN's JIT primitives (the same results to float "
+                    + "rounding). Without oneDNN's native library for this platform they run there regardless, "
+                    + "and the log says so.");
 
     /** The system properties that switch the CPU engine (not job settings: they hold for the whole JVM). */
     public static final List<SystemProperty> SYSTEM_PROPERTIES = List.of(DL4J_KERNELS, FUSED_LAYERS, VECTOR_PLANES,

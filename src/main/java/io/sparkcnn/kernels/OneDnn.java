@@ -2,16 +2,19 @@ package io.sparkcnn.kernels;
 
 import io.sparkcnn.config.Settings;
 import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.reorder;
+import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.LoggerFactory;
 
 /**
- * What spark-cnn's oneDNN kernels ({@link OneDnnConvolution}, {@link OneDnnBatchNorm}) share: the CPU engine of
- * oneDNN 2.5 (JavaCPP's dnnl presets, at the JavaCPP line ND4J uses), whether it may be used, and memories over
- * DL4J's arrays, in place.
+ * What spark-cnn's oneDNN kernels ({@link OneDnnConvolution}, {@link OneDnnBatchNorm}, {@link OneDnnPooling})
+ * share: the CPU engine of oneDNN 2.5 (JavaCPP's dnnl presets, at the JavaCPP line ND4J uses), whether it may be
+ * used, and memories over DL4J's arrays, in place.
  *
  * <p>oneDNN runs on its own OpenMP runtime, which follows {@code OMP_NUM_THREADS} like ND4J's. When its
  * native library cannot be loaded (a platform the build has no natives for) or {@code -Dsparkcnn.onednn=false}
@@ -32,10 +35,21 @@ final class OneDnn {
         try {
             return new engine(engine.kind.cpu, 0);
         } catch (Throwable e) { // UnsatisfiedLinkError on a platform without the natives
-            LoggerFactory.getLogger(OneDnn.class).warn("oneDNN is not available here ({}): convolutions and "
-                    + "batch normalisation run in spark-cnn's Java and OpenBLAS kernels", e.toString());
+            LoggerFactory.getLogger(OneDnn.class).warn("oneDNN is not available here ({}): convolutions, batch "
+                    + "normalisation and max pooling run in spark-cnn's Java and OpenBLAS kernels", e.toString());
             return null;
         }
+    }
+
+    /**
+     * The channel-blocked layout oneDNN's element-wise JIT kernels (batch norm, pooling) run fastest in on this
+     * CPU: 16 channels per block where it has AVX-512 (oneDNN's avx512_core bit), else 8. On DL4J's plain NCHW
+     * arrays oneDNN runs generic loops several times slower than the two reorders to and from this layout cost.
+     */
+    static memory.format_tag blocked() {
+        boolean avx512 = (dnnl.dnnl_get_effective_cpu_isa() & dnnl.cpu_isa.avx512_core.value
+                & ~dnnl.cpu_isa.avx2.value) != 0;
+        return avx512 ? memory.format_tag.nChw16c : memory.format_tag.nChw8c;
     }
 
     static memory.desc floats(long[] dims, memory.format_tag tag) {
@@ -66,5 +80,48 @@ final class OneDnn {
                 address = at; // Pointer's field (a local of that name would be hidden by it in here)
             }
         };
+    }
+
+    /**
+     * One operand of a primitive: a memory over a DL4J array (its address set at each call) and, when the
+     * primitive wants another layout, a memory of its own in that layout with the reorders between the two.
+     */
+    static final class Operand {
+        final memory user;
+        final memory inner;
+        private reorder toInner;
+        private reorder fromInner;
+
+        Operand(memory.desc userDesc, memory.desc wanted) {
+            user = unbound(userDesc);
+            inner = userDesc.equals(wanted) ? user : new memory(wanted, ENGINE);
+        }
+
+        /** The operand in the primitive's layout, read from {@code array}. */
+        memory in(INDArray array, stream stream) {
+            OneDnn.bind(user, array);
+            if (inner != user) {
+                if (toInner == null) {
+                    toInner = new reorder(user, inner);
+                }
+                toInner.execute(stream, user, inner);
+            }
+            return inner;
+        }
+
+        /** The memory a primitive writes the result to; {@link #out} then puts it into {@code array}. */
+        memory bind(INDArray array) {
+            OneDnn.bind(user, array);
+            return inner;
+        }
+
+        void out(stream stream) {
+            if (inner != user) {
+                if (fromInner == null) {
+                    fromInner = new reorder(inner, user);
+                }
+                fromInner.execute(stream, inner, user);
+            }
+        }
     }
 }

@@ -8,7 +8,6 @@ import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.primitive_attr;
-import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.dnnl.global.dnnl;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -192,10 +191,10 @@ final class OneDnnConvolution {
         final Shapes any;
         final convolution_forward.primitive_desc forwardDesc;
         final primitive forward;
-        final Side src;
-        final Side weights;
-        final Side bias;
-        final Side dst;
+        final OneDnn.Operand src;
+        final OneDnn.Operand weights;
+        final OneDnn.Operand bias;
+        final OneDnn.Operand dst;
         private Backward backward;
 
         Plan(ConvolutionGeometry g, boolean withBias, boolean relu) {
@@ -217,10 +216,10 @@ final class OneDnnConvolution {
                             any.dilates, any.padLeft, any.padRight);
             forwardDesc = new convolution_forward.primitive_desc(desc, attributes, OneDnn.ENGINE);
             forward = new convolution_forward(forwardDesc);
-            src = new Side(user.src, forwardDesc.src_desc());
-            weights = new Side(user.weights, forwardDesc.weights_desc());
-            bias = withBias ? new Side(biasDesc, forwardDesc.bias_desc()) : null;
-            dst = new Side(user.dst, forwardDesc.dst_desc());
+            src = new OneDnn.Operand(user.src, forwardDesc.src_desc());
+            weights = new OneDnn.Operand(user.weights, forwardDesc.weights_desc());
+            bias = withBias ? new OneDnn.Operand(biasDesc, forwardDesc.bias_desc()) : null;
+            dst = new OneDnn.Operand(user.dst, forwardDesc.dst_desc());
         }
 
         Backward backward() {
@@ -234,12 +233,12 @@ final class OneDnnConvolution {
     private final class Backward {
         final primitive weights;
         final primitive data;
-        final Side src;
-        final Side diffDstForWeights;
-        final Side diffWeights;
-        final Side diffDstForData;
-        final Side weightsForData;
-        final Side diffSrc;
+        final OneDnn.Operand src;
+        final OneDnn.Operand diffDstForWeights;
+        final OneDnn.Operand diffWeights;
+        final OneDnn.Operand diffDstForData;
+        final OneDnn.Operand weightsForData;
+        final OneDnn.Operand diffSrc;
 
         Backward(Plan plan) {
             Shapes any = plan.any;
@@ -254,56 +253,13 @@ final class OneDnnConvolution {
                     plan.forwardDesc);
             weights = new convolution_backward_weights(w);
             data = new convolution_backward_data(d);
-            src = new Side(user.src, w.src_desc());
-            diffDstForWeights = new Side(user.dst, w.diff_dst_desc());
-            diffWeights = new Side(user.weights, w.diff_weights_desc());
+            src = new OneDnn.Operand(user.src, w.src_desc());
+            diffDstForWeights = new OneDnn.Operand(user.dst, w.diff_dst_desc());
+            diffWeights = new OneDnn.Operand(user.weights, w.diff_weights_desc());
             diffDstForData = d.diff_dst_desc().equals(w.diff_dst_desc()) ? diffDstForWeights
-                    : new Side(user.dst, d.diff_dst_desc());
-            weightsForData = new Side(user.weights, d.weights_desc());
-            diffSrc = new Side(user.src, d.diff_src_desc());
-        }
-    }
-
-    /**
-     * One operand: a oneDNN memory over a DL4J array (its address set at each call) and, when the primitive
-     * wants another layout, a memory of its own in that layout with the reorders between the two.
-     */
-    private static final class Side {
-        final memory user;
-        final memory inner;
-        private reorder toInner;
-        private reorder fromInner;
-
-        Side(memory.desc userDesc, memory.desc wanted) {
-            user = OneDnn.unbound(userDesc);
-            inner = userDesc.equals(wanted) ? user : new memory(wanted, OneDnn.ENGINE);
-        }
-
-        /** The operand in the primitive's layout, read from {@code array}. */
-        memory in(INDArray array, stream stream) {
-            OneDnn.bind(user, array);
-            if (inner != user) {
-                if (toInner == null) {
-                    toInner = new reorder(user, inner);
-                }
-                toInner.execute(stream, user, inner);
-            }
-            return inner;
-        }
-
-        /** The memory a primitive writes the result to; {@link #out} then puts it into {@code array}. */
-        memory bind(INDArray array) {
-            OneDnn.bind(user, array);
-            return inner;
-        }
-
-        void out(stream stream) {
-            if (inner != user) {
-                if (fromInner == null) {
-                    fromInner = new reorder(inner, user);
-                }
-                fromInner.execute(stream, inner, user);
-            }
+                    : new OneDnn.Operand(user.dst, d.diff_dst_desc());
+            weightsForData = new OneDnn.Operand(user.weights, d.weights_desc());
+            diffSrc = new OneDnn.Operand(user.src, d.diff_src_desc());
         }
     }
 }

@@ -15,9 +15,10 @@ import java.util.Map;
 /**
  * Max pooling of dense float NCHW activations by oneDNN's primitives, for {@link MaxPooling}: forward (in
  * training it also records each window's chosen input in a workspace of its own) and backward (each window's
- * gradient to that input), on DL4J's arrays in place. oneDNN picks the first largest input of a window in
- * row-major order, as libnd4j and {@link MaxPooling}'s loops do. Why: those loops run one window at a time in
- * scalar code; oneDNN's are vectorised across windows.
+ * gradient to that input), in the channel-blocked layout of {@link OneDnn#blocked} (reordered from and to
+ * DL4J's NCHW arrays: on plain NCHW oneDNN's kernel transposes as it goes, several times slower). oneDNN picks
+ * the first largest input of a window in row-major order, as libnd4j and {@link MaxPooling}'s loops do. Why:
+ * those loops run one window at a time in scalar code; oneDNN's are vectorised across channels.
  *
  * <p>One instance per layer, not thread-safe, like the layer; used when {@link OneDnn#available}.
  */
@@ -42,12 +43,13 @@ final class OneDnnPooling {
     void forward(INDArray input, INDArray out, int[] kernel, int[] strides, int[] pad, boolean training) {
         Plan p = plan(input, out, kernel, strides, pad);
         IntMemoryMap args = new IntMemoryMap();
-        args.put(dnnl.DNNL_ARG_SRC, OneDnn.bind(p.src, input));
-        args.put(dnnl.DNNL_ARG_DST, OneDnn.bind(p.dst, out));
+        args.put(dnnl.DNNL_ARG_SRC, p.src.in(input, stream));
+        args.put(dnnl.DNNL_ARG_DST, p.dst.bind(out));
         if (training) {
             args.put(dnnl.DNNL_ARG_WORKSPACE, p.workspace);
         }
         (training ? p.training : p.inference).execute(stream, args);
+        p.dst.out(stream);
         stream._wait();
         keptInputOf = training ? input : null;
         kept = training ? p : null;
@@ -62,7 +64,7 @@ final class OneDnnPooling {
         Plan p = plan(input, epsilon, kernel, strides, pad);
         if (input != keptInputOf || kept != p) {
             IntMemoryMap args = new IntMemoryMap();
-            args.put(dnnl.DNNL_ARG_SRC, OneDnn.bind(p.src, input));
+            args.put(dnnl.DNNL_ARG_SRC, p.src.in(input, stream));
             args.put(dnnl.DNNL_ARG_DST, p.scratch());
             args.put(dnnl.DNNL_ARG_WORKSPACE, p.workspace);
             p.training.execute(stream, args);
@@ -70,10 +72,11 @@ final class OneDnnPooling {
         keptInputOf = null;
         kept = null;
         IntMemoryMap args = new IntMemoryMap();
-        args.put(dnnl.DNNL_ARG_DIFF_DST, OneDnn.bind(p.diffDst, epsilon));
+        args.put(dnnl.DNNL_ARG_DIFF_DST, p.diffDst.in(epsilon, stream));
         args.put(dnnl.DNNL_ARG_WORKSPACE, p.workspace);
-        args.put(dnnl.DNNL_ARG_DIFF_SRC, OneDnn.bind(p.diffSrc, gradient));
+        args.put(dnnl.DNNL_ARG_DIFF_SRC, p.diffSrc.bind(gradient));
         p.backward().execute(stream, args);
+        p.diffSrc.out(stream);
         stream._wait();
     }
 
@@ -96,17 +99,17 @@ final class OneDnnPooling {
         final pooling_forward.primitive_desc trainingDesc;
         final primitive training;
         final primitive inference;
-        final memory src;
-        final memory dst;
+        final OneDnn.Operand src;
+        final OneDnn.Operand dst;
         final memory workspace;
-        final memory diffDst;
-        final memory diffSrc;
+        final OneDnn.Operand diffDst;
+        final OneDnn.Operand diffSrc;
         private memory scratch;
         private primitive backward;
 
         Plan(long[] in, long[] out, int[] kernel, int[] strides, int[] pad) {
-            srcDesc = OneDnn.floats(in, memory.format_tag.nchw);
-            dstDesc = OneDnn.floats(out, memory.format_tag.nchw);
+            srcDesc = OneDnn.floats(in, OneDnn.blocked());
+            dstDesc = OneDnn.floats(out, OneDnn.blocked());
             this.strides = new long[] {strides[0], strides[1]};
             this.kernel = new long[] {kernel[0], kernel[1]};
             padLeft = new long[] {pad[0], pad[1]};
@@ -124,11 +127,13 @@ final class OneDnnPooling {
             inference = new pooling_forward(new pooling_forward.primitive_desc(new pooling_forward.desc(
                     dnnl.prop_kind.forward_inference, dnnl.algorithm.pooling_max, srcDesc, dstDesc, this.strides,
                     this.kernel, padLeft, padRight), OneDnn.ENGINE));
-            src = OneDnn.unbound(srcDesc);
-            dst = OneDnn.unbound(dstDesc);
+            memory.desc plainIn = OneDnn.floats(in, memory.format_tag.nchw);
+            memory.desc plainOut = OneDnn.floats(out, memory.format_tag.nchw);
+            src = new OneDnn.Operand(plainIn, srcDesc);
+            dst = new OneDnn.Operand(plainOut, dstDesc);
             workspace = new memory(trainingDesc.workspace_desc(), OneDnn.ENGINE);
-            diffDst = OneDnn.unbound(dstDesc);
-            diffSrc = OneDnn.unbound(srcDesc);
+            diffDst = new OneDnn.Operand(plainOut, dstDesc);
+            diffSrc = new OneDnn.Operand(plainIn, srcDesc);
         }
 
         memory scratch() {
