@@ -11,6 +11,9 @@ import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.LoggerFactory;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * What spark-cnn's oneDNN kernels ({@link OneDnnConvolution}, {@link OneDnnBatchNorm}, {@link OneDnnPooling})
  * share: the CPU engine of oneDNN 2.5 (JavaCPP's dnnl presets, at the JavaCPP line ND4J uses), whether it may be
@@ -50,6 +53,19 @@ final class OneDnn {
         boolean avx512 = (dnnl.dnnl_get_effective_cpu_isa() & dnnl.cpu_isa.avx512_core.value
                 & ~dnnl.cpu_isa.avx2.value) != 0;
         return avx512 ? memory.format_tag.nChw16c : memory.format_tag.nChw8c;
+    }
+
+    /**
+     * A layer's primitives by shape, the most recently used few: a layer sees one minibatch size in training,
+     * another for the last minibatch of an epoch and another in inference; never an unbounded number.
+     */
+    static <P> Map<String, P> plans() {
+        return new LinkedHashMap<>(8, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, P> eldest) {
+                return size() > 4;
+            }
+        };
     }
 
     static memory.desc floats(long[] dims, memory.format_tag tag) {

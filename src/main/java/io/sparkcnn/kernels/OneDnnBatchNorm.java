@@ -9,7 +9,6 @@ import org.bytedeco.dnnl.stream;
 import org.bytedeco.dnnl.global.dnnl;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -24,17 +23,11 @@ import java.util.Map;
  * <p>One instance per layer, not thread-safe, like the layer; used when {@link OneDnn#available}.
  */
 final class OneDnnBatchNorm {
-    private static final int PLANS_KEPT = 4;
     private static final int SCALE_AND_SHIFT = dnnl.normalization_flags.use_scale.value
             | dnnl.normalization_flags.use_shift.value;
 
     private final stream stream = new stream(OneDnn.ENGINE);
-    private final Map<String, Plan> plans = new LinkedHashMap<>(8, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Plan> eldest) {
-            return size() > PLANS_KEPT;
-        }
-    };
+    private final Map<String, Plan> plans = OneDnn.plans();
     /** The input of the last training forward pass, whose blocked copy {@link #kept}'s source holds. */
     private INDArray keptInputOf;
     private Plan kept;

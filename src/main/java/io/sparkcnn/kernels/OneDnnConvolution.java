@@ -15,7 +15,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -37,7 +36,6 @@ import java.util.Set;
  */
 final class OneDnnConvolution {
     private static final Logger LOG = LoggerFactory.getLogger(OneDnnConvolution.class);
-    private static final int PLANS_KEPT = 4;
     /**
      * Fewer input channels than this (a network's first layer, on grey or RGB images) stay with im2col: such a
      * convolution does little arithmetic per output, and im2col's image-by-image products leave each image's
@@ -49,12 +47,7 @@ final class OneDnnConvolution {
     private static final Set<String> REFUSED = new HashSet<>();
 
     private final stream stream = new stream(OneDnn.ENGINE);
-    private final Map<String, Plan> plans = new LinkedHashMap<>(8, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Plan> eldest) {
-            return size() > PLANS_KEPT;
-        }
-    };
+    private final Map<String, Plan> plans = OneDnn.plans();
     /** The input of the last training forward pass, and its copy in oneDNN's layout, for the weight gradient. */
     private INDArray keptInputOf;
     private memory keptInput;

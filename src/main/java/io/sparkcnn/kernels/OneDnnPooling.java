@@ -9,7 +9,6 @@ import org.bytedeco.dnnl.stream;
 import org.bytedeco.dnnl.global.dnnl;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -23,15 +22,9 @@ import java.util.Map;
  * <p>One instance per layer, not thread-safe, like the layer; used when {@link OneDnn#available}.
  */
 final class OneDnnPooling {
-    private static final int PLANS_KEPT = 4;
 
     private final stream stream = new stream(OneDnn.ENGINE);
-    private final Map<String, Plan> plans = new LinkedHashMap<>(8, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Plan> eldest) {
-            return size() > PLANS_KEPT;
-        }
-    };
+    private final Map<String, Plan> plans = OneDnn.plans();
     /** The input of the last training forward pass, whose choices the workspace of {@link #kept} holds. */
     private INDArray keptInputOf;
     private Plan kept;
