@@ -14,6 +14,12 @@ record ConvolutionGeometry(int minibatch, int inChannels, int inH, int inW, int 
                 window.outH(), window.outW(), strides, window.pad(), dilation);
     }
 
+    /** The same convolution over {@code images} images. */
+    ConvolutionGeometry withMinibatch(int images) {
+        return new ConvolutionGeometry(images, inChannels, inH, inW, outChannels, kH, kW, outH, outW, strides, pad,
+                dilation);
+    }
+
     int patch() {
         return inChannels * kH * kW;
     }

@@ -9,6 +9,7 @@ import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.slf4j.LoggerFactory;
 
 import java.util.LinkedHashMap;
@@ -60,12 +61,38 @@ final class OneDnn {
      * another for the last minibatch of an epoch and another in inference; never an unbounded number.
      */
     static <P> Map<String, P> plans() {
-        return new LinkedHashMap<>(8, 0.75f, true) {
+        return new LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, P> eldest) {
-                return size() > 4;
+                return size() > PLANS_KEPT;
             }
         };
+    }
+
+    /** Enough for a training minibatch size, a last smaller one and every chunk size of inference up to 2^10. */
+    private static final int PLANS_KEPT = 14;
+
+    /**
+     * The sizes an inference batch of n images runs in: the powers of two n is the sum of, largest first (37:
+     * 32, 4, 1). A oneDNN primitive is compiled for one shape, in milliseconds per layer: a server's batches of
+     * every size from 1 up would compile (and keep) a primitive per size; in chunks, at most 11 per layer up to
+     * 1024 images, each compiled once. Inference is image by image, so chunks compute what the whole batch would.
+     */
+    static int[] inferenceChunks(int n) {
+        int[] chunks = new int[Integer.bitCount(n)];
+        int at = 0;
+        for (int bit = Integer.highestOneBit(n); bit > 0; bit >>= 1) {
+            if ((n & bit) != 0) {
+                chunks[at++] = bit;
+            }
+        }
+        return chunks;
+    }
+
+    /** Images [from, from + count) of a dense NCHW array: a dense view of it. */
+    static INDArray images(INDArray a, long from, long count) {
+        return a.get(NDArrayIndex.interval(from, from + count), NDArrayIndex.all(), NDArrayIndex.all(),
+                NDArrayIndex.all());
     }
 
     static memory.desc floats(long[] dims, memory.format_tag tag) {

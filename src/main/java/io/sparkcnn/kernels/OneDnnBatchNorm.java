@@ -34,10 +34,21 @@ final class OneDnnBatchNorm {
 
     /**
      * out = gamma * (x - mean) / sqrt(var + eps) + beta per channel. Training: mean and var are the minibatch's,
-     * written into {@code mean} and {@code var}; inference: read from them.
+     * written into {@code mean} and {@code var}; inference: read from them, in the chunks of
+     * {@link OneDnn#inferenceChunks}.
      */
     void forward(INDArray x, boolean training, INDArray gamma, INDArray beta, INDArray mean, INDArray var,
                  double eps, INDArray out) {
+        int[] chunks = training ? new int[] {(int) x.size(0)} : OneDnn.inferenceChunks((int) x.size(0));
+        if (chunks.length > 1) {
+            int from = 0;
+            for (int chunk : chunks) {
+                forward(OneDnn.images(x, from, chunk), false, gamma, beta, mean, var, eps,
+                        OneDnn.images(out, from, chunk));
+                from += chunk;
+            }
+            return;
+        }
         Plan p = plan(x, eps);
         memory src = p.src.in(x, stream);
         IntMemoryMap args = new IntMemoryMap();

@@ -55,14 +55,38 @@ final class OneDnnConvolution {
     /**
      * out (dense [N, outC, outH, outW]) = the convolution of input with weights, plus {@code bias} (null: none),
      * then a ReLU when {@code relu}. False, with nothing written, when oneDNN does not take the geometry.
-     * {@code training} keeps the reordered input for {@link #backward}.
+     * {@code training} keeps the reordered input for {@link #backward}; inference runs in the chunks of
+     * {@link OneDnn#inferenceChunks}.
      */
     boolean forward(INDArray input, INDArray weights, INDArray bias, boolean relu, INDArray out,
                     ConvolutionGeometry g, boolean training) {
-        Plan plan = g.inChannels() < MIN_INPUT_CHANNELS ? null : plan(g, bias != null, relu);
-        if (plan == null) {
+        if (g.inChannels() < MIN_INPUT_CHANNELS) {
             return false;
         }
+        if (training) {
+            Plan plan = plan(g, bias != null, relu);
+            return plan != null && forward(plan, input, weights, bias, out, true);
+        }
+        int[] chunks = OneDnn.inferenceChunks(g.minibatch());
+        Plan[] plans = new Plan[chunks.length];
+        for (int i = 0; i < chunks.length; i++) {
+            plans[i] = plan(g.withMinibatch(chunks[i]), bias != null, relu);
+            if (plans[i] == null) {
+                return false;
+            }
+        }
+        int from = 0;
+        for (int i = 0; i < chunks.length; i++) {
+            INDArray images = chunks.length == 1 ? input : OneDnn.images(input, from, chunks[i]);
+            INDArray into = chunks.length == 1 ? out : OneDnn.images(out, from, chunks[i]);
+            forward(plans[i], images, weights, bias, into, false);
+            from += chunks[i];
+        }
+        return true;
+    }
+
+    private boolean forward(Plan plan, INDArray input, INDArray weights, INDArray bias, INDArray out,
+                            boolean training) {
         memory src = plan.src.in(input, stream);
         IntMemoryMap args = new IntMemoryMap();
         args.put(dnnl.DNNL_ARG_SRC, src);

@@ -31,9 +31,19 @@ final class OneDnnPooling {
 
     /**
      * out = the max of each window of input ({@code kernel}, {@code strides}, top-left {@code pad}); the output
-     * size is out's.
+     * size is out's. Inference runs in the chunks of {@link OneDnn#inferenceChunks}.
      */
     void forward(INDArray input, INDArray out, int[] kernel, int[] strides, int[] pad, boolean training) {
+        int[] chunks = training ? new int[] {(int) input.size(0)} : OneDnn.inferenceChunks((int) input.size(0));
+        if (chunks.length > 1) {
+            int from = 0;
+            for (int chunk : chunks) {
+                forward(OneDnn.images(input, from, chunk), OneDnn.images(out, from, chunk), kernel, strides, pad,
+                        false);
+                from += chunk;
+            }
+            return;
+        }
         Plan p = plan(input, out, kernel, strides, pad);
         IntMemoryMap args = new IntMemoryMap();
         args.put(dnnl.DNNL_ARG_SRC, p.src.in(input, stream));

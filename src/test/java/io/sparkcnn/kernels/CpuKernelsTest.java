@@ -327,6 +327,26 @@ class CpuKernelsTest {
                 "plans")).size());
     }
 
+    /**
+     * Inference batches of every size give DL4J's outputs, and a layer compiles oneDNN primitives for the
+     * power-of-two chunks only (a server's batches come in every size).
+     */
+    @Test
+    void inferenceOfEveryBatchSizeRunsInPowerOfTwoChunks() throws ReflectiveOperationException {
+        InputShape grey = new InputShape(1, 28, 28);
+        Pair p = Pair.of(Architectures.build(TrainConfig.of(Architecture.DEEP_CNN, UpdaterKind.ADAM, 1e-3, 32),
+                grey, 5, 11));
+        for (int n = 1; n <= 11; n++) {
+            INDArray x = batch(grey, 5, n, n).getFeatures();
+            assertClose(output(p.stock, x), output(p.fast, x), "deep-cnn inference of " + n + " images");
+        }
+        // Layer 4: the convolution of 32 channels (the first, of 1 channel, runs im2col).
+        Object convolution = field(layers(p.fast)[4], FusedConvolutionLayer.class, "convolution");
+        Map<?, ?> plans = (Map<?, ?>) field(field(convolution, Im2colConvolution.class, "oneDnn"),
+                OneDnnConvolution.class, "plans");
+        assertEquals(4, plans.size(), "primitives for 1, 2, 4 and 8 images: " + plans.keySet());
+    }
+
     /** oneDNN switched off (the fallback where its library does not load): im2col, pooling and batch norm in Java. */
     @Test
     void withoutOneDnnEveryKernelComputesWhatDl4jComputes() throws ReflectiveOperationException {
