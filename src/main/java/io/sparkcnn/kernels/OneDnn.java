@@ -131,37 +131,49 @@ final class OneDnn {
      */
     static final class Operand {
         final memory user;
-        final memory inner;
+        /** The layout the primitive wants. */
+        final memory.desc wanted;
+        private final boolean reordered;
+        private memory inner;
         private reorder toInner;
         private reorder fromInner;
 
         Operand(memory.desc userDesc, memory.desc wanted) {
             user = unbound(userDesc);
-            inner = userDesc.equals(wanted) ? user : new memory(wanted, ENGINE);
+            this.wanted = wanted;
+            reordered = !userDesc.equals(wanted);
+        }
+
+        /** The primitive's side: the user's memory, or one of its own allocated on first use. */
+        memory inner() {
+            if (inner == null) {
+                inner = reordered ? new memory(wanted, ENGINE) : user;
+            }
+            return inner;
         }
 
         /** The operand in the primitive's layout, read from {@code array}. */
         memory in(INDArray array, stream stream) {
             OneDnn.bind(user, array);
-            if (inner != user) {
+            if (reordered) {
                 if (toInner == null) {
-                    toInner = new reorder(user, inner);
+                    toInner = new reorder(user, inner());
                 }
                 toInner.execute(stream, user, inner);
             }
-            return inner;
+            return inner();
         }
 
         /** The memory a primitive writes the result to; {@link #out} then puts it into {@code array}. */
         memory bind(INDArray array) {
             OneDnn.bind(user, array);
-            return inner;
+            return inner();
         }
 
         void out(stream stream) {
-            if (inner != user) {
+            if (reordered) {
                 if (fromInner == null) {
-                    fromInner = new reorder(inner, user);
+                    fromInner = new reorder(inner(), user);
                 }
                 fromInner.execute(stream, inner, user);
             }

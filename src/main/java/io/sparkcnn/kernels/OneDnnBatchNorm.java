@@ -72,7 +72,7 @@ final class OneDnnBatchNorm {
     void backward(INDArray x, INDArray dy, INDArray gamma, INDArray beta, INDArray mean, INDArray var, double eps,
                   INDArray dx, INDArray dGamma, INDArray dBeta) {
         Plan p = plan(x, eps);
-        memory src = x == keptInputOf && kept == p ? p.src.inner : p.src.in(x, stream);
+        memory src = x == keptInputOf && kept == p ? p.src.inner() : p.src.in(x, stream);
         keptInputOf = null;
         kept = null;
         IntMemoryMap args = new IntMemoryMap();

@@ -116,7 +116,7 @@ final class OneDnnConvolution {
                   INDArray inputGradient, ConvolutionGeometry g) {
         Backward b = plan(g, false, false).backward();
         memory diffDstForWeights = b.diffDstForWeights.in(delta, stream);
-        memory src = input == keptInputOf && keptInput.get_desc().equals(b.src.inner.get_desc())
+        memory src = input == keptInputOf && keptInput.get_desc().equals(b.src.wanted)
                 ? keptInput : b.src.in(input, stream);
         keptInputOf = null;
         keptInput = null;
