@@ -7,6 +7,7 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
 import org.deeplearning4j.nn.layers.OutputLayer;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
@@ -29,7 +30,8 @@ import java.util.Map;
  * {@link HelpedSubsamplingLayer} (pooling forward through the helper too) and {@link FusedOutputLayer} (softmax
  * cross-entropy in three OpenBLAS products), links a ReLU convolution to the 2x2 max pooling right after it
  * ({@link FusedMaxPooling}), and gives the network a {@link CpuUpdater} (Adam in Java, no per-step views of
- * every parameter). ComputationGraphs get the helpers only.
+ * every parameter). ComputationGraphs get the helpers only. Both get {@link DepthwiseConvolutionLayer} in place
+ * of DL4J's depthwise layers where oneDNN is available.
  *
  * <p>Why by hand: DL4J 1.0.0-M2.1 looks its oneDNN helpers up through a class name that does not exist in
  * that release ({@code org.nd4j.nativeblas.Nd4jCpu$Environment}), so on every CPU build it silently falls back
@@ -75,6 +77,8 @@ public final class CpuKernels {
                 replace(net, i, new HelpedSubsamplingLayer(layers[i].conf(), dataType, new MaxPooling()));
             } else if (layers[i] instanceof OutputLayer output && FusedOutputLayer.canReplace(output, dataType)) {
                 replace(net, i, new FusedOutputLayer(output.conf(), dataType));
+            } else if (DepthwiseConvolutionLayer.canReplace(layers[i], dataType)) {
+                replace(net, i, new DepthwiseConvolutionLayer(layers[i].conf(), dataType));
             }
         }
         for (int i = 0; i + 1 < layers.length; i++) {
@@ -105,15 +109,7 @@ public final class CpuKernels {
      */
     private static void replace(MultiLayerNetwork net, int i, Layer replacement) {
         Layer original = net.getLayers()[i];
-        replacement.setIndex(original.getIndex());
-        replacement.setListeners(original.getListeners());
-        replacement.setIterationCount(original.getIterationCount());
-        replacement.setEpochCount(original.getEpochCount());
-        replacement.setParamsViewArray(original.params());
-        replacement.setParamTable(original.paramTable());
-        if (original.getGradientsViewArray() != null) {
-            replacement.setBackpropGradientsViewArray(original.getGradientsViewArray());
-        }
+        copyState(original, replacement);
         replacement.allowInputModification(i > 0); // as MultiLayerNetwork.init sets it
         net.getLayers()[i] = replacement;
         try {
@@ -132,8 +128,43 @@ public final class CpuKernels {
         if (!enabled()) {
             return;
         }
-        for (Layer layer : graph.getLayers()) {
-            install(layer, true);
+        Layer[] layers = graph.getLayers();
+        DataType dataType = graph.getConfiguration().getDataType();
+        for (int i = 0; i < layers.length; i++) {
+            install(layers[i], true);
+            if (DepthwiseConvolutionLayer.canReplace(layers[i], dataType)) {
+                replace(graph, i, new DepthwiseConvolutionLayer(layers[i].conf(), dataType));
+            }
+        }
+    }
+
+    /**
+     * Puts {@code replacement} where layer {@code i} was, with its state, in the graph's layer array and its
+     * vertex. The updater reads parameters and gradients through the same views, so it needs no rebuilding.
+     */
+    private static void replace(ComputationGraph graph, int i, Layer replacement) {
+        Layer original = graph.getLayers()[i];
+        copyState(original, replacement);
+        replacement.allowInputModification(false);
+        graph.getLayers()[i] = replacement;
+        for (org.deeplearning4j.nn.graph.vertex.GraphVertex vertex : graph.getVertices()) {
+            if (vertex instanceof LayerVertex layerVertex && layerVertex.getLayer() == original) {
+                layerVertex.setLayer(replacement);
+                return;
+            }
+        }
+        throw new IllegalStateException("cannot replace layer " + i + ": it is in no vertex of the graph");
+    }
+
+    private static void copyState(Layer original, Layer replacement) {
+        replacement.setIndex(original.getIndex());
+        replacement.setListeners(original.getListeners());
+        replacement.setIterationCount(original.getIterationCount());
+        replacement.setEpochCount(original.getEpochCount());
+        replacement.setParamsViewArray(original.params());
+        replacement.setParamTable(original.paramTable());
+        if (original.getGradientsViewArray() != null) {
+            replacement.setBackpropGradientsViewArray(original.getGradientsViewArray());
         }
     }
 

@@ -47,10 +47,20 @@ final class OneDnnConvolution {
     private static final Set<String> REFUSED = new HashSet<>();
 
     private final stream stream = new stream(OneDnn.ENGINE);
+    /** Depthwise: one group per input channel, weights in DL4J's depthwise layout (see {@link Shapes#of}). */
+    private final boolean depthwise;
     private final Map<String, Plan> plans = OneDnn.plans();
     /** The input of the last training forward pass, and its copy in oneDNN's layout, for the weight gradient. */
     private INDArray keptInputOf;
     private memory keptInput;
+
+    OneDnnConvolution() {
+        this(false);
+    }
+
+    OneDnnConvolution(boolean depthwise) {
+        this.depthwise = depthwise;
+    }
 
     /**
      * out (dense [N, outC, outH, outW]) = the convolution of input with weights, plus {@code bias} (null: none),
@@ -60,7 +70,7 @@ final class OneDnnConvolution {
      */
     boolean forward(INDArray input, INDArray weights, INDArray bias, boolean relu, INDArray out,
                     ConvolutionGeometry g, boolean training) {
-        if (g.inChannels() < MIN_INPUT_CHANNELS) {
+        if (g.inChannels() < MIN_INPUT_CHANNELS && !depthwise) {
             return false;
         }
         if (training) {
@@ -105,7 +115,7 @@ final class OneDnnConvolution {
 
     /** True when {@link #backward} will run this geometry (oneDNN takes it). */
     boolean handles(ConvolutionGeometry g) {
-        return g.inChannels() >= MIN_INPUT_CHANNELS && plan(g, false, false) != null;
+        return (g.inChannels() >= MIN_INPUT_CHANNELS || depthwise) && plan(g, false, false) != null;
     }
 
     /**
@@ -140,7 +150,7 @@ final class OneDnnConvolution {
     }
 
     private Plan plan(ConvolutionGeometry g, boolean bias, boolean relu) {
-        String key = key(g) + (bias ? ", bias" : "") + (relu ? ", relu" : "");
+        String key = key(g) + (bias ? ", bias" : "") + (relu ? ", relu" : "") + (depthwise ? ", depthwise" : "");
         Plan plan = plans.get(key);
         if (plan != null) {
             return plan;
@@ -175,7 +185,13 @@ final class OneDnnConvolution {
     /** The descriptors of DL4J's side: NCHW activations, OIHW weights. */
     private record Shapes(memory.desc src, memory.desc weights, memory.desc dst, long[] strides, long[] dilates,
                           long[] padLeft, long[] padRight) {
-        static Shapes of(ConvolutionGeometry g, memory.format_tag activations, memory.format_tag weights) {
+        /**
+         * With {@code depthwise}, a depthwise convolution (one group per input channel) with DL4J's depthwise
+         * weight layout {@code [kH, kW, inChannels, multiplier]}: oneDNN's grouped weights {@code [groups,
+         * multiplier, 1, kH, kW]} over the same memory, by strides (or, for {@code any}, in its own layout).
+         */
+        static Shapes of(ConvolutionGeometry g, memory.format_tag activations, memory.format_tag weights,
+                         boolean depthwise) {
             long[] padRight = new long[2];
             int[] in = {g.inH(), g.inW()};
             int[] out = {g.outH(), g.outW()};
@@ -186,8 +202,19 @@ final class OneDnnConvolution {
                 long reach = (long) (out[d] - 1) * g.strides()[d] + (long) (k[d] - 1) * g.dilation()[d] + 1;
                 padRight[d] = reach - in[d] - g.pad()[d];
             }
+            memory.desc weightsDesc;
+            if (depthwise) {
+                long groups = g.inChannels();
+                long multiplier = g.outChannels() / groups;
+                long[] dims = {groups, multiplier, 1, g.kH(), g.kW()};
+                weightsDesc = weights == memory.format_tag.any ? desc(dims, memory.format_tag.any)
+                        : new memory.desc(dims, memory.data_type.f32, new long[] {multiplier, 1, 1,
+                                (long) g.kW() * groups * multiplier, groups * multiplier});
+            } else {
+                weightsDesc = desc(new long[] {g.outChannels(), g.inChannels(), g.kH(), g.kW()}, weights);
+            }
             return new Shapes(desc(new long[] {g.minibatch(), g.inChannels(), g.inH(), g.inW()}, activations),
-                    desc(new long[] {g.outChannels(), g.inChannels(), g.kH(), g.kW()}, weights),
+                    weightsDesc,
                     desc(new long[] {g.minibatch(), g.outChannels(), g.outH(), g.outW()}, activations),
                     new long[] {g.strides()[0], g.strides()[1]},
                     new long[] {g.dilation()[0] - 1, g.dilation()[1] - 1},
@@ -215,8 +242,8 @@ final class OneDnnConvolution {
         private Backward backward;
 
         Plan(ConvolutionGeometry g, boolean withBias, boolean relu) {
-            user = Shapes.of(g, memory.format_tag.nchw, memory.format_tag.oihw);
-            any = Shapes.of(g, memory.format_tag.any, memory.format_tag.any);
+            user = Shapes.of(g, memory.format_tag.nchw, memory.format_tag.oihw, depthwise);
+            any = Shapes.of(g, memory.format_tag.any, memory.format_tag.any, depthwise);
             primitive_attr attributes = new primitive_attr();
             if (relu) {
                 post_ops ops = new post_ops();

@@ -238,6 +238,10 @@ class CpuKernelsTest {
                     assertInstanceOf(HelpedSubsamplingLayer.class, layer, what + ": forward pooling by the helper");
                 }
             }
+            if (layer instanceof org.deeplearning4j.nn.layers.convolution.DepthwiseConvolution2DLayer
+                    && OneDnn.available()) {
+                assertInstanceOf(DepthwiseConvolutionLayer.class, layer, what + ": depthwise layer by oneDNN");
+            }
             if (layer instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization) {
                 Class<?> owner = org.deeplearning4j.nn.layers.normalization.BatchNormalization.class;
                 assertInstanceOf(BatchNormKernel.class, field(layer, owner, "helper"), what);
