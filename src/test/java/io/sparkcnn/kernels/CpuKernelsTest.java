@@ -540,6 +540,36 @@ class CpuKernelsTest {
                 UpdaterKind.ADAM, 1e-3, 32), grey, 10, 7).build().params(), 1e-6), "the networks trained");
     }
 
+    /**
+     * A graph whose depthwise layers were replaced (MobileNetV2) trains through its original updater: the
+     * replaced layer's weights move as far as DL4J's. (MobileNetV2's trajectories part after a step or two on
+     * float rounding alone, with or without these kernels: batch norm over 8 images amplifies it; so the first
+     * loss is compared exactly and the steps' size after that.)
+     */
+    @Test
+    void aGraphWithReplacedLayersTrainsAsDl4jDoes() {
+        InputShape small = new InputShape(3, 16, 16);
+        Pair p = Pair.of(Architectures.build(TrainConfig.of(Architecture.MOBILENET_V2, UpdaterKind.ADAM, 1e-3, 8),
+                small, 5, 11));
+        ComputationGraph stock = (ComputationGraph) p.stock;
+        ComputationGraph fast = (ComputationGraph) p.fast;
+        String depthwise = "stage2-block1-depthwise";
+        assertInstanceOf(DepthwiseConvolutionLayer.class, fast.getLayer(depthwise));
+        INDArray before = fast.getLayer(depthwise).getParam("W").dup();
+        for (int step = 0; step < 3; step++) {
+            DataSet d = batch(small, 5, 8, 200 + step);
+            stock.fit(d);
+            fast.fit(d);
+            if (step == 0) {
+                assertEquals(stock.score(), fast.score(), 1e-4 * Math.max(1, stock.score()), "first loss");
+            }
+        }
+        double moved = fast.getLayer(depthwise).getParam("W").sub(before).norm2Number().doubleValue();
+        double stockMoved = stock.getLayer(depthwise).getParam("W").sub(before).norm2Number().doubleValue();
+        assertTrue(stockMoved > 0 && moved > 0.5 * stockMoved && moved < 2 * stockMoved,
+                "depthwise weights moved " + moved + " in 3 Adam steps, DL4J's " + stockMoved);
+    }
+
     @Test
     void channelsLastConvolutionsKeepDl4jsOwnPath() throws ReflectiveOperationException {
         InputShape shape = new InputShape(3, 8, 8);
