@@ -58,7 +58,7 @@ final class OneDnnBatchNorm {
         args.put(dnnl.DNNL_ARG_SHIFT, OneDnn.bind(p.shift, beta));
         args.put(dnnl.DNNL_ARG_MEAN, OneDnn.bind(p.mean, mean));
         args.put(dnnl.DNNL_ARG_VARIANCE, OneDnn.bind(p.variance, var));
-        (training ? p.training : p.inference).execute(stream, args);
+        (training ? p.training() : p.inference()).execute(stream, args);
         p.dst.out(stream);
         stream._wait();
         keptInputOf = training ? x : null;
@@ -101,8 +101,6 @@ final class OneDnnBatchNorm {
         final memory.desc data;
         final float eps;
         final batch_normalization_forward.primitive_desc trainingDesc;
-        final primitive training;
-        final primitive inference;
         final OneDnn.Operand src;
         final OneDnn.Operand dst;
         final memory scale;
@@ -113,6 +111,9 @@ final class OneDnnBatchNorm {
         final OneDnn.Operand diffSrc;
         final memory diffScale;
         final memory diffShift;
+        // Built on first use: a plan for an inference chunk never compiles the training primitives.
+        private primitive training;
+        private primitive inference;
         private primitive backward;
 
         Plan(long[] dims, float eps) {
@@ -122,10 +123,6 @@ final class OneDnnBatchNorm {
             memory.desc channels = OneDnn.floats(new long[] {dims[1]}, memory.format_tag.x);
             trainingDesc = new batch_normalization_forward.primitive_desc(new batch_normalization_forward.desc(
                     dnnl.prop_kind.forward_training.value, data, eps, SCALE_AND_SHIFT), OneDnn.ENGINE);
-            training = new batch_normalization_forward(trainingDesc);
-            inference = new batch_normalization_forward(new batch_normalization_forward.primitive_desc(
-                    new batch_normalization_forward.desc(dnnl.prop_kind.forward_inference.value, data, eps,
-                            SCALE_AND_SHIFT | dnnl.normalization_flags.use_global_stats.value), OneDnn.ENGINE));
             src = new OneDnn.Operand(plain, data);
             dst = new OneDnn.Operand(plain, data);
             diffDst = new OneDnn.Operand(plain, data);
@@ -136,6 +133,22 @@ final class OneDnnBatchNorm {
             variance = OneDnn.unbound(channels);
             diffScale = OneDnn.unbound(channels);
             diffShift = OneDnn.unbound(channels);
+        }
+
+        primitive training() {
+            if (training == null) {
+                training = new batch_normalization_forward(trainingDesc);
+            }
+            return training;
+        }
+
+        primitive inference() {
+            if (inference == null) {
+                inference = new batch_normalization_forward(new batch_normalization_forward.primitive_desc(
+                        new batch_normalization_forward.desc(dnnl.prop_kind.forward_inference.value, data, eps,
+                                SCALE_AND_SHIFT | dnnl.normalization_flags.use_global_stats.value), OneDnn.ENGINE));
+            }
+            return inference;
         }
 
         primitive backward() {

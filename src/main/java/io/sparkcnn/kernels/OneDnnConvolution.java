@@ -105,7 +105,7 @@ final class OneDnnConvolution {
             args.put(dnnl.DNNL_ARG_BIAS, plan.bias.in(bias, stream));
         }
         args.put(dnnl.DNNL_ARG_DST, plan.dst.bind(out));
-        plan.forward.execute(stream, args);
+        plan.forward().execute(stream, args);
         plan.dst.out(stream);
         stream._wait();
         keptInputOf = training ? input : null;
@@ -234,7 +234,11 @@ final class OneDnnConvolution {
         final Shapes user;
         final Shapes any;
         final convolution_forward.primitive_desc forwardDesc;
-        final primitive forward;
+        /**
+         * Built on first use: the plain plan that {@link #backward} takes for a ReLU or bias convolution serves as
+         * the backward primitives' hint only, and never compiles a forward primitive.
+         */
+        private primitive forward;
         final OneDnn.Operand src;
         final OneDnn.Operand weights;
         final OneDnn.Operand bias;
@@ -259,11 +263,17 @@ final class OneDnnConvolution {
                             dnnl.algorithm.convolution_direct, any.src, any.weights, any.dst, any.strides,
                             any.dilates, any.padLeft, any.padRight);
             forwardDesc = new convolution_forward.primitive_desc(desc, attributes, OneDnn.ENGINE);
-            forward = new convolution_forward(forwardDesc);
             src = new OneDnn.Operand(user.src, forwardDesc.src_desc());
             weights = new OneDnn.Operand(user.weights, forwardDesc.weights_desc());
             bias = withBias ? new OneDnn.Operand(biasDesc, forwardDesc.bias_desc()) : null;
             dst = new OneDnn.Operand(user.dst, forwardDesc.dst_desc());
+        }
+
+        primitive forward() {
+            if (forward == null) {
+                forward = new convolution_forward(forwardDesc);
+            }
+            return forward;
         }
 
         Backward backward() {

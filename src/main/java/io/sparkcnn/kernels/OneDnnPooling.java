@@ -49,9 +49,9 @@ final class OneDnnPooling {
         args.put(dnnl.DNNL_ARG_SRC, p.src.in(input, stream));
         args.put(dnnl.DNNL_ARG_DST, p.dst.bind(out));
         if (training) {
-            args.put(dnnl.DNNL_ARG_WORKSPACE, p.workspace);
+            args.put(dnnl.DNNL_ARG_WORKSPACE, p.workspace());
         }
-        (training ? p.training : p.inference).execute(stream, args);
+        (training ? p.training() : p.inference()).execute(stream, args);
         p.dst.out(stream);
         stream._wait();
         keptInputOf = training ? input : null;
@@ -69,14 +69,14 @@ final class OneDnnPooling {
             IntMemoryMap args = new IntMemoryMap();
             args.put(dnnl.DNNL_ARG_SRC, p.src.in(input, stream));
             args.put(dnnl.DNNL_ARG_DST, p.scratch());
-            args.put(dnnl.DNNL_ARG_WORKSPACE, p.workspace);
-            p.training.execute(stream, args);
+            args.put(dnnl.DNNL_ARG_WORKSPACE, p.workspace());
+            p.training().execute(stream, args);
         }
         keptInputOf = null;
         kept = null;
         IntMemoryMap args = new IntMemoryMap();
         args.put(dnnl.DNNL_ARG_DIFF_DST, p.diffDst.in(epsilon, stream));
-        args.put(dnnl.DNNL_ARG_WORKSPACE, p.workspace);
+        args.put(dnnl.DNNL_ARG_WORKSPACE, p.workspace());
         args.put(dnnl.DNNL_ARG_DIFF_SRC, p.diffSrc.bind(gradient));
         p.backward().execute(stream, args);
         p.diffSrc.out(stream);
@@ -100,13 +100,15 @@ final class OneDnnPooling {
         final long[] padLeft;
         final long[] padRight;
         final pooling_forward.primitive_desc trainingDesc;
-        final primitive training;
-        final primitive inference;
         final OneDnn.Operand src;
         final OneDnn.Operand dst;
-        final memory workspace;
         final OneDnn.Operand diffDst;
         final OneDnn.Operand diffSrc;
+        // Built on first use: a plan for an inference chunk never compiles the training primitives or holds the
+        // workspace of chosen inputs.
+        private primitive training;
+        private primitive inference;
+        private memory workspace;
         private memory scratch;
         private primitive backward;
 
@@ -126,17 +128,35 @@ final class OneDnnPooling {
             trainingDesc = new pooling_forward.primitive_desc(new pooling_forward.desc(
                     dnnl.prop_kind.forward_training, dnnl.algorithm.pooling_max, srcDesc, dstDesc, this.strides,
                     this.kernel, padLeft, padRight), OneDnn.ENGINE);
-            training = new pooling_forward(trainingDesc);
-            inference = new pooling_forward(new pooling_forward.primitive_desc(new pooling_forward.desc(
-                    dnnl.prop_kind.forward_inference, dnnl.algorithm.pooling_max, srcDesc, dstDesc, this.strides,
-                    this.kernel, padLeft, padRight), OneDnn.ENGINE));
             memory.desc plainIn = OneDnn.floats(in, memory.format_tag.nchw);
             memory.desc plainOut = OneDnn.floats(out, memory.format_tag.nchw);
             src = new OneDnn.Operand(plainIn, srcDesc);
             dst = new OneDnn.Operand(plainOut, dstDesc);
-            workspace = new memory(trainingDesc.workspace_desc(), OneDnn.ENGINE);
             diffDst = new OneDnn.Operand(plainOut, dstDesc);
             diffSrc = new OneDnn.Operand(plainIn, srcDesc);
+        }
+
+        primitive training() {
+            if (training == null) {
+                training = new pooling_forward(trainingDesc);
+            }
+            return training;
+        }
+
+        primitive inference() {
+            if (inference == null) {
+                inference = new pooling_forward(new pooling_forward.primitive_desc(new pooling_forward.desc(
+                        dnnl.prop_kind.forward_inference, dnnl.algorithm.pooling_max, srcDesc, dstDesc, strides,
+                        kernel, padLeft, padRight), OneDnn.ENGINE));
+            }
+            return inference;
+        }
+
+        memory workspace() {
+            if (workspace == null) {
+                workspace = new memory(trainingDesc.workspace_desc(), OneDnn.ENGINE);
+            }
+            return workspace;
         }
 
         memory scratch() {
