@@ -44,9 +44,11 @@ ensure_test_tools() {
 # Only for the benchmarks' PyTorch reference rows (scripts/lib/torch_bench.py): Debian's PyTorch 1.13 and
 # OpenBLAS (which Debian's libtorch links through libblas.so.3).
 ensure_torch() {
-  if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
-    echo "setup: installing Debian's python3-torch and libopenblas0-pthread (PyTorch reference rows)" >&2
-    _apt_install python3-torch libopenblas0-pthread
+  # torchvision: the ResNet and MobileNetV2 reference rows are torchvision's networks.
+  if ! /usr/bin/python3 -c "import torch, torchvision" 2>/dev/null; then
+    echo "setup: installing Debian's python3-torch, python3-torchvision and libopenblas0-pthread (PyTorch" \
+      "reference rows)" >&2
+    _apt_install python3-torch python3-torchvision libopenblas0-pthread
   fi
 }
 
