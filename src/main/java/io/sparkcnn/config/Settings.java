@@ -464,10 +464,14 @@ public final class Settings {
                     + "spark-cnn's Java kernels instead of oneDNN's JIT primitives (the same results to float "
                     + "rounding). Without oneDNN's native library for this platform they run there regardless, "
                     + "and the log says so.");
+    public static final SystemProperty BLOCKED_COPIES = new SystemProperty("sparkcnn.blockedCopies", true,
+            "false: every oneDNN layer reads its input from DL4J's NCHW array, even where the layer before it "
+                    + "still holds the same values in oneDNN's blocked layout, and ReLU and ReLU6 activation "
+                    + "layers stay DL4J's (the same results; more reorders).");
 
     /** The system properties that switch the CPU engine (not job settings: they hold for the whole JVM). */
     public static final List<SystemProperty> SYSTEM_PROPERTIES = List.of(DL4J_KERNELS, FUSED_LAYERS, VECTOR_PLANES,
-            ONEDNN);
+            ONEDNN, BLOCKED_COPIES);
 
     /** Every declared setting, in documentation order. */
     public static final List<Setting<?>> ALL = List.of(

@@ -28,12 +28,24 @@ import java.util.Map;
  * to DL4J's code (null). A layer with gamma and beta runs in {@link OneDnnBatchNorm} where oneDNN is available
  * (the same formulas, vectorised).
  */
-final class BatchNormKernel implements BatchNormalizationHelper {
+final class BatchNormKernel implements BatchNormalizationHelper, BlockedCopies.Participant {
     /** The last training pass's per-channel mean and variance, which DL4J reads for its running averages. */
     private INDArray meanCache;
     private INDArray varCache;
     /** oneDNN's primitives for layers with gamma and beta, when available; null: the loops below. */
     private final OneDnnBatchNorm oneDnn = OneDnn.available() ? new OneDnnBatchNorm() : null;
+
+    @Override
+    public void share(BlockedCopies.Sharing sharing) {
+        if (oneDnn != null) {
+            oneDnn.share(sharing);
+        }
+    }
+
+    @Override
+    public BlockedCopies.Sharing sharing() {
+        return oneDnn == null ? BlockedCopies.Sharing.NONE : oneDnn.sharing();
+    }
 
     @Override
     public boolean checkSupported() {

@@ -79,8 +79,11 @@ public final class CpuKernels {
                 replace(net, i, new FusedOutputLayer(output.conf(), dataType));
             } else if (DepthwiseConvolutionLayer.canReplace(layers[i], dataType)) {
                 replace(net, i, new DepthwiseConvolutionLayer(layers[i].conf(), dataType));
+            } else if (Settings.BLOCKED_COPIES.value() && ReLULayer.canReplace(layers[i], dataType)) {
+                replace(net, i, new ReLULayer(layers[i].conf(), dataType));
             }
         }
+        shareBlockedCopies(net);
         for (int i = 0; i + 1 < layers.length; i++) {
             // A ReLU convolution straight into 2x2 max pooling: the convolution pools while its output is in cache.
             if (layers[i] instanceof FusedConvolutionLayer conv && conv.relu()
@@ -134,8 +137,100 @@ public final class CpuKernels {
             install(layers[i], true);
             if (DepthwiseConvolutionLayer.canReplace(layers[i], dataType)) {
                 replace(graph, i, new DepthwiseConvolutionLayer(layers[i].conf(), dataType));
+            } else if (Settings.BLOCKED_COPIES.value() && ReLULayer.canReplace(layers[i], dataType)) {
+                replace(graph, i, new ReLULayer(layers[i].conf(), dataType));
             }
         }
+        shareBlockedCopies(graph);
+    }
+
+    /**
+     * Lets consecutive oneDNN layers of a MultiLayerNetwork pass their arrays on in oneDNN's layout
+     * ({@link BlockedCopies}): a layer offers its output when the next one is such a layer (the only reader), its
+     * input gradient when the previous one is. No preprocessor may stand between them (it would make a new array,
+     * which simply finds no copy).
+     */
+    private static void shareBlockedCopies(MultiLayerNetwork net) {
+        if (!OneDnn.available() || !Settings.BLOCKED_COPIES.value()) {
+            return;
+        }
+        BlockedCopies copies = new BlockedCopies();
+        Layer[] layers = net.getLayers();
+        for (int i = 0; i < layers.length; i++) {
+            BlockedCopies.Participant participant = participant(layers[i]);
+            if (participant == null) {
+                continue;
+            }
+            boolean output = i + 1 < layers.length && participant(layers[i + 1]) != null
+                    && net.getLayerWiseConfigurations().getInputPreProcess(i + 1) == null && finalOutput(layers[i]);
+            boolean inputGradient = i > 0 && participant(layers[i - 1]) != null
+                    && net.getLayerWiseConfigurations().getInputPreProcess(i) == null;
+            participant.share(new BlockedCopies.Sharing(copies, output, inputGradient));
+        }
+    }
+
+    /**
+     * As above for a ComputationGraph, where an array can have several readers: a layer offers its output only
+     * when every reader is a oneDNN layer or an element-wise vertex (which copies before it adds), none of which
+     * writes into its input; and its input gradient only when its input vertex has no other reader, since the
+     * graph adds the gradients from several readers into the first one, in place.
+     */
+    private static void shareBlockedCopies(ComputationGraph graph) {
+        if (!OneDnn.available() || !Settings.BLOCKED_COPIES.value()) {
+            return;
+        }
+        BlockedCopies copies = new BlockedCopies();
+        org.deeplearning4j.nn.graph.vertex.GraphVertex[] vertices = graph.getVertices();
+        for (org.deeplearning4j.nn.graph.vertex.GraphVertex vertex : vertices) {
+            BlockedCopies.Participant participant = vertex.hasLayer() ? participant(vertex.getLayer()) : null;
+            if (participant == null) {
+                continue;
+            }
+            boolean output = finalOutput(vertex.getLayer());
+            for (org.deeplearning4j.nn.graph.vertex.VertexIndices reader : indices(vertex.getOutputVertices())) {
+                org.deeplearning4j.nn.graph.vertex.GraphVertex r = vertices[reader.getVertexIndex()];
+                boolean readsOnly = r instanceof org.deeplearning4j.nn.graph.vertex.impl.ElementWiseVertex
+                        || (r.hasLayer() && participant(r.getLayer()) != null && !hasPreProcessor(r));
+                output &= readsOnly;
+            }
+            org.deeplearning4j.nn.graph.vertex.VertexIndices[] inputs = indices(vertex.getInputVertices());
+            boolean inputGradient = inputs.length == 1 && !hasPreProcessor(vertex);
+            if (inputGradient) {
+                org.deeplearning4j.nn.graph.vertex.GraphVertex in = vertices[inputs[0].getVertexIndex()];
+                inputGradient = in.hasLayer() && participant(in.getLayer()) != null
+                        && indices(in.getOutputVertices()).length == 1;
+            }
+            participant.share(new BlockedCopies.Sharing(copies, output, inputGradient));
+        }
+    }
+
+    private static org.deeplearning4j.nn.graph.vertex.VertexIndices[] indices(
+            org.deeplearning4j.nn.graph.vertex.VertexIndices[] indices) {
+        return indices == null ? new org.deeplearning4j.nn.graph.vertex.VertexIndices[0] : indices;
+    }
+
+    private static boolean hasPreProcessor(org.deeplearning4j.nn.graph.vertex.GraphVertex vertex) {
+        return vertex instanceof LayerVertex layer && layer.getLayerPreProcessor() != null;
+    }
+
+    /** The layer's oneDNN kernel, itself or in its helper slot; null when it has none. */
+    static BlockedCopies.Participant participant(Layer layer) {
+        if (layer instanceof BlockedCopies.Participant p) {
+            return p;
+        }
+        return layer.getHelper() instanceof BlockedCopies.Participant p ? p : null;
+    }
+
+    /**
+     * Whether what the layer's kernel writes is what leaves the layer: not so for a convolution in DL4J's own
+     * layer with an activation, which DL4J then applies in place.
+     */
+    private static boolean finalOutput(Layer layer) {
+        if (layer.getClass() == ConvolutionLayer.class) {
+            return ((org.deeplearning4j.nn.conf.layers.ConvolutionLayer) layer.conf().getLayer()).getActivationFn()
+                    instanceof org.nd4j.linalg.activations.impl.ActivationIdentity;
+        }
+        return true;
     }
 
     /**

@@ -28,13 +28,23 @@ import java.util.Arrays;
  * a float NCHW depthwise layer with no bias, identity activation, dropout or weight noise, where oneDNN is
  * available; a call it cannot take (another data type, a geometry oneDNN refuses) goes to DL4J's own code.
  */
-final class DepthwiseConvolutionLayer extends DepthwiseConvolution2DLayer {
+final class DepthwiseConvolutionLayer extends DepthwiseConvolution2DLayer implements BlockedCopies.Participant {
     private static final String WEIGHTS = DepthwiseConvolutionParamInitializer.WEIGHT_KEY;
     private final OneDnnConvolution convolution = new OneDnnConvolution(true);
 
     /** A layer for {@code conf}; {@link CpuKernels} gives it the state of the layer it replaces. */
     DepthwiseConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
+    }
+
+    @Override
+    public void share(BlockedCopies.Sharing sharing) {
+        convolution.share(sharing);
+    }
+
+    @Override
+    public BlockedCopies.Sharing sharing() {
+        return convolution.sharing();
     }
 
     /** Whether this layer can stand in for {@code layer}: plain float NCHW, no bias, identity, no noise. */
@@ -72,7 +82,7 @@ final class DepthwiseConvolutionLayer extends DepthwiseConvolution2DLayer {
             ConvolutionGeometry g = geometry(in, weights);
             INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT,
                     new long[] {g.minibatch(), g.outChannels(), g.outH(), g.outW()}, 'c');
-            if (convolution.forward(in, weights, null, false, out, g, training)) {
+            if (convolution.forward(in, weights, null, false, out, g, training, true)) {
                 return out;
             }
         }

@@ -41,7 +41,7 @@ import java.util.Map;
  * {@link FusedConvolutionLayer} calls {@link #forward} and {@link #backward} directly, with the bias, the
  * activation and the pooling that DL4J would run as separate passes.
  */
-final class Im2colConvolution implements ConvolutionHelper {
+final class Im2colConvolution implements ConvolutionHelper, BlockedCopies.Participant {
     private final boolean inputGradient;
     /** oneDNN's primitives for the three products, when available; null: im2col and OpenBLAS. */
     private final OneDnnConvolution oneDnn = OneDnn.available() ? new OneDnnConvolution() : null;
@@ -54,6 +54,18 @@ final class Im2colConvolution implements ConvolutionHelper {
 
     public Im2colConvolution(boolean inputGradient) {
         this.inputGradient = inputGradient;
+    }
+
+    @Override
+    public void share(BlockedCopies.Sharing sharing) {
+        if (oneDnn != null) {
+            oneDnn.share(sharing);
+        }
+    }
+
+    @Override
+    public BlockedCopies.Sharing sharing() {
+        return oneDnn == null ? BlockedCopies.Sharing.NONE : oneDnn.sharing();
     }
 
     @Override
@@ -98,7 +110,7 @@ final class Im2colConvolution implements ConvolutionHelper {
                 new long[] {g.minibatch(), g.outChannels(), g.outH(), g.outW()}, 'c');
         // oneDNN adds the bias and, unless pooling follows (which wants the ReLU in its own pass), the ReLU.
         boolean byOneDnn = oneDnn != null && oneDnn.forward(DenseFloats.denseOrCopy(input), weights, bias,
-                relu && pooling == null, out, g, training);
+                relu && pooling == null, out, g, training, pooling == null);
         INDArray columns = null;
         if (!byOneDnn) {
             if (training) {

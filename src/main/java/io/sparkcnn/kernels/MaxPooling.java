@@ -23,9 +23,21 @@ import java.util.Map;
  * Declines (null: DL4J's path) for other pooling types, layouts and dilations. Where oneDNN is available the
  * windows run in {@link OneDnnPooling} instead (the same choices).
  */
-final class MaxPooling implements SubsamplingHelper {
+final class MaxPooling implements SubsamplingHelper, BlockedCopies.Participant {
     /** oneDNN's primitives, when available; null: the loops below. */
     private final OneDnnPooling oneDnn = OneDnn.available() ? new OneDnnPooling() : null;
+
+    @Override
+    public void share(BlockedCopies.Sharing sharing) {
+        if (oneDnn != null) {
+            oneDnn.share(sharing);
+        }
+    }
+
+    @Override
+    public BlockedCopies.Sharing sharing() {
+        return oneDnn == null ? BlockedCopies.Sharing.NONE : oneDnn.sharing();
+    }
 
     @Override
     public boolean checkSupported() {

@@ -164,6 +164,15 @@ final class OneDnn {
             return inner();
         }
 
+        /**
+         * As {@link #in(INDArray, stream)}, but the copy of {@code array} already in the wanted layout when
+         * {@code copies} holds one (no reorder).
+         */
+        memory in(INDArray array, stream stream, BlockedCopies copies) {
+            memory copy = copies == null || !reordered ? null : copies.find(array, wanted);
+            return copy != null ? copy : in(array, stream);
+        }
+
         /** The memory a primitive writes the result to; {@link #out} then puts it into {@code array}. */
         memory bind(INDArray array) {
             OneDnn.bind(user, array);
@@ -176,6 +185,17 @@ final class OneDnn {
                     fromInner = new reorder(inner(), user);
                 }
                 fromInner.execute(stream, inner, user);
+            }
+        }
+
+        /**
+         * As {@link #out(stream)}, then offers this operand's own memory to {@code copies} (null: none) as the
+         * copy of {@code array}, the array {@link #bind} was given.
+         */
+        void out(stream stream, INDArray array, BlockedCopies copies) {
+            out(stream);
+            if (copies != null && reordered) {
+                copies.offer(array, inner);
             }
         }
     }

@@ -28,9 +28,19 @@ final class OneDnnBatchNorm {
 
     private final stream stream = new stream(OneDnn.ENGINE);
     private final Map<String, Plan> plans = OneDnn.plans();
-    /** The input of the last training forward pass, whose blocked copy {@link #kept}'s source holds. */
+    private BlockedCopies.Sharing sharing = BlockedCopies.Sharing.NONE;
+    /** The input of the last training forward pass and its blocked copy (the plan's own, or another kernel's). */
     private INDArray keptInputOf;
     private Plan kept;
+    private memory keptSrc;
+
+    void share(BlockedCopies.Sharing sharing) {
+        this.sharing = sharing;
+    }
+
+    BlockedCopies.Sharing sharing() {
+        return sharing;
+    }
 
     /**
      * out = gamma * (x - mean) / sqrt(var + eps) + beta per channel. Training: mean and var are the minibatch's,
@@ -50,7 +60,7 @@ final class OneDnnBatchNorm {
             return;
         }
         Plan p = plan(x, eps);
-        memory src = p.src.in(x, stream);
+        memory src = p.src.in(x, stream, sharing.copies());
         IntMemoryMap args = new IntMemoryMap();
         args.put(dnnl.DNNL_ARG_SRC, src);
         args.put(dnnl.DNNL_ARG_DST, p.dst.bind(out));
@@ -59,10 +69,11 @@ final class OneDnnBatchNorm {
         args.put(dnnl.DNNL_ARG_MEAN, OneDnn.bind(p.mean, mean));
         args.put(dnnl.DNNL_ARG_VARIANCE, OneDnn.bind(p.variance, var));
         (training ? p.training() : p.inference()).execute(stream, args);
-        p.dst.out(stream);
+        p.dst.out(stream, out, sharing.outputTo());
         stream._wait();
         keptInputOf = training ? x : null;
         kept = training ? p : null;
+        keptSrc = training ? src : null;
     }
 
     /**
@@ -72,12 +83,15 @@ final class OneDnnBatchNorm {
     void backward(INDArray x, INDArray dy, INDArray gamma, INDArray beta, INDArray mean, INDArray var, double eps,
                   INDArray dx, INDArray dGamma, INDArray dBeta) {
         Plan p = plan(x, eps);
-        memory src = x == keptInputOf && kept == p ? p.src.inner() : p.src.in(x, stream);
+        boolean keptHolds = x == keptInputOf && kept == p
+                && (keptSrc == p.src.inner() || sharing.copies().holds(x, keptSrc));
+        memory src = keptHolds ? keptSrc : p.src.in(x, stream, sharing.copies());
         keptInputOf = null;
         kept = null;
+        keptSrc = null;
         IntMemoryMap args = new IntMemoryMap();
         args.put(dnnl.DNNL_ARG_SRC, src);
-        args.put(dnnl.DNNL_ARG_DIFF_DST, p.diffDst.in(dy, stream));
+        args.put(dnnl.DNNL_ARG_DIFF_DST, p.diffDst.in(dy, stream, sharing.copies()));
         args.put(dnnl.DNNL_ARG_SCALE, OneDnn.bind(p.scale, gamma));
         args.put(dnnl.DNNL_ARG_SHIFT, OneDnn.bind(p.shift, beta)); // required with use_shift (status 2 without)
         args.put(dnnl.DNNL_ARG_MEAN, OneDnn.bind(p.mean, mean));
@@ -86,7 +100,7 @@ final class OneDnnBatchNorm {
         args.put(dnnl.DNNL_ARG_DIFF_SCALE, OneDnn.bind(p.diffScale, dGamma));
         args.put(dnnl.DNNL_ARG_DIFF_SHIFT, OneDnn.bind(p.diffShift, dBeta));
         p.backward().execute(stream, args);
-        p.diffSrc.out(stream);
+        p.diffSrc.out(stream, dx, sharing.inputGradientTo());
         stream._wait();
     }
 

@@ -53,6 +53,8 @@ final class OneDnnConvolution {
     /** The input of the last training forward pass, and its copy in oneDNN's layout, for the weight gradient. */
     private INDArray keptInputOf;
     private memory keptInput;
+    private boolean keptInputBorrowed;
+    private BlockedCopies.Sharing sharing = BlockedCopies.Sharing.NONE;
 
     OneDnnConvolution() {
         this(false);
@@ -62,20 +64,29 @@ final class OneDnnConvolution {
         this.depthwise = depthwise;
     }
 
+    void share(BlockedCopies.Sharing sharing) {
+        this.sharing = sharing;
+    }
+
+    BlockedCopies.Sharing sharing() {
+        return sharing;
+    }
+
     /**
      * out (dense [N, outC, outH, outW]) = the convolution of input with weights, plus {@code bias} (null: none),
      * then a ReLU when {@code relu}. False, with nothing written, when oneDNN does not take the geometry.
      * {@code training} keeps the reordered input for {@link #backward}; inference runs in the chunks of
-     * {@link OneDnn#inferenceChunks}.
+     * {@link OneDnn#inferenceChunks}. {@code finalOutput}: out is the layer's output as it leaves the layer (no
+     * pooling or activation after), which may then be offered to the next kernel in oneDNN's layout.
      */
     boolean forward(INDArray input, INDArray weights, INDArray bias, boolean relu, INDArray out,
-                    ConvolutionGeometry g, boolean training) {
+                    ConvolutionGeometry g, boolean training, boolean finalOutput) {
         if (g.inChannels() < MIN_INPUT_CHANNELS && !depthwise) {
             return false;
         }
         if (training) {
             Plan plan = plan(g, bias != null, relu);
-            return plan != null && forward(plan, input, weights, bias, out, true);
+            return plan != null && forward(plan, input, weights, bias, out, true, finalOutput);
         }
         int[] chunks = OneDnn.inferenceChunks(g.minibatch());
         Plan[] plans = new Plan[chunks.length];
@@ -89,15 +100,15 @@ final class OneDnnConvolution {
         for (int i = 0; i < chunks.length; i++) {
             INDArray images = chunks.length == 1 ? input : OneDnn.images(input, from, chunks[i]);
             INDArray into = chunks.length == 1 ? out : OneDnn.images(out, from, chunks[i]);
-            forward(plans[i], images, weights, bias, into, false);
+            forward(plans[i], images, weights, bias, into, false, finalOutput);
             from += chunks[i];
         }
         return true;
     }
 
     private boolean forward(Plan plan, INDArray input, INDArray weights, INDArray bias, INDArray out,
-                            boolean training) {
-        memory src = plan.src.in(input, stream);
+                            boolean training, boolean finalOutput) {
+        memory src = plan.src.in(input, stream, sharing.copies());
         IntMemoryMap args = new IntMemoryMap();
         args.put(dnnl.DNNL_ARG_SRC, src);
         args.put(dnnl.DNNL_ARG_WEIGHTS, plan.weights.in(weights, stream));
@@ -106,10 +117,11 @@ final class OneDnnConvolution {
         }
         args.put(dnnl.DNNL_ARG_DST, plan.dst.bind(out));
         plan.forward().execute(stream, args);
-        plan.dst.out(stream);
+        plan.dst.out(stream, out, finalOutput ? sharing.outputTo() : null);
         stream._wait();
         keptInputOf = training ? input : null;
         keptInput = training ? src : null;
+        keptInputBorrowed = src != plan.src.inner();
         return true;
     }
 
@@ -125,9 +137,10 @@ final class OneDnnConvolution {
     void backward(INDArray input, INDArray weights, INDArray delta, INDArray weightGradient,
                   INDArray inputGradient, ConvolutionGeometry g) {
         Backward b = plan(g, false, false).backward();
-        memory diffDstForWeights = b.diffDstForWeights.in(delta, stream);
-        memory src = input == keptInputOf && keptInput.get_desc().equals(b.src.wanted)
-                ? keptInput : b.src.in(input, stream);
+        memory diffDstForWeights = b.diffDstForWeights.in(delta, stream, sharing.copies());
+        boolean keptHolds = input == keptInputOf && keptInput.get_desc().equals(b.src.wanted)
+                && (!keptInputBorrowed || sharing.copies().holds(input, keptInput));
+        memory src = keptHolds ? keptInput : b.src.in(input, stream, sharing.copies());
         keptInputOf = null;
         keptInput = null;
         IntMemoryMap args = new IntMemoryMap();
@@ -138,13 +151,13 @@ final class OneDnnConvolution {
         b.diffWeights.out(stream);
         if (inputGradient != null) {
             memory diffDst = b.diffDstForData == b.diffDstForWeights ? diffDstForWeights
-                    : b.diffDstForData.in(delta, stream);
+                    : b.diffDstForData.in(delta, stream, sharing.copies());
             IntMemoryMap dataArgs = new IntMemoryMap();
             dataArgs.put(dnnl.DNNL_ARG_DIFF_DST, diffDst);
             dataArgs.put(dnnl.DNNL_ARG_WEIGHTS, b.weightsForData.in(weights, stream));
             dataArgs.put(dnnl.DNNL_ARG_DIFF_SRC, b.diffSrc.bind(inputGradient));
             b.data.execute(stream, dataArgs);
-            b.diffSrc.out(stream);
+            b.diffSrc.out(stream, inputGradient, sharing.inputGradientTo());
         }
         stream._wait();
     }

@@ -28,6 +28,15 @@ final class OneDnnPooling {
     /** The input of the last training forward pass, whose choices the workspace of {@link #kept} holds. */
     private INDArray keptInputOf;
     private Plan kept;
+    private BlockedCopies.Sharing sharing = BlockedCopies.Sharing.NONE;
+
+    void share(BlockedCopies.Sharing sharing) {
+        this.sharing = sharing;
+    }
+
+    BlockedCopies.Sharing sharing() {
+        return sharing;
+    }
 
     /**
      * out = the max of each window of input ({@code kernel}, {@code strides}, top-left {@code pad}); the output
@@ -46,13 +55,13 @@ final class OneDnnPooling {
         }
         Plan p = plan(input, out, kernel, strides, pad);
         IntMemoryMap args = new IntMemoryMap();
-        args.put(dnnl.DNNL_ARG_SRC, p.src.in(input, stream));
+        args.put(dnnl.DNNL_ARG_SRC, p.src.in(input, stream, sharing.copies()));
         args.put(dnnl.DNNL_ARG_DST, p.dst.bind(out));
         if (training) {
             args.put(dnnl.DNNL_ARG_WORKSPACE, p.workspace());
         }
         (training ? p.training() : p.inference()).execute(stream, args);
-        p.dst.out(stream);
+        p.dst.out(stream, out, sharing.outputTo());
         stream._wait();
         keptInputOf = training ? input : null;
         kept = training ? p : null;
@@ -67,7 +76,7 @@ final class OneDnnPooling {
         Plan p = plan(input, epsilon, kernel, strides, pad);
         if (input != keptInputOf || kept != p) {
             IntMemoryMap args = new IntMemoryMap();
-            args.put(dnnl.DNNL_ARG_SRC, p.src.in(input, stream));
+            args.put(dnnl.DNNL_ARG_SRC, p.src.in(input, stream, sharing.copies()));
             args.put(dnnl.DNNL_ARG_DST, p.scratch());
             args.put(dnnl.DNNL_ARG_WORKSPACE, p.workspace());
             p.training().execute(stream, args);
@@ -75,11 +84,11 @@ final class OneDnnPooling {
         keptInputOf = null;
         kept = null;
         IntMemoryMap args = new IntMemoryMap();
-        args.put(dnnl.DNNL_ARG_DIFF_DST, p.diffDst.in(epsilon, stream));
+        args.put(dnnl.DNNL_ARG_DIFF_DST, p.diffDst.in(epsilon, stream, sharing.copies()));
         args.put(dnnl.DNNL_ARG_WORKSPACE, p.workspace());
         args.put(dnnl.DNNL_ARG_DIFF_SRC, p.diffSrc.bind(gradient));
         p.backward().execute(stream, args);
-        p.diffSrc.out(stream);
+        p.diffSrc.out(stream, gradient, sharing.inputGradientTo());
         stream._wait();
     }
 

@@ -43,7 +43,8 @@ import java.util.Map;
  * and interleaves them. A variant changes how the same maths runs: {@code default} (the project's defaults:
  * CpuKernels, CacheMode.DEVICE, workspaces), {@code scalar-planes} (the fused pooling's planes in scalar code
  * instead of the Vector API's lanes), {@code no-onednn} (convolutions as im2col and OpenBLAS products, batch
- * normalisation in Java, instead of oneDNN's primitives), {@code dl4j-kernels} (DL4J's own layer code: CpuKernels off),
+ * normalisation in Java, instead of oneDNN's primitives), {@code no-blocked-copies} (every oneDNN layer reorders
+ * its input from NCHW, DL4J's ReLU layers), {@code dl4j-kernels} (DL4J's own layer code: CpuKernels off),
  * {@code helpers-only} (CpuKernels in DL4J's helper slot, DL4J's layer objects: no fused layers),
  * {@code dl4j-native-helpers} (DL4J's oneDNN helper classes, which call libnd4j's native conv2d and pooling
  * ops, in place of CpuKernels), {@code nhwc} (channels-last layout for every layer and the input), {@code
@@ -122,6 +123,9 @@ public final class CoreBench {
         if (variant.equals("no-onednn")) {
             System.setProperty(Settings.ONEDNN.name(), "false");
         }
+        if (variant.equals("no-blocked-copies")) {
+            System.setProperty(Settings.BLOCKED_COPIES.name(), "false");
+        }
         if (variant.equals("helpers-only")) {
             System.setProperty(CpuKernels.FUSED_LAYERS_PROPERTY, "false");
         }
@@ -158,7 +162,7 @@ public final class CoreBench {
 
     /** The network with the variant's execution settings (same maths). */
     private static Network variant(Network net, String variant) {
-        if (List.of("default", "no-onednn", "dl4j-kernels", "helpers-only", "scalar-planes", "nhwc")
+        if (List.of("default", "no-onednn", "no-blocked-copies", "dl4j-kernels", "helpers-only", "scalar-planes", "nhwc")
                 .contains(variant)
                 || variant.startsWith("env-")) {
             return net;

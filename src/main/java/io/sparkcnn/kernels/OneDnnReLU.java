@@ -1,0 +1,139 @@
+package io.sparkcnn.kernels;
+
+import org.bytedeco.dnnl.IntMemoryMap;
+import org.bytedeco.dnnl.eltwise_backward;
+import org.bytedeco.dnnl.eltwise_forward;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.primitive;
+import org.bytedeco.dnnl.stream;
+import org.bytedeco.dnnl.global.dnnl;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Map;
+
+/**
+ * A ReLU, capped ({@code min(max(x, 0), cap)}, MobileNet's ReLU6) or not, of dense float NCHW activations by
+ * oneDNN's element-wise primitives in the channel-blocked layout of {@link OneDnn#blocked}, for {@link ReLULayer}.
+ * The gradient passes where {@code 0 < x < cap} (oneDNN's clip_v2; plain ReLU: {@code x > 0}), as libnd4j's
+ * relu_bp and relu6_bp do. Why: between two oneDNN layers the activations arrive in the blocked layout already
+ * ({@link BlockedCopies}), where DL4J's ActivationLayer copies them, applies the ReLU in place and takes the
+ * gradient through ND4J's ops: four passes over NCHW arrays where this is one, each way.
+ *
+ * <p>One instance per layer, not thread-safe, like the layer; used when {@link OneDnn#available}.
+ */
+final class OneDnnReLU {
+    private final stream stream = new stream(OneDnn.ENGINE);
+    private final Map<String, Plan> plans = OneDnn.plans();
+    /** Null: plain ReLU. */
+    private final Double cap;
+    private BlockedCopies.Sharing sharing = BlockedCopies.Sharing.NONE;
+    /** The input of the last training forward pass and the memory its blocked copy was read from. */
+    private INDArray keptInputOf;
+    private Plan kept;
+    private memory keptSrc;
+
+    OneDnnReLU(Double cap) {
+        this.cap = cap;
+    }
+
+    void share(BlockedCopies.Sharing sharing) {
+        this.sharing = sharing;
+    }
+
+    BlockedCopies.Sharing sharing() {
+        return sharing;
+    }
+
+    /** out = the ReLU of x (same shape); inference in the chunks of {@link OneDnn#inferenceChunks}. */
+    void forward(INDArray x, INDArray out, boolean training) {
+        int[] chunks = training ? new int[] {(int) x.size(0)} : OneDnn.inferenceChunks((int) x.size(0));
+        if (chunks.length > 1) {
+            int from = 0;
+            for (int chunk : chunks) {
+                forward(OneDnn.images(x, from, chunk), OneDnn.images(out, from, chunk), false);
+                from += chunk;
+            }
+            return;
+        }
+        Plan p = plan(x);
+        memory src = p.src.in(x, stream, sharing.copies());
+        IntMemoryMap args = new IntMemoryMap();
+        args.put(dnnl.DNNL_ARG_SRC, src);
+        args.put(dnnl.DNNL_ARG_DST, p.dst.bind(out));
+        p.forward().execute(stream, args);
+        p.dst.out(stream, out, sharing.outputTo());
+        stream._wait();
+        keptInputOf = training ? x : null;
+        kept = training ? p : null;
+        keptSrc = training ? src : null;
+    }
+
+    /** dx = dy where the ReLU of x passes its input on, else 0. */
+    void backward(INDArray x, INDArray dy, INDArray dx) {
+        Plan p = plan(x);
+        boolean keptHolds = x == keptInputOf && kept == p
+                && (keptSrc == p.src.inner() || sharing.copies().holds(x, keptSrc));
+        memory src = keptHolds ? keptSrc : p.src.in(x, stream, sharing.copies());
+        keptInputOf = null;
+        kept = null;
+        keptSrc = null;
+        IntMemoryMap args = new IntMemoryMap();
+        args.put(dnnl.DNNL_ARG_SRC, src);
+        args.put(dnnl.DNNL_ARG_DIFF_DST, p.diffDst.in(dy, stream, sharing.copies()));
+        args.put(dnnl.DNNL_ARG_DIFF_SRC, p.diffSrc.bind(dx));
+        p.backward().execute(stream, args);
+        p.diffSrc.out(stream, dx, sharing.inputGradientTo());
+        stream._wait();
+    }
+
+    private Plan plan(INDArray x) {
+        long[] dims = x.shape();
+        return plans.computeIfAbsent(java.util.Arrays.toString(dims), k -> new Plan(dims));
+    }
+
+    private final class Plan {
+        final memory.desc data;
+        final eltwise_forward.primitive_desc forwardDesc;
+        final OneDnn.Operand src;
+        final OneDnn.Operand dst;
+        final OneDnn.Operand diffDst;
+        final OneDnn.Operand diffSrc;
+        private primitive forward;
+        private primitive backward;
+
+        Plan(long[] dims) {
+            memory.desc plain = OneDnn.floats(dims, memory.format_tag.nchw);
+            data = OneDnn.floats(dims, OneDnn.blocked());
+            forwardDesc = new eltwise_forward.primitive_desc(new eltwise_forward.desc(
+                    dnnl.prop_kind.forward_training, algorithm(), data, 0f, beta()), OneDnn.ENGINE);
+            src = new OneDnn.Operand(plain, data);
+            dst = new OneDnn.Operand(plain, data);
+            diffDst = new OneDnn.Operand(plain, data);
+            diffSrc = new OneDnn.Operand(plain, data);
+        }
+
+        primitive forward() {
+            if (forward == null) {
+                forward = new eltwise_forward(forwardDesc);
+            }
+            return forward;
+        }
+
+        primitive backward() {
+            if (backward == null) {
+                backward = new eltwise_backward(new eltwise_backward.primitive_desc(new eltwise_backward.desc(
+                        algorithm(), data, data, 0f, beta()), OneDnn.ENGINE, forwardDesc));
+            }
+            return backward;
+        }
+    }
+
+    /** relu(x) = max(x, 0 * x); clip_v2(x) = min(max(x, 0), cap), whose gradient passes strictly inside. */
+    private dnnl.algorithm algorithm() {
+        return cap == null ? dnnl.algorithm.eltwise_relu : dnnl.algorithm.eltwise_clip_v2;
+    }
+
+    private float beta() {
+        return cap == null ? 0f : cap.floatValue();
+    }
+}

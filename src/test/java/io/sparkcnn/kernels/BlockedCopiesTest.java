@@ -1,0 +1,186 @@
+package io.sparkcnn.kernels;
+
+import io.sparkcnn.config.Architecture;
+import io.sparkcnn.config.TrainConfig;
+import io.sparkcnn.config.UpdaterKind;
+import io.sparkcnn.model.Architectures;
+import io.sparkcnn.model.InputShape;
+import io.sparkcnn.model.NetworkSpec;
+import org.bytedeco.dnnl.memory;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.activations.impl.ActivationReLU6;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Consecutive oneDNN layers pass their arrays on in oneDNN's layout ({@link BlockedCopies}), where and only where
+ * nothing can change the array between the two: the results are DL4J's (CpuKernelsTest compares every
+ * architecture; here the cases the sharing rules are about).
+ */
+class BlockedCopiesTest {
+    private static final long[] DIMS = {2, 8, 4, 4};
+
+    @Test
+    void aCopyIsFoundForItsOwnArrayInItsOwnLayoutUntilItsKernelRunsAgain() {
+        BlockedCopies copies = new BlockedCopies();
+        memory.desc blocked = OneDnn.floats(DIMS, OneDnn.blocked());
+        memory.desc plain = OneDnn.floats(DIMS, memory.format_tag.nchw);
+        memory kernelsOwn = new memory(blocked, OneDnn.ENGINE);
+        INDArray written = Nd4j.rand(DataType.FLOAT, DIMS);
+        copies.offer(written, kernelsOwn);
+        assertSame(kernelsOwn, copies.find(written, blocked));
+        assertNull(copies.find(written.dup(), blocked), "an equal array is another array");
+        assertNull(copies.find(written, plain), "another layout");
+        assertTrue(copies.holds(written, kernelsOwn));
+        assertEquals(1, copies.taken());
+
+        INDArray next = Nd4j.rand(DataType.FLOAT, DIMS);
+        copies.offer(next, kernelsOwn); // the kernel's next call, into the same memory
+        assertNull(copies.find(written, blocked));
+        assertFalse(copies.holds(written, kernelsOwn));
+        assertSame(kernelsOwn, copies.find(next, blocked));
+    }
+
+    @Test
+    void deepNetworksPassTheirArraysOnWhereNothingCanChangeThem() throws ReflectiveOperationException {
+        InputShape small = new InputShape(3, 16, 16);
+        CpuKernelsTest.Pair resnet = CpuKernelsTest.Pair.of(Architectures.build(
+                TrainConfig.of(Architecture.RESNET18, UpdaterKind.ADAM, 1e-3, 8), small, 5, 11));
+        ComputationGraph graph = (ComputationGraph) resnet.fast();
+        // The stem's ReLU feeds the first block's convolution and its residual add (which copies): it offers
+        // its output. Its gradient is the sum the graph adds up in place from both readers: the convolution
+        // offers none.
+        assertSharing(graph.getLayer("stem-relu"), true, true);
+        assertSharing(graph.getLayer("stage1-block1-a-conv"), true, false);
+        assertSharing(graph.getLayer("stage1-block1-a-bn"), true, true);
+        // The last batch norm of a block feeds the add only; the add's output is DL4J's, not offered.
+        assertSharing(graph.getLayer("stage1-block1-b-bn"), true, true);
+        assertSharing(graph.getLayer("stage1-block1"), true, false);
+        assertPassesOn(resnet, small, "resnet18");
+
+        InputShape grey = new InputShape(1, 28, 28);
+        CpuKernelsTest.Pair deep = CpuKernelsTest.Pair.of(Architectures.build(
+                TrainConfig.of(Architecture.DEEP_CNN, UpdaterKind.ADAM, 1e-3, 8), grey, 5, 11));
+        Layer[] layers = ((MultiLayerNetwork) deep.fast()).getLayers();
+        assertSharing(layers[1], true, true); // batch norm between the first convolution and a ReLU
+        assertSharing(layers[11], false, true); // the last max pooling, before the dense layer
+        assertPassesOn(deep, grey, "deep-cnn");
+
+        CpuKernelsTest.Pair mobilenet = CpuKernelsTest.Pair.of(Architectures.build(
+                TrainConfig.of(Architecture.MOBILENET_V2, UpdaterKind.ADAM, 1e-3, 8), small, 5, 11));
+        assertSharing(((ComputationGraph) mobilenet.fast()).getLayer("stage2-block1-depthwise-relu6"), true, true);
+        assertPassesOn(mobilenet, small, "mobilenet-v2");
+    }
+
+    /** The copies saved reorders in a training step and inference, and the results are DL4J's. */
+    private static void assertPassesOn(CpuKernelsTest.Pair p, InputShape shape, String what)
+            throws ReflectiveOperationException {
+        DataSet d = CpuKernelsTest.batch(shape, 5, 8, 3);
+        double[] stockLoss = new double[1];
+        double[] fastLoss = new double[1];
+        CpuKernelsTest.gradient(p.stock(), d, stockLoss);
+        BlockedCopies copies = copies(p.fast());
+        long before = copies.taken();
+        CpuKernelsTest.gradient(p.fast(), d, fastLoss);
+        assertEquals(stockLoss[0], fastLoss[0], 1e-5 * Math.max(1, stockLoss[0]), what + " loss");
+        assertTrue(copies.taken() > before, what + ": no copy taken in training");
+        before = copies.taken();
+        CpuKernelsTest.assertClose(CpuKernelsTest.output(p.stock(), d.getFeatures()),
+                CpuKernelsTest.output(p.fast(), d.getFeatures()), what + " inference");
+        assertTrue(copies.taken() > before, what + ": no copy taken in inference");
+    }
+
+    private static BlockedCopies copies(Model m) {
+        for (Layer layer : CpuKernelsTest.layers(m)) {
+            BlockedCopies.Participant p = CpuKernels.participant(layer);
+            if (p != null && p.sharing().copies() != null) {
+                return p.sharing().copies();
+            }
+        }
+        throw new AssertionError("no layer shares copies");
+    }
+
+    private static void assertSharing(Layer layer, boolean output, boolean inputGradient) {
+        BlockedCopies.Sharing sharing = CpuKernels.participant(layer).sharing();
+        String name = layer.conf().getLayer().getLayerName();
+        assertEquals(output, sharing.output(), name + " offers its output");
+        assertEquals(inputGradient, sharing.inputGradient(), name + " offers its input gradient");
+    }
+
+    /**
+     * A convolution with a ReLU in DL4J's own layer (a graph's: the helper computes the convolution, DL4J then
+     * applies the activation in place) must not offer what its kernel wrote: the next convolution would read the
+     * values before the ReLU.
+     */
+    @Test
+    void aConvolutionWhoseActivationDl4jAppliesOffersNothing() throws ReflectiveOperationException {
+        InputShape shape = new InputShape(3, 10, 10);
+        NetworkSpec spec = NetworkSpec.of(new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT)
+                .updater(new Adam(1e-2)).graphBuilder().addInputs("image")
+                .addLayer("first", conv(Activation.IDENTITY), "image")
+                .addLayer("relu-conv", conv(Activation.RELU), "first")
+                .addLayer("linear-conv", conv(Activation.IDENTITY), "relu-conv")
+                .addLayer("bn", new BatchNormalization.Builder().build(), "linear-conv")
+                .addLayer("relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), "bn")
+                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "relu")
+                .addLayer("output", new OutputLayer.Builder(LossFunctions.LossFunction.NEGATIVELOGLIKELIHOOD).nOut(5)
+                        .activation(Activation.SOFTMAX).build(), "pool")
+                .setOutputs("output").setInputTypes(InputType.convolutional(10, 10, 3)).build());
+        CpuKernelsTest.Pair p = CpuKernelsTest.Pair.of(spec);
+        ComputationGraph graph = (ComputationGraph) p.fast();
+        assertSharing(graph.getLayer("relu-conv"), false, true);
+        assertSharing(graph.getLayer("linear-conv"), true, true);
+        // Eight images: inference in one piece, where the copies pass (the test below infers 4 + 2).
+        INDArray images = CpuKernelsTest.batch(shape, 5, 8, 3).getFeatures();
+        CpuKernelsTest.assertClose(CpuKernelsTest.output(p.stock(), images), CpuKernelsTest.output(graph, images),
+                "inference of 8 images");
+        CpuKernelsTest.assertSameMaths(spec, shape, 5, "ReLU convolution in a graph");
+    }
+
+    private static ConvolutionLayer conv(Activation activation) {
+        return new ConvolutionLayer.Builder(3, 3).nOut(8).convolutionMode(ConvolutionMode.Same)
+                .activation(activation).build();
+    }
+
+    /** ReLU6 passes its gradient strictly between 0 and 6, as DL4J's does: at 0 and 6 exactly, none. */
+    @Test
+    void reluSixMatchesDl4jAtItsCorners() {
+        float[] values = {-1f, -0f, 0f, 1e-7f, 3f, 6f - 1e-6f, 6f, 7f};
+        INDArray x = Nd4j.create(values, new long[] {1, values.length, 1, 1}).castTo(DataType.FLOAT).repeat(0, 2);
+        INDArray dy = Nd4j.rand(DataType.FLOAT, x.shape()).addi(1);
+        OneDnnReLU relu = new OneDnnReLU(6.0);
+        INDArray out = Nd4j.create(DataType.FLOAT, x.shape());
+        relu.forward(x, out, true);
+        INDArray dx = Nd4j.create(DataType.FLOAT, x.shape());
+        relu.backward(x, dy, dx);
+        ActivationReLU6 dl4j = new ActivationReLU6();
+        // Exactly equal values (a delta of 0 takes -0 as 0: DL4J's ReLU6 keeps the sign of -0, oneDNN's does not).
+        assertArrayEquals(dl4j.getActivation(x.dup(), true).data().asFloat(), out.data().asFloat(), 0f);
+        assertArrayEquals(dl4j.backprop(x.dup(), dy.dup()).getFirst().data().asFloat(), dx.data().asFloat(), 0f);
+    }
+}
