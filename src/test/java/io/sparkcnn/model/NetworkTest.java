@@ -38,4 +38,34 @@ class NetworkTest {
         assertEquals(4, rows.length);
         assertArrayEquals(expected, rows);
     }
+
+    /**
+     * A batch larger than the inference chunk gives what DL4J gives for the whole batch at once: outputs in
+     * order, and the loss as the mean over every image (chunks of 32, 32 and 6 for 70 images).
+     */
+    @Test
+    void largeBatchesInferInChunksAsDl4jInfersTheWhole() {
+        JobConfig job = JobConfigLoader.load(Optional.empty(), List.of("model.architecture=resnet"));
+        InputShape shape = new InputShape(1, 12, 12);
+        Network network = Architectures.build(job.train(), shape, 4, 3).build();
+        org.deeplearning4j.nn.graph.ComputationGraph graph = (org.deeplearning4j.nn.graph.ComputationGraph)
+                network.dl4j();
+        int n = 2 * Network.INFERENCE_CHUNK + 6;
+        Nd4j.getRandom().setSeed(7);
+        INDArray features = Nd4j.rand(DataType.FLOAT, n, 1, 12, 12);
+        INDArray labels = Nd4j.zeros(DataType.FLOAT, n, 4);
+        for (int i = 0; i < n; i++) {
+            labels.putScalar(i, i % 4, 1f);
+        }
+        INDArray chunked = network.output(features);
+        double chunkedLoss = network.score(new org.nd4j.linalg.dataset.DataSet(features, labels));
+        // DL4J's own execution of the whole batch: the same configuration and parameters without CpuKernels.
+        org.deeplearning4j.nn.graph.ComputationGraph whole = new org.deeplearning4j.nn.graph.ComputationGraph(
+                graph.getConfiguration().clone());
+        whole.init(graph.params().dup(), true);
+        INDArray expected = whole.outputSingle(false, features);
+        assertArrayEquals(expected.shape(), chunked.shape());
+        assertEquals(0, expected.sub(chunked).amaxNumber().doubleValue(), 1e-5);
+        assertEquals(whole.score(new org.nd4j.linalg.dataset.DataSet(features, labels), false), chunkedLoss, 1e-5);
+    }
 }
