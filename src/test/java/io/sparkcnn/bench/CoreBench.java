@@ -44,7 +44,8 @@ import java.util.Map;
  * CpuKernels, CacheMode.DEVICE, workspaces), {@code scalar-planes} (the fused pooling's planes in scalar code
  * instead of the Vector API's lanes), {@code no-onednn} (convolutions as im2col and OpenBLAS products, batch
  * normalisation in Java, instead of oneDNN's primitives), {@code no-blocked-copies} (every oneDNN layer reorders
- * its input from NCHW, DL4J's ReLU layers), {@code dl4j-kernels} (DL4J's own layer code: CpuKernels off),
+ * its input from NCHW, DL4J's ReLU layers), {@code whole-batches} (inference of a whole batch in one pass through
+ * the network instead of Network.output's chunks; combines with the switches: no-blocked-copies+whole-batches), {@code dl4j-kernels} (DL4J's own layer code: CpuKernels off),
  * {@code helpers-only} (CpuKernels in DL4J's helper slot, DL4J's layer objects: no fused layers),
  * {@code dl4j-native-helpers} (DL4J's oneDNN helper classes, which call libnd4j's native conv2d and pooling
  * ops, in place of CpuKernels), {@code nhwc} (channels-last layout for every layer and the input), {@code
@@ -114,6 +115,24 @@ public final class CoreBench {
         List<DataSet> train = Minibatches.of(pixels, ids, shape, 10, 32);
         List<DataSet> infer = Minibatches.of(pixels, ids, shape, 10, 256);
         String variant = args.length > 2 ? args[2] : "default";
+        // Variants combine with '+' (no-blocked-copies+whole-batches): each part is applied below.
+        List<String> parts = List.of(variant.split("\\+"));
+        boolean wholeBatches = parts.contains("whole-batches");
+        if (parts.size() > 1) {
+            variant = String.join("+", parts.stream().filter(v -> !v.equals("whole-batches")).toList());
+            if (variant.contains("+")) {
+                for (String part : variant.split("\\+")) {
+                    if (!part.equals("no-blocked-copies") && !part.equals("no-onednn")) {
+                        throw new IllegalArgumentException("only switches combine with '+', not " + part);
+                    }
+                    System.setProperty(part.equals("no-onednn") ? Settings.ONEDNN.name()
+                            : Settings.BLOCKED_COPIES.name(), "false");
+                }
+                variant = "default";
+            }
+        } else if (wholeBatches) {
+            variant = "default";
+        }
         if (variant.equals("dl4j-kernels") || variant.equals("dl4j-native-helpers")) {
             System.setProperty(CpuKernels.DISABLE_PROPERTY, "true");
         }
@@ -143,12 +162,13 @@ public final class CoreBench {
         // Warm up both paths, then time each for the given seconds.
         timedOver(train, net::fit, 2.0);
         double trainPerSecond = timedOver(train, b -> net.fit(b), seconds);
-        double inferPerSecond = timedOver(infer, b -> net.output(b.getFeatures()), Math.max(1, seconds / 2));
+        Step inference = wholeBatches ? b -> wholeBatch(net, b.getFeatures()) : b -> net.output(b.getFeatures());
+        double inferPerSecond = timedOver(infer, inference, Math.max(1, seconds / 2));
 
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("model", model.name());
         out.put("build", System.getProperty("bench.build", "?"));
-        out.put("variant", System.getProperty("bench.variant", variant));
+        out.put("variant", System.getProperty("bench.variant", args.length > 2 ? args[2] : "default"));
         out.put("blas", Nd4j.getExecutioner().getEnvironmentInformation().getOrDefault("blas.vendor", "?"));
         out.put("openblasCoretype", System.getenv().getOrDefault("OPENBLAS_CORETYPE", ""));
         out.put("openblasKernels", io.sparkcnn.train.OpenBlasCore.loaded().orElse("?"));
@@ -158,6 +178,12 @@ public final class CoreBench {
         out.put("trainGflops", trainPerSecond * 3 * forwardFlops / 1e9);
         out.put("inferGflops", inferPerSecond * forwardFlops / 1e9);
         System.out.println(new ObjectMapper().writeValueAsString(out));
+    }
+
+    /** DL4J's inference of a whole batch in one pass through the network (Network.output runs it in chunks). */
+    private static INDArray wholeBatch(Network net, INDArray features) {
+        return net.dl4j() instanceof org.deeplearning4j.nn.graph.ComputationGraph g ? g.outputSingle(false, features)
+                : ((MultiLayerNetwork) net.dl4j()).output(features, false);
     }
 
     /** The network with the variant's execution settings (same maths). */
