@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: one worker's speed on one thread (io.sparkcnn.bench.CoreBench: training images/s at minibatch 32
-# with Adam, inference images/s at batch 256, GFLOP/s and % of this CPU's 211 GFLOP/s per-core peak) per ND4J
+# with Adam, inference images/s at batch 256, GFLOP/s and % of this CPU's per-core peak: FMA lanes x 2 x 2 units
+# x the clock /proc/cpuinfo reports, 64 float FLOP per cycle with AVX-512, 32 with AVX2) per ND4J
 # CPU build (nd4j-native 1.0.0-M2.1 classifiers) and with OPENBLAS_CORETYPE as the environment has it and unset.
 # One JVM per measurement, variants interleaved, medians over the rounds. Prints a table; writes
 # target/bench/bench-core.json (and every run to bench-core.jsonl).
@@ -97,14 +98,20 @@ for round in $(seq 1 "$ROUNDS"); do
     done
   done
 done
+lscpu | grep -E "Model name|Flags" | cut -c1-200
 python3 - "$ROUNDS" <<'PY'
-import json, statistics, sys
+import json, re, statistics, sys
 runs = [json.loads(l) for l in open("target/bench/bench-core.jsonl") if l.startswith("{")]
 groups = {}
 for r in runs:
     groups.setdefault((r["model"], r["build"], r["openblasCoretype"] or "unset", r.get("variant", "default")),
                       []).append(r)
-peak = 211.0
+cpuinfo = open("/proc/cpuinfo").read()
+flags = set(re.search(r"^flags\s*:(.*)$", cpuinfo, re.M).group(1).split())
+mhz = float(re.search(r"^cpu MHz\s*:\s*([0-9.]+)", cpuinfo, re.M).group(1))
+flop_per_cycle = 64 if "avx512f" in flags else 32 if "fma" in flags else 8
+peak = flop_per_cycle * mhz / 1000
+print(f"per-core peak: {flop_per_cycle} FLOP/cycle x {mhz:.0f} MHz = {peak:.0f} GFLOP/s")
 rows = []
 def vs_default(model, build, core, rs, key):
     # PyTorch's rows against the project's default build (the first build with a default row).
