@@ -36,15 +36,8 @@ final class BatchNormKernel implements BatchNormalizationHelper, BlockedCopies.P
     private final OneDnnBatchNorm oneDnn = OneDnn.available() ? new OneDnnBatchNorm() : null;
 
     @Override
-    public void share(BlockedCopies.Sharing sharing) {
-        if (oneDnn != null) {
-            oneDnn.share(sharing);
-        }
-    }
-
-    @Override
-    public BlockedCopies.Sharing sharing() {
-        return oneDnn == null ? BlockedCopies.Sharing.NONE : oneDnn.sharing();
+    public OneDnnKernel oneDnnKernel() {
+        return oneDnn;
     }
 
     @Override

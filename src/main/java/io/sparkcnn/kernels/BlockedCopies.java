@@ -34,10 +34,19 @@ final class BlockedCopies {
 
     /** A layer or helper whose oneDNN kernel can take part. */
     interface Participant {
-        void share(Sharing sharing);
+        /** The layer's oneDNN kernel; null where oneDNN is not available. */
+        OneDnnKernel oneDnnKernel();
+
+        default void share(Sharing sharing) {
+            if (oneDnnKernel() != null) {
+                oneDnnKernel().share(sharing);
+            }
+        }
 
         /** How it takes part now ({@link Sharing#NONE} until {@link #share}, and without oneDNN). */
-        Sharing sharing();
+        default Sharing sharing() {
+            return oneDnnKernel() == null ? Sharing.NONE : oneDnnKernel().sharing();
+        }
     }
 
     /**

@@ -38,13 +38,8 @@ final class DepthwiseConvolutionLayer extends DepthwiseConvolution2DLayer implem
     }
 
     @Override
-    public void share(BlockedCopies.Sharing sharing) {
-        convolution.share(sharing);
-    }
-
-    @Override
-    public BlockedCopies.Sharing sharing() {
-        return convolution.sharing();
+    public OneDnnKernel oneDnnKernel() {
+        return convolution;
     }
 
     /** Whether this layer can stand in for {@code layer}: plain float NCHW, no bias, identity, no noise. */

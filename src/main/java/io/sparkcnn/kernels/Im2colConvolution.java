@@ -57,15 +57,8 @@ final class Im2colConvolution implements ConvolutionHelper, BlockedCopies.Partic
     }
 
     @Override
-    public void share(BlockedCopies.Sharing sharing) {
-        if (oneDnn != null) {
-            oneDnn.share(sharing);
-        }
-    }
-
-    @Override
-    public BlockedCopies.Sharing sharing() {
-        return oneDnn == null ? BlockedCopies.Sharing.NONE : oneDnn.sharing();
+    public OneDnnKernel oneDnnKernel() {
+        return oneDnn;
     }
 
     @Override

@@ -28,15 +28,8 @@ final class MaxPooling implements SubsamplingHelper, BlockedCopies.Participant {
     private final OneDnnPooling oneDnn = OneDnn.available() ? new OneDnnPooling() : null;
 
     @Override
-    public void share(BlockedCopies.Sharing sharing) {
-        if (oneDnn != null) {
-            oneDnn.share(sharing);
-        }
-    }
-
-    @Override
-    public BlockedCopies.Sharing sharing() {
-        return oneDnn == null ? BlockedCopies.Sharing.NONE : oneDnn.sharing();
+    public OneDnnKernel oneDnnKernel() {
+        return oneDnn;
     }
 
     @Override

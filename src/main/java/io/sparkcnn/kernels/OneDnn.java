@@ -16,8 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * What spark-cnn's oneDNN kernels ({@link OneDnnConvolution}, {@link OneDnnBatchNorm}, {@link OneDnnPooling})
- * share: the CPU engine of oneDNN 2.5 (JavaCPP's dnnl presets, at the JavaCPP line ND4J uses), whether it may be
+ * What spark-cnn's oneDNN kernels ({@link OneDnnConvolution}, {@link OneDnnBatchNorm}, {@link OneDnnPooling},
+ * {@link OneDnnReLU}) share: the CPU engine of oneDNN 2.5 (JavaCPP's dnnl presets, at the JavaCPP line ND4J uses), whether it may be
  * used, and memories over DL4J's arrays, in place.
  *
  * <p>oneDNN runs on its own OpenMP runtime, which follows {@code OMP_NUM_THREADS} like ND4J's. When its

@@ -5,7 +5,6 @@ import org.bytedeco.dnnl.batch_normalization_backward;
 import org.bytedeco.dnnl.batch_normalization_forward;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive;
-import org.bytedeco.dnnl.stream;
 import org.bytedeco.dnnl.global.dnnl;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -22,25 +21,11 @@ import java.util.Map;
  *
  * <p>One instance per layer, not thread-safe, like the layer; used when {@link OneDnn#available}.
  */
-final class OneDnnBatchNorm {
+final class OneDnnBatchNorm extends OneDnnKernel {
     private static final int SCALE_AND_SHIFT = dnnl.normalization_flags.use_scale.value
             | dnnl.normalization_flags.use_shift.value;
 
-    private final stream stream = new stream(OneDnn.ENGINE);
     private final Map<String, Plan> plans = OneDnn.plans();
-    private BlockedCopies.Sharing sharing = BlockedCopies.Sharing.NONE;
-    /** The input of the last training forward pass and its blocked copy (the plan's own, or another kernel's). */
-    private INDArray keptInputOf;
-    private Plan kept;
-    private memory keptSrc;
-
-    void share(BlockedCopies.Sharing sharing) {
-        this.sharing = sharing;
-    }
-
-    BlockedCopies.Sharing sharing() {
-        return sharing;
-    }
 
     /**
      * out = gamma * (x - mean) / sqrt(var + eps) + beta per channel. Training: mean and var are the minibatch's,
@@ -60,7 +45,7 @@ final class OneDnnBatchNorm {
             return;
         }
         Plan p = plan(x, eps);
-        memory src = p.src.in(x, stream, sharing.copies());
+        memory src = p.src.in(x, stream, copies());
         IntMemoryMap args = new IntMemoryMap();
         args.put(dnnl.DNNL_ARG_SRC, src);
         args.put(dnnl.DNNL_ARG_DST, p.dst.bind(out));
@@ -69,11 +54,9 @@ final class OneDnnBatchNorm {
         args.put(dnnl.DNNL_ARG_MEAN, OneDnn.bind(p.mean, mean));
         args.put(dnnl.DNNL_ARG_VARIANCE, OneDnn.bind(p.variance, var));
         (training ? p.training() : p.inference()).execute(stream, args);
-        p.dst.out(stream, out, sharing.outputTo());
+        p.dst.out(stream, out, sharing().outputTo());
         stream._wait();
-        keptInputOf = training ? x : null;
-        kept = training ? p : null;
-        keptSrc = training ? src : null;
+        keep(x, src, src == p.src.inner(), training);
     }
 
     /**
@@ -83,15 +66,13 @@ final class OneDnnBatchNorm {
     void backward(INDArray x, INDArray dy, INDArray gamma, INDArray beta, INDArray mean, INDArray var, double eps,
                   INDArray dx, INDArray dGamma, INDArray dBeta) {
         Plan p = plan(x, eps);
-        boolean keptHolds = x == keptInputOf && kept == p
-                && (keptSrc == p.src.inner() || sharing.copies().holds(x, keptSrc));
-        memory src = keptHolds ? keptSrc : p.src.in(x, stream, sharing.copies());
-        keptInputOf = null;
-        kept = null;
-        keptSrc = null;
+        memory src = kept(x, p.src.wanted);
+        if (src == null) {
+            src = p.src.in(x, stream, copies());
+        }
         IntMemoryMap args = new IntMemoryMap();
         args.put(dnnl.DNNL_ARG_SRC, src);
-        args.put(dnnl.DNNL_ARG_DIFF_DST, p.diffDst.in(dy, stream, sharing.copies()));
+        args.put(dnnl.DNNL_ARG_DIFF_DST, p.diffDst.in(dy, stream, copies()));
         args.put(dnnl.DNNL_ARG_SCALE, OneDnn.bind(p.scale, gamma));
         args.put(dnnl.DNNL_ARG_SHIFT, OneDnn.bind(p.shift, beta)); // required with use_shift (status 2 without)
         args.put(dnnl.DNNL_ARG_MEAN, OneDnn.bind(p.mean, mean));
@@ -100,7 +81,7 @@ final class OneDnnBatchNorm {
         args.put(dnnl.DNNL_ARG_DIFF_SCALE, OneDnn.bind(p.diffScale, dGamma));
         args.put(dnnl.DNNL_ARG_DIFF_SHIFT, OneDnn.bind(p.diffShift, dBeta));
         p.backward().execute(stream, args);
-        p.diffSrc.out(stream, dx, sharing.inputGradientTo());
+        p.diffSrc.out(stream, dx, sharing().inputGradientTo());
         stream._wait();
     }
 

@@ -8,7 +8,6 @@ import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.primitive_attr;
-import org.bytedeco.dnnl.stream;
 import org.bytedeco.dnnl.global.dnnl;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
@@ -34,7 +33,7 @@ import java.util.Set;
  * not thread-safe, like the layer. Used when {@link OneDnn#available}; a geometry oneDNN refuses is logged once
  * and left to im2col, as is a layer of fewer than {@value #MIN_INPUT_CHANNELS} input channels.
  */
-final class OneDnnConvolution {
+final class OneDnnConvolution extends OneDnnKernel {
     private static final Logger LOG = LoggerFactory.getLogger(OneDnnConvolution.class);
     /**
      * Fewer input channels than this (a network's first layer, on grey or RGB images) stay with im2col: such a
@@ -46,15 +45,9 @@ final class OneDnnConvolution {
     static final int MIN_INPUT_CHANNELS = 4;
     private static final Set<String> REFUSED = new HashSet<>();
 
-    private final stream stream = new stream(OneDnn.ENGINE);
     /** Depthwise: one group per input channel, weights in DL4J's depthwise layout (see {@link Shapes#of}). */
     private final boolean depthwise;
     private final Map<String, Plan> plans = OneDnn.plans();
-    /** The input of the last training forward pass, and its copy in oneDNN's layout, for the weight gradient. */
-    private INDArray keptInputOf;
-    private memory keptInput;
-    private boolean keptInputBorrowed;
-    private BlockedCopies.Sharing sharing = BlockedCopies.Sharing.NONE;
 
     OneDnnConvolution() {
         this(false);
@@ -62,14 +55,6 @@ final class OneDnnConvolution {
 
     OneDnnConvolution(boolean depthwise) {
         this.depthwise = depthwise;
-    }
-
-    void share(BlockedCopies.Sharing sharing) {
-        this.sharing = sharing;
-    }
-
-    BlockedCopies.Sharing sharing() {
-        return sharing;
     }
 
     /**
@@ -108,7 +93,7 @@ final class OneDnnConvolution {
 
     private boolean forward(Plan plan, INDArray input, INDArray weights, INDArray bias, INDArray out,
                             boolean training, boolean finalOutput) {
-        memory src = plan.src.in(input, stream, sharing.copies());
+        memory src = plan.src.in(input, stream, copies());
         IntMemoryMap args = new IntMemoryMap();
         args.put(dnnl.DNNL_ARG_SRC, src);
         args.put(dnnl.DNNL_ARG_WEIGHTS, plan.weights.in(weights, stream));
@@ -117,11 +102,9 @@ final class OneDnnConvolution {
         }
         args.put(dnnl.DNNL_ARG_DST, plan.dst.bind(out));
         plan.forward().execute(stream, args);
-        plan.dst.out(stream, out, finalOutput ? sharing.outputTo() : null);
+        plan.dst.out(stream, out, finalOutput ? sharing().outputTo() : null);
         stream._wait();
-        keptInputOf = training ? input : null;
-        keptInput = training ? src : null;
-        keptInputBorrowed = src != plan.src.inner();
+        keep(input, src, src == plan.src.inner(), training); // the input for the weight gradient
         return true;
     }
 
@@ -137,12 +120,11 @@ final class OneDnnConvolution {
     void backward(INDArray input, INDArray weights, INDArray delta, INDArray weightGradient,
                   INDArray inputGradient, ConvolutionGeometry g) {
         Backward b = plan(g, false, false).backward();
-        memory diffDstForWeights = b.diffDstForWeights.in(delta, stream, sharing.copies());
-        boolean keptHolds = input == keptInputOf && keptInput.get_desc().equals(b.src.wanted)
-                && (!keptInputBorrowed || sharing.copies().holds(input, keptInput));
-        memory src = keptHolds ? keptInput : b.src.in(input, stream, sharing.copies());
-        keptInputOf = null;
-        keptInput = null;
+        memory diffDstForWeights = b.diffDstForWeights.in(delta, stream, copies());
+        memory src = kept(input, b.src.wanted);
+        if (src == null) {
+            src = b.src.in(input, stream, copies());
+        }
         IntMemoryMap args = new IntMemoryMap();
         args.put(dnnl.DNNL_ARG_SRC, src);
         args.put(dnnl.DNNL_ARG_DIFF_DST, diffDstForWeights);
@@ -151,13 +133,13 @@ final class OneDnnConvolution {
         b.diffWeights.out(stream);
         if (inputGradient != null) {
             memory diffDst = b.diffDstForData == b.diffDstForWeights ? diffDstForWeights
-                    : b.diffDstForData.in(delta, stream, sharing.copies());
+                    : b.diffDstForData.in(delta, stream, copies());
             IntMemoryMap dataArgs = new IntMemoryMap();
             dataArgs.put(dnnl.DNNL_ARG_DIFF_DST, diffDst);
             dataArgs.put(dnnl.DNNL_ARG_WEIGHTS, b.weightsForData.in(weights, stream));
             dataArgs.put(dnnl.DNNL_ARG_DIFF_SRC, b.diffSrc.bind(inputGradient));
             b.data.execute(stream, dataArgs);
-            b.diffSrc.out(stream, inputGradient, sharing.inputGradientTo());
+            b.diffSrc.out(stream, inputGradient, sharing().inputGradientTo());
         }
         stream._wait();
     }

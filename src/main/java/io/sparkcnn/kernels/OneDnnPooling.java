@@ -5,7 +5,6 @@ import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.pooling_backward;
 import org.bytedeco.dnnl.pooling_forward;
 import org.bytedeco.dnnl.primitive;
-import org.bytedeco.dnnl.stream;
 import org.bytedeco.dnnl.global.dnnl;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -21,22 +20,11 @@ import java.util.Map;
  *
  * <p>One instance per layer, not thread-safe, like the layer; used when {@link OneDnn#available}.
  */
-final class OneDnnPooling {
-
-    private final stream stream = new stream(OneDnn.ENGINE);
+final class OneDnnPooling extends OneDnnKernel {
     private final Map<String, Plan> plans = OneDnn.plans();
-    /** The input of the last training forward pass, whose choices the workspace of {@link #kept} holds. */
-    private INDArray keptInputOf;
-    private Plan kept;
-    private BlockedCopies.Sharing sharing = BlockedCopies.Sharing.NONE;
-
-    void share(BlockedCopies.Sharing sharing) {
-        this.sharing = sharing;
-    }
-
-    BlockedCopies.Sharing sharing() {
-        return sharing;
-    }
+    /** The input of the last training forward pass, whose choices the workspace of {@link #choicesIn} holds. */
+    private INDArray choicesOf;
+    private Plan choicesIn;
 
     /**
      * out = the max of each window of input ({@code kernel}, {@code strides}, top-left {@code pad}); the output
@@ -55,16 +43,16 @@ final class OneDnnPooling {
         }
         Plan p = plan(input, out, kernel, strides, pad);
         IntMemoryMap args = new IntMemoryMap();
-        args.put(dnnl.DNNL_ARG_SRC, p.src.in(input, stream, sharing.copies()));
+        args.put(dnnl.DNNL_ARG_SRC, p.src.in(input, stream, copies()));
         args.put(dnnl.DNNL_ARG_DST, p.dst.bind(out));
         if (training) {
             args.put(dnnl.DNNL_ARG_WORKSPACE, p.workspace());
         }
         (training ? p.training() : p.inference()).execute(stream, args);
-        p.dst.out(stream, out, sharing.outputTo());
+        p.dst.out(stream, out, sharing().outputTo());
         stream._wait();
-        keptInputOf = training ? input : null;
-        kept = training ? p : null;
+        choicesOf = training ? input : null;
+        choicesIn = training ? p : null;
     }
 
     /**
@@ -74,21 +62,21 @@ final class OneDnnPooling {
      */
     void backward(INDArray input, INDArray epsilon, INDArray gradient, int[] kernel, int[] strides, int[] pad) {
         Plan p = plan(input, epsilon, kernel, strides, pad);
-        if (input != keptInputOf || kept != p) {
+        if (input != choicesOf || choicesIn != p) {
             IntMemoryMap args = new IntMemoryMap();
-            args.put(dnnl.DNNL_ARG_SRC, p.src.in(input, stream, sharing.copies()));
+            args.put(dnnl.DNNL_ARG_SRC, p.src.in(input, stream, copies()));
             args.put(dnnl.DNNL_ARG_DST, p.scratch());
             args.put(dnnl.DNNL_ARG_WORKSPACE, p.workspace());
             p.training().execute(stream, args);
         }
-        keptInputOf = null;
-        kept = null;
+        choicesOf = null;
+        choicesIn = null;
         IntMemoryMap args = new IntMemoryMap();
-        args.put(dnnl.DNNL_ARG_DIFF_DST, p.diffDst.in(epsilon, stream, sharing.copies()));
+        args.put(dnnl.DNNL_ARG_DIFF_DST, p.diffDst.in(epsilon, stream, copies()));
         args.put(dnnl.DNNL_ARG_WORKSPACE, p.workspace());
         args.put(dnnl.DNNL_ARG_DIFF_SRC, p.diffSrc.bind(gradient));
         p.backward().execute(stream, args);
-        p.diffSrc.out(stream, gradient, sharing.inputGradientTo());
+        p.diffSrc.out(stream, gradient, sharing().inputGradientTo());
         stream._wait();
     }
 

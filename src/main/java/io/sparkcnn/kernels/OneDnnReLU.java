@@ -5,7 +5,6 @@ import org.bytedeco.dnnl.eltwise_backward;
 import org.bytedeco.dnnl.eltwise_forward;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive;
-import org.bytedeco.dnnl.stream;
 import org.bytedeco.dnnl.global.dnnl;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -21,27 +20,13 @@ import java.util.Map;
  *
  * <p>One instance per layer, not thread-safe, like the layer; used when {@link OneDnn#available}.
  */
-final class OneDnnReLU {
-    private final stream stream = new stream(OneDnn.ENGINE);
+final class OneDnnReLU extends OneDnnKernel {
     private final Map<String, Plan> plans = OneDnn.plans();
     /** Null: plain ReLU. */
     private final Double cap;
-    private BlockedCopies.Sharing sharing = BlockedCopies.Sharing.NONE;
-    /** The input of the last training forward pass and the memory its blocked copy was read from. */
-    private INDArray keptInputOf;
-    private Plan kept;
-    private memory keptSrc;
 
     OneDnnReLU(Double cap) {
         this.cap = cap;
-    }
-
-    void share(BlockedCopies.Sharing sharing) {
-        this.sharing = sharing;
-    }
-
-    BlockedCopies.Sharing sharing() {
-        return sharing;
     }
 
     /** out = the ReLU of x (same shape); inference in the chunks of {@link OneDnn#inferenceChunks}. */
@@ -56,33 +41,29 @@ final class OneDnnReLU {
             return;
         }
         Plan p = plan(x);
-        memory src = p.src.in(x, stream, sharing.copies());
+        memory src = p.src.in(x, stream, copies());
         IntMemoryMap args = new IntMemoryMap();
         args.put(dnnl.DNNL_ARG_SRC, src);
         args.put(dnnl.DNNL_ARG_DST, p.dst.bind(out));
         p.forward().execute(stream, args);
-        p.dst.out(stream, out, sharing.outputTo());
+        p.dst.out(stream, out, sharing().outputTo());
         stream._wait();
-        keptInputOf = training ? x : null;
-        kept = training ? p : null;
-        keptSrc = training ? src : null;
+        keep(x, src, src == p.src.inner(), training);
     }
 
     /** dx = dy where the ReLU of x passes its input on, else 0. */
     void backward(INDArray x, INDArray dy, INDArray dx) {
         Plan p = plan(x);
-        boolean keptHolds = x == keptInputOf && kept == p
-                && (keptSrc == p.src.inner() || sharing.copies().holds(x, keptSrc));
-        memory src = keptHolds ? keptSrc : p.src.in(x, stream, sharing.copies());
-        keptInputOf = null;
-        kept = null;
-        keptSrc = null;
+        memory src = kept(x, p.src.wanted);
+        if (src == null) {
+            src = p.src.in(x, stream, copies());
+        }
         IntMemoryMap args = new IntMemoryMap();
         args.put(dnnl.DNNL_ARG_SRC, src);
-        args.put(dnnl.DNNL_ARG_DIFF_DST, p.diffDst.in(dy, stream, sharing.copies()));
+        args.put(dnnl.DNNL_ARG_DIFF_DST, p.diffDst.in(dy, stream, copies()));
         args.put(dnnl.DNNL_ARG_DIFF_SRC, p.diffSrc.bind(dx));
         p.backward().execute(stream, args);
-        p.diffSrc.out(stream, dx, sharing.inputGradientTo());
+        p.diffSrc.out(stream, dx, sharing().inputGradientTo());
         stream._wait();
     }
 

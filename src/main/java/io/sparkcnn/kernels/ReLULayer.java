@@ -59,13 +59,8 @@ final class ReLULayer extends ActivationLayer implements BlockedCopies.Participa
     }
 
     @Override
-    public void share(BlockedCopies.Sharing sharing) {
-        relu.share(sharing);
-    }
-
-    @Override
-    public BlockedCopies.Sharing sharing() {
-        return relu.sharing();
+    public OneDnnKernel oneDnnKernel() {
+        return relu;
     }
 
     private boolean takes(INDArray in) {

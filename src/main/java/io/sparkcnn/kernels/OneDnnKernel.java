@@ -1,0 +1,53 @@
+package io.sparkcnn.kernels;
+
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.stream;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * What each of spark-cnn's oneDNN kernels has per layer: its stream, how it takes part in the network's
+ * {@link BlockedCopies}, and the input of its last training pass in oneDNN's layout, kept for the backward pass
+ * (the kernel's own reordered copy, or the one the layer before lent it).
+ */
+abstract class OneDnnKernel {
+    final stream stream = new stream(OneDnn.ENGINE);
+    private BlockedCopies.Sharing sharing = BlockedCopies.Sharing.NONE;
+    private INDArray keptOf;
+    private memory kept;
+    private boolean keptBorrowed;
+
+    final void share(BlockedCopies.Sharing sharing) {
+        this.sharing = sharing;
+    }
+
+    final BlockedCopies.Sharing sharing() {
+        return sharing;
+    }
+
+    /** The network's copies to look inputs up in, or null. */
+    final BlockedCopies copies() {
+        return sharing.copies();
+    }
+
+    /**
+     * After a forward pass over {@code x}: in training keeps {@code src}, x in oneDNN's layout ({@code own}: the
+     * kernel's own memory, else a copy another kernel lent); inference forgets what was kept.
+     */
+    final void keep(INDArray x, memory src, boolean own, boolean training) {
+        keptOf = training ? x : null;
+        kept = training ? src : null;
+        keptBorrowed = !own;
+    }
+
+    /**
+     * The kept copy of {@code x} in layout {@code wanted}, or null: the last pass was over another array or in
+     * inference, or the kernel that lent the copy has run again since. Forgets it either way.
+     */
+    final memory kept(INDArray x, memory.desc wanted) {
+        memory m = x == keptOf && kept.get_desc().equals(wanted) && (!keptBorrowed || copies().holds(x, kept))
+                ? kept : null;
+        keptOf = null;
+        kept = null;
+        return m;
+    }
+}
