@@ -20,10 +20,14 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 public final class Network {
     private final MultiLayerNetwork layers;
     private final ComputationGraph graph;
+    /** Images per pass through the network in inference ({@link #output}). */
+    private final int inferenceChunk;
 
     private Network(MultiLayerNetwork layers, ComputationGraph graph) {
         this.layers = layers;
         this.graph = graph;
+        inferenceChunk = CpuKernels.runsOneDnn(graph != null ? graph.getLayers() : layers.getLayers())
+                ? INFERENCE_CHUNK : Integer.MAX_VALUE;
     }
 
     /** Wraps a network, with {@link CpuKernels} installed in its layers. */
@@ -117,11 +121,11 @@ public final class Network {
     }
 
     /**
-     * Class probabilities for a batch of images (inference mode), {@link #INFERENCE_CHUNK} images at a time on
-     * the CPU engine.
+     * Class probabilities for a batch of images (inference mode), {@link #INFERENCE_CHUNK} images at a time where
+     * oneDNN's primitives run.
      */
     public INDArray output(INDArray features) {
-        int chunk = inferenceChunk();
+        int chunk = inferenceChunk;
         long n = features.size(0);
         if (n <= chunk) {
             return wholeOutput(features);
@@ -138,16 +142,18 @@ public final class Network {
     }
 
     /**
-     * At most this many images go through the network at once in inference on the CPU engine: a chunk's
-     * activations stay in the caches from the layer that writes them to the one that reads them, where a batch
-     * of 256 images goes to memory and back at every layer (oneDNN's reorders included). Measured with
-     * scripts/bench-core.sh against whole batches of 256: ResNet-18 on 32x32 images infers twice as fast,
-     * MobileNetV2 seven times; 16 and 64 were slower than 32 on both. On the GPU, whole batches.
+     * At most this many images go through a network with oneDNN layers at once in inference (on the CPU engine:
+     * {@link CpuKernels#runsOneDnn}): a chunk's activations stay in the caches from the layer that writes them to
+     * the one that reads them, where a batch of 256 images goes to memory and back at every layer (oneDNN's
+     * reorders included). Measured with scripts/bench-core.sh against whole batches of 256: ResNet-18 infers
+     * 2.6-2.8x as fast, MobileNetV2 9x; 16 and 64 were slower than 32 on both. Networks whose convolutions all
+     * run image by image in spark-cnn's own kernels (the seed CNN) gain nothing and pay the passes' overhead: they
+     * infer whole batches, as on the GPU.
      */
     static final int INFERENCE_CHUNK = 32;
 
-    private static int inferenceChunk() {
-        return CpuKernels.enabled() ? INFERENCE_CHUNK : Integer.MAX_VALUE;
+    int inferenceChunk() {
+        return inferenceChunk;
     }
 
     private static INDArray images(INDArray a, long from, long to) {
@@ -197,7 +203,7 @@ public final class Network {
 
     /** The mean loss on a batch (inference mode), in the chunks of {@link #output}. */
     public double score(DataSet batch) {
-        int chunk = inferenceChunk();
+        int chunk = inferenceChunk;
         int n = batch.numExamples();
         if (n <= chunk) {
             return wholeScore(batch);

@@ -68,4 +68,16 @@ class NetworkTest {
         assertEquals(0, expected.sub(chunked).amaxNumber().doubleValue(), 1e-5);
         assertEquals(whole.score(new org.nd4j.linalg.dataset.DataSet(features, labels), false), chunkedLoss, 1e-5);
     }
+
+    /** Only networks with oneDNN layers infer in chunks: the seed CNN's one-channel convolution is spark-cnn's. */
+    @Test
+    void networksWithOneDnnLayersInferInChunks() {
+        InputShape shape = new InputShape(1, 28, 28);
+        for (String architecture : List.of("seed-cnn", "deep-cnn", "resnet")) {
+            JobConfig job = JobConfigLoader.load(Optional.empty(), List.of("model.architecture=" + architecture));
+            Network network = Architectures.build(job.train(), shape, 10, 3).build();
+            assertEquals(architecture.equals("seed-cnn") ? Integer.MAX_VALUE : Network.INFERENCE_CHUNK,
+                    network.inferenceChunk(), architecture);
+        }
+    }
 }
