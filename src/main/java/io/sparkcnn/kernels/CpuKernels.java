@@ -109,7 +109,7 @@ public final class CpuKernels {
      * Whether some layer of the network runs oneDNN primitives: a convolution of {@value
      * OneDnnConvolution#MIN_INPUT_CHANNELS} input channels or more, a depthwise convolution, batch normalisation or a
      * ReLU layer of spark-cnn's. Such networks infer faster in chunks of a few dozen images (Network.output):
-     * oneDNN's primitives ran 2-7x slower over batches of 256.
+     * over whole batches of 256, oneDNN's primitives and reorders run out of the caches (docs/performance.md).
      */
     public static boolean runsOneDnn(Layer[] layers) {
         if (!enabled() || !OneDnn.available()) {

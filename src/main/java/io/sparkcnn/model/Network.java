@@ -145,10 +145,10 @@ public final class Network {
      * At most this many images go through a network with oneDNN layers at once in inference (on the CPU engine:
      * {@link CpuKernels#runsOneDnn}): a chunk's activations stay in the caches from the layer that writes them to
      * the one that reads them, where a batch of 256 images goes to memory and back at every layer (oneDNN's
-     * reorders included). Measured with scripts/bench-core.sh against whole batches of 256: ResNet-18 infers
-     * 2.6-2.8x as fast, MobileNetV2 9x; 16 and 64 were slower than 32 on both. Networks whose convolutions all
-     * run image by image in spark-cnn's own kernels (the seed CNN) gain nothing and pay the passes' overhead: they
-     * infer whole batches, as on the GPU.
+     * reorders included). scripts/bench-core.sh (variant whole-batches) measures both: ResNet-18 and MobileNetV2
+     * infer several times faster in chunks, and 16 or 64 images were slower than 32 on both. Networks whose
+     * convolutions all run image by image in spark-cnn's own kernels (the seed CNN) gain nothing and pay each
+     * pass's overhead: they infer whole batches, as on the GPU.
      */
     static final int INFERENCE_CHUNK = 32;
 
