@@ -66,10 +66,7 @@ final class OneDnnBatchNorm extends OneDnnKernel {
     void backward(INDArray x, INDArray dy, INDArray gamma, INDArray beta, INDArray mean, INDArray var, double eps,
                   INDArray dx, INDArray dGamma, INDArray dBeta) {
         Plan p = plan(x, eps);
-        memory src = kept(x, p.src.wanted);
-        if (src == null) {
-            src = p.src.in(x, stream, copies());
-        }
+        memory src = keptOrRead(x, p.src);
         IntMemoryMap args = new IntMemoryMap();
         args.put(dnnl.DNNL_ARG_SRC, src);
         args.put(dnnl.DNNL_ARG_DIFF_DST, p.diffDst.in(dy, stream, copies()));

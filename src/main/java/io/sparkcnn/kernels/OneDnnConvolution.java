@@ -121,10 +121,7 @@ final class OneDnnConvolution extends OneDnnKernel {
                   INDArray inputGradient, ConvolutionGeometry g) {
         Backward b = plan(g, false, false).backward();
         memory diffDstForWeights = b.diffDstForWeights.in(delta, stream, copies());
-        memory src = kept(input, b.src.wanted);
-        if (src == null) {
-            src = b.src.in(input, stream, copies());
-        }
+        memory src = keptOrRead(input, b.src);
         IntMemoryMap args = new IntMemoryMap();
         args.put(dnnl.DNNL_ARG_SRC, src);
         args.put(dnnl.DNNL_ARG_DIFF_DST, diffDstForWeights);

@@ -43,11 +43,17 @@ abstract class OneDnnKernel {
      * The kept copy of {@code x} in layout {@code wanted}, or null: the last pass was over another array or in
      * inference, or the kernel that lent the copy has run again since. Forgets it either way.
      */
-    final memory kept(INDArray x, memory.desc wanted) {
+    private memory kept(INDArray x, memory.desc wanted) {
         memory m = x == keptOf && kept.get_desc().equals(wanted) && (!keptBorrowed || copies().holds(x, kept))
                 ? kept : null;
         keptOf = null;
         kept = null;
         return m;
+    }
+
+    /** The backward pass's copy of {@code x} for {@code operand}: the kept one if still right, else read anew. */
+    final memory keptOrRead(INDArray x, OneDnn.Operand operand) {
+        memory m = kept(x, operand.wanted);
+        return m != null ? m : operand.in(x, stream, copies());
     }
 }

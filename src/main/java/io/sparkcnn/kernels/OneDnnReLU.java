@@ -54,10 +54,7 @@ final class OneDnnReLU extends OneDnnKernel {
     /** dx = dy where the ReLU of x passes its input on, else 0. */
     void backward(INDArray x, INDArray dy, INDArray dx) {
         Plan p = plan(x);
-        memory src = kept(x, p.src.wanted);
-        if (src == null) {
-            src = p.src.in(x, stream, copies());
-        }
+        memory src = keptOrRead(x, p.src);
         IntMemoryMap args = new IntMemoryMap();
         args.put(dnnl.DNNL_ARG_SRC, src);
         args.put(dnnl.DNNL_ARG_DIFF_DST, p.diffDst.in(dy, stream, copies()));
