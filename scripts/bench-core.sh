@@ -10,7 +10,7 @@
 #        and repeated over C channels, on both sides]
 #        [BUILDS, "linux-x86_64 linux-x86_64-avx2 linux-x86_64-avx512 linux-x86_64-onednn-avx512"]
 #        [VARIANTS, "default dl4j-kernels"]: execution settings that keep the maths (CoreBench: default =
-#        the project's defaults; no-onednn = convolutions (im2col, OpenBLAS) and batch norm in Java instead of oneDNN; no-blocked-copies = each oneDNN layer reorders its input from NCHW, DL4J's ReLU layers; whole-batches = inference of each batch of 256 in one pass through the network (Network.output runs chunks of 32); switches combine with +, e.g. no-blocked-copies+whole-batches; scalar-planes = the pooling planes in scalar code (no Vector API); dl4j-kernels = DL4J's own layer code; helpers-only = the kernels in DL4J's
+#        the project's defaults; no-onednn = convolutions (im2col, OpenBLAS) and batch norm in Java instead of oneDNN; no-blocked-copies = each oneDNN layer reorders its input from NCHW, DL4J's ReLU layers; no-blocked-inference = in inference each oneDNN layer also writes its NCHW output where only oneDNN layers read it; whole-batches = inference of each batch of 256 in one pass through the network (Network.output runs chunks of 32); switches combine with +, e.g. no-blocked-copies+whole-batches; scalar-planes = the pooling planes in scalar code (no Vector API); dl4j-kernels = DL4J's own layer code; helpers-only = the kernels in DL4J's
 #        helper slot without the fused layers; dl4j-native-helpers; nhwc;
 #        workspaces-none; cache-none; cache-host) and env-omp-passive / env-omp-active (OMP_WAIT_POLICY).
 #        [TORCH, "as-installed tuned tuned-channels-last"]: PyTorch 1.13 reference rows (Debian's python3-torch,

@@ -82,6 +82,9 @@ final class BatchNormKernel implements BatchNormalizationHelper, BlockedCopies.P
                               INDArray mean, INDArray var, double decay, double eps, CNN2DFormat format,
                               LayerWorkspaceMgr workspaceMgr) {
         Layout l = Layout.of(x, format);
+        if (oneDnn != null && (l == null || gamma == null || beta == null)) {
+            oneDnn.nchw(x); // read by DL4J's code or the loops below
+        }
         if (l == null || !denseOrNull(gamma) || !denseOrNull(beta) || !DenseFloats.dense(mean)
                 || !DenseFloats.dense(var)) {
             return null;

@@ -20,6 +20,12 @@ import java.util.Iterator;
  * it in place (its input gradient: DL4J's ComputationGraph sums the gradients of an array read by two vertices
  * into the first one). A copy stays right until its kernel runs again, which replaces it here.
  *
+ * <p>In an inference pass whose caller observes only the network's result ({@link InferencePasses}), an array
+ * that only such kernels read need not be written at all: its kernel offers the copy <em>unwritten</em>
+ * ({@link #offerUnwritten}), and the NCHW array is written from it only if a reader asks for it in another
+ * layout or as an array ({@link #find}, {@link #materialize}). Between two blocked layers the last reorder goes
+ * too, which in inference, where nothing else runs between the layers, was as much work as the convolutions.
+ *
  * <p>One per network, used from the one thread that runs it, like the network's layers.
  */
 final class BlockedCopies {
@@ -28,8 +34,15 @@ final class BlockedCopies {
 
     private final ArrayDeque<Copy> copies = new ArrayDeque<>();
     private long taken;
+    private long unwritten;
+    private boolean resultOnly;
 
-    private record Copy(INDArray array, memory blocked) {
+    /** {@code writeBack}: writes the copy into the array; null when the array holds it already. */
+    private record Copy(INDArray array, memory blocked, Runnable writeBack) {
+        Copy written() {
+            writeBack.run();
+            return new Copy(array, blocked, null);
+        }
     }
 
     /** A layer or helper whose oneDNN kernel can take part. */
@@ -53,12 +66,28 @@ final class BlockedCopies {
      * How one layer's kernel takes part: the network's copies it looks its inputs up in (null: none), and whether
      * it may offer its output and its input gradient there ({@link CpuKernels} decides from the network's shape).
      */
-    record Sharing(BlockedCopies copies, boolean output, boolean inputGradient) {
-        static final Sharing NONE = new Sharing(null, false, false);
+    record Sharing(BlockedCopies copies, boolean output, boolean inputGradient, boolean outputUnread) {
+        static final Sharing NONE = new Sharing(null, false, false, false);
+
+        /**
+         * {@code outputUnread}: besides being offered, the output is read by spark-cnn oneDNN kernels only (no
+         * residual vertex, not the network's result), so in a pass that observes only the result it need not be
+         * written.
+         */
+        Sharing {
+            if (outputUnread && !output) {
+                throw new IllegalArgumentException("an output that is not offered must be written");
+            }
+        }
 
         /** Where the output is offered, or null. */
         BlockedCopies outputTo() {
             return output ? copies : null;
+        }
+
+        /** Whether the output may now be offered unwritten (the pass observes only the network's result). */
+        boolean outputUnwritten() {
+            return outputUnread && copies.resultOnly;
         }
 
         /** Where the input gradient is offered, or null. */
@@ -72,35 +101,113 @@ final class BlockedCopies {
      * {@code array}. An earlier copy in the same memory (the kernel's previous call) is forgotten.
      */
     void offer(INDArray array, memory blocked) {
+        add(new Copy(array, blocked, null));
+    }
+
+    /**
+     * As {@link #offer}, where {@code array} has not been written: {@code writeBack} writes {@code blocked} into
+     * it, should a reader need it as an array. Only in a pass that observes only its result.
+     */
+    void offerUnwritten(INDArray array, memory blocked, Runnable writeBack) {
+        if (!resultOnly) {
+            throw new IllegalStateException("an array may stay unwritten only in a pass that observes the result");
+        }
+        unwritten++;
+        add(new Copy(array, blocked, writeBack));
+    }
+
+    private void add(Copy copy) {
         for (Iterator<Copy> it = copies.iterator(); it.hasNext(); ) {
             Copy c = it.next();
-            if (c.blocked == blocked || c.array == array) {
+            if (c.blocked == copy.blocked && c.writeBack != null) {
+                // The kernel has overwritten the only copy of an array of this pass: it ran twice in one pass.
+                throw new IllegalStateException("a oneDNN kernel ran twice in one inference pass, over an array "
+                        + "it had not written: " + c.array.shapeInfoToString());
+            }
+            if (c.blocked == copy.blocked || c.array == copy.array) {
                 it.remove();
             }
         }
-        copies.addFirst(new Copy(array, blocked));
+        copies.addFirst(copy);
         if (copies.size() > KEPT) {
-            copies.removeLast();
+            // The oldest written copy. Unwritten ones are the only copies of their arrays; those of arrays whose
+            // readers have run cannot be written any more (their memory is the workspaces' again): all are kept
+            // until their pass ends.
+            for (Iterator<Copy> it = copies.descendingIterator(); it.hasNext(); ) {
+                if (it.next().writeBack == null) {
+                    it.remove();
+                    break;
+                }
+            }
         }
     }
 
-    /** The copy of {@code array} in layout {@code wanted}, or null: none offered, or in another layout. */
+    /**
+     * The copy of {@code array} in layout {@code wanted}, or null: none offered, or in another layout (an
+     * unwritten array is then written).
+     */
     memory find(INDArray array, memory.desc wanted) {
-        for (Copy c : copies) {
+        for (Iterator<Copy> it = copies.iterator(); it.hasNext(); ) {
+            Copy c = it.next();
             if (c.array == array) {
-                if (!c.blocked.get_desc().equals(wanted)) {
-                    return null;
+                if (c.blocked.get_desc().equals(wanted)) {
+                    taken++;
+                    return c.blocked;
                 }
-                taken++;
-                return c.blocked;
+                if (c.writeBack != null) {
+                    it.remove();
+                    copies.addFirst(c.written());
+                }
+                return null;
             }
         }
         return null;
     }
 
+    /**
+     * Writes {@code array} if it was left unwritten: before anything but a oneDNN kernel's {@link #find} reads it
+     * (DL4J's layer code, spark-cnn's Java kernels, views of it). By identity only: the memory of an array whose
+     * readers have all run is the workspaces' again, and may hold another array by now.
+     */
+    void materialize(INDArray array) {
+        for (Iterator<Copy> it = copies.iterator(); it.hasNext(); ) {
+            Copy c = it.next();
+            if (c.array == array) {
+                if (c.writeBack != null) {
+                    it.remove();
+                    copies.addFirst(c.written());
+                }
+                return;
+            }
+        }
+    }
+
+    /**
+     * Runs {@code pass}, a forward pass in inference whose caller observes only the network's result: arrays
+     * that only oneDNN kernels read may stay unwritten. They are dead when it ends (their memory is the
+     * workspaces' again), and so forgotten.
+     */
+    <T> T resultOnly(java.util.function.Supplier<T> pass) {
+        if (resultOnly) {
+            return pass.get();
+        }
+        resultOnly = true;
+        try {
+            return pass.get();
+        } finally {
+            resultOnly = false;
+            copies.removeIf(c -> c.writeBack != null);
+        }
+    }
+
     /** How many reorders {@link #find} has saved. */
     long taken() {
         return taken;
+    }
+
+    /** How many arrays were offered unwritten (a write each saved, unless a reader had it written later). */
+    long unwritten() {
+        return unwritten;
     }
 
     /** Whether {@code blocked} still holds the copy of {@code array} (its kernel has not run since). */

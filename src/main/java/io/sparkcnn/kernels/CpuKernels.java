@@ -183,11 +183,12 @@ public final class CpuKernels {
             if (participant == null) {
                 continue;
             }
-            boolean output = i + 1 < layers.length && participant(layers[i + 1]) != null
+            boolean output = i + 1 < layers.length && readsThroughKernel(layers[i + 1])
                     && net.getLayerWiseConfigurations().getInputPreProcess(i + 1) == null && finalOutput(layers[i]);
             boolean inputGradient = i > 0 && participant(layers[i - 1]) != null
                     && net.getLayerWiseConfigurations().getInputPreProcess(i) == null;
-            participant.share(new BlockedCopies.Sharing(copies, output, inputGradient));
+            participant.share(new BlockedCopies.Sharing(copies, output, inputGradient,
+                    output && Settings.BLOCKED_INFERENCE.value()));
         }
     }
 
@@ -209,11 +210,15 @@ public final class CpuKernels {
                 continue;
             }
             boolean output = finalOutput(vertex.getLayer());
-            for (org.deeplearning4j.nn.graph.vertex.VertexIndices reader : indices(vertex.getOutputVertices())) {
+            org.deeplearning4j.nn.graph.vertex.VertexIndices[] readers = indices(vertex.getOutputVertices());
+            // Unread: every reader is a oneDNN layer (which asks the copies), the graph does not return it.
+            boolean unread = readers.length > 0
+                    && !graph.getConfiguration().getNetworkOutputs().contains(vertex.getVertexName());
+            for (org.deeplearning4j.nn.graph.vertex.VertexIndices reader : readers) {
                 org.deeplearning4j.nn.graph.vertex.GraphVertex r = vertices[reader.getVertexIndex()];
-                boolean readsOnly = r instanceof org.deeplearning4j.nn.graph.vertex.impl.ElementWiseVertex
-                        || (r.hasLayer() && participant(r.getLayer()) != null && !hasPreProcessor(r));
-                output &= readsOnly;
+                boolean kernel = r.hasLayer() && readsThroughKernel(r.getLayer()) && !hasPreProcessor(r);
+                output &= kernel || r instanceof org.deeplearning4j.nn.graph.vertex.impl.ElementWiseVertex;
+                unread &= kernel;
             }
             org.deeplearning4j.nn.graph.vertex.VertexIndices[] inputs = indices(vertex.getInputVertices());
             boolean inputGradient = inputs.length == 1 && !hasPreProcessor(vertex);
@@ -222,7 +227,8 @@ public final class CpuKernels {
                 inputGradient = in.hasLayer() && participant(in.getLayer()) != null
                         && indices(in.getOutputVertices()).length == 1;
             }
-            participant.share(new BlockedCopies.Sharing(copies, output, inputGradient));
+            participant.share(new BlockedCopies.Sharing(copies, output, inputGradient,
+                    output && unread && Settings.BLOCKED_INFERENCE.value()));
         }
     }
 
@@ -241,6 +247,15 @@ public final class CpuKernels {
             return p;
         }
         return layer.getHelper() instanceof BlockedCopies.Participant p ? p : null;
+    }
+
+    /**
+     * Whether the layer's forward pass reads its input through its oneDNN kernel, which asks the copies first. Not
+     * so for DL4J 1.0.0-M2.1's own SubsamplingLayer (in graphs, and without fused layers): it pools in libnd4j and
+     * calls its helper only for the gradient.
+     */
+    private static boolean readsThroughKernel(Layer layer) {
+        return participant(layer) != null && layer.getClass() != SubsamplingLayer.class;
     }
 
     /**

@@ -81,6 +81,7 @@ final class DepthwiseConvolutionLayer extends DepthwiseConvolution2DLayer implem
                 return out;
             }
         }
+        convolution.nchw(input);
         return super.activate(training, workspaceMgr);
     }
 

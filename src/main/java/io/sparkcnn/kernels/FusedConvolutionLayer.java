@@ -86,6 +86,7 @@ final class FusedConvolutionLayer extends ConvolutionLayer {
                 return result;
             }
         }
+        convolution.nchw(input);
         return super.activate(training, workspaceMgr);
     }
 

@@ -61,6 +61,11 @@ final class Im2colConvolution implements ConvolutionHelper, BlockedCopies.Partic
         return oneDnn;
     }
 
+    /** {@code x}, written if the layer before left it in oneDNN's layout only ({@link OneDnnKernel#nchw}). */
+    INDArray nchw(INDArray x) {
+        return oneDnn == null ? x : oneDnn.nchw(x);
+    }
+
     @Override
     public boolean checkSupported() {
         return true;
@@ -96,6 +101,7 @@ final class Im2colConvolution implements ConvolutionHelper, BlockedCopies.Partic
                      boolean training, int[] kernel, int[] strides, int[] pad, ConvolutionMode convolutionMode,
                      int[] dilation, LayerWorkspaceMgr workspaceMgr) {
         if (!handles(input, weights, CNN2DFormat.NCHW) || (bias != null && !DenseFloats.dense(bias))) {
+            nchw(input); // DL4J's code reads it
             return null;
         }
         ConvolutionGeometry g = ConvolutionGeometry.of(input, weights, kernel, strides, pad, convolutionMode, dilation);
@@ -106,6 +112,7 @@ final class Im2colConvolution implements ConvolutionHelper, BlockedCopies.Partic
                 relu && pooling == null, out, g, training, pooling == null);
         INDArray columns = null;
         if (!byOneDnn) {
+            nchw(input);
             if (training) {
                 // Kept for the backward pass, which would otherwise build the same columns again.
                 columns = keptColumns(g);

@@ -32,6 +32,14 @@ final class MaxPooling implements SubsamplingHelper, BlockedCopies.Participant {
         return oneDnn;
     }
 
+    /** Null (DL4J's code pools), with {@code x} written if the layer before left it in oneDNN's layout only. */
+    private INDArray nchwFor(INDArray x) {
+        if (oneDnn != null) {
+            oneDnn.nchw(x);
+        }
+        return null;
+    }
+
     @Override
     public boolean checkSupported() {
         return true;
@@ -67,12 +75,12 @@ final class MaxPooling implements SubsamplingHelper, BlockedCopies.Participant {
                              PoolingType poolingType, ConvolutionMode convolutionMode, int[] dilation,
                              CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
         if (!handles(input, poolingType, dilation, format)) {
-            return null;
+            return nchwFor(input); // DL4J's code reads it
         }
         WindowGeometry window = WindowGeometry.of(input, kernel, strides, pad, convolutionMode, dilation);
         Geometry g = geometry(input, window.outH(), window.outW(), kernel, strides, window.pad());
         if (!g.everyWindowInBounds()) {
-            return null;
+            return nchwFor(input);
         }
         INDArray output = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT,
                 new long[] {input.size(0), input.size(1), g.outH, g.outW}, 'c');

@@ -166,10 +166,11 @@ final class OneDnn {
 
         /**
          * As {@link #in(INDArray, stream)}, but the copy of {@code array} already in the wanted layout when
-         * {@code copies} holds one (no reorder).
+         * {@code copies} holds one (no reorder). Asked even when no reorder is wanted: an array some kernel left
+         * unwritten is written first.
          */
         memory in(INDArray array, stream stream, BlockedCopies copies) {
-            memory copy = copies == null || !reordered ? null : copies.find(array, wanted);
+            memory copy = copies == null ? null : copies.find(array, wanted);
             return copy != null ? copy : in(array, stream);
         }
 
@@ -181,10 +182,7 @@ final class OneDnn {
 
         void out(stream stream) {
             if (reordered) {
-                if (fromInner == null) {
-                    fromInner = new reorder(inner(), user);
-                }
-                fromInner.execute(stream, inner, user);
+                fromInner().execute(stream, inner, user);
             }
         }
 
@@ -193,10 +191,37 @@ final class OneDnn {
          * copy of {@code array}, the array {@link #bind} was given.
          */
         void out(stream stream, INDArray array, BlockedCopies copies) {
-            out(stream);
-            if (copies != null && reordered) {
-                copies.offer(array, inner);
+            out(stream, array, copies, false);
+        }
+
+        /**
+         * As {@link #out(stream, INDArray, BlockedCopies)}; {@code unwritten}: the array is not written now but
+         * offered unwritten (where this operand's layout is oneDNN's own and the array is a whole one: a view's
+         * readers would ask for other views of it).
+         */
+        void out(stream stream, INDArray array, BlockedCopies copies, boolean unwritten) {
+            if (copies == null || !reordered) {
+                out(stream);
+                return;
             }
+            if (unwritten && !array.isView()) {
+                memory copy = inner;
+                copies.offerUnwritten(array, copy, () -> {
+                    OneDnn.bind(user, array);
+                    fromInner().execute(stream, copy, user);
+                    stream._wait();
+                });
+                return;
+            }
+            out(stream);
+            copies.offer(array, inner);
+        }
+
+        private reorder fromInner() {
+            if (fromInner == null) {
+                fromInner = new reorder(inner(), user);
+            }
+            return fromInner;
         }
     }
 }

@@ -36,6 +36,7 @@ final class OneDnnBatchNorm extends OneDnnKernel {
                  double eps, INDArray out) {
         int[] chunks = training ? new int[] {(int) x.size(0)} : OneDnn.inferenceChunks((int) x.size(0));
         if (chunks.length > 1) {
+            nchw(x); // read as views, which the copies do not know
             int from = 0;
             for (int chunk : chunks) {
                 forward(OneDnn.images(x, from, chunk), false, gamma, beta, mean, var, eps,
@@ -54,7 +55,7 @@ final class OneDnnBatchNorm extends OneDnnKernel {
         args.put(dnnl.DNNL_ARG_MEAN, OneDnn.bind(p.mean, mean));
         args.put(dnnl.DNNL_ARG_VARIANCE, OneDnn.bind(p.variance, var));
         (training ? p.training() : p.inference()).execute(stream, args);
-        p.dst.out(stream, out, sharing().outputTo());
+        output(p.dst, out, true);
         stream._wait();
         keep(x, src, src == p.src.inner(), training);
     }

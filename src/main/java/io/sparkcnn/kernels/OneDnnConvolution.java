@@ -67,7 +67,7 @@ final class OneDnnConvolution extends OneDnnKernel {
     boolean forward(INDArray input, INDArray weights, INDArray bias, boolean relu, INDArray out,
                     ConvolutionGeometry g, boolean training, boolean finalOutput) {
         if (g.inChannels() < MIN_INPUT_CHANNELS && !depthwise) {
-            return false;
+            return false; // the caller writes input (nchw) before it reads it
         }
         if (training) {
             Plan plan = plan(g, bias != null, relu);
@@ -80,6 +80,9 @@ final class OneDnnConvolution extends OneDnnKernel {
             if (plans[i] == null) {
                 return false;
             }
+        }
+        if (chunks.length > 1) {
+            nchw(input); // read as views, which the copies do not know
         }
         int from = 0;
         for (int i = 0; i < chunks.length; i++) {
@@ -102,7 +105,7 @@ final class OneDnnConvolution extends OneDnnKernel {
         }
         args.put(dnnl.DNNL_ARG_DST, plan.dst.bind(out));
         plan.forward().execute(stream, args);
-        plan.dst.out(stream, out, finalOutput ? sharing().outputTo() : null);
+        output(plan.dst, out, finalOutput);
         stream._wait();
         keep(input, src, src == plan.src.inner(), training); // the input for the weight gradient
         return true;

@@ -30,6 +30,27 @@ abstract class OneDnnKernel {
     }
 
     /**
+     * Puts what the primitive wrote into {@code dst} into {@code out}, the layer's output ({@code offered}: as it
+     * leaves the layer), offering the copy to the next kernel, or leaving {@code out} unwritten where the
+     * network's shape and the pass allow ({@link BlockedCopies.Sharing#outputUnwritten}).
+     */
+    final void output(OneDnn.Operand dst, INDArray out, boolean offered) {
+        BlockedCopies to = offered ? sharing.outputTo() : null;
+        dst.out(stream, out, to, to != null && sharing.outputUnwritten());
+    }
+
+    /**
+     * {@code x}, written if a kernel before left it unwritten: for the layer's code that reads it other than
+     * through this kernel (DL4J's, or spark-cnn's Java kernels on a geometry oneDNN does not take).
+     */
+    final INDArray nchw(INDArray x) {
+        if (copies() != null) {
+            copies().materialize(x);
+        }
+        return x;
+    }
+
+    /**
      * After a forward pass over {@code x}: in training keeps {@code src}, x in oneDNN's layout ({@code own}: the
      * kernel's own memory, else a copy another kernel lent); inference forgets what was kept.
      */

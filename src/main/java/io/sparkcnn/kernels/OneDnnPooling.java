@@ -33,6 +33,7 @@ final class OneDnnPooling extends OneDnnKernel {
     void forward(INDArray input, INDArray out, int[] kernel, int[] strides, int[] pad, boolean training) {
         int[] chunks = training ? new int[] {(int) input.size(0)} : OneDnn.inferenceChunks((int) input.size(0));
         if (chunks.length > 1) {
+            nchw(input); // read as views, which the copies do not know
             int from = 0;
             for (int chunk : chunks) {
                 forward(OneDnn.images(input, from, chunk), OneDnn.images(out, from, chunk), kernel, strides, pad,
@@ -49,7 +50,7 @@ final class OneDnnPooling extends OneDnnKernel {
             args.put(dnnl.DNNL_ARG_WORKSPACE, p.workspace());
         }
         (training ? p.training() : p.inference()).execute(stream, args);
-        p.dst.out(stream, out, sharing().outputTo());
+        output(p.dst, out, true);
         stream._wait();
         choicesOf = training ? input : null;
         choicesIn = training ? p : null;

@@ -33,6 +33,7 @@ final class OneDnnReLU extends OneDnnKernel {
     void forward(INDArray x, INDArray out, boolean training) {
         int[] chunks = training ? new int[] {(int) x.size(0)} : OneDnn.inferenceChunks((int) x.size(0));
         if (chunks.length > 1) {
+            nchw(x); // read as views, which the copies do not know
             int from = 0;
             for (int chunk : chunks) {
                 forward(OneDnn.images(x, from, chunk), OneDnn.images(out, from, chunk), false);
@@ -46,7 +47,7 @@ final class OneDnnReLU extends OneDnnKernel {
         args.put(dnnl.DNNL_ARG_SRC, src);
         args.put(dnnl.DNNL_ARG_DST, p.dst.bind(out));
         p.forward().execute(stream, args);
-        p.dst.out(stream, out, sharing().outputTo());
+        output(p.dst, out, true);
         stream._wait();
         keep(x, src, src == p.src.inner(), training);
     }

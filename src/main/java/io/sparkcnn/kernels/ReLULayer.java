@@ -71,6 +71,7 @@ final class ReLULayer extends ActivationLayer implements BlockedCopies.Participa
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
         if (!takes(input)) {
+            relu.nchw(input);
             return super.activate(training, workspaceMgr);
         }
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, input.shape(), 'c');

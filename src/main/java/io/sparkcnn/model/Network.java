@@ -1,6 +1,7 @@
 package io.sparkcnn.model;
 
 import io.sparkcnn.kernels.CpuKernels;
+import io.sparkcnn.kernels.InferencePasses;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -22,12 +23,15 @@ public final class Network {
     private final ComputationGraph graph;
     /** Images per pass through the network in inference ({@link #output}). */
     private final int inferenceChunk;
+    /** Runs {@link #output}'s and {@link #score}'s passes, which keep only the result. */
+    private final InferencePasses resultOnly;
 
     private Network(MultiLayerNetwork layers, ComputationGraph graph) {
         this.layers = layers;
         this.graph = graph;
-        inferenceChunk = CpuKernels.runsOneDnn(graph != null ? graph.getLayers() : layers.getLayers())
-                ? INFERENCE_CHUNK : Integer.MAX_VALUE;
+        org.deeplearning4j.nn.api.Layer[] all = graph != null ? graph.getLayers() : layers.getLayers();
+        inferenceChunk = CpuKernels.runsOneDnn(all) ? INFERENCE_CHUNK : Integer.MAX_VALUE;
+        resultOnly = InferencePasses.of(all);
     }
 
     /** Wraps a network, with {@link CpuKernels} installed in its layers. */
@@ -138,7 +142,8 @@ public final class Network {
     }
 
     private INDArray wholeOutput(INDArray features) {
-        return graph != null ? graph.outputSingle(false, features) : layers.output(features, false);
+        return resultOnly.run(() -> graph != null ? graph.outputSingle(false, features)
+                : layers.output(features, false));
     }
 
     /**
@@ -220,7 +225,7 @@ public final class Network {
     }
 
     private double wholeScore(DataSet batch) {
-        return graph != null ? graph.score(batch, false) : layers.score(batch, false);
+        return resultOnly.run(() -> graph != null ? graph.score(batch, false) : layers.score(batch, false));
     }
 
     /** The learning rate the updater applies at the current counters. */

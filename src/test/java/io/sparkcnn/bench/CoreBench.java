@@ -44,7 +44,8 @@ import java.util.Map;
  * CpuKernels, CacheMode.DEVICE, workspaces), {@code scalar-planes} (the fused pooling's planes in scalar code
  * instead of the Vector API's lanes), {@code no-onednn} (convolutions as im2col and OpenBLAS products, batch
  * normalisation in Java, instead of oneDNN's primitives), {@code no-blocked-copies} (every oneDNN layer reorders
- * its input from NCHW, DL4J's ReLU layers), {@code whole-batches} (inference of a whole batch in one pass through
+ * its input from NCHW, DL4J's ReLU layers), {@code no-blocked-inference} (in inference every oneDNN layer also
+ * writes its NCHW output), {@code whole-batches} (inference of a whole batch in one pass through
  * the network instead of Network.output's chunks; combines with the switches: no-blocked-copies+whole-batches), {@code dl4j-kernels} (DL4J's own layer code: CpuKernels off),
  * {@code helpers-only} (CpuKernels in DL4J's helper slot, DL4J's layer objects: no fused layers),
  * {@code dl4j-native-helpers} (DL4J's oneDNN helper classes, which call libnd4j's native conv2d and pooling
@@ -102,6 +103,10 @@ public final class CoreBench {
         }
     }
 
+    /** Variants that switch one of the engine's system properties off; they combine with '+'. */
+    private static final Map<String, io.sparkcnn.config.SystemProperty> SWITCHES = Map.of("no-onednn", Settings.ONEDNN,
+            "no-blocked-copies", Settings.BLOCKED_COPIES, "no-blocked-inference", Settings.BLOCKED_INFERENCE);
+
     public static void main(String[] args) throws Exception {
         io.sparkcnn.train.OpenBlasCore.prepare(); // as the command line does, before ND4J loads
         Model model = Model.parse(args[0]);
@@ -122,11 +127,12 @@ public final class CoreBench {
             variant = String.join("+", parts.stream().filter(v -> !v.equals("whole-batches")).toList());
             if (variant.contains("+")) {
                 for (String part : variant.split("\\+")) {
-                    if (!part.equals("no-blocked-copies") && !part.equals("no-onednn")) {
-                        throw new IllegalArgumentException("only switches combine with '+', not " + part);
+                    io.sparkcnn.config.SystemProperty sw = SWITCHES.get(part);
+                    if (sw == null) {
+                        throw new IllegalArgumentException("only switches " + SWITCHES.keySet()
+                                + " combine with '+', not " + part);
                     }
-                    System.setProperty(part.equals("no-onednn") ? Settings.ONEDNN.name()
-                            : Settings.BLOCKED_COPIES.name(), "false");
+                    System.setProperty(sw.name(), "false");
                 }
                 variant = "default";
             }
@@ -139,11 +145,8 @@ public final class CoreBench {
         if (variant.equals("scalar-planes")) {
             System.setProperty("sparkcnn.vectorPlanes", "false"); // read when the first fused pooling is built
         }
-        if (variant.equals("no-onednn")) {
-            System.setProperty(Settings.ONEDNN.name(), "false");
-        }
-        if (variant.equals("no-blocked-copies")) {
-            System.setProperty(Settings.BLOCKED_COPIES.name(), "false");
+        if (SWITCHES.containsKey(variant)) {
+            System.setProperty(SWITCHES.get(variant).name(), "false");
         }
         if (variant.equals("helpers-only")) {
             System.setProperty(CpuKernels.FUSED_LAYERS_PROPERTY, "false");
@@ -188,8 +191,8 @@ public final class CoreBench {
 
     /** The network with the variant's execution settings (same maths). */
     private static Network variant(Network net, String variant) {
-        if (List.of("default", "no-onednn", "no-blocked-copies", "dl4j-kernels", "helpers-only", "scalar-planes", "nhwc")
-                .contains(variant)
+        if (List.of("default", "dl4j-kernels", "helpers-only", "scalar-planes", "nhwc").contains(variant)
+                || SWITCHES.containsKey(variant)
                 || variant.startsWith("env-")) {
             return net;
         }

@@ -21,6 +21,8 @@ import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.activations.impl.ActivationReLU6;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -76,10 +78,13 @@ class BlockedCopiesTest {
         // its output. Its gradient is the sum the graph adds up in place from both readers: the convolution
         // offers none.
         assertSharing(graph.getLayer("stem-relu"), true, true);
+        assertUnread(graph.getLayer("stem-relu"), false); // the add reads it as DL4J's array
         assertSharing(graph.getLayer("stage1-block1-a-conv"), true, false);
+        assertUnread(graph.getLayer("stage1-block1-a-conv"), true);
         assertSharing(graph.getLayer("stage1-block1-a-bn"), true, true);
         // The last batch norm of a block feeds the add only; the add's output is DL4J's, not offered.
         assertSharing(graph.getLayer("stage1-block1-b-bn"), true, true);
+        assertUnread(graph.getLayer("stage1-block1-b-bn"), false);
         assertSharing(graph.getLayer("stage1-block1"), true, false);
         assertPassesOn(resnet, small, "resnet18");
 
@@ -88,7 +93,9 @@ class BlockedCopiesTest {
                 TrainConfig.of(Architecture.DEEP_CNN, UpdaterKind.ADAM, 1e-3, 8), grey, 5, 11));
         Layer[] layers = ((MultiLayerNetwork) deep.fast()).getLayers();
         assertSharing(layers[1], true, true); // batch norm between the first convolution and a ReLU
+        assertUnread(layers[1], true);
         assertSharing(layers[11], false, true); // the last max pooling, before the dense layer
+        assertUnread(layers[11], false);
         assertPassesOn(deep, grey, "deep-cnn");
 
         CpuKernelsTest.Pair mobilenet = CpuKernelsTest.Pair.of(Architectures.build(
@@ -123,6 +130,47 @@ class BlockedCopiesTest {
             }
         }
         throw new AssertionError("no layer shares copies");
+    }
+
+    private static void assertUnread(Layer layer, boolean unread) {
+        assertEquals(unread, CpuKernels.participant(layer).sharing().outputUnread(),
+                layer.conf().getLayer().getLayerName() + "'s output is read by oneDNN kernels only");
+    }
+
+    /**
+     * Network.output and score keep only the result: arrays that only oneDNN kernels read stay unwritten in
+     * their passes, and the results are still DL4J's, batch after batch (a reader that missed the copy would
+     * read the previous batch's values from the workspace), for whole chunks and for odd sizes the kernels
+     * split into views.
+     */
+    @Test
+    void inferenceThatKeepsOnlyTheResultLeavesArraysBetweenOneDnnLayersUnwritten() {
+        InputShape small = new InputShape(3, 16, 16);
+        InputShape grey = new InputShape(1, 28, 28);
+        // The small ResNet's max pooling is DL4J's own layer in a graph, which does not pool through its helper.
+        for (Architecture a : List.of(Architecture.DEEP_CNN, Architecture.RESNET, Architecture.RESNET18,
+                Architecture.MOBILENET_V2)) {
+            InputShape shape = a == Architecture.DEEP_CNN || a == Architecture.RESNET ? grey : small;
+            CpuKernelsTest.Pair p = CpuKernelsTest.Pair.of(Architectures.build(
+                    TrainConfig.of(a, UpdaterKind.ADAM, 1e-3, 8), shape, 5, 11));
+            BlockedCopies copies = copies(p.fast());
+            // Two batches of 16 (a power of two: arrays left unwritten), then 5 (chunks of 4 and 1 inside each
+            // kernel, written as views: nothing unwritten).
+            int[] sizes = {16, 16, 5};
+            for (int b = 0; b < sizes.length; b++) {
+                DataSet d = CpuKernelsTest.batch(shape, 5, sizes[b], b + 1);
+                long before = copies.unwritten();
+                INDArray out = p.network().output(d.getFeatures());
+                String what = a + ", batch " + (b + 1) + " of " + sizes[b] + " images";
+                CpuKernelsTest.assertClose(CpuKernelsTest.output(p.stock(), d.getFeatures()), out, what);
+                assertEquals(sizes[b] == 16, copies.unwritten() > before, what + ": arrays left unwritten");
+                if (b == 1 && (a == Architecture.DEEP_CNN || a == Architecture.RESNET)) { // a stack, a graph
+                    double stockLoss = p.stock() instanceof ComputationGraph g ? g.score(d, false)
+                            : ((MultiLayerNetwork) p.stock()).score(d, false);
+                    assertEquals(stockLoss, p.network().score(d), 1e-5 * Math.max(1, stockLoss), what + " loss");
+                }
+            }
+        }
     }
 
     private static void assertSharing(Layer layer, boolean output, boolean inputGradient) {

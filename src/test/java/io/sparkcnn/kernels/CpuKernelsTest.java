@@ -71,8 +71,8 @@ class CpuKernelsTest {
         return new DataSet(features, labels);
     }
 
-    /** The same network twice: DL4J's execution, and with CpuKernels installed. */
-    record Pair(Model stock, Model fast) {
+    /** The same network twice: DL4J's execution, and with CpuKernels installed (network: fast's wrapper). */
+    record Pair(Model stock, Model fast, Network network) {
         static Pair of(NetworkSpec spec) {
             Network fast = spec.build();
             // Biases start at 0: move every parameter a little so that a lost bias term shows. The noise is centred:
@@ -89,7 +89,7 @@ class CpuKernelsTest {
                 n.init(fast.params().dup(), true);
                 stock = n;
             }
-            return new Pair(stock, fast.dl4j());
+            return new Pair(stock, fast.dl4j(), fast);
         }
     }
 
