@@ -472,10 +472,14 @@ public final class Settings {
             "false: in inference (evaluation, batch predict, serving) a oneDNN layer whose output only oneDNN "
                     + "layers read writes it to DL4J's NCHW array all the same, besides the blocked copy they "
                     + "read (the same results; one more reorder per layer).");
+    public static final SystemProperty FOLD_BATCH_NORM = new SystemProperty("sparkcnn.foldBatchNorm", true,
+            "false: in inference a batch norm after a oneDNN convolution, and a ReLU after it, run as layers of "
+                    + "their own instead of within the convolution (its weights and bias scaled and shifted by "
+                    + "the batch norm's running statistics; the same results to float rounding).");
 
     /** The system properties that switch the CPU engine (not job settings: they hold for the whole JVM). */
     public static final List<SystemProperty> SYSTEM_PROPERTIES = List.of(DL4J_KERNELS, FUSED_LAYERS, VECTOR_PLANES,
-            ONEDNN, BLOCKED_COPIES, BLOCKED_INFERENCE);
+            ONEDNN, BLOCKED_COPIES, BLOCKED_INFERENCE, FOLD_BATCH_NORM);
 
     /** Every declared setting, in documentation order. */
     public static final List<Setting<?>> ALL = List.of(

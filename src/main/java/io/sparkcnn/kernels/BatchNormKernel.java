@@ -82,11 +82,12 @@ final class BatchNormKernel implements BatchNormalizationHelper, BlockedCopies.P
                               INDArray mean, INDArray var, double decay, double eps, CNN2DFormat format,
                               LayerWorkspaceMgr workspaceMgr) {
         Layout l = Layout.of(x, format);
-        if (oneDnn != null && (l == null || gamma == null || beta == null)) {
+        boolean handled = l != null && denseOrNull(gamma) && denseOrNull(beta) && DenseFloats.dense(mean)
+                && DenseFloats.dense(var);
+        if (oneDnn != null && !(handled && gamma != null && beta != null)) {
             oneDnn.nchw(x); // read by DL4J's code or the loops below
         }
-        if (l == null || !denseOrNull(gamma) || !denseOrNull(beta) || !DenseFloats.dense(mean)
-                || !DenseFloats.dense(var)) {
+        if (!handled) {
             return null;
         }
         int n = l.n();

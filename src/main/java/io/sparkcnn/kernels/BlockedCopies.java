@@ -5,6 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayDeque;
 import java.util.Iterator;
+import java.util.function.Consumer;
 
 /**
  * The arrays of one network's forward and backward passes that a spark-cnn oneDNN kernel wrote and still holds
@@ -35,13 +36,26 @@ final class BlockedCopies {
     private final ArrayDeque<Copy> copies = new ArrayDeque<>();
     private long taken;
     private long unwritten;
+    private long passedOn;
     private boolean resultOnly;
 
-    /** {@code writeBack}: writes the copy into the array; null when the array holds it already. */
-    private record Copy(INDArray array, memory blocked, Runnable writeBack) {
+    /**
+     * {@code writer}: writes the copy into a given array; null when the array holds it already. {@code ahead}:
+     * how many layers after the array's own the copy's values have been through already (a convolution that
+     * folded the batch norm and ReLU after it), 0 when they are the array's.
+     */
+    private record Copy(INDArray array, memory blocked, Consumer<INDArray> writer, int ahead) {
+        boolean unwritten() {
+            return writer != null;
+        }
+
         Copy written() {
-            writeBack.run();
-            return new Copy(array, blocked, null);
+            if (ahead > 0) {
+                throw new IllegalStateException("an array whose values only exist " + ahead + " layer(s) further "
+                        + "on was asked for: " + array.shapeInfoToString());
+            }
+            writer.accept(array);
+            return new Copy(array, blocked, null, 0);
         }
     }
 
@@ -101,25 +115,55 @@ final class BlockedCopies {
      * {@code array}. An earlier copy in the same memory (the kernel's previous call) is forgotten.
      */
     void offer(INDArray array, memory blocked) {
-        add(new Copy(array, blocked, null));
+        add(new Copy(array, blocked, null, 0));
     }
 
     /**
-     * As {@link #offer}, where {@code array} has not been written: {@code writeBack} writes {@code blocked} into
-     * it, should a reader need it as an array. Only in a pass that observes only its result.
+     * As {@link #offer}, where {@code array} has not been written: {@code writer} writes {@code blocked} into an
+     * array, should a reader need it as one. Only in a pass that observes only its result. {@code ahead}: the
+     * number of layers after the array's own whose work {@code blocked} holds already, each of which passes it
+     * on ({@link #passOn}) instead of running.
      */
-    void offerUnwritten(INDArray array, memory blocked, Runnable writeBack) {
+    void offerUnwritten(INDArray array, memory blocked, Consumer<INDArray> writer, int ahead) {
         if (!resultOnly) {
             throw new IllegalStateException("an array may stay unwritten only in a pass that observes the result");
         }
         unwritten++;
-        add(new Copy(array, blocked, writeBack));
+        add(new Copy(array, blocked, writer, ahead));
+    }
+
+    /**
+     * Where the copy of {@code from} holds values of layers further on: makes it the copy of {@code to}, the
+     * output of the next of those layers, which has then done its work; written now unless {@code unwrittenOk}
+     * or values of layers beyond {@code to}'s are in it, and forgotten once written unless {@code offered}. False
+     * (nothing done) where it does not.
+     */
+    boolean passOn(INDArray from, INDArray to, boolean offered, boolean unwrittenOk) {
+        for (Iterator<Copy> it = copies.iterator(); it.hasNext(); ) {
+            Copy c = it.next();
+            if (c.array == from) {
+                if (c.ahead == 0) {
+                    return false;
+                }
+                it.remove();
+                Copy next = new Copy(to, c.blocked, c.writer, c.ahead - 1);
+                if (next.ahead == 0 && !unwrittenOk) {
+                    next = next.written();
+                }
+                if (next.unwritten() || offered) {
+                    add(next);
+                }
+                passedOn++;
+                return true;
+            }
+        }
+        return false;
     }
 
     private void add(Copy copy) {
         for (Iterator<Copy> it = copies.iterator(); it.hasNext(); ) {
             Copy c = it.next();
-            if (c.blocked == copy.blocked && c.writeBack != null) {
+            if (c.blocked == copy.blocked && c.unwritten()) {
                 // The kernel has overwritten the only copy of an array of this pass: it ran twice in one pass.
                 throw new IllegalStateException("a oneDNN kernel ran twice in one inference pass, over an array "
                         + "it had not written: " + c.array.shapeInfoToString());
@@ -134,7 +178,7 @@ final class BlockedCopies {
             // readers have run cannot be written any more (their memory is the workspaces' again): all are kept
             // until their pass ends.
             for (Iterator<Copy> it = copies.descendingIterator(); it.hasNext(); ) {
-                if (it.next().writeBack == null) {
+                if (!it.next().unwritten()) {
                     it.remove();
                     break;
                 }
@@ -150,11 +194,15 @@ final class BlockedCopies {
         for (Iterator<Copy> it = copies.iterator(); it.hasNext(); ) {
             Copy c = it.next();
             if (c.array == array) {
+                if (c.ahead > 0) {
+                    throw new IllegalStateException("a layer read an array whose values only exist " + c.ahead
+                            + " layer(s) further on: " + array.shapeInfoToString());
+                }
                 if (c.blocked.get_desc().equals(wanted)) {
                     taken++;
                     return c.blocked;
                 }
-                if (c.writeBack != null) {
+                if (c.unwritten()) {
                     it.remove();
                     copies.addFirst(c.written());
                 }
@@ -173,7 +221,7 @@ final class BlockedCopies {
         for (Iterator<Copy> it = copies.iterator(); it.hasNext(); ) {
             Copy c = it.next();
             if (c.array == array) {
-                if (c.writeBack != null) {
+                if (c.unwritten()) {
                     it.remove();
                     copies.addFirst(c.written());
                 }
@@ -196,7 +244,7 @@ final class BlockedCopies {
             return pass.get();
         } finally {
             resultOnly = false;
-            copies.removeIf(c -> c.writeBack != null);
+            copies.removeIf(Copy::unwritten);
         }
     }
 
@@ -208,6 +256,11 @@ final class BlockedCopies {
     /** How many arrays were offered unwritten (a write each saved, unless a reader had it written later). */
     long unwritten() {
         return unwritten;
+    }
+
+    /** How many layers passed a copy on instead of running (their work folded into a convolution's). */
+    long passedOn() {
+        return passedOn;
     }
 
     /** Whether {@code blocked} still holds the copy of {@code array} (its kernel has not run since). */

@@ -84,6 +84,9 @@ public final class CpuKernels {
             }
         }
         shareBlockedCopies(net);
+        if (Settings.FOLD_BATCH_NORM.value()) {
+            foldBatchNorms(net);
+        }
         for (int i = 0; i + 1 < layers.length; i++) {
             // A ReLU convolution straight into 2x2 max pooling: the convolution pools while its output is in cache.
             if (layers[i] instanceof FusedConvolutionLayer conv && conv.relu()
@@ -164,6 +167,72 @@ public final class CpuKernels {
             }
         }
         shareBlockedCopies(graph);
+        if (Settings.FOLD_BATCH_NORM.value()) {
+            foldBatchNorms(graph);
+        }
+    }
+
+    /**
+     * Folds into each oneDNN convolution of a MultiLayerNetwork the batch norm after it, and the ReLU after that
+     * ({@link OneDnnConvolution.BatchNormFold}), where only they read the arrays between them, in inference.
+     */
+    private static void foldBatchNorms(MultiLayerNetwork net) {
+        Layer[] layers = net.getLayers();
+        for (int i = 0; i + 1 < layers.length; i++) {
+            OneDnnConvolution conv = foldingConvolution(layers[i]);
+            if (conv == null || !foldable(layers[i + 1])
+                    || net.getLayerWiseConfigurations().getInputPreProcess(i + 1) != null) {
+                continue;
+            }
+            boolean withReLU = i + 2 < layers.length && layers[i + 2] instanceof ReLULayer
+                    && participant(layers[i + 1]).sharing().outputUnread()
+                    && net.getLayerWiseConfigurations().getInputPreProcess(i + 2) == null;
+            conv.fold(new OneDnnConvolution.BatchNormFold((BatchNormalization) layers[i + 1],
+                    withReLU ? ((ReLULayer) layers[i + 2]).rectifier() : null));
+        }
+    }
+
+    /** As above, in a graph: the convolution's only reader is the batch norm, whose only reader is the ReLU. */
+    private static void foldBatchNorms(ComputationGraph graph) {
+        org.deeplearning4j.nn.graph.vertex.GraphVertex[] vertices = graph.getVertices();
+        for (org.deeplearning4j.nn.graph.vertex.GraphVertex vertex : vertices) {
+            OneDnnConvolution conv = vertex.hasLayer() ? foldingConvolution(vertex.getLayer()) : null;
+            org.deeplearning4j.nn.graph.vertex.GraphVertex norm = conv == null ? null : onlyReader(graph, vertex);
+            if (norm == null || !norm.hasLayer() || !foldable(norm.getLayer()) || hasPreProcessor(norm)) {
+                continue;
+            }
+            org.deeplearning4j.nn.graph.vertex.GraphVertex relu = onlyReader(graph, norm);
+            boolean withReLU = relu != null && relu.hasLayer() && relu.getLayer() instanceof ReLULayer
+                    && !hasPreProcessor(relu) && participant(norm.getLayer()).sharing().outputUnread();
+            conv.fold(new OneDnnConvolution.BatchNormFold((BatchNormalization) norm.getLayer(),
+                    withReLU ? ((ReLULayer) relu.getLayer()).rectifier() : null));
+        }
+    }
+
+    private static org.deeplearning4j.nn.graph.vertex.GraphVertex onlyReader(ComputationGraph graph,
+            org.deeplearning4j.nn.graph.vertex.GraphVertex vertex) {
+        org.deeplearning4j.nn.graph.vertex.VertexIndices[] readers = indices(vertex.getOutputVertices());
+        return readers.length == 1 ? graph.getVertices()[readers[0].getVertexIndex()] : null;
+    }
+
+    /**
+     * The layer's oneDNN convolution where its output as it leaves the layer is what the kernel writes and only
+     * oneDNN kernels read it (no ReLU of DL4J's or of a fused layer's own after it); else null.
+     */
+    private static OneDnnConvolution foldingConvolution(Layer layer) {
+        BlockedCopies.Participant p = participant(layer);
+        if (p == null || !(p.oneDnnKernel() instanceof OneDnnConvolution conv) || !p.sharing().outputUnread()
+                || (layer instanceof FusedConvolutionLayer fused && fused.relu())) {
+            return null;
+        }
+        return conv;
+    }
+
+    /** A batch norm whose forward pass runs in {@link OneDnnBatchNorm}, with learned gamma and beta. */
+    private static boolean foldable(Layer layer) {
+        return layer instanceof BatchNormalization && readsThroughKernel(layer)
+                && !((org.deeplearning4j.nn.conf.layers.BatchNormalization) layer.conf().getLayer())
+                        .isLockGammaBeta();
     }
 
     /**

@@ -144,6 +144,11 @@ final class OneDnn {
             reordered = !userDesc.equals(wanted);
         }
 
+        /** Whether the primitive's layout differs from the user's (the operand has a memory of its own). */
+        boolean reordered() {
+            return reordered;
+        }
+
         /** The primitive's side: the user's memory, or one of its own allocated on first use. */
         memory inner() {
             if (inner == null) {
@@ -205,16 +210,24 @@ final class OneDnn {
                 return;
             }
             if (unwritten && !array.isView()) {
-                memory copy = inner;
-                copies.offerUnwritten(array, copy, () -> {
-                    OneDnn.bind(user, array);
-                    fromInner().execute(stream, copy, user);
-                    stream._wait();
-                });
+                offerUnwritten(stream, array, copies, 0);
                 return;
             }
             out(stream);
             copies.offer(array, inner);
+        }
+
+        /**
+         * Offers this operand's own memory to {@code copies} as the copy of {@code array}, unwritten, with the
+         * work of the {@code ahead} layers after it in it already ({@link BlockedCopies#offerUnwritten}).
+         */
+        void offerUnwritten(stream stream, INDArray array, BlockedCopies copies, int ahead) {
+            memory copy = inner;
+            copies.offerUnwritten(array, copy, target -> {
+                OneDnn.bind(user, target);
+                fromInner().execute(stream, copy, user);
+                stream._wait();
+            }, ahead);
         }
 
         private reorder fromInner() {

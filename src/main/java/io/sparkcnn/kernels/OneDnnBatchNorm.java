@@ -34,6 +34,9 @@ final class OneDnnBatchNorm extends OneDnnKernel {
      */
     void forward(INDArray x, boolean training, INDArray gamma, INDArray beta, INDArray mean, INDArray var,
                  double eps, INDArray out) {
+        if (!training && passedOn(x, out)) {
+            return; // the convolution before folded this layer in
+        }
         int[] chunks = training ? new int[] {(int) x.size(0)} : OneDnn.inferenceChunks((int) x.size(0));
         if (chunks.length > 1) {
             nchw(x); // read as views, which the copies do not know

@@ -9,6 +9,7 @@ import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.global.dnnl;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,13 +71,17 @@ final class OneDnnConvolution extends OneDnnKernel {
             return false; // the caller writes input (nchw) before it reads it
         }
         if (training) {
-            Plan plan = plan(g, bias != null, relu);
+            Plan plan = plan(g, bias != null, relu ? Rectifier.PLAIN : null);
             return plan != null && forward(plan, input, weights, bias, out, true, finalOutput);
         }
         int[] chunks = OneDnn.inferenceChunks(g.minibatch());
+        if (chunks.length == 1 && !relu && finalOutput && fold != null && sharing().outputUnwritten()
+                && !out.isView() && forwardFolded(input, weights, bias, out, g)) {
+            return true;
+        }
         Plan[] plans = new Plan[chunks.length];
         for (int i = 0; i < chunks.length; i++) {
-            plans[i] = plan(g.withMinibatch(chunks[i]), bias != null, relu);
+            plans[i] = plan(g.withMinibatch(chunks[i]), bias != null, relu ? Rectifier.PLAIN : null);
             if (plans[i] == null) {
                 return false;
             }
@@ -111,9 +116,112 @@ final class OneDnnConvolution extends OneDnnKernel {
         return true;
     }
 
+    /**
+     * The batch norm after this convolution, and the ReLU after that if any, computed within its forward
+     * primitive in inference where their outputs are unread (passes that keep only the network's result): the
+     * weights scaled and the bias shifted per channel by the batch norm's running statistics, the ReLU as the
+     * primitive's post-op. One pass over the output instead of three, and no array of theirs written.
+     */
+    record BatchNormFold(org.deeplearning4j.nn.layers.normalization.BatchNormalization norm, Rectifier relu) {
+        /** The layers after the convolution whose work it does. */
+        int layers() {
+            return relu == null ? 1 : 2;
+        }
+    }
+
+    /** A ReLU the forward primitive applies: {@code cap} null for a plain one, else min(max(x, 0), cap). */
+    record Rectifier(Double cap) {
+        static final Rectifier PLAIN = new Rectifier(null);
+    }
+
+    private BatchNormFold fold;
+    private INDArray foldedWeights;
+    private INDArray foldedBias;
+
+    /** Folds {@code fold} into this convolution's inference where it can (null: none). */
+    void fold(BatchNormFold fold) {
+        this.fold = fold;
+    }
+
+    BatchNormFold fold() {
+        return fold;
+    }
+
+    /** The convolution with the batch norm (and ReLU) of {@link #fold} in; false where oneDNN does not take it. */
+    private boolean forwardFolded(INDArray input, INDArray weights, INDArray bias, INDArray out,
+                                  ConvolutionGeometry g) {
+        Plan plan = plan(g, true, fold.relu());
+        if (plan == null || !plan.dst.reordered()) {
+            return false; // the copy must be a memory of the kernel's own
+        }
+        foldBatchNorm(weights, bias, g.outChannels());
+        memory src = plan.src.in(input, stream, copies());
+        IntMemoryMap args = new IntMemoryMap();
+        args.put(dnnl.DNNL_ARG_SRC, src);
+        args.put(dnnl.DNNL_ARG_WEIGHTS, plan.weights.in(foldedWeights, stream));
+        args.put(dnnl.DNNL_ARG_BIAS, plan.bias.in(foldedBias, stream));
+        args.put(dnnl.DNNL_ARG_DST, plan.dst.bind(out));
+        plan.forward().execute(stream, args);
+        plan.dst.offerUnwritten(stream, out, copies(), fold.layers());
+        stream._wait();
+        keep(input, src, src == plan.src.inner(), false);
+        return true;
+    }
+
+    /**
+     * foldedWeights, foldedBias = the weights and bias that give the batch norm of the convolution: per output
+     * channel o, with s = gamma / sqrt(var + eps), w * s and (b - mean) * s + beta (DL4J's running mean and
+     * variance, as its batch norm uses them in inference: the variance kept as var, or as log10 of the standard
+     * deviation, DL4J's default, whose variance is (10^log10std)^2).
+     */
+    private void foldBatchNorm(INDArray weights, INDArray bias, int outChannels) {
+        org.deeplearning4j.nn.layers.normalization.BatchNormalization norm = fold.norm();
+        org.deeplearning4j.nn.conf.layers.BatchNormalization conf =
+                (org.deeplearning4j.nn.conf.layers.BatchNormalization) norm.conf().getLayer();
+        double eps = conf.getEps();
+        java.nio.FloatBuffer gamma = floats(norm.getParam(BatchNormalizationParamInitializer.GAMMA));
+        java.nio.FloatBuffer beta = floats(norm.getParam(BatchNormalizationParamInitializer.BETA));
+        java.nio.FloatBuffer mean = floats(norm.getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN));
+        boolean logStd = conf.isUseLogStd();
+        java.nio.FloatBuffer var = floats(norm.getParam(logStd ? BatchNormalizationParamInitializer.GLOBAL_LOG_STD
+                : BatchNormalizationParamInitializer.GLOBAL_VAR));
+        java.nio.FloatBuffer b = bias == null ? null : floats(bias);
+        if (foldedWeights == null || foldedWeights.length() != weights.length()
+                || foldedBias.length() != outChannels) {
+            try (org.nd4j.linalg.api.memory.MemoryWorkspace ws = org.nd4j.linalg.factory.Nd4j.getMemoryManager()
+                    .scopeOutOfWorkspaces()) {
+                foldedWeights = org.nd4j.linalg.factory.Nd4j.createUninitialized(
+                        org.nd4j.linalg.api.buffer.DataType.FLOAT, weights.shape(), 'c');
+                foldedBias = org.nd4j.linalg.factory.Nd4j.createUninitialized(
+                        org.nd4j.linalg.api.buffer.DataType.FLOAT, outChannels);
+            }
+        }
+        float[] scale = new float[outChannels];
+        java.nio.FloatBuffer fb = DenseFloats.of(foldedBias);
+        for (int o = 0; o < outChannels; o++) {
+            double variance = logStd ? Math.pow(Math.pow(10, var.get(o)), 2) : var.get(o);
+            double s = gamma.get(o) / Math.sqrt(variance + eps);
+            scale[o] = (float) s;
+            fb.put(o, (float) (((b == null ? 0 : b.get(o)) - mean.get(o)) * s + beta.get(o)));
+        }
+        java.nio.FloatBuffer w = floats(weights);
+        java.nio.FloatBuffer fw = DenseFloats.of(foldedWeights);
+        int n = (int) weights.length();
+        // DL4J's layouts: [outC, inC, kH, kW] (each channel's weights together), depthwise [kH, kW, inC,
+        // multiplier] (output channel inC * multiplier + m: the index modulo outC).
+        int perChannel = n / outChannels;
+        for (int i = 0; i < n; i++) {
+            fw.put(i, w.get(i) * scale[depthwise ? i % outChannels : i / perChannel]);
+        }
+    }
+
+    private static java.nio.FloatBuffer floats(INDArray a) {
+        return DenseFloats.of(DenseFloats.denseOrCopy(a));
+    }
+
     /** True when {@link #backward} will run this geometry (oneDNN takes it). */
     boolean handles(ConvolutionGeometry g) {
-        return (g.inChannels() >= MIN_INPUT_CHANNELS || depthwise) && plan(g, false, false) != null;
+        return (g.inChannels() >= MIN_INPUT_CHANNELS || depthwise) && plan(g, false, null) != null;
     }
 
     /**
@@ -122,7 +230,7 @@ final class OneDnnConvolution extends OneDnnKernel {
      */
     void backward(INDArray input, INDArray weights, INDArray delta, INDArray weightGradient,
                   INDArray inputGradient, ConvolutionGeometry g) {
-        Backward b = plan(g, false, false).backward();
+        Backward b = plan(g, false, null).backward();
         memory diffDstForWeights = b.diffDstForWeights.in(delta, stream, copies());
         memory src = keptOrRead(input, b.src);
         IntMemoryMap args = new IntMemoryMap();
@@ -144,8 +252,10 @@ final class OneDnnConvolution extends OneDnnKernel {
         stream._wait();
     }
 
-    private Plan plan(ConvolutionGeometry g, boolean bias, boolean relu) {
-        String key = key(g) + (bias ? ", bias" : "") + (relu ? ", relu" : "") + (depthwise ? ", depthwise" : "");
+    private Plan plan(ConvolutionGeometry g, boolean bias, Rectifier relu) {
+        String key = key(g) + (bias ? ", bias" : "")
+                + (relu == null ? "" : relu.cap() == null ? ", relu" : ", relu capped at " + relu.cap())
+                + (depthwise ? ", depthwise" : "");
         Plan plan = plans.get(key);
         if (plan != null) {
             return plan;
@@ -240,13 +350,14 @@ final class OneDnnConvolution extends OneDnnKernel {
         final OneDnn.Operand dst;
         private Backward backward;
 
-        Plan(ConvolutionGeometry g, boolean withBias, boolean relu) {
+        Plan(ConvolutionGeometry g, boolean withBias, Rectifier relu) {
             user = Shapes.of(g, memory.format_tag.nchw, memory.format_tag.oihw, depthwise);
             any = Shapes.of(g, memory.format_tag.any, memory.format_tag.any, depthwise);
             primitive_attr attributes = new primitive_attr();
-            if (relu) {
+            if (relu != null) {
                 post_ops ops = new post_ops();
-                ops.append_eltwise(1f, dnnl.algorithm.eltwise_relu, 0f, 0f);
+                ops.append_eltwise(1f, relu.cap() == null ? dnnl.algorithm.eltwise_relu
+                        : dnnl.algorithm.eltwise_clip_v2, 0f, relu.cap() == null ? 0f : relu.cap().floatValue());
                 attributes.set_post_ops(ops);
             }
             memory.desc biasDesc = OneDnn.floats(new long[] {g.outChannels()}, memory.format_tag.x);

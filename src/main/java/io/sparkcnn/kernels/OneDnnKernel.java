@@ -40,6 +40,14 @@ abstract class OneDnnKernel {
     }
 
     /**
+     * Where the copy of {@code x} already holds this layer's work (a convolution before it folded it in): makes
+     * it the copy of {@code out}, the layer's output, and returns true; the layer has nothing to compute.
+     */
+    final boolean passedOn(INDArray x, INDArray out) {
+        return copies() != null && copies().passOn(x, out, sharing.output(), sharing.outputUnwritten());
+    }
+
+    /**
      * {@code x}, written if a kernel before left it unwritten: for the layer's code that reads it other than
      * through this kernel (DL4J's, or spark-cnn's Java kernels on a geometry oneDNN does not take).
      */

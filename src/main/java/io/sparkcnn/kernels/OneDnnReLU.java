@@ -31,6 +31,9 @@ final class OneDnnReLU extends OneDnnKernel {
 
     /** out = the ReLU of x (same shape); inference in the chunks of {@link OneDnn#inferenceChunks}. */
     void forward(INDArray x, INDArray out, boolean training) {
+        if (!training && passedOn(x, out)) {
+            return; // the convolution before applied it
+        }
         int[] chunks = training ? new int[] {(int) x.size(0)} : OneDnn.inferenceChunks((int) x.size(0));
         if (chunks.length > 1) {
             nchw(x); // read as views, which the copies do not know
@@ -105,6 +108,11 @@ final class OneDnnReLU extends OneDnnKernel {
             }
             return backward;
         }
+    }
+
+    /** This ReLU, as a convolution's post-op. */
+    OneDnnConvolution.Rectifier rectifier() {
+        return new OneDnnConvolution.Rectifier(cap);
     }
 
     /** relu(x) = max(x, 0 * x); clip_v2(x) = min(max(x, 0), cap), whose gradient passes strictly inside. */

@@ -58,6 +58,11 @@ final class ReLULayer extends ActivationLayer implements BlockedCopies.Participa
         return plainReLU(conf) ? null : 6.0;
     }
 
+    /** This layer's ReLU, as a convolution's post-op. */
+    OneDnnConvolution.Rectifier rectifier() {
+        return relu.rectifier();
+    }
+
     @Override
     public OneDnnKernel oneDnnKernel() {
         return relu;

@@ -45,7 +45,8 @@ import java.util.Map;
  * instead of the Vector API's lanes), {@code no-onednn} (convolutions as im2col and OpenBLAS products, batch
  * normalisation in Java, instead of oneDNN's primitives), {@code no-blocked-copies} (every oneDNN layer reorders
  * its input from NCHW, DL4J's ReLU layers), {@code no-blocked-inference} (in inference every oneDNN layer also
- * writes its NCHW output), {@code whole-batches} (inference of a whole batch in one pass through
+ * writes its NCHW output), {@code no-folding} (in inference batch norms and their ReLUs run as layers of their own,
+ * not within the convolution before them), {@code whole-batches} (inference of a whole batch in one pass through
  * the network instead of Network.output's chunks; combines with the switches: no-blocked-copies+whole-batches), {@code dl4j-kernels} (DL4J's own layer code: CpuKernels off),
  * {@code helpers-only} (CpuKernels in DL4J's helper slot, DL4J's layer objects: no fused layers),
  * {@code dl4j-native-helpers} (DL4J's oneDNN helper classes, which call libnd4j's native conv2d and pooling
@@ -105,7 +106,8 @@ public final class CoreBench {
 
     /** Variants that switch one of the engine's system properties off; they combine with '+'. */
     private static final Map<String, io.sparkcnn.config.SystemProperty> SWITCHES = Map.of("no-onednn", Settings.ONEDNN,
-            "no-blocked-copies", Settings.BLOCKED_COPIES, "no-blocked-inference", Settings.BLOCKED_INFERENCE);
+            "no-blocked-copies", Settings.BLOCKED_COPIES, "no-blocked-inference", Settings.BLOCKED_INFERENCE,
+            "no-folding", Settings.FOLD_BATCH_NORM);
 
     public static void main(String[] args) throws Exception {
         io.sparkcnn.train.OpenBlasCore.prepare(); // as the command line does, before ND4J loads

@@ -153,6 +153,7 @@ class BlockedCopiesTest {
             InputShape shape = a == Architecture.DEEP_CNN || a == Architecture.RESNET ? grey : small;
             CpuKernelsTest.Pair p = CpuKernelsTest.Pair.of(Architectures.build(
                     TrainConfig.of(a, UpdaterKind.ADAM, 1e-3, 8), shape, 5, 11));
+            spreadBatchNormStatistics(p);
             BlockedCopies copies = copies(p.fast());
             // Two batches of 16 (a power of two: arrays left unwritten), then 5 (chunks of 4 and 1 inside each
             // kernel, written as views: nothing unwritten).
@@ -160,10 +161,12 @@ class BlockedCopiesTest {
             for (int b = 0; b < sizes.length; b++) {
                 DataSet d = CpuKernelsTest.batch(shape, 5, sizes[b], b + 1);
                 long before = copies.unwritten();
+                long passedOn = copies.passedOn();
                 INDArray out = p.network().output(d.getFeatures());
                 String what = a + ", batch " + (b + 1) + " of " + sizes[b] + " images";
                 CpuKernelsTest.assertClose(CpuKernelsTest.output(p.stock(), d.getFeatures()), out, what);
                 assertEquals(sizes[b] == 16, copies.unwritten() > before, what + ": arrays left unwritten");
+                assertEquals(sizes[b] == 16, copies.passedOn() > passedOn, what + ": batch norms folded");
                 if (b == 1 && (a == Architecture.DEEP_CNN || a == Architecture.RESNET)) { // a stack, a graph
                     double stockLoss = p.stock() instanceof ComputationGraph g ? g.score(d, false)
                             : ((MultiLayerNetwork) p.stock()).score(d, false);
@@ -171,6 +174,24 @@ class BlockedCopiesTest {
                 }
             }
         }
+    }
+
+    /**
+     * Running means, variances (DL4J keeps log10 of the standard deviation), gammas and betas far apart per
+     * channel, in both networks: a batch norm folded into a convolution with the wrong channel's statistics must
+     * show (a network's first ones are the same for every channel).
+     */
+    private static void spreadBatchNormStatistics(CpuKernelsTest.Pair p) {
+        Nd4j.getRandom().setSeed(5);
+        for (Layer layer : CpuKernelsTest.layers(p.fast())) {
+            if (layer instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization) {
+                for (String key : layer.paramTable().keySet()) {
+                    INDArray param = layer.getParam(key);
+                    param.assign(Nd4j.rand(param.dataType(), param.shape()).subi(0.5).addi(key.equals("gamma") ? 1 : 0));
+                }
+            }
+        }
+        p.stock().setParams(p.fast().params().dup());
     }
 
     private static void assertSharing(Layer layer, boolean output, boolean inputGradient) {
