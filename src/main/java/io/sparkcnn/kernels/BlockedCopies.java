@@ -21,7 +21,7 @@ import java.util.function.Consumer;
  * it in place (its input gradient: DL4J's ComputationGraph sums the gradients of an array read by two vertices
  * into the first one). A copy stays right until its kernel runs again, which replaces it here.
  *
- * <p>In an inference pass whose caller observes only the network's result ({@link InferencePasses}), an array
+ * <p>In an inference pass whose caller observes only the network's result ({@link CpuKernels.InferencePasses}), an array
  * that only such kernels read need not be written at all: its kernel offers the copy <em>unwritten</em>
  * ({@link #offerUnwritten}), and the NCHW array is written from it only if a reader asks for it in another
  * layout or as an array ({@link #find}, {@link #materialize}). Between two blocked layers the last reorder goes

@@ -21,6 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.lang.reflect.Field;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Puts faster CPU implementations into a DL4J network's layers, through the helper slot DL4J reserves for
@@ -106,6 +107,38 @@ public final class CpuKernels {
                 net.getUpdater().setStateViewArray(net, state, false);
             }
         }
+    }
+
+    /**
+     * How a caller that observes only a network's result (its class probabilities, its loss) runs inference
+     * passes: an array between two oneDNN layers then stays in oneDNN's layout only, never written to DL4J's NCHW
+     * array, and convolutions compute the batch norms after them ({@link BlockedCopies}, {@link
+     * OneDnnConvolution.BatchNormFold}). During such a pass nothing but the result may be read from the network
+     * (DL4J's {@code feedForward} lists every layer's activations, and would show those arrays unwritten):
+     * Network's {@code output} and {@code score}, which return only the result, run their passes through this.
+     */
+    public static final class InferencePasses {
+        private final BlockedCopies copies;
+
+        private InferencePasses(BlockedCopies copies) {
+            this.copies = copies;
+        }
+
+        /** Runs {@code pass}, one forward pass of the network in inference whose caller keeps only the result. */
+        public <T> T run(Supplier<T> pass) {
+            return copies == null ? pass.get() : copies.resultOnly(pass);
+        }
+    }
+
+    /** The inference passes of a network's layers, after {@link #install}. */
+    public static InferencePasses inferencePasses(Layer[] layers) {
+        for (Layer layer : layers) {
+            BlockedCopies.Participant p = participant(layer);
+            if (p != null && p.sharing().outputUnread()) {
+                return new InferencePasses(p.sharing().copies());
+            }
+        }
+        return new InferencePasses(null);
     }
 
     /**

@@ -1,7 +1,6 @@
 package io.sparkcnn.model;
 
 import io.sparkcnn.kernels.CpuKernels;
-import io.sparkcnn.kernels.InferencePasses;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -24,14 +23,14 @@ public final class Network {
     /** Images per pass through the network in inference ({@link #output}). */
     private final int inferenceChunk;
     /** Runs {@link #output}'s and {@link #score}'s passes, which keep only the result. */
-    private final InferencePasses resultOnly;
+    private final CpuKernels.InferencePasses resultOnly;
 
     private Network(MultiLayerNetwork layers, ComputationGraph graph) {
         this.layers = layers;
         this.graph = graph;
         org.deeplearning4j.nn.api.Layer[] all = graph != null ? graph.getLayers() : layers.getLayers();
         inferenceChunk = CpuKernels.runsOneDnn(all) ? INFERENCE_CHUNK : Integer.MAX_VALUE;
-        resultOnly = InferencePasses.of(all);
+        resultOnly = CpuKernels.inferencePasses(all);
     }
 
     /** Wraps a network, with {@link CpuKernels} installed in its layers. */
