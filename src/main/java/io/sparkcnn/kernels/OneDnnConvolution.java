@@ -137,6 +137,13 @@ final class OneDnnConvolution extends OneDnnKernel {
     private BatchNormFold fold;
     private INDArray foldedWeights;
     private INDArray foldedBias;
+    /**
+     * What the folded weights were computed from (the weights, the bias, the batch norm's parameters), and how
+     * many times they were: inference repeats with the same parameters, which are then neither folded nor
+     * reordered again, and any change (a training step between two evaluations) is seen by comparing.
+     */
+    private INDArray foldedFrom;
+    private int folds;
 
     /** Folds {@code fold} into this convolution's inference where it can (null: none). */
     void fold(BatchNormFold fold) {
@@ -154,11 +161,15 @@ final class OneDnnConvolution extends OneDnnKernel {
         if (plan == null || !plan.dst.reordered()) {
             return false; // the copy must be a memory of the kernel's own
         }
-        foldBatchNorm(weights, bias, g.outChannels());
+        refold(weights, bias, g.outChannels());
         memory src = plan.src.in(input, stream, copies());
         IntMemoryMap args = new IntMemoryMap();
         args.put(dnnl.DNNL_ARG_SRC, src);
-        args.put(dnnl.DNNL_ARG_WEIGHTS, plan.weights.in(foldedWeights, stream));
+        if (plan.weightsFold != folds || !plan.weights.reordered()) {
+            plan.weights.in(foldedWeights, stream);
+            plan.weightsFold = folds;
+        }
+        args.put(dnnl.DNNL_ARG_WEIGHTS, plan.weights.inner());
         args.put(dnnl.DNNL_ARG_BIAS, plan.bias.in(foldedBias, stream));
         args.put(dnnl.DNNL_ARG_DST, plan.dst.bind(out));
         plan.forward().execute(stream, args);
@@ -166,6 +177,48 @@ final class OneDnnConvolution extends OneDnnKernel {
         stream._wait();
         keep(input, src, src == plan.src.inner(), false);
         return true;
+    }
+
+    /** Folds the batch norm into the weights and bias again unless they and its parameters are as last time. */
+    private void refold(INDArray weights, INDArray bias, int outChannels) {
+        org.deeplearning4j.nn.layers.normalization.BatchNormalization norm = fold.norm();
+        INDArray[] parts = {weights, bias == null ? null : bias, norm.params()};
+        long length = 0;
+        for (INDArray part : parts) {
+            length += part == null ? 0 : part.length();
+        }
+        if (foldedFrom != null && foldedFrom.length() == length) {
+            java.nio.FloatBuffer from = DenseFloats.of(foldedFrom);
+            int at = 0;
+            boolean same = true;
+            for (INDArray part : parts) {
+                if (part != null && same) {
+                    int n = (int) part.length();
+                    same = from.slice(at, n).mismatch(floats(part)) == -1;
+                    at += n;
+                }
+            }
+            if (same) {
+                return;
+            }
+        }
+        foldBatchNorm(weights, bias, outChannels);
+        try (org.nd4j.linalg.api.memory.MemoryWorkspace ws = org.nd4j.linalg.factory.Nd4j.getMemoryManager()
+                .scopeOutOfWorkspaces()) {
+            if (foldedFrom == null || foldedFrom.length() != length) {
+                foldedFrom = org.nd4j.linalg.factory.Nd4j.createUninitialized(
+                        org.nd4j.linalg.api.buffer.DataType.FLOAT, length);
+            }
+        }
+        java.nio.FloatBuffer to = DenseFloats.of(foldedFrom);
+        int at = 0;
+        for (INDArray part : parts) {
+            if (part != null) {
+                to.put(at, floats(part), 0, (int) part.length());
+                at += (int) part.length();
+            }
+        }
+        folds++;
     }
 
     /**
@@ -209,9 +262,17 @@ final class OneDnnConvolution extends OneDnnKernel {
         int n = (int) weights.length();
         // DL4J's layouts: [outC, inC, kH, kW] (each channel's weights together), depthwise [kH, kW, inC,
         // multiplier] (output channel inC * multiplier + m: the index modulo outC).
-        int perChannel = n / outChannels;
-        for (int i = 0; i < n; i++) {
-            fw.put(i, w.get(i) * scale[depthwise ? i % outChannels : i / perChannel]);
+        if (depthwise) {
+            for (int i = 0; i < n; i++) {
+                fw.put(i, w.get(i) * scale[i % outChannels]);
+            }
+        } else {
+            int perChannel = n / outChannels;
+            for (int o = 0, i = 0; o < outChannels; o++) {
+                for (int end = i + perChannel; i < end; i++) {
+                    fw.put(i, w.get(i) * scale[o]);
+                }
+            }
         }
     }
 
@@ -348,6 +409,8 @@ final class OneDnnConvolution extends OneDnnKernel {
         final OneDnn.Operand weights;
         final OneDnn.Operand bias;
         final OneDnn.Operand dst;
+        /** Which fold of the batch norm the weights operand's own memory holds (0: none). */
+        int weightsFold;
         private Backward backward;
 
         Plan(ConvolutionGeometry g, boolean withBias, Rectifier relu) {

@@ -173,6 +173,12 @@ class BlockedCopiesTest {
                     assertEquals(stockLoss, p.network().score(d), 1e-5 * Math.max(1, stockLoss), what + " loss");
                 }
             }
+            // Parameters changed in place (as a training step changes them) are folded in anew.
+            p.fast().params().muli(1.1);
+            p.stock().setParams(p.fast().params().dup());
+            DataSet d = CpuKernelsTest.batch(shape, 5, 16, 4);
+            CpuKernelsTest.assertClose(CpuKernelsTest.output(p.stock(), d.getFeatures()),
+                    p.network().output(d.getFeatures()), a + ", parameters changed");
         }
     }
 
