@@ -150,10 +150,6 @@ final class OneDnnConvolution extends OneDnnKernel {
         this.fold = fold;
     }
 
-    BatchNormFold fold() {
-        return fold;
-    }
-
     /** The convolution with the batch norm (and ReLU) of {@link #fold} in; false where oneDNN does not take it. */
     private boolean forwardFolded(INDArray input, INDArray weights, INDArray bias, INDArray out,
                                   ConvolutionGeometry g) {
@@ -182,7 +178,7 @@ final class OneDnnConvolution extends OneDnnKernel {
     /** Folds the batch norm into the weights and bias again unless they and its parameters are as last time. */
     private void refold(INDArray weights, INDArray bias, int outChannels) {
         org.deeplearning4j.nn.layers.normalization.BatchNormalization norm = fold.norm();
-        INDArray[] parts = {weights, bias == null ? null : bias, norm.params()};
+        INDArray[] parts = {weights, bias, norm.params()}; // bias null: none
         long length = 0;
         for (INDArray part : parts) {
             length += part == null ? 0 : part.length();
