@@ -191,24 +191,19 @@ final class BlockedCopies {
      * unwritten array is then written).
      */
     memory find(INDArray array, memory.desc wanted) {
-        for (Iterator<Copy> it = copies.iterator(); it.hasNext(); ) {
-            Copy c = it.next();
-            if (c.array == array) {
-                if (c.ahead > 0) {
-                    throw new IllegalStateException("a layer read an array whose values only exist " + c.ahead
-                            + " layer(s) further on: " + array.shapeInfoToString());
-                }
-                if (c.blocked.get_desc().equals(wanted)) {
-                    taken++;
-                    return c.blocked;
-                }
-                if (c.unwritten()) {
-                    it.remove();
-                    copies.addFirst(c.written());
-                }
-                return null;
-            }
+        Copy c = copyOf(array);
+        if (c == null) {
+            return null;
         }
+        if (c.ahead > 0) {
+            throw new IllegalStateException("a layer read an array whose values only exist " + c.ahead
+                    + " layer(s) further on: " + array.shapeInfoToString());
+        }
+        if (c.blocked.get_desc().equals(wanted)) {
+            taken++;
+            return c.blocked;
+        }
+        materialize(array);
         return null;
     }
 
@@ -218,16 +213,21 @@ final class BlockedCopies {
      * readers have all run is the workspaces' again, and may hold another array by now.
      */
     void materialize(INDArray array) {
-        for (Iterator<Copy> it = copies.iterator(); it.hasNext(); ) {
-            Copy c = it.next();
+        Copy c = copyOf(array);
+        if (c != null && c.unwritten()) {
+            copies.removeIf(x -> x == c); // by identity: a record's equals would compare the arrays' values
+            copies.addFirst(c.written());
+        }
+    }
+
+    /** The copy of {@code array} (by identity), or null. */
+    private Copy copyOf(INDArray array) {
+        for (Copy c : copies) {
             if (c.array == array) {
-                if (c.unwritten()) {
-                    it.remove();
-                    copies.addFirst(c.written());
-                }
-                return;
+                return c;
             }
         }
+        return null;
     }
 
     /**
