@@ -192,7 +192,7 @@ public final class CpuKernels {
         Layer[] layers = graph.getLayers();
         DataType dataType = graph.getConfiguration().getDataType();
         for (int i = 0; i < layers.length; i++) {
-            install(layers[i], true);
+            install(layers[i], !readsOnlyNetworkInputs(graph, layers[i]));
             if (DepthwiseConvolutionLayer.canReplace(layers[i], dataType)) {
                 replace(graph, i, new DepthwiseConvolutionLayer(layers[i].conf(), dataType));
             } else if (Settings.BLOCKED_COPIES.value() && ReLULayer.canReplace(layers[i], dataType)) {
@@ -332,6 +332,28 @@ public final class CpuKernels {
             participant.share(new BlockedCopies.Sharing(copies, output, inputGradient,
                     output && unread && Settings.BLOCKED_INFERENCE.value()));
         }
+    }
+
+    /**
+     * Whether the layer's vertex reads the graph's inputs only, directly: its input gradient is then dropped by
+     * the graph (an input vertex has no gradient to take), as for a MultiLayerNetwork's first layer.
+     */
+    private static boolean readsOnlyNetworkInputs(ComputationGraph graph, Layer layer) {
+        for (org.deeplearning4j.nn.graph.vertex.GraphVertex vertex : graph.getVertices()) {
+            if (vertex.hasLayer() && vertex.getLayer() == layer) {
+                org.deeplearning4j.nn.graph.vertex.VertexIndices[] inputs = indices(vertex.getInputVertices());
+                if (inputs.length == 0 || hasPreProcessor(vertex)) {
+                    return false;
+                }
+                for (org.deeplearning4j.nn.graph.vertex.VertexIndices in : inputs) {
+                    if (!graph.getVertices()[in.getVertexIndex()].isInputVertex()) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+        }
+        return false;
     }
 
     private static org.deeplearning4j.nn.graph.vertex.VertexIndices[] indices(

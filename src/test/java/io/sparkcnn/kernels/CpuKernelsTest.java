@@ -613,6 +613,23 @@ class CpuKernelsTest {
         assertEquals(shape.channels(), nhwc.size(3));
     }
 
+    /**
+     * A graph's convolution on the graph's input computes no input gradient (the graph drops it, as a
+     * MultiLayerNetwork drops its first layer's); every later one does. The maths is everyArchitecture's test.
+     */
+    @Test
+    void aGraphsConvolutionOnItsInputComputesNoInputGradient() throws ReflectiveOperationException {
+        ComputationGraph graph = (ComputationGraph) Architectures.build(TrainConfig.of(Architecture.RESNET,
+                UpdaterKind.ADAM, 1e-3, 32), new InputShape(1, 28, 28), 10, 7).build().dl4j();
+        Class<?> owner = org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class;
+        assertEquals(false, field(field(graph.getLayer("stem"), owner, "helper"), Im2colConvolution.class,
+                "inputGradient"), "stem");
+        for (String later : List.of("block1-conv1", "block2-shortcut", "block2-conv2")) {
+            assertEquals(true, field(field(graph.getLayer(later), owner, "helper"), Im2colConvolution.class,
+                    "inputGradient"), later);
+        }
+    }
+
     @Test
     void reluLayersRunDenseReluWhileTheSavedConfigurationKeepsDl4jsReLU() {
         MultiLayerNetwork n = (MultiLayerNetwork) Architectures.build(TrainConfig.of(Architecture.LENET,
