@@ -472,6 +472,10 @@ public final class Settings {
             "false: in inference (evaluation, batch predict, serving) a oneDNN layer whose output only oneDNN "
                     + "layers read writes it to DL4J's NCHW array all the same, besides the blocked copy they "
                     + "read (the same results; one more reorder per layer).");
+    public static final SystemProperty BLOCKED_TRAINING = new SystemProperty("sparkcnn.blockedTraining", true,
+            "false: in training steps a oneDNN layer whose output or input gradient only oneDNN layers read "
+                    + "writes it to DL4J's NCHW array all the same, besides the blocked copy they read (the same "
+                    + "results; one more reorder per layer).");
     public static final SystemProperty FOLD_BATCH_NORM = new SystemProperty("sparkcnn.foldBatchNorm", true,
             "false: in inference a batch norm after a oneDNN convolution, and a ReLU after it, run as layers of "
                     + "their own instead of within the convolution (its weights and bias scaled and shifted by "
@@ -479,7 +483,7 @@ public final class Settings {
 
     /** The system properties that switch the CPU engine (not job settings: they hold for the whole JVM). */
     public static final List<SystemProperty> SYSTEM_PROPERTIES = List.of(DL4J_KERNELS, FUSED_LAYERS, VECTOR_PLANES,
-            ONEDNN, BLOCKED_COPIES, BLOCKED_INFERENCE, FOLD_BATCH_NORM);
+            ONEDNN, BLOCKED_COPIES, BLOCKED_INFERENCE, BLOCKED_TRAINING, FOLD_BATCH_NORM);
 
     /** Every declared setting, in documentation order. */
     public static final List<Setting<?>> ALL = List.of(

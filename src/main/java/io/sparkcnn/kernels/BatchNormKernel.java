@@ -77,6 +77,11 @@ final class BatchNormKernel implements BatchNormalizationHelper, BlockedCopies.P
         }
     }
 
+    /** {@code x}, written if the layer before left it in oneDNN's layout only ({@link OneDnnKernel#nchw}). */
+    private INDArray nchw(INDArray x) {
+        return oneDnn == null ? x : oneDnn.nchw(x);
+    }
+
     @Override
     public INDArray preOutput(INDArray x, boolean training, long[] shape, INDArray gamma, INDArray beta,
                               INDArray mean, INDArray var, double decay, double eps, CNN2DFormat format,
@@ -84,8 +89,8 @@ final class BatchNormKernel implements BatchNormalizationHelper, BlockedCopies.P
         Layout l = Layout.of(x, format);
         boolean handled = l != null && denseOrNull(gamma) && denseOrNull(beta) && DenseFloats.dense(mean)
                 && DenseFloats.dense(var);
-        if (oneDnn != null && !(handled && gamma != null && beta != null)) {
-            oneDnn.nchw(x); // read by DL4J's code or the loops below
+        if (!(handled && gamma != null && beta != null)) {
+            nchw(x); // read by DL4J's code or the loops below
         }
         if (!handled) {
             return null;
@@ -173,6 +178,7 @@ final class BatchNormKernel implements BatchNormalizationHelper, BlockedCopies.P
                 || epsilon.dataType() != DataType.FLOAT || !java.util.Arrays.equals(epsilon.shape(), input.shape())
                 || dGammaView == null || dBetaView == null || !DenseFloats.dense(dGammaView)
                 || !DenseFloats.dense(dBetaView)) {
+            nchw(input); // read by DL4J's code
             return null;
         }
         INDArray result = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(),
@@ -188,7 +194,7 @@ final class BatchNormKernel implements BatchNormalizationHelper, BlockedCopies.P
         int n = l.n();
         int channels = l.channels();
         int plane = l.plane();
-        FloatBuffer x = DenseFloats.of(input);
+        FloatBuffer x = DenseFloats.of(nchw(input));
         FloatBuffer dy = DenseFloats.of(DenseFloats.denseOrCopy(epsilon));
         FloatBuffer mc = DenseFloats.of(meanCache);
         FloatBuffer vc = DenseFloats.of(varCache);

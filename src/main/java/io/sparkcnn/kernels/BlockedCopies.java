@@ -21,8 +21,9 @@ import java.util.function.Consumer;
  * it in place (its input gradient: DL4J's ComputationGraph sums the gradients of an array read by two vertices
  * into the first one). A copy stays right until its kernel runs again, which replaces it here.
  *
- * <p>In an inference pass whose caller observes only the network's result ({@link CpuKernels.InferencePasses}), an array
- * that only such kernels read need not be written at all: its kernel offers the copy <em>unwritten</em>
+ * <p>In a pass whose caller observes only its result ({@link CpuKernels.ResultOnlyPasses}: the output or loss of
+ * inference, the updated parameters and loss of a training step), an array that only such kernels read, forward
+ * and backward, need not be written at all: its kernel offers the copy <em>unwritten</em>
  * ({@link #offerUnwritten}), and the NCHW array is written from it only if a reader asks for it in another
  * layout or as an array ({@link #find}, {@link #materialize}). Between two blocked layers the last reorder goes
  * too, which in inference, where nothing else runs between the layers, was as much work as the convolutions.
@@ -38,6 +39,8 @@ final class BlockedCopies {
     private long unwritten;
     private long passedOn;
     private boolean resultOnly;
+    /** Whether the result-only pass running is a training step (forward and backward), not inference. */
+    private boolean training;
 
     /**
      * {@code writer}: writes the copy into a given array; null when the array holds it already. {@code ahead}:
@@ -104,6 +107,15 @@ final class BlockedCopies {
             return outputUnread && copies.resultOnly;
         }
 
+        /**
+         * Whether the layers after this one may now do their work within it, leaving their own arrays unwritten
+         * (a convolution folding the batch norm after it): in inference passes that observe only the result. Not
+         * in training, whose backward pass reads every layer's input.
+         */
+        boolean outputFoldable() {
+            return outputUnwritten() && !copies.training;
+        }
+
         /** Where the input gradient is offered, or null. */
         BlockedCopies inputGradientTo() {
             return inputGradient ? copies : null;
@@ -165,7 +177,7 @@ final class BlockedCopies {
             Copy c = it.next();
             if (c.blocked == copy.blocked && c.unwritten()) {
                 // The kernel has overwritten the only copy of an array of this pass: it ran twice in one pass.
-                throw new IllegalStateException("a oneDNN kernel ran twice in one inference pass, over an array "
+                throw new IllegalStateException("a oneDNN kernel ran twice in one pass, over an array "
                         + "it had not written: " + c.array.shapeInfoToString());
             }
             if (c.blocked == copy.blocked || c.array == copy.array) {
@@ -231,19 +243,25 @@ final class BlockedCopies {
     }
 
     /**
-     * Runs {@code pass}, a forward pass in inference whose caller observes only the network's result: arrays
-     * that only oneDNN kernels read may stay unwritten. They are dead when it ends (their memory is the
-     * workspaces' again), and so forgotten.
+     * Runs {@code pass}, whose caller observes only the network's result (an inference pass's output or loss;
+     * a training step's parameters and loss): arrays that only oneDNN kernels read may stay unwritten. They are
+     * dead when it ends (their memory is the workspaces' again), and so forgotten.
      */
-    <T> T resultOnly(java.util.function.Supplier<T> pass) {
+    <T> T resultOnly(java.util.function.Supplier<T> pass, boolean training) {
         if (resultOnly) {
+            if (this.training != training) {
+                throw new IllegalStateException("a " + (training ? "training step" : "inference pass")
+                        + " within a " + (training ? "inference pass" : "training step"));
+            }
             return pass.get();
         }
         resultOnly = true;
+        this.training = training;
         try {
             return pass.get();
         } finally {
             resultOnly = false;
+            this.training = false;
             copies.removeIf(Copy::unwritten);
         }
     }

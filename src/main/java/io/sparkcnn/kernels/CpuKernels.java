@@ -110,35 +110,50 @@ public final class CpuKernels {
     }
 
     /**
-     * How a caller that observes only a network's result (its class probabilities, its loss) runs inference
-     * passes: an array between two oneDNN layers then stays in oneDNN's layout only, never written to DL4J's NCHW
-     * array, and convolutions compute the batch norms after them ({@link BlockedCopies}, {@link
-     * OneDnnConvolution.BatchNormFold}). During such a pass nothing but the result may be read from the network
-     * (DL4J's {@code feedForward} lists every layer's activations, and would show those arrays unwritten):
-     * Network's {@code output} and {@code score}, which return only the result, run their passes through this.
+     * How a caller that observes only a network's result runs its passes: inference that keeps only the class
+     * probabilities or the loss, training steps that keep only the updated parameters and the loss. An array
+     * between two oneDNN layers then stays in oneDNN's layout only, never written to DL4J's NCHW array
+     * ({@link BlockedCopies}), and in inference convolutions compute the batch norms after them
+     * ({@link OneDnnConvolution.BatchNormFold}). During such a pass nothing but the result may be read from the
+     * network (DL4J's {@code feedForward} and training listeners see every layer's activations, and would see
+     * those arrays unwritten): Network's {@code output}, {@code score} and {@code fit}, which return only the
+     * result, run their passes through this.
      */
-    public static final class InferencePasses {
+    public static final class ResultOnlyPasses {
+        /** The network's copies; null where no array can stay unwritten. */
         private final BlockedCopies copies;
+        private final boolean inference;
+        private final boolean training;
 
-        private InferencePasses(BlockedCopies copies) {
+        private ResultOnlyPasses(BlockedCopies copies) {
             this.copies = copies;
+            inference = copies != null && Settings.BLOCKED_INFERENCE.value();
+            training = copies != null && Settings.BLOCKED_TRAINING.value();
         }
 
         /** Runs {@code pass}, one forward pass of the network in inference whose caller keeps only the result. */
-        public <T> T run(Supplier<T> pass) {
-            return copies == null ? pass.get() : copies.resultOnly(pass);
+        public <T> T inference(Supplier<T> pass) {
+            return inference ? copies.resultOnly(pass, false) : pass.get();
+        }
+
+        /**
+         * Runs {@code step}, a training step (forward, backward, update) whose caller keeps only the parameters
+         * and the loss.
+         */
+        public <T> T training(Supplier<T> step) {
+            return training ? copies.resultOnly(step, true) : step.get();
         }
     }
 
-    /** The inference passes of a network's layers, after {@link #install}. */
-    public static InferencePasses inferencePasses(Layer[] layers) {
+    /** The result-only passes of a network's layers, after {@link #install}. */
+    public static ResultOnlyPasses resultOnlyPasses(Layer[] layers) {
         for (Layer layer : layers) {
             BlockedCopies.Participant p = participant(layer);
             if (p != null && p.sharing().outputUnread()) {
-                return new InferencePasses(p.sharing().copies());
+                return new ResultOnlyPasses(p.sharing().copies());
             }
         }
-        return new InferencePasses(null);
+        return new ResultOnlyPasses(null);
     }
 
     /**
@@ -289,8 +304,7 @@ public final class CpuKernels {
                     && net.getLayerWiseConfigurations().getInputPreProcess(i + 1) == null && finalOutput(layers[i]);
             boolean inputGradient = i > 0 && participant(layers[i - 1]) != null
                     && net.getLayerWiseConfigurations().getInputPreProcess(i) == null;
-            participant.share(new BlockedCopies.Sharing(copies, output, inputGradient,
-                    output && Settings.BLOCKED_INFERENCE.value()));
+            participant.share(new BlockedCopies.Sharing(copies, output, inputGradient, output));
         }
     }
 
@@ -329,8 +343,7 @@ public final class CpuKernels {
                 inputGradient = in.hasLayer() && participant(in.getLayer()) != null
                         && indices(in.getOutputVertices()).length == 1;
             }
-            participant.share(new BlockedCopies.Sharing(copies, output, inputGradient,
-                    output && unread && Settings.BLOCKED_INFERENCE.value()));
+            participant.share(new BlockedCopies.Sharing(copies, output, inputGradient, output && unread));
         }
     }
 

@@ -103,6 +103,7 @@ final class DepthwiseConvolutionLayer extends DepthwiseConvolution2DLayer implem
                 return new Pair<>(gradient, inputGradient);
             }
         }
+        convolution.nchw(input);
         return super.backpropGradient(epsilon, workspaceMgr);
     }
 }

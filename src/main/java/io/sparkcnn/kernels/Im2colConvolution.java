@@ -176,6 +176,7 @@ final class Im2colConvolution implements ConvolutionHelper, BlockedCopies.Partic
                                                      ConvolutionMode convolutionMode, int[] dilation,
                                                      CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
         if (!handles(input, weights, format)) {
+            nchw(input); // DL4J's code reads it
             return null;
         }
         return backward(input, weights, delta, null, null, biasGradView, weightGradView, kernel, strides, pad,
@@ -196,9 +197,13 @@ final class Im2colConvolution implements ConvolutionHelper, BlockedCopies.Partic
                                       int[] dilation, LayerWorkspaceMgr workspaceMgr) {
         if (!handles(input, weights, CNN2DFormat.NCHW) || !DenseFloats.dense(weightGradView)
                 || (biasGradView != null && !DenseFloats.dense(biasGradView))) {
+            nchw(input); // DL4J's code reads it
             return null;
         }
         INDArray delta = DenseFloats.denseOrCopy(epsilon);
+        if (reluOutput != null) {
+            nchw(reluOutput); // the layer's own output, which its readers' kernels may have left unwritten
+        }
         ConvolutionGeometry g = ConvolutionGeometry.of(input, weights, kernel, strides, pad, convolutionMode, dilation);
         if (oneDnn != null && oneDnn.handles(g)) {
             return backwardByOneDnn(DenseFloats.denseOrCopy(input), weights, delta, reluOutput, pooling,
@@ -209,7 +214,7 @@ final class Im2colConvolution implements ConvolutionHelper, BlockedCopies.Partic
             columns = keptColumns;
         } else {
             columns = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, g.columns(), 'c');
-            im2col(input, g, columns);
+            im2col(nchw(input), g, columns);
         }
         columnsOf = null; // the input gradient below overwrites them
         int k = g.patch();

@@ -112,11 +112,13 @@ final class MaxPooling implements SubsamplingHelper, BlockedCopies.Participant {
                                                      ConvolutionMode convolutionMode, int[] dilation,
                                                      CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
         if (!handles(input, poolingType, dilation, format)) {
+            nchwFor(input); // DL4J's code reads it
             return null;
         }
         // DL4J passes the padding it used forward (Same mode's included).
         Geometry g = geometry(input, (int) epsilon.size(2), (int) epsilon.size(3), kernel, strides, pad);
         if (!g.everyWindowInBounds()) {
+            nchwFor(input);
             return null;
         }
         if (oneDnn != null) {

@@ -75,7 +75,7 @@ final class OneDnnConvolution extends OneDnnKernel {
             return plan != null && forward(plan, input, weights, bias, out, true, finalOutput);
         }
         int[] chunks = OneDnn.inferenceChunks(g.minibatch());
-        if (chunks.length == 1 && !relu && finalOutput && fold != null && sharing().outputUnwritten()
+        if (chunks.length == 1 && !relu && finalOutput && fold != null && sharing().outputFoldable()
                 && !out.isView() && forwardFolded(input, weights, bias, out, g)) {
             return true;
         }

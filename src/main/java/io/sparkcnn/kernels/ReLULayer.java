@@ -89,6 +89,7 @@ final class ReLULayer extends ActivationLayer implements BlockedCopies.Participa
         assertInputSet(true);
         if (!takes(input) || epsilon.dataType() != DataType.FLOAT
                 || !Arrays.equals(epsilon.shape(), input.shape())) {
+            relu.nchw(input);
             return super.backpropGradient(epsilon, workspaceMgr);
         }
         INDArray gradient = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT,

@@ -22,15 +22,15 @@ public final class Network {
     private final ComputationGraph graph;
     /** Images per pass through the network in inference ({@link #output}). */
     private final int inferenceChunk;
-    /** Runs {@link #output}'s and {@link #score}'s passes, which keep only the result. */
-    private final CpuKernels.InferencePasses resultOnly;
+    /** Runs {@link #output}'s, {@link #score}'s and {@link #fit}'s passes, which keep only the result. */
+    private final CpuKernels.ResultOnlyPasses resultOnly;
 
     private Network(MultiLayerNetwork layers, ComputationGraph graph) {
         this.layers = layers;
         this.graph = graph;
         org.deeplearning4j.nn.api.Layer[] all = graph != null ? graph.getLayers() : layers.getLayers();
         inferenceChunk = CpuKernels.runsOneDnn(all) ? INFERENCE_CHUNK : Integer.MAX_VALUE;
-        resultOnly = CpuKernels.inferencePasses(all);
+        resultOnly = CpuKernels.resultOnlyPasses(all);
     }
 
     /** Wraps a network, with {@link CpuKernels} installed in its layers. */
@@ -115,12 +115,14 @@ public final class Network {
 
     /** Fits one minibatch; returns its loss. */
     public double fit(DataSet batch) {
-        if (graph != null) {
-            graph.fit(batch);
-            return graph.score();
-        }
-        layers.fit(batch);
-        return layers.score();
+        return resultOnly.training(() -> {
+            if (graph != null) {
+                graph.fit(batch);
+                return graph.score();
+            }
+            layers.fit(batch);
+            return layers.score();
+        });
     }
 
     /**
@@ -141,7 +143,7 @@ public final class Network {
     }
 
     private INDArray wholeOutput(INDArray features) {
-        return resultOnly.run(() -> graph != null ? graph.outputSingle(false, features)
+        return resultOnly.inference(() -> graph != null ? graph.outputSingle(false, features)
                 : layers.output(features, false));
     }
 
@@ -224,7 +226,7 @@ public final class Network {
     }
 
     private double wholeScore(DataSet batch) {
-        return resultOnly.run(() -> graph != null ? graph.score(batch, false) : layers.score(batch, false));
+        return resultOnly.inference(() -> graph != null ? graph.score(batch, false) : layers.score(batch, false));
     }
 
     /** The learning rate the updater applies at the current counters. */

@@ -183,6 +183,88 @@ class BlockedCopiesTest {
     }
 
     /**
+     * Training steps through Network.fit, which keeps only the parameters and the loss, leave the arrays that
+     * only oneDNN kernels read (forward and backward) unwritten, and train bit for bit as the same network does
+     * through DL4J's fit, which writes every array: a backward pass that read an unwritten array would take the
+     * previous step's values from the workspace. The first step's loss is DL4J's stock network's. The last network's ReLU
+     * convolution feeds another convolution: its own output, unwritten, is its ReLU's mask.
+     */
+    @Test
+    void trainingStepsThatKeepOnlyTheParametersLeaveArraysBetweenOneDnnLayersUnwritten() {
+        InputShape small = new InputShape(3, 16, 16);
+        InputShape grey = new InputShape(1, 28, 28);
+        java.util.Map<String, NetworkSpec> specs = new java.util.LinkedHashMap<>();
+        java.util.Map<String, InputShape> shapes = new java.util.HashMap<>();
+        for (Architecture a : List.of(Architecture.DEEP_CNN, Architecture.RESNET, Architecture.RESNET18,
+                Architecture.MOBILENET_V2)) {
+            InputShape shape = a == Architecture.DEEP_CNN || a == Architecture.RESNET ? grey : small;
+            specs.put(a.configName(), Architectures.build(TrainConfig.of(a, UpdaterKind.SGD, 0.05, 8), shape, 5, 11));
+            shapes.put(a.configName(), shape);
+        }
+        String reluIntoConvolution = "relu convolution into convolution";
+        specs.put(reluIntoConvolution, NetworkSpec.of(new NeuralNetConfiguration.Builder().seed(3)
+                .dataType(DataType.FLOAT).updater(new org.nd4j.linalg.learning.config.Sgd(0.05)).list()
+                .layer(conv(Activation.IDENTITY)).layer(conv(Activation.RELU)).layer(conv(Activation.IDENTITY))
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(5)
+                        .activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutional(10, 10, 3)).build()));
+        shapes.put(reluIntoConvolution, new InputShape(3, 10, 10));
+        for (String network : specs.keySet()) {
+            CpuKernelsTest.Pair p = CpuKernelsTest.Pair.of(specs.get(network));
+            Model written = CpuKernelsTest.Pair.of(specs.get(network)).fast();
+            BlockedCopies copies = copies(p.fast());
+            for (int step = 1; step <= 2; step++) {
+                DataSet d = CpuKernelsTest.batch(shapes.get(network), 5, 8, step);
+                String what = network + ", step " + step;
+                long before = copies.unwritten();
+                Nd4j.getRandom().setSeed(99 + step); // the same dropout masks
+                double loss = p.network().fit(d);
+                assertTrue(copies.unwritten() > before, what + ": arrays left unwritten");
+                before = copies(written).unwritten();
+                for (Model m : List.of(written, p.stock())) {
+                    Nd4j.getRandom().setSeed(99 + step);
+                    if (m instanceof ComputationGraph g) {
+                        g.fit(d);
+                    } else {
+                        ((MultiLayerNetwork) m).fit(d);
+                    }
+                }
+                assertEquals(before, copies(written).unwritten(), what + ": DL4J's fit writes every array");
+                assertEquals(written.score(), loss, what + " loss");
+                assertEquals(0.0, written.params().sub(p.fast().params()).amaxNumber().doubleValue(),
+                        what + " parameters");
+                if (step == 1) { // after that, the stock network's parameters differ by float rounding
+                    assertEquals(p.stock().score(), loss, 1e-5 * Math.max(1, loss), what + ": DL4J's loss");
+                }
+            }
+        }
+    }
+
+    /** sparkcnn.blockedTraining and sparkcnn.blockedInference off: every array is written, in both kinds of pass. */
+    @Test
+    void theSwitchesKeepEveryArrayWritten() {
+        InputShape grey = new InputShape(1, 28, 28);
+        for (io.sparkcnn.config.SystemProperty off : List.of(io.sparkcnn.config.Settings.BLOCKED_TRAINING,
+                io.sparkcnn.config.Settings.BLOCKED_INFERENCE)) {
+            System.setProperty(off.name(), "false");
+            try {
+                CpuKernelsTest.Pair p = CpuKernelsTest.Pair.of(Architectures.build(TrainConfig.of(
+                        Architecture.DEEP_CNN, UpdaterKind.SGD, 0.05, 8), grey, 5, 11));
+                BlockedCopies copies = copies(p.fast());
+                DataSet d = CpuKernelsTest.batch(grey, 5, 16, 1);
+                p.network().fit(d);
+                boolean training = off == io.sparkcnn.config.Settings.BLOCKED_TRAINING;
+                assertEquals(training, copies.unwritten() == 0, off.name() + " off: training step");
+                long before = copies.unwritten();
+                p.network().output(d.getFeatures());
+                assertEquals(training, copies.unwritten() > before, off.name() + " off: inference");
+            } finally {
+                System.clearProperty(off.name());
+            }
+        }
+    }
+
+    /**
      * Running means, variances (DL4J keeps log10 of the standard deviation), gammas and betas far apart per
      * channel, in both networks: a batch norm folded into a convolution with the wrong channel's statistics must
      * show (a network's first ones are the same for every channel).
