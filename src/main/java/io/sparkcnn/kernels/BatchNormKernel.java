@@ -179,6 +179,7 @@ final class BatchNormKernel implements BatchNormalizationHelper, BlockedCopies.P
                 || dGammaView == null || dBetaView == null || !DenseFloats.dense(dGammaView)
                 || !DenseFloats.dense(dBetaView)) {
             nchw(input); // read by DL4J's code
+            nchw(epsilon);
             return null;
         }
         INDArray result = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(),
@@ -195,7 +196,7 @@ final class BatchNormKernel implements BatchNormalizationHelper, BlockedCopies.P
         int channels = l.channels();
         int plane = l.plane();
         FloatBuffer x = DenseFloats.of(nchw(input));
-        FloatBuffer dy = DenseFloats.of(DenseFloats.denseOrCopy(epsilon));
+        FloatBuffer dy = DenseFloats.of(DenseFloats.denseOrCopy(nchw(epsilon)));
         FloatBuffer mc = DenseFloats.of(meanCache);
         FloatBuffer vc = DenseFloats.of(varCache);
         FloatBuffer g = gamma == null ? null : DenseFloats.of(gamma);

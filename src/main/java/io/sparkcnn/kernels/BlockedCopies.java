@@ -83,17 +83,19 @@ final class BlockedCopies {
      * How one layer's kernel takes part: the network's copies it looks its inputs up in (null: none), and whether
      * it may offer its output and its input gradient there ({@link CpuKernels} decides from the network's shape).
      */
-    record Sharing(BlockedCopies copies, boolean output, boolean inputGradient, boolean outputUnread) {
-        static final Sharing NONE = new Sharing(null, false, false, false);
+    record Sharing(BlockedCopies copies, boolean output, boolean inputGradient, boolean outputUnread,
+                   boolean inputGradientUnread) {
+        static final Sharing NONE = new Sharing(null, false, false, false, false);
 
         /**
          * {@code outputUnread}: besides being offered, the output is read by spark-cnn oneDNN kernels only (no
          * residual vertex, not the network's result), so in a pass that observes only the result it need not be
-         * written.
+         * written. {@code inputGradientUnread}: likewise the input gradient, read by the backward pass of the layer
+         * before (whose kernel writes it first where its code reads it as an array).
          */
         Sharing {
-            if (outputUnread && !output) {
-                throw new IllegalArgumentException("an output that is not offered must be written");
+            if (outputUnread && !output || inputGradientUnread && !inputGradient) {
+                throw new IllegalArgumentException("an array that is not offered must be written");
             }
         }
 
@@ -119,6 +121,11 @@ final class BlockedCopies {
         /** Where the input gradient is offered, or null. */
         BlockedCopies inputGradientTo() {
             return inputGradient ? copies : null;
+        }
+
+        /** Whether the input gradient may now be offered unwritten (a training step that keeps only its result). */
+        boolean inputGradientUnwritten() {
+            return inputGradientUnread && copies.resultOnly && copies.training;
         }
     }
 

@@ -304,7 +304,10 @@ public final class CpuKernels {
                     && net.getLayerWiseConfigurations().getInputPreProcess(i + 1) == null && finalOutput(layers[i]);
             boolean inputGradient = i > 0 && participant(layers[i - 1]) != null
                     && net.getLayerWiseConfigurations().getInputPreProcess(i) == null;
-            participant.share(new BlockedCopies.Sharing(copies, output, inputGradient, output));
+            // The layer before reads the input gradient in its backward pass: unread but through its kernel,
+            // unless DL4J's layer applies an activation's gradient to it first.
+            participant.share(new BlockedCopies.Sharing(copies, output, inputGradient, output,
+                    inputGradient && finalOutput(layers[i - 1])));
         }
     }
 
@@ -343,7 +346,10 @@ public final class CpuKernels {
                 inputGradient = in.hasLayer() && participant(in.getLayer()) != null
                         && indices(in.getOutputVertices()).length == 1;
             }
-            participant.share(new BlockedCopies.Sharing(copies, output, inputGradient, output && unread));
+            boolean inputGradientUnread = inputGradient
+                    && finalOutput(vertices[inputs[0].getVertexIndex()].getLayer());
+            participant.share(new BlockedCopies.Sharing(copies, output, inputGradient, output && unread,
+                    inputGradientUnread));
         }
     }
 

@@ -104,6 +104,7 @@ final class DepthwiseConvolutionLayer extends DepthwiseConvolution2DLayer implem
             }
         }
         convolution.nchw(input);
+        convolution.nchw(epsilon);
         return super.backpropGradient(epsilon, workspaceMgr);
     }
 }

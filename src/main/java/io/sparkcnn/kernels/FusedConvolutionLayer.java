@@ -109,7 +109,8 @@ final class FusedConvolutionLayer extends ConvolutionLayer {
                 return result;
             }
         }
-        convolution.nchw(input); // DL4J's code reads it
+        convolution.nchw(input); // DL4J's code reads them
+        convolution.nchw(epsilon);
         if (pooled) {
             // DL4J's path wants the full gradient at the output; it applies the ReLU's gradient again (the same
             // mask: no change).

@@ -84,6 +84,9 @@ final class HelpedSubsamplingLayer extends SubsamplingLayer {
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        if (helper instanceof MaxPooling pooling) {
+            pooling.nchw(epsilon); // read as an array below (the fused pooling's, DL4J's)
+        }
         if (inputPooled) {
             assertInputSet(true);
             INDArray gradient = fused.backward(epsilon, workspaceMgr);

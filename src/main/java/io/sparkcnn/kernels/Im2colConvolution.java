@@ -176,7 +176,8 @@ final class Im2colConvolution implements ConvolutionHelper, BlockedCopies.Partic
                                                      ConvolutionMode convolutionMode, int[] dilation,
                                                      CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
         if (!handles(input, weights, format)) {
-            nchw(input); // DL4J's code reads it
+            nchw(input); // DL4J's code reads them
+            nchw(delta);
             return null;
         }
         return backward(input, weights, delta, null, null, biasGradView, weightGradView, kernel, strides, pad,
@@ -197,15 +198,20 @@ final class Im2colConvolution implements ConvolutionHelper, BlockedCopies.Partic
                                       int[] dilation, LayerWorkspaceMgr workspaceMgr) {
         if (!handles(input, weights, CNN2DFormat.NCHW) || !DenseFloats.dense(weightGradView)
                 || (biasGradView != null && !DenseFloats.dense(biasGradView))) {
-            nchw(input); // DL4J's code reads it
+            nchw(input); // DL4J's code reads them
+            nchw(epsilon);
             return null;
         }
-        INDArray delta = DenseFloats.denseOrCopy(epsilon);
         if (reluOutput != null) {
             nchw(reluOutput); // the layer's own output, which its readers' kernels may have left unwritten
         }
         ConvolutionGeometry g = ConvolutionGeometry.of(input, weights, kernel, strides, pad, convolutionMode, dilation);
-        if (oneDnn != null && oneDnn.handles(g)) {
+        boolean byOneDnn = oneDnn != null && oneDnn.handles(g);
+        if (!byOneDnn || pooling != null || reluOutput != null || biasGradView != null) {
+            nchw(epsilon); // read as an array below (the bias gradient, the ReLU's or pooling's, im2col's products)
+        }
+        INDArray delta = DenseFloats.denseOrCopy(epsilon);
+        if (byOneDnn) {
             return backwardByOneDnn(DenseFloats.denseOrCopy(input), weights, delta, reluOutput, pooling,
                     biasGradView, weightGradView, g, workspaceMgr);
         }

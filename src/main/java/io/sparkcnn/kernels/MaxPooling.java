@@ -34,10 +34,13 @@ final class MaxPooling implements SubsamplingHelper, BlockedCopies.Participant {
 
     /** Null (DL4J's code pools), with {@code x} written if the layer before left it in oneDNN's layout only. */
     private INDArray nchwFor(INDArray x) {
-        if (oneDnn != null) {
-            oneDnn.nchw(x);
-        }
+        nchw(x);
         return null;
+    }
+
+    /** {@code x}, written if a layer's kernel left it in oneDNN's layout only ({@link OneDnnKernel#nchw}). */
+    INDArray nchw(INDArray x) {
+        return oneDnn == null ? x : oneDnn.nchw(x);
     }
 
     @Override
@@ -112,13 +115,15 @@ final class MaxPooling implements SubsamplingHelper, BlockedCopies.Participant {
                                                      ConvolutionMode convolutionMode, int[] dilation,
                                                      CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
         if (!handles(input, poolingType, dilation, format)) {
-            nchwFor(input); // DL4J's code reads it
+            nchw(epsilon);
+            nchw(input); // DL4J's code reads them
             return null;
         }
         // DL4J passes the padding it used forward (Same mode's included).
         Geometry g = geometry(input, (int) epsilon.size(2), (int) epsilon.size(3), kernel, strides, pad);
         if (!g.everyWindowInBounds()) {
-            nchwFor(input);
+            nchw(epsilon);
+            nchw(input);
             return null;
         }
         if (oneDnn != null) {

@@ -82,7 +82,7 @@ final class OneDnnBatchNorm extends OneDnnKernel {
         args.put(dnnl.DNNL_ARG_DIFF_SCALE, OneDnn.bind(p.diffScale, dGamma));
         args.put(dnnl.DNNL_ARG_DIFF_SHIFT, OneDnn.bind(p.diffShift, dBeta));
         p.backward().execute(stream, args);
-        p.diffSrc.out(stream, dx, sharing().inputGradientTo());
+        inputGradient(p.diffSrc, dx);
         stream._wait();
     }
 

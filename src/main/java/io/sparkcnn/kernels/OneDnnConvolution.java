@@ -304,7 +304,7 @@ final class OneDnnConvolution extends OneDnnKernel {
             dataArgs.put(dnnl.DNNL_ARG_WEIGHTS, b.weightsForData.in(weights, stream));
             dataArgs.put(dnnl.DNNL_ARG_DIFF_SRC, b.diffSrc.bind(inputGradient));
             b.data.execute(stream, dataArgs);
-            b.diffSrc.out(stream, inputGradient, sharing().inputGradientTo());
+            inputGradient(b.diffSrc, inputGradient);
         }
         stream._wait();
     }

@@ -40,6 +40,15 @@ abstract class OneDnnKernel {
     }
 
     /**
+     * Puts {@code diffSrc}'s result into {@code gradient}, the layer's input gradient, offering the copy to the
+     * layer before, or leaving {@code gradient} unwritten where the network's shape and the pass allow
+     * ({@link BlockedCopies.Sharing#inputGradientUnwritten}).
+     */
+    final void inputGradient(OneDnn.Operand diffSrc, INDArray gradient) {
+        diffSrc.out(stream, gradient, sharing.inputGradientTo(), sharing.inputGradientUnwritten());
+    }
+
+    /**
      * Where the copy of {@code x} already holds this layer's work (a convolution before it folded it in): makes
      * it the copy of {@code out}, the layer's output, and returns true; the layer has nothing to compute.
      */

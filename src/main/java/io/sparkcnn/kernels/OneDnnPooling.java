@@ -77,7 +77,7 @@ final class OneDnnPooling extends OneDnnKernel {
         args.put(dnnl.DNNL_ARG_WORKSPACE, p.workspace());
         args.put(dnnl.DNNL_ARG_DIFF_SRC, p.diffSrc.bind(gradient));
         p.backward().execute(stream, args);
-        p.diffSrc.out(stream, gradient, sharing().inputGradientTo());
+        inputGradient(p.diffSrc, gradient);
         stream._wait();
     }
 

@@ -64,7 +64,7 @@ final class OneDnnReLU extends OneDnnKernel {
         args.put(dnnl.DNNL_ARG_DIFF_DST, p.diffDst.in(dy, stream, copies()));
         args.put(dnnl.DNNL_ARG_DIFF_SRC, p.diffSrc.bind(dx));
         p.backward().execute(stream, args);
-        p.diffSrc.out(stream, dx, sharing().inputGradientTo());
+        inputGradient(p.diffSrc, dx);
         stream._wait();
     }
 

@@ -90,6 +90,7 @@ final class ReLULayer extends ActivationLayer implements BlockedCopies.Participa
         if (!takes(input) || epsilon.dataType() != DataType.FLOAT
                 || !Arrays.equals(epsilon.shape(), input.shape())) {
             relu.nchw(input);
+            relu.nchw(epsilon);
             return super.backpropGradient(epsilon, workspaceMgr);
         }
         INDArray gradient = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT,
