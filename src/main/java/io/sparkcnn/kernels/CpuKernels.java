@@ -206,9 +206,14 @@ public final class CpuKernels {
         }
         Layer[] layers = graph.getLayers();
         DataType dataType = graph.getConfiguration().getDataType();
+        boolean fuse = Settings.FUSED_LAYERS.value();
         for (int i = 0; i < layers.length; i++) {
-            install(layers[i], !readsOnlyNetworkInputs(graph, layers[i]));
-            if (DepthwiseConvolutionLayer.canReplace(layers[i], dataType)) {
+            boolean inputGradient = !readsOnlyNetworkInputs(graph, layers[i]);
+            install(layers[i], inputGradient);
+            if (fuse && layers[i] instanceof ConvolutionLayer conv && FusedConvolutionLayer.canReplace(conv, dataType)) {
+                // DL4J's layer copies each training pass's output for its backward pass (the cache mode).
+                replace(graph, i, new FusedConvolutionLayer(conv.conf(), dataType, new Im2colConvolution(inputGradient)));
+            } else if (DepthwiseConvolutionLayer.canReplace(layers[i], dataType)) {
                 replace(graph, i, new DepthwiseConvolutionLayer(layers[i].conf(), dataType));
             } else if (Settings.BLOCKED_COPIES.value() && ReLULayer.canReplace(layers[i], dataType)) {
                 replace(graph, i, new ReLULayer(layers[i].conf(), dataType));

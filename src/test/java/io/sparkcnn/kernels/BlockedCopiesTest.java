@@ -35,6 +35,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -290,9 +291,11 @@ class BlockedCopiesTest {
     }
 
     /**
-     * A convolution with a ReLU in DL4J's own layer (a graph's: the helper computes the convolution, DL4J then
-     * applies the activation in place) must not offer what its kernel wrote: the next convolution would read the
-     * values before the ReLU.
+     * A convolution with an activation in DL4J's own layer (tanh: spark-cnn's layer takes identity and ReLU only;
+     * the helper computes the convolution, DL4J then applies the activation in place) must not offer what its
+     * kernel wrote: the next convolution would read the values before the activation; and the gradient it is
+     * given must be written, since DL4J applies the activation's gradient to it. A ReLU convolution in a graph is
+     * spark-cnn's layer, which applies the ReLU in its kernel and offers its output.
      */
     @Test
     void aConvolutionWhoseActivationDl4jAppliesOffersNothing() throws ReflectiveOperationException {
@@ -300,7 +303,8 @@ class BlockedCopiesTest {
         NetworkSpec spec = NetworkSpec.of(new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT)
                 .updater(new Adam(1e-2)).graphBuilder().addInputs("image")
                 .addLayer("first", conv(Activation.IDENTITY), "image")
-                .addLayer("relu-conv", conv(Activation.RELU), "first")
+                .addLayer("tanh-conv", conv(Activation.TANH), "first")
+                .addLayer("relu-conv", conv(Activation.RELU), "tanh-conv")
                 .addLayer("linear-conv", conv(Activation.IDENTITY), "relu-conv")
                 .addLayer("bn", new BatchNormalization.Builder().build(), "linear-conv")
                 .addLayer("relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), "bn")
@@ -310,13 +314,29 @@ class BlockedCopiesTest {
                 .setOutputs("output").setInputTypes(InputType.convolutional(10, 10, 3)).build());
         CpuKernelsTest.Pair p = CpuKernelsTest.Pair.of(spec);
         ComputationGraph graph = (ComputationGraph) p.fast();
-        assertSharing(graph.getLayer("relu-conv"), false, true);
+        assertSame(org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class,
+                graph.getLayer("tanh-conv").getClass());
+        assertSharing(graph.getLayer("tanh-conv"), false, true);
+        assertInstanceOf(FusedConvolutionLayer.class, graph.getLayer("relu-conv"));
+        assertSharing(graph.getLayer("relu-conv"), true, true);
+        assertFalse(CpuKernels.participant(graph.getLayer("relu-conv")).sharing().inputGradientUnread(),
+                "relu-conv's input gradient goes through tanh-conv's activation gradient in DL4J's code");
         assertSharing(graph.getLayer("linear-conv"), true, true);
+        assertTrue(CpuKernels.participant(graph.getLayer("linear-conv")).sharing().inputGradientUnread());
         // Eight images: inference in one piece, where the copies pass (the test below infers 4 + 2).
         INDArray images = CpuKernelsTest.batch(shape, 5, 8, 3).getFeatures();
         CpuKernelsTest.assertClose(CpuKernelsTest.output(p.stock(), images), CpuKernelsTest.output(graph, images),
                 "inference of 8 images");
-        CpuKernelsTest.assertSameMaths(spec, shape, 5, "ReLU convolution in a graph");
+        CpuKernelsTest.assertSameMaths(spec, shape, 5, "activated convolutions in a graph");
+        // Training steps through Network.fit (arrays left unwritten where allowed) as through DL4J's fit.
+        ComputationGraph written = (ComputationGraph) CpuKernelsTest.Pair.of(spec).fast();
+        for (int step = 1; step <= 2; step++) {
+            DataSet d = CpuKernelsTest.batch(shape, 5, 8, step);
+            double loss = p.network().fit(d);
+            written.fit(d);
+            assertEquals(written.score(), loss, "step " + step + " loss");
+            assertEquals(0.0, written.params().sub(graph.params()).amaxNumber().doubleValue(), "step " + step);
+        }
     }
 
     private static ConvolutionLayer conv(Activation activation) {
