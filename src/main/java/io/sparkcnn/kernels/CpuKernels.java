@@ -213,6 +213,9 @@ public final class CpuKernels {
             if (fuse && layers[i] instanceof ConvolutionLayer conv && FusedConvolutionLayer.canReplace(conv, dataType)) {
                 // DL4J's layer copies each training pass's output for its backward pass (the cache mode).
                 replace(graph, i, new FusedConvolutionLayer(conv.conf(), dataType, new Im2colConvolution(inputGradient)));
+            } else if (fuse && layers[i].getClass() == SubsamplingLayer.class) {
+                // DL4J's pools in libnd4j in the forward pass, whatever its helper.
+                replace(graph, i, new HelpedSubsamplingLayer(layers[i].conf(), dataType, new MaxPooling()));
             } else if (DepthwiseConvolutionLayer.canReplace(layers[i], dataType)) {
                 replace(graph, i, new DepthwiseConvolutionLayer(layers[i].conf(), dataType));
             } else if (Settings.BLOCKED_COPIES.value() && ReLULayer.canReplace(layers[i], dataType)) {
