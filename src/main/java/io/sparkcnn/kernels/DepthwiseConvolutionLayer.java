@@ -97,7 +97,8 @@ final class DepthwiseConvolutionLayer extends DepthwiseConvolution2DLayer implem
                     && convolution.handles(g)) {
                 INDArray inputGradient = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD,
                         DataType.FLOAT, in.shape(), 'c');
-                convolution.backward(in, weights, DenseFloats.denseOrCopy(epsilon), weightGradient, inputGradient, g);
+                convolution.backward(in, weights, DenseFloats.denseOrCopy(epsilon), weightGradient, null, inputGradient,
+                        g);
                 Gradient gradient = new DefaultGradient();
                 gradient.gradientForVariable().put(WEIGHTS, weightGradient);
                 return new Pair<>(gradient, inputGradient);

@@ -207,8 +207,8 @@ final class Im2colConvolution implements ConvolutionHelper, BlockedCopies.Partic
         }
         ConvolutionGeometry g = ConvolutionGeometry.of(input, weights, kernel, strides, pad, convolutionMode, dilation);
         boolean byOneDnn = oneDnn != null && oneDnn.handles(g);
-        if (!byOneDnn || pooling != null || reluOutput != null || biasGradView != null) {
-            nchw(epsilon); // read as an array below (the bias gradient, the ReLU's or pooling's, im2col's products)
+        if (!byOneDnn || pooling != null || reluOutput != null) {
+            nchw(epsilon); // read as an array below (the ReLU's or pooling's gradient, im2col's products)
         }
         INDArray delta = DenseFloats.denseOrCopy(epsilon);
         if (byOneDnn) {
@@ -295,22 +295,26 @@ final class Im2colConvolution implements ConvolutionHelper, BlockedCopies.Partic
                     biasGradient[plane % oC] += maskedSum(eps, mask, plane * p, to, plane * p, p);
                 }
             }
-        } else if (biasGradView != null) {
-            rowSums(delta, g.minibatch() * oC, p, biasGradient);
         }
+        // The bias gradient of the plain gradient at the output (no ReLU or pooling applied here) in oneDNN's
+        // pass: delta may then stay in oneDNN's layout only.
+        boolean biasByOneDnn = biasGradView != null && outputGradient == delta;
         INDArray inputGradientArray = inputGradient ? workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD,
                 DataType.FLOAT, new long[] {g.minibatch(), g.inChannels(), g.inH(), g.inW()}, 'c') : null;
-        oneDnn.backward(input, weights, outputGradient, weightGradView, inputGradientArray, g);
-        return gradients(biasGradient, biasGradView, weightGradView, inputGradientArray);
+        oneDnn.backward(input, weights, outputGradient, weightGradView, biasByOneDnn ? biasGradView : null,
+                inputGradientArray, g);
+        return gradients(biasByOneDnn ? null : biasGradient, biasGradView, weightGradView, inputGradientArray);
     }
 
     private Pair<Gradient, INDArray> gradients(float[] biasGradient, INDArray biasGradView,
                                                INDArray weightGradView, INDArray inputGradientArray) {
         Gradient gradient = new DefaultGradient();
         if (biasGradView != null) {
-            FloatBuffer bg = DenseFloats.of(biasGradView);
-            for (int c = 0; c < biasGradient.length; c++) {
-                bg.put(c, biasGradient[c]);
+            if (biasGradient != null) { // else written already
+                FloatBuffer bg = DenseFloats.of(biasGradView);
+                for (int c = 0; c < biasGradient.length; c++) {
+                    bg.put(c, biasGradient[c]);
+                }
             }
             gradient.gradientForVariable().put(ConvolutionParamInitializer.BIAS_KEY, biasGradView);
         }

@@ -283,9 +283,10 @@ final class OneDnnConvolution extends OneDnnKernel {
 
     /**
      * weightGradient (dense [outC, inC, kH, kW]) = the gradient of the weights, given delta, the gradient at
-     * the convolution's output (dense, NCHW); inputGradient, when not null, = the gradient at its input.
+     * the convolution's output (dense, NCHW); biasGradient, when not null (dense [outC]), = the bias's, in the
+     * same pass over delta; inputGradient, when not null, = the gradient at its input.
      */
-    void backward(INDArray input, INDArray weights, INDArray delta, INDArray weightGradient,
+    void backward(INDArray input, INDArray weights, INDArray delta, INDArray weightGradient, INDArray biasGradient,
                   INDArray inputGradient, ConvolutionGeometry g) {
         Backward b = plan(g, false, null).backward();
         memory diffDstForWeights = b.diffDstForWeights.in(delta, stream, copies());
@@ -294,7 +295,10 @@ final class OneDnnConvolution extends OneDnnKernel {
         args.put(dnnl.DNNL_ARG_SRC, src);
         args.put(dnnl.DNNL_ARG_DIFF_DST, diffDstForWeights);
         args.put(dnnl.DNNL_ARG_DIFF_WEIGHTS, b.diffWeights.bind(weightGradient));
-        b.weights.execute(stream, args);
+        if (biasGradient != null) {
+            args.put(dnnl.DNNL_ARG_DIFF_BIAS, OneDnn.bind(b.diffBias, biasGradient));
+        }
+        (biasGradient != null ? b.weightsAndBias() : b.weights).execute(stream, args);
         b.diffWeights.out(stream);
         if (inputGradient != null) {
             memory diffDst = b.diffDstForData == b.diffDstForWeights ? diffDstForWeights
@@ -408,8 +412,10 @@ final class OneDnnConvolution extends OneDnnKernel {
         /** Which fold of the batch norm the weights operand's own memory holds (0: none). */
         int weightsFold;
         private Backward backward;
+        final int outChannels;
 
         Plan(ConvolutionGeometry g, boolean withBias, Rectifier relu) {
+            outChannels = g.outChannels();
             user = Shapes.of(g, memory.format_tag.nchw, memory.format_tag.oihw, depthwise);
             any = Shapes.of(g, memory.format_tag.any, memory.format_tag.any, depthwise);
             primitive_attr attributes = new primitive_attr();
@@ -450,7 +456,11 @@ final class OneDnnConvolution extends OneDnnKernel {
     }
 
     private final class Backward {
+        private final Plan plan;
         final primitive weights;
+        /** As {@link #weights}, with the bias's gradient; built on first use. */
+        private primitive weightsAndBias;
+        final memory diffBias;
         final primitive data;
         final OneDnn.Operand src;
         final OneDnn.Operand diffDstForWeights;
@@ -460,8 +470,10 @@ final class OneDnnConvolution extends OneDnnKernel {
         final OneDnn.Operand diffSrc;
 
         Backward(Plan plan) {
+            this.plan = plan;
             Shapes any = plan.any;
             Shapes user = plan.user;
+            diffBias = OneDnn.unbound(OneDnn.floats(new long[] {plan.outChannels}, memory.format_tag.x));
             convolution_backward_weights.primitive_desc w = new convolution_backward_weights.primitive_desc(
                     new convolution_backward_weights.desc(dnnl.algorithm.convolution_direct, any.src, any.weights,
                             any.dst, any.strides, any.dilates, any.padLeft, any.padRight), OneDnn.ENGINE,
@@ -479,6 +491,23 @@ final class OneDnnConvolution extends OneDnnKernel {
                     : new OneDnn.Operand(user.dst, d.diff_dst_desc());
             weightsForData = new OneDnn.Operand(user.weights, d.weights_desc());
             diffSrc = new OneDnn.Operand(user.src, d.diff_src_desc());
+        }
+
+        primitive weightsAndBias() {
+            if (weightsAndBias == null) {
+                Shapes any = plan.any;
+                convolution_backward_weights.primitive_desc w = new convolution_backward_weights.primitive_desc(
+                        new convolution_backward_weights.desc(dnnl.algorithm.convolution_direct, any.src,
+                                any.weights, diffBias.get_desc(), any.dst, any.strides, any.dilates, any.padLeft,
+                                any.padRight), OneDnn.ENGINE, plan.forwardDesc);
+                if (!w.src_desc().equals(src.wanted) || !w.diff_dst_desc().equals(diffDstForWeights.wanted)
+                        || !w.diff_weights_desc().equals(diffWeights.wanted)) {
+                    throw new IllegalStateException("oneDNN picked other layouts for the weight gradient with a "
+                            + "bias");
+                }
+                weightsAndBias = new convolution_backward_weights(w);
+            }
+            return weightsAndBias;
         }
     }
 }

@@ -413,6 +413,9 @@ class CpuKernelsTest {
         for (Object[] c : cases) {
             assertSameMaths(twoConvolutions((ConvolutionLayer.Builder) c[1], shape), shape, 3, (String) c[0]);
         }
+        // No activation: oneDNN computes the bias gradient with the weights' (a ReLU's mask is applied in Java).
+        assertSameMaths(network(shape, tanhConvolution(), new ConvolutionLayer.Builder(3, 3).nOut(5)
+                .activation(Activation.IDENTITY).build()), shape, 3, "linear convolution");
     }
 
     /** conv(4, 3x3 Same, tanh: no ties) -> the max pooling under test -> softmax. */
