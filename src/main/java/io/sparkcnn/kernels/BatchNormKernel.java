@@ -77,11 +77,6 @@ final class BatchNormKernel implements BatchNormalizationHelper, BlockedCopies.P
         }
     }
 
-    /** {@code x}, written if the layer before left it in oneDNN's layout only ({@link OneDnnKernel#nchw}). */
-    private INDArray nchw(INDArray x) {
-        return oneDnn == null ? x : oneDnn.nchw(x);
-    }
-
     @Override
     public INDArray preOutput(INDArray x, boolean training, long[] shape, INDArray gamma, INDArray beta,
                               INDArray mean, INDArray var, double decay, double eps, CNN2DFormat format,

@@ -77,6 +77,11 @@ final class BlockedCopies {
         default Sharing sharing() {
             return oneDnnKernel() == null ? Sharing.NONE : oneDnnKernel().sharing();
         }
+
+        /** {@code x}, written if a kernel left it in oneDNN's layout only ({@link OneDnnKernel#nchw}). */
+        default INDArray nchw(INDArray x) {
+            return oneDnnKernel() == null ? x : oneDnnKernel().nchw(x);
+        }
     }
 
     /**

@@ -84,7 +84,7 @@ final class HelpedSubsamplingLayer extends SubsamplingLayer {
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
-        if (helper instanceof MaxPooling pooling) {
+        if (helper instanceof BlockedCopies.Participant pooling) {
             pooling.nchw(epsilon); // read as an array below (the fused pooling's, DL4J's)
         }
         if (inputPooled) {

@@ -61,11 +61,6 @@ final class Im2colConvolution implements ConvolutionHelper, BlockedCopies.Partic
         return oneDnn;
     }
 
-    /** {@code x}, written if the layer before left it in oneDNN's layout only ({@link OneDnnKernel#nchw}). */
-    INDArray nchw(INDArray x) {
-        return oneDnn == null ? x : oneDnn.nchw(x);
-    }
-
     @Override
     public boolean checkSupported() {
         return true;

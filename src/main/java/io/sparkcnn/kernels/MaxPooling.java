@@ -38,11 +38,6 @@ final class MaxPooling implements SubsamplingHelper, BlockedCopies.Participant {
         return null;
     }
 
-    /** {@code x}, written if a layer's kernel left it in oneDNN's layout only ({@link OneDnnKernel#nchw}). */
-    INDArray nchw(INDArray x) {
-        return oneDnn == null ? x : oneDnn.nchw(x);
-    }
-
     @Override
     public boolean checkSupported() {
         return true;

@@ -474,10 +474,7 @@ final class OneDnnConvolution extends OneDnnKernel {
             Shapes any = plan.any;
             Shapes user = plan.user;
             diffBias = OneDnn.unbound(OneDnn.floats(new long[] {plan.outChannels}, memory.format_tag.x));
-            convolution_backward_weights.primitive_desc w = new convolution_backward_weights.primitive_desc(
-                    new convolution_backward_weights.desc(dnnl.algorithm.convolution_direct, any.src, any.weights,
-                            any.dst, any.strides, any.dilates, any.padLeft, any.padRight), OneDnn.ENGINE,
-                    plan.forwardDesc);
+            convolution_backward_weights.primitive_desc w = weightGradient(false);
             convolution_backward_data.primitive_desc d = new convolution_backward_data.primitive_desc(
                     new convolution_backward_data.desc(dnnl.algorithm.convolution_direct, any.src, any.weights,
                             any.dst, any.strides, any.dilates, any.padLeft, any.padRight), OneDnn.ENGINE,
@@ -493,13 +490,20 @@ final class OneDnnConvolution extends OneDnnKernel {
             diffSrc = new OneDnn.Operand(user.src, d.diff_src_desc());
         }
 
+        /** The weight gradient's primitive description, with the bias's gradient when {@code bias}. */
+        private convolution_backward_weights.primitive_desc weightGradient(boolean bias) {
+            Shapes any = plan.any;
+            convolution_backward_weights.desc desc = bias
+                    ? new convolution_backward_weights.desc(dnnl.algorithm.convolution_direct, any.src, any.weights,
+                            diffBias.get_desc(), any.dst, any.strides, any.dilates, any.padLeft, any.padRight)
+                    : new convolution_backward_weights.desc(dnnl.algorithm.convolution_direct, any.src, any.weights,
+                            any.dst, any.strides, any.dilates, any.padLeft, any.padRight);
+            return new convolution_backward_weights.primitive_desc(desc, OneDnn.ENGINE, plan.forwardDesc);
+        }
+
         primitive weightsAndBias() {
             if (weightsAndBias == null) {
-                Shapes any = plan.any;
-                convolution_backward_weights.primitive_desc w = new convolution_backward_weights.primitive_desc(
-                        new convolution_backward_weights.desc(dnnl.algorithm.convolution_direct, any.src,
-                                any.weights, diffBias.get_desc(), any.dst, any.strides, any.dilates, any.padLeft,
-                                any.padRight), OneDnn.ENGINE, plan.forwardDesc);
+                convolution_backward_weights.primitive_desc w = weightGradient(true);
                 if (!w.src_desc().equals(src.wanted) || !w.diff_dst_desc().equals(diffDstForWeights.wanted)
                         || !w.diff_weights_desc().equals(diffWeights.wanted)) {
                     throw new IllegalStateException("oneDNN picked other layouts for the weight gradient with a "
