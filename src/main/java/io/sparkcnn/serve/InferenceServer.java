@@ -49,6 +49,8 @@ public final class InferenceServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** How long a request waits for its images' answers before it is answered 503. */
     private static final long ANSWER_TIMEOUT_SECONDS = 30;
+    /** Connections the kernel queues before the server accepts them. */
+    private static final int BACKLOG = 1024;
 
     static {
         // The JDK server's own limits on a slow client: the whole request within 30 s, the answer within 60 s.
@@ -57,6 +59,11 @@ public final class InferenceServer implements AutoCloseable {
         // It writes an answer's headers and body separately: with Nagle's algorithm on, the body waits for the
         // client's delayed acknowledgement of the headers (40 ms on Linux), which capped one client at ~20 answers/s.
         System.setProperty("sun.net.httpserver.nodelay", System.getProperty("sun.net.httpserver.nodelay", "true"));
+        // It closes, without a word, a connection that finishes a request while this many others are idle (200 by
+        // default): a client that pools its connections after a burst then sends its next request into a closed
+        // socket. As many as the backlog: idle connections still close after sun.net.httpserver.idleInterval.
+        System.setProperty("sun.net.httpserver.maxIdleConnections",
+                System.getProperty("sun.net.httpserver.maxIdleConnections", String.valueOf(BACKLOG)));
     }
 
     private final ServeConfig config;
@@ -90,7 +97,7 @@ public final class InferenceServer implements AutoCloseable {
         this.batcher = new Batcher(models, metrics, config.inferenceThreads(), config.maxBatch(), config.maxDelayMs(),
                 config.queueCapacity(), config.topK());
         this.classify = new Classify(batcher, config.topK());
-        this.server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 1024);
+        this.server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), BACKLOG);
         // A handler reads and decodes a request, queues its images and goes on to the next request: it never
         // waits for the answer. The JDK server reads a request only when a handler takes it, and silently closes
         // a connection whose request is not read within sun.net.httpserver.maxReqTime; handlers that waited

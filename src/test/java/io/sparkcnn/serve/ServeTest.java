@@ -239,28 +239,63 @@ class ServeTest {
     private String raw(String request, boolean hangUp) throws IOException {
         try (Socket s = new Socket("127.0.0.1", server.port())) {
             s.setSoTimeout(10_000);
-            OutputStream out = s.getOutputStream();
-            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
             if (hangUp) {
+                s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
                 return "";
             }
-            // The answer only: the server may keep the connection open, waiting for the rest of the body.
-            InputStream in = s.getInputStream();
-            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
-            while (true) {
-                int b = in.read();
-                if (b < 0) {
-                    return got.toString(StandardCharsets.UTF_8);
-                }
-                got.write(b);
-                String text = got.toString(StandardCharsets.UTF_8);
-                int end = text.indexOf("\r\n\r\n");
-                java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: (\\d+)")
-                        .matcher(text);
-                if (end > 0 && length.find() && got.size() >= end + 4 + Integer.parseInt(length.group(1))) {
-                    return text;
-                }
+            return answer(s, request);
+        }
+    }
+
+    /**
+     * Sends a request on an open socket and reads one answer (its headers and Content-Length bytes of body: the
+     * server may keep the connection open), or what came before the server closed it ("" if nothing).
+     */
+    private static String answer(Socket s, String request) throws IOException {
+        OutputStream out = s.getOutputStream();
+        out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        InputStream in = s.getInputStream();
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        while (true) {
+            int b = in.read();
+            if (b < 0) {
+                return got.toString(StandardCharsets.UTF_8);
+            }
+            got.write(b);
+            String text = got.toString(StandardCharsets.UTF_8);
+            int end = text.indexOf("\r\n\r\n");
+            java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: (\\d+)")
+                    .matcher(text);
+            if (end > 0 && length.find() && got.size() >= end + 4 + Integer.parseInt(length.group(1))) {
+                return text;
+            }
+        }
+    }
+
+    @Test
+    void everyKeptAliveConnectionOfABurstServesItsNextRequest() throws Exception {
+        // The JDK's server closed, without a word, each connection that finished a request while 200 others were
+        // idle: a client pooling its connections after a burst had its next request on one of them dropped.
+        start(config(), Map.of());
+        String live = "GET /v2/health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        List<Socket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < 400; i++) {
+                Socket s = new Socket("127.0.0.1", server.port());
+                s.setSoTimeout(10_000);
+                sockets.add(s);
+                String first = answer(s, live);
+                assertTrue(first.startsWith("HTTP/1.1 200"), "connection " + i + ": " + first);
+            }
+            for (int i = 0; i < sockets.size(); i++) {
+                String second = answer(sockets.get(i), live);
+                assertTrue(second.startsWith("HTTP/1.1 200"), "connection " + i + " of " + sockets.size()
+                        + ", kept alive, second request: \"" + second + "\"");
+            }
+        } finally {
+            for (Socket s : sockets) {
+                s.close();
             }
         }
     }
