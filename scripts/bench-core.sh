@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: one worker's speed on one thread (io.sparkcnn.bench.CoreBench: training images/s at minibatch 32
-# with Adam, inference images/s at batch 256, GFLOP/s and % of this CPU's per-core peak: FMA lanes x 2 x 2 units
-# x the clock /proc/cpuinfo reports, 64 float FLOP per cycle with AVX-512 but on AMD's Zen 4, 32 with AVX2) per ND4J
+# with Adam, inference images/s at batch 256, GFLOP/s and % of this CPU's per-core peak, measured by
+# scripts/lib/fma_peak.c: independent float FMAs in the widest vectors the CPU runs, at the clock it runs) per ND4J
 # CPU build (nd4j-native 1.0.0-M2.1 classifiers) and with OPENBLAS_CORETYPE as the environment has it and unset.
 # One JVM per measurement, variants interleaved, medians over the rounds. Prints a table; writes
 # target/bench/bench-core.json (and every run to bench-core.jsonl).
@@ -65,6 +65,10 @@ for build in $BUILDS; do
 done
 mkdir -p target/bench
 : > target/bench/bench-core.jsonl
+# The per-core peak, measured once before the rounds (gcc for this CPU: -march=native).
+command -v gcc >/dev/null || _apt_install gcc
+gcc -O2 -march=native -o target/bench/fma-peak scripts/lib/fma_peak.c
+OMP_NUM_THREADS=1 target/bench/fma-peak > target/bench/fma-peak.txt
 coretypes=("${OPENBLAS_CORETYPE:-}" "")
 [[ -n ${OPENBLAS_CORETYPE:-} ]] || coretypes=("")
 for round in $(seq 1 "$ROUNDS"); do
@@ -106,20 +110,12 @@ groups = {}
 for r in runs:
     groups.setdefault((r["model"], r["build"], r["openblasCoretype"] or "unset", r.get("variant", "default")),
                       []).append(r)
-cpuinfo = open("/proc/cpuinfo").read()
-flags = set(re.search(r"^flags\s*:(.*)$", cpuinfo, re.M).group(1).split())
-mhz = float(re.search(r"^cpu MHz\s*:\s*([0-9.]+)", cpuinfo, re.M).group(1))
-vendor = re.search(r"^vendor_id\s*:\s*(\S+)", cpuinfo, re.M).group(1)
-family = int(re.search(r"^cpu family\s*:\s*(\d+)", cpuinfo, re.M).group(1))
-# AMD's Zen 4 (family 25) runs each 512-bit FMA as two 256-bit halves: AVX-512 adds no FLOP per cycle there.
-full_width = "avx512f" in flags and not (vendor == "AuthenticAMD" and family == 25)
-flop_per_cycle = 64 if full_width else 32 if "fma" in flags else 8
-peak = flop_per_cycle * mhz / 1000
-print(f"per-core peak: {flop_per_cycle} FLOP/cycle x {mhz:.0f} MHz = {peak:.0f} GFLOP/s")
+peak, bits = (float(x) for x in open("target/bench/fma-peak.txt").read().split()[:2])
+print(f"per-core peak: {peak:.0f} GFLOP/s, measured (scripts/lib/fma_peak.c: float FMAs in {bits:.0f}-bit vectors)")
 rows = []
-def vs_default(model, build, core, rs, key):
-    # PyTorch's rows against the project's default build (the first build with a default row).
-    if build.startswith("pytorch"):
+def vs_default(model, build, core, variant, rs, key):
+    # PyTorch's rows, and other builds' default rows, against the first build's default row.
+    if build.startswith("pytorch") or variant == "default":
         build = next((b for (m, b, c, v) in groups if m == model and c == core and v == "default"), build)
     base = groups.get((model, build, core, "default"))
     if not base:
@@ -136,8 +132,8 @@ for (model, build, core, variant), rs in sorted(groups.items()):
                forwardMflopPerImage=rs[0]["forwardMflopPerImage"])
     row["trainPercentOfPeak"] = 100 * row["trainGflops"] / peak
     row["inferPercentOfPeak"] = 100 * row["inferGflops"] / peak
-    row["trainVsDefault"] = vs_default(model, build, core, rs, "trainImagesPerSecond")
-    row["inferVsDefault"] = vs_default(model, build, core, rs, "inferImagesPerSecond")
+    row["trainVsDefault"] = vs_default(model, build, core, variant, rs, "trainImagesPerSecond")
+    row["inferVsDefault"] = vs_default(model, build, core, variant, rs, "inferImagesPerSecond")
     rows.append(row)
     print(f"{model:9} {build:28} {core:17} {variant:20} {len(rs):>4} {row['trainImagesPerSecond']:>11.0f} {fmt(row['trainVsDefault']):>10} {row['trainGflops']:>13.2f} {row['trainPercentOfPeak']:>6.2f} {row['inferImagesPerSecond']:>11.0f} {fmt(row['inferVsDefault']):>10} {row['inferGflops']:>13.2f} {row['inferPercentOfPeak']:>6.2f}")
 json.dump({"peakGflopsPerCore": peak, "rows": rows}, open("target/bench/bench-core.json", "w"), indent=2)
