@@ -16,9 +16,11 @@ import java.util.Set;
  * Chooses OpenBLAS's kernels from the CPU's flags before ND4J loads OpenBLAS. ND4J 1.0.0-M2.1 bundles OpenBLAS
  * 0.3.19, which picks its kernels by CPU model and, on an Intel model newer than itself (Sapphire Rapids and
  * later), falls back to generic ones: matrix products at 30-40% of their speed, ResNet-18 training at half. So,
- * unless {@code OPENBLAS_CORETYPE} is set already: on an Intel CPU with the AVX-512 subsets the SkylakeX kernels
- * use, this asks for those; with AVX2 and FMA, for Haswell's; otherwise (AMD, which 0.3.19 recognises by
- * family, or a CPU without AVX2) OpenBLAS decides as before. The variable goes into the process's environment
+ * unless {@code OPENBLAS_CORETYPE} is set already: on a CPU with the AVX-512 subsets the SkylakeX kernels use,
+ * Intel's or AMD's, this asks for those (0.3.19 gives AMD's Zen 4 its AVX2 Zen kernels: the seed CNN, whose time
+ * is OpenBLAS products, trains 1.3x faster with SkylakeX's; docs/performance.md); on an Intel CPU with AVX2 and
+ * FMA, for Haswell's; otherwise (older AMD, which 0.3.19 recognises by family, or a CPU without AVX2) OpenBLAS
+ * decides as before. The variable goes into the process's environment
  * (libc's setenv, through JNA), where OpenBLAS reads it when it is loaded; once it is loaded a choice changes
  * nothing, so the command line makes it first and executors when they start ({@code ExecutorSetup}).
  */
@@ -41,11 +43,11 @@ public final class OpenBlasCore {
 
     /** The kernels to ask for on a CPU of this vendor ({@code /proc/cpuinfo}'s vendor_id) with these flags. */
     static Optional<String> choose(String vendor, Set<String> flags) {
+        if (flags.containsAll(SKYLAKEX_FLAGS) && ("GenuineIntel".equals(vendor) || "AuthenticAMD".equals(vendor))) {
+            return Optional.of("SkylakeX");
+        }
         if (!"GenuineIntel".equals(vendor)) {
             return Optional.empty();
-        }
-        if (flags.containsAll(SKYLAKEX_FLAGS)) {
-            return Optional.of("SkylakeX");
         }
         if (flags.contains("avx2") && flags.contains("fma")) {
             return Optional.of("Haswell");

@@ -109,11 +109,12 @@ class SparkCnnCliTest {
                 .split(":")[1].trim();
         java.util.Set<String> flags = java.util.Set.of(cpuinfo.stream().filter(l -> l.startsWith("flags"))
                 .findFirst().orElse(":").split(":")[1].trim().split(" "));
+        if ((vendor.equals("GenuineIntel") || vendor.equals("AuthenticAMD"))
+                && flags.containsAll(List.of("avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"))) {
+            return java.util.Optional.of("SkylakeX");
+        }
         if (!vendor.equals("GenuineIntel")) {
             return java.util.Optional.empty();
-        }
-        if (flags.containsAll(List.of("avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"))) {
-            return java.util.Optional.of("SkylakeX");
         }
         return flags.contains("avx2") && flags.contains("fma") ? java.util.Optional.of("Haswell")
                 : java.util.Optional.empty();
