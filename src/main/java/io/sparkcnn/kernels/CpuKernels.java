@@ -157,28 +157,6 @@ public final class CpuKernels {
     }
 
     /**
-     * Whether some layer of the network runs oneDNN primitives: a convolution of {@value
-     * OneDnnConvolution#MIN_INPUT_CHANNELS} input channels or more, a depthwise convolution, batch normalisation or a
-     * ReLU layer of spark-cnn's. Such networks infer faster in chunks of a few dozen images (Network.output):
-     * over whole batches of 256, oneDNN's primitives and reorders run out of the caches (docs/performance.md).
-     */
-    public static boolean runsOneDnn(Layer[] layers) {
-        if (!enabled() || !OneDnn.available()) {
-            return false;
-        }
-        for (Layer layer : layers) {
-            org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
-            if (layer instanceof DepthwiseConvolutionLayer || layer instanceof ReLULayer
-                    || layer instanceof BatchNormalization
-                    || (layer instanceof ConvolutionLayer && conf instanceof org.deeplearning4j.nn.conf.layers.ConvolutionLayer c
-                    && c.getNIn() >= OneDnnConvolution.MIN_INPUT_CHANNELS)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
      * Puts {@code replacement} where layer {@code i} was, with its state (index, listeners, counters, parameter
      * and gradient views), in the network's layer array (getLayers returns the array itself) and its name map.
      * The updater, which holds the layers it was built for, is rebuilt by the caller.

@@ -45,6 +45,15 @@ final class Im2colConvolution implements ConvolutionHelper, BlockedCopies.Partic
     private final boolean inputGradient;
     /** oneDNN's primitives for the three products, when available; null: im2col and OpenBLAS. */
     private final OneDnnConvolution oneDnn = OneDnn.available() ? new OneDnnConvolution() : null;
+    /**
+     * A ReLU convolution with fewer input channels than this whose output is max-pooled within the layer (the
+     * seed CNN's, on grey or RGB images) stays with im2col: it does little arithmetic per output, and im2col's
+     * image-by-image products leave each image's output in cache for the bias, ReLU and pooling, where oneDNN's
+     * whole-minibatch output goes to memory and back (the seed CNN trains 1.2x faster this way). Without pooling
+     * in the layer, oneDNN runs such a convolution faster (the deep CNN's, the ResNet and MobileNetV2 stems:
+     * docs/performance.md).
+     */
+    static final int MIN_POOLED_INPUT_CHANNELS = 4;
     private INDArray imageBuffer;
     /** The columns of the last training forward pass, and the input they are of (null: none kept). */
     private INDArray keptColumns;
@@ -87,6 +96,11 @@ final class Im2colConvolution implements ConvolutionHelper, BlockedCopies.Partic
                 workspaceMgr);
     }
 
+    /** Whether oneDNN is offered this layer's products (it may still decline the geometry). */
+    private boolean byOneDnn(ConvolutionGeometry g, FusedMaxPooling pooling) {
+        return oneDnn != null && (pooling == null || g.inChannels() >= MIN_POOLED_INPUT_CHANNELS);
+    }
+
     /**
      * The convolution with its bias, and with a ReLU when {@code relu}: image by image, each image's output
      * finished while it is still in cache; with {@code pooling} (ReLU only), also its 2x2 max pooling. Null
@@ -103,7 +117,7 @@ final class Im2colConvolution implements ConvolutionHelper, BlockedCopies.Partic
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT,
                 new long[] {g.minibatch(), g.outChannels(), g.outH(), g.outW()}, 'c');
         // oneDNN adds the bias and, unless pooling follows (which wants the ReLU in its own pass), the ReLU.
-        boolean byOneDnn = oneDnn != null && oneDnn.forward(DenseFloats.denseOrCopy(input), weights, bias,
+        boolean byOneDnn = byOneDnn(g, pooling) && oneDnn.forward(DenseFloats.denseOrCopy(input), weights, bias,
                 relu && pooling == null, out, g, training, pooling == null);
         INDArray columns = null;
         if (!byOneDnn) {
@@ -201,7 +215,7 @@ final class Im2colConvolution implements ConvolutionHelper, BlockedCopies.Partic
             nchw(reluOutput); // the layer's own output, which its readers' kernels may have left unwritten
         }
         ConvolutionGeometry g = ConvolutionGeometry.of(input, weights, kernel, strides, pad, convolutionMode, dilation);
-        boolean byOneDnn = oneDnn != null && oneDnn.handles(g);
+        boolean byOneDnn = byOneDnn(g, pooling) && oneDnn.handles(g);
         if (!byOneDnn || pooling != null || reluOutput != null) {
             nchw(epsilon); // read as an array below (the ReLU's or pooling's gradient, im2col's products)
         }

@@ -32,18 +32,10 @@ import java.util.Set;
  *
  * <p>One instance per layer (its primitives and reordered arrays are reused call after call, per geometry);
  * not thread-safe, like the layer. Used when {@link OneDnn#available}; a geometry oneDNN refuses is logged once
- * and left to im2col, as is a layer of fewer than {@value #MIN_INPUT_CHANNELS} input channels.
+ * and left to im2col.
  */
 final class OneDnnConvolution extends OneDnnKernel {
     private static final Logger LOG = LoggerFactory.getLogger(OneDnnConvolution.class);
-    /**
-     * Fewer input channels than this (a network's first layer, on grey or RGB images) stay with im2col: such a
-     * convolution does little arithmetic per output, and im2col's image-by-image products leave each image's
-     * output in cache for the bias, ReLU and pooling after them, where oneDNN's whole-minibatch output has
-     * gone to memory and back through a reorder (the seed CNN infers faster that way: scripts/bench-core.sh,
-     * variant no-onednn).
-     */
-    static final int MIN_INPUT_CHANNELS = 4;
     private static final Set<String> REFUSED = new HashSet<>();
 
     /** Depthwise: one group per input channel, weights in DL4J's depthwise layout (see {@link Shapes#of}). */
@@ -67,9 +59,6 @@ final class OneDnnConvolution extends OneDnnKernel {
      */
     boolean forward(INDArray input, INDArray weights, INDArray bias, boolean relu, INDArray out,
                     ConvolutionGeometry g, boolean training, boolean finalOutput) {
-        if (g.inChannels() < MIN_INPUT_CHANNELS && !depthwise) {
-            return false; // the caller writes input (nchw) before it reads it
-        }
         if (training) {
             Plan plan = plan(g, bias != null, relu ? Rectifier.PLAIN : null);
             return plan != null && forward(plan, input, weights, bias, out, true, finalOutput);
@@ -278,7 +267,7 @@ final class OneDnnConvolution extends OneDnnKernel {
 
     /** True when {@link #backward} will run this geometry (oneDNN takes it). */
     boolean handles(ConvolutionGeometry g) {
-        return (g.inChannels() >= MIN_INPUT_CHANNELS || depthwise) && plan(g, false, null) != null;
+        return plan(g, false, null) != null;
     }
 
     /**

@@ -29,7 +29,7 @@ public final class Network {
         this.layers = layers;
         this.graph = graph;
         org.deeplearning4j.nn.api.Layer[] all = graph != null ? graph.getLayers() : layers.getLayers();
-        inferenceChunk = CpuKernels.runsOneDnn(all) ? INFERENCE_CHUNK : Integer.MAX_VALUE;
+        inferenceChunk = CpuKernels.enabled() ? INFERENCE_CHUNK : Integer.MAX_VALUE;
         resultOnly = CpuKernels.resultOnlyPasses(all);
     }
 
@@ -148,13 +148,13 @@ public final class Network {
     }
 
     /**
-     * At most this many images go through a network with oneDNN layers at once in inference (on the CPU engine:
-     * {@link CpuKernels#runsOneDnn}): a chunk's activations stay in the caches from the layer that writes them to
-     * the one that reads them, where a batch of 256 images goes to memory and back at every layer (oneDNN's
-     * reorders included). scripts/bench-core.sh (variant whole-batches) measures both: ResNet-18 and MobileNetV2
-     * infer several times faster in chunks, and 16 or 64 images were slower than 32 on both. Networks whose
-     * convolutions all run image by image in spark-cnn's own kernels (the seed CNN) gain nothing and pay each
-     * pass's overhead: they infer whole batches, as on the GPU.
+     * At most this many images go through the network at once in inference on the CPU engine ({@link
+     * CpuKernels#enabled}): a chunk's activations stay in the caches from the layer that writes them to the one
+     * that reads them, where a batch of 256 images goes to memory and back at every layer (oneDNN's reorders
+     * included). scripts/bench-core.sh (variant whole-batches) measures both: ResNet-18 and MobileNetV2 infer
+     * several times faster in chunks, and 16 or 64 images were slower than 32 on both; the seed CNN, whose
+     * convolution runs image by image in spark-cnn's own kernels, 1.2x faster on an AVX-512 CPU (its output
+     * layer's products) and as fast on others. The GPU engine infers whole batches.
      */
     static final int INFERENCE_CHUNK = 32;
 

@@ -405,18 +405,32 @@ class CpuKernelsTest {
     @Test
     void everyConvolutionGeometryComputesWhatDl4jComputes() throws ReflectiveOperationException {
         assertEveryConvolutionGeometry();
-        // oneDNN ran the convolution under test (the default where its library loads, as on every platform the
-        // build ships natives for); the first, of 2 input channels, stayed with im2col.
+        // oneDNN ran both convolutions (the default where its library loads, as on every platform the build ships
+        // natives for), the first of 2 input channels too.
         InputShape shape = new InputShape(2, 11, 9);
         Model net = twoConvolutions(new ConvolutionLayer.Builder(3, 3), shape).build().dl4j();
         output(net, batch(shape, 3, 4, 1).getFeatures());
         Object first = field(layers(net)[0], org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class,
                 "helper");
         Object second = field(layers(net)[1], FusedConvolutionLayer.class, "convolution");
-        assertEquals(0, ((Map<?, ?>) field(field(first, Im2colConvolution.class, "oneDnn"), OneDnnConvolution.class,
-                "plans")).size());
-        assertEquals(1, ((Map<?, ?>) field(field(second, Im2colConvolution.class, "oneDnn"), OneDnnConvolution.class,
-                "plans")).size());
+        assertEquals(1, oneDnnPlans(first));
+        assertEquals(1, oneDnnPlans(second));
+        // The seed CNN's one-channel ReLU convolution, max-pooled within its layer, stays with im2col, in
+        // inference and training.
+        InputShape grey = new InputShape(1, 28, 28);
+        Network seed = Architectures.build(TrainConfig.of(Architecture.SEED_CNN, UpdaterKind.ADAM, 1e-3, 32), grey,
+                5, 11).build();
+        DataSet d = batch(grey, 5, 4, 1);
+        seed.output(d.getFeatures());
+        seed.fit(d);
+        Layer conv = layers(seed.dl4j())[0];
+        assertInstanceOf(FusedConvolutionLayer.class, conv);
+        assertEquals(0, oneDnnPlans(field(conv, FusedConvolutionLayer.class, "convolution")));
+    }
+
+    private static int oneDnnPlans(Object im2col) throws ReflectiveOperationException {
+        return ((Map<?, ?>) field(field(im2col, Im2colConvolution.class, "oneDnn"), OneDnnConvolution.class,
+                "plans")).size();
     }
 
     /**

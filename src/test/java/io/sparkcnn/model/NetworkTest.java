@@ -69,15 +69,21 @@ class NetworkTest {
         assertEquals(whole.score(new org.nd4j.linalg.dataset.DataSet(features, labels), false), chunkedLoss, 1e-5);
     }
 
-    /** Only networks with oneDNN layers infer in chunks: the seed CNN's one-channel convolution is spark-cnn's. */
+    /** Every network infers in chunks on the CPU engine; DL4J's own kernels (for comparison) infer whole batches. */
     @Test
-    void networksWithOneDnnLayersInferInChunks() {
+    void networksOnTheCpuEngineInferInChunks() {
         InputShape shape = new InputShape(1, 28, 28);
         for (String architecture : List.of("seed-cnn", "deep-cnn", "resnet")) {
             JobConfig job = JobConfigLoader.load(Optional.empty(), List.of("model.architecture=" + architecture));
             Network network = Architectures.build(job.train(), shape, 10, 3).build();
-            assertEquals(architecture.equals("seed-cnn") ? Integer.MAX_VALUE : Network.INFERENCE_CHUNK,
-                    network.inferenceChunk(), architecture);
+            assertEquals(Network.INFERENCE_CHUNK, network.inferenceChunk(), architecture);
+        }
+        System.setProperty(io.sparkcnn.config.Settings.DL4J_KERNELS.name(), "true");
+        try {
+            JobConfig job = JobConfigLoader.load(Optional.empty(), List.of("model.architecture=deep-cnn"));
+            assertEquals(Integer.MAX_VALUE, Architectures.build(job.train(), shape, 10, 3).build().inferenceChunk());
+        } finally {
+            System.clearProperty(io.sparkcnn.config.Settings.DL4J_KERNELS.name());
         }
     }
 }
