@@ -464,6 +464,11 @@ public final class Settings {
                     + "spark-cnn's Java kernels instead of oneDNN's JIT primitives (the same results to float "
                     + "rounding). Without oneDNN's native library for this platform they run there regardless, "
                     + "and the log says so.");
+    public static final SystemProperty ONEDNN_THIN_CONVOLUTIONS = new SystemProperty(
+            "sparkcnn.onednnThinConvolutions", true,
+            "false: convolutions of 1-3 input channels (a network's first, on grey or RGB images) run as im2col "
+                    + "and OpenBLAS products instead of oneDNN's primitives (the same results to float rounding). "
+                    + "A ReLU convolution max-pooled within its layer (the seed CNN's) runs so regardless.");
     public static final SystemProperty BLOCKED_COPIES = new SystemProperty("sparkcnn.blockedCopies", true,
             "false: every oneDNN layer reads its input from DL4J's NCHW array, even where the layer before it "
                     + "still holds the same values in oneDNN's blocked layout, and ReLU and ReLU6 activation "
@@ -483,7 +488,7 @@ public final class Settings {
 
     /** The system properties that switch the CPU engine (not job settings: they hold for the whole JVM). */
     public static final List<SystemProperty> SYSTEM_PROPERTIES = List.of(DL4J_KERNELS, FUSED_LAYERS, VECTOR_PLANES,
-            ONEDNN, BLOCKED_COPIES, BLOCKED_INFERENCE, BLOCKED_TRAINING, FOLD_BATCH_NORM);
+            ONEDNN, ONEDNN_THIN_CONVOLUTIONS, BLOCKED_COPIES, BLOCKED_INFERENCE, BLOCKED_TRAINING, FOLD_BATCH_NORM);
 
     /** Every declared setting, in documentation order. */
     public static final List<Setting<?>> ALL = List.of(

@@ -1,5 +1,6 @@
 package io.sparkcnn.kernels;
 
+import io.sparkcnn.config.Settings;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -51,9 +52,9 @@ final class Im2colConvolution implements ConvolutionHelper, BlockedCopies.Partic
      * image-by-image products leave each image's output in cache for the bias, ReLU and pooling, where oneDNN's
      * whole-minibatch output goes to memory and back (the seed CNN trains 1.2x faster this way). Without pooling
      * in the layer, oneDNN runs such a convolution faster (the deep CNN's, the ResNet and MobileNetV2 stems:
-     * docs/performance.md).
+     * docs/performance.md, variant no-onednn-thin), unless sparkcnn.onednnThinConvolutions is off.
      */
-    static final int MIN_POOLED_INPUT_CHANNELS = 4;
+    static final int MIN_INPUT_CHANNELS = 4;
     private INDArray imageBuffer;
     /** The columns of the last training forward pass, and the input they are of (null: none kept). */
     private INDArray keptColumns;
@@ -98,7 +99,8 @@ final class Im2colConvolution implements ConvolutionHelper, BlockedCopies.Partic
 
     /** Whether oneDNN is offered this layer's products (it may still decline the geometry). */
     private boolean byOneDnn(ConvolutionGeometry g, FusedMaxPooling pooling) {
-        return oneDnn != null && (pooling == null || g.inChannels() >= MIN_POOLED_INPUT_CHANNELS);
+        return oneDnn != null && (g.inChannels() >= MIN_INPUT_CHANNELS
+                || pooling == null && Settings.ONEDNN_THIN_CONVOLUTIONS.value());
     }
 
     /**

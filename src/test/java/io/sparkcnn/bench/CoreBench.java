@@ -107,7 +107,7 @@ public final class CoreBench {
     /** Variants that switch one of the engine's system properties off; they combine with '+'. */
     private static final Map<String, io.sparkcnn.config.SystemProperty> SWITCHES = Map.of("no-onednn", Settings.ONEDNN,
             "no-blocked-copies", Settings.BLOCKED_COPIES, "no-blocked-inference", Settings.BLOCKED_INFERENCE,
-            "no-blocked-training", Settings.BLOCKED_TRAINING,
+            "no-blocked-training", Settings.BLOCKED_TRAINING, "no-onednn-thin", Settings.ONEDNN_THIN_CONVOLUTIONS,
             "no-folding", Settings.FOLD_BATCH_NORM);
 
     public static void main(String[] args) throws Exception {

@@ -415,6 +415,16 @@ class CpuKernelsTest {
         Object second = field(layers(net)[1], FusedConvolutionLayer.class, "convolution");
         assertEquals(1, oneDnnPlans(first));
         assertEquals(1, oneDnnPlans(second));
+        System.setProperty(Settings.ONEDNN_THIN_CONVOLUTIONS.name(), "false");
+        try {
+            Model switched = twoConvolutions(new ConvolutionLayer.Builder(3, 3), shape).build().dl4j();
+            output(switched, batch(shape, 3, 4, 1).getFeatures());
+            assertEquals(0, oneDnnPlans(field(layers(switched)[0],
+                    org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class, "helper")));
+            assertEquals(1, oneDnnPlans(field(layers(switched)[1], FusedConvolutionLayer.class, "convolution")));
+        } finally {
+            System.clearProperty(Settings.ONEDNN_THIN_CONVOLUTIONS.name());
+        }
         // The seed CNN's one-channel ReLU convolution, max-pooled within its layer, stays with im2col, in
         // inference and training.
         InputShape grey = new InputShape(1, 28, 28);
