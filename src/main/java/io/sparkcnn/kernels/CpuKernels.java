@@ -31,8 +31,9 @@ import java.util.function.Supplier;
  * {@link HelpedSubsamplingLayer} (pooling forward through the helper too) and {@link FusedOutputLayer} (softmax
  * cross-entropy in three OpenBLAS products), links a ReLU convolution to the 2x2 max pooling right after it
  * ({@link FusedMaxPooling}), and gives the network a {@link CpuUpdater} (Adam in Java, no per-step views of
- * every parameter). ComputationGraphs get the helpers only. Both get {@link DepthwiseConvolutionLayer} in place
- * of DL4J's depthwise layers where oneDNN is available.
+ * every parameter). ComputationGraphs get the helpers, the fused convolution and pooling layers and a
+ * {@link CpuGraphUpdater}. Both get {@link DepthwiseConvolutionLayer} in place of DL4J's depthwise layers where
+ * oneDNN is available.
  *
  * <p>Why by hand: DL4J 1.0.0-M2.1 looks its oneDNN helpers up through a class name that does not exist in
  * that release ({@code org.nd4j.nativeblas.Nd4jCpu$Environment}), so on every CPU build it silently falls back
@@ -99,14 +100,18 @@ public final class CpuKernels {
         if (fuse) {
             // The updater keeps the layers it was built for: built again over the new ones, with its state (also
             // for a network that only predicts: its state array, twice the parameters, is the price).
-            Updater existing = net.getUpdater(false);
-            INDArray state = existing == null ? null : existing.getStateViewArray();
-            state = state == null ? null : state.dup();
+            INDArray state = updaterState(net.getUpdater(false));
             net.setUpdater(new CpuUpdater(net));
             if (state != null) {
                 net.getUpdater().setStateViewArray(net, state, false);
             }
         }
+    }
+
+    /** A copy of the updater's state, or null (no updater yet, or one without state). */
+    private static INDArray updaterState(Updater updater) {
+        INDArray state = updater == null ? null : updater.getStateViewArray();
+        return state == null ? null : state.dup();
     }
 
     /**
@@ -203,6 +208,14 @@ public final class CpuKernels {
         shareBlockedCopies(graph);
         if (Settings.FOLD_BATCH_NORM.value()) {
             foldBatchNorms(graph);
+        }
+        if (fuse) {
+            // As for a MultiLayerNetwork, with its state.
+            INDArray state = updaterState(graph.getUpdater(false));
+            graph.setUpdater(new CpuGraphUpdater(graph));
+            if (state != null) {
+                graph.getUpdater().setStateViewArray(state);
+            }
         }
     }
 

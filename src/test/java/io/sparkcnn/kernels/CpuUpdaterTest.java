@@ -7,7 +7,13 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
@@ -26,12 +32,12 @@ import java.util.List;
 
 import static io.sparkcnn.kernels.CpuKernelsTest.batch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The installed updater steps as DL4J's does: Adam in Java with a changing learning rate, DL4J's other updaters,
- * and networks whose layers have different updaters (several updater blocks); same parameters and same state.
+ * networks whose layers have different updaters (several updater blocks), and a residual graph; same parameters
+ * and same state.
  */
 class CpuUpdaterTest {
     private static final InputShape SHAPE = new InputShape(1, 8, 8);
@@ -50,30 +56,67 @@ class CpuUpdaterTest {
                 .setInputType(InputType.convolutional(SHAPE.height(), SHAPE.width(), SHAPE.channels())).build());
     }
 
+    /**
+     * conv(4, 3x3) -> batch norm -> tanh, added to the input's projection conv(4, 1x1), -> global average pooling
+     * -> softmax over 3 classes, all with {@code updater}: a graph with a residual add, as ResNets are. The
+     * convolution before the batch norm has no bias, as in ResNets: the norm takes the mean out, so a bias's
+     * gradient would be rounding noise, which Adam scales up to whole steps, differently in each network.
+     */
+    private static NetworkSpec graph(IUpdater updater) {
+        return NetworkSpec.of(new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT).updater(updater)
+                .graphBuilder().addInputs("in")
+                .addLayer("conv", new ConvolutionLayer.Builder(3, 3).nOut(4).convolutionMode(ConvolutionMode.Same)
+                        .hasBias(false).activation(Activation.IDENTITY).build(), "in")
+                .addLayer("bn", new BatchNormalization.Builder().activation(Activation.TANH).build(), "conv")
+                .addLayer("projection", new ConvolutionLayer.Builder(1, 1).nOut(4)
+                        .activation(Activation.IDENTITY).build(), "in")
+                .addVertex("add", new ElementWiseVertex(ElementWiseVertex.Op.Add), "bn", "projection")
+                .addLayer("pool", new GlobalPoolingLayer.Builder().build(), "add")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).build(), "pool")
+                .setOutputs("out")
+                .setInputTypes(InputType.convolutional(SHAPE.height(), SHAPE.width(), SHAPE.channels())).build());
+    }
+
     /** Eight steps of both networks on the same batches: parameters and updater state stay together. */
     private static List<String> assertSameTrajectory(NetworkSpec spec, String what) {
         CpuKernelsTest.Pair p = CpuKernelsTest.Pair.of(spec);
-        MultiLayerNetwork stock = (MultiLayerNetwork) p.stock();
-        MultiLayerNetwork fast = (MultiLayerNetwork) p.fast();
-        assertInstanceOf(CpuUpdater.class, fast.getUpdater(), what);
+        Model stock = p.stock();
+        Model fast = p.fast();
+        BaseMultiLayerUpdater<?> fastUpdater = updater(fast);
+        Class<?> expected = spec.graph() ? CpuGraphUpdater.class : CpuUpdater.class;
+        assertEquals(expected, fastUpdater.getClass(), what);
         for (int step = 0; step < 8; step++) {
             DataSet d = batch(SHAPE, 3, 16, 200 + step);
-            stock.fit(d);
-            fast.fit(d);
+            fit(stock, d);
+            fit(fast, d);
             assertEquals(stock.score(), fast.score(), 1e-4 * Math.max(1, stock.score()), what + ": loss, step " + step);
         }
         double drift = stock.params().sub(fast.params()).amaxNumber().doubleValue();
         assertTrue(drift < 1e-4, what + ": parameters after 8 steps differ by " + drift);
-        if (stock.getUpdater().getStateViewArray() != null) {
-            double stateDrift = stock.getUpdater().getStateViewArray().sub(fast.getUpdater().getStateViewArray())
+        if (updater(stock).getStateViewArray() != null) {
+            double stateDrift = updater(stock).getStateViewArray().sub(fastUpdater.getStateViewArray())
                     .amaxNumber().doubleValue();
             assertTrue(stateDrift < 1e-4, what + ": updater state differs by " + stateDrift);
         }
         List<String> updaters = new ArrayList<>();
-        for (UpdaterBlock block : ((CpuUpdater) fast.getUpdater()).getUpdaterBlocks()) {
+        for (UpdaterBlock block : fastUpdater.getUpdaterBlocks()) {
             updaters.add(block.getGradientUpdater().getClass().getSimpleName());
         }
         return updaters;
+    }
+
+    private static void fit(Model m, DataSet d) {
+        if (m instanceof ComputationGraph g) {
+            g.fit(d);
+        } else {
+            ((MultiLayerNetwork) m).fit(d);
+        }
+    }
+
+    private static BaseMultiLayerUpdater<?> updater(Model m) {
+        return m instanceof ComputationGraph g ? g.getUpdater()
+                : (BaseMultiLayerUpdater<?>) ((MultiLayerNetwork) m).getUpdater();
     }
 
     @Test
@@ -91,5 +134,14 @@ class CpuUpdaterTest {
         // Two updater blocks: the convolution's parameters by SGD, the output layer's by Adam.
         assertEquals(List.of("SgdUpdater", "JavaAdam"),
                 assertSameTrajectory(network(new Adam(1e-2), new Sgd(0.1)), "sgd then adam"));
+    }
+
+    @Test
+    void aResidualGraphStepsAsDl4jsGraphDoes() {
+        Adam adam = new Adam(new StepSchedule(ScheduleType.ITERATION, 1e-2, 0.5, 2));
+        // The batch norm's running mean and deviation are a block of their own, which DL4J does not step.
+        assertEquals(List.of("JavaAdam", "NoOpUpdater", "JavaAdam"), assertSameTrajectory(graph(adam), "graph, adam"));
+        assertEquals(List.of("SgdUpdater", "NoOpUpdater", "SgdUpdater"),
+                assertSameTrajectory(graph(new Sgd(0.1)), "graph, sgd"));
     }
 }
