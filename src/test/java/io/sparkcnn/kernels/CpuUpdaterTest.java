@@ -144,4 +144,48 @@ class CpuUpdaterTest {
         assertEquals(List.of("SgdUpdater", "NoOpUpdater", "SgdUpdater"),
                 assertSameTrajectory(graph(new Sgd(0.1)), "graph, sgd"));
     }
+
+    /**
+     * The SIMD loop gives the scalar loop's bits, element by element, for lengths around whole vectors, with
+     * gradients that are zero, tiny, huge or negative and moments from earlier steps.
+     */
+    @Test
+    void adamsSimdLoopGivesTheScalarLoopsBits() {
+        assertTrue(JavaAdam.VECTOR, "the tests run with the Vector API module (conf/java17.flags)");
+        java.util.Random random = new java.util.Random(5);
+        for (int n : new int[] {1, 7, 15, 16, 17, 33, 1000, 4099}) {
+            float[] g = new float[n];
+            float[] m = new float[n];
+            float[] u = new float[n];
+            for (int i = 0; i < n; i++) {
+                g[i] = switch (i % 5) {
+                    case 0 -> 0f;
+                    case 1 -> (float) random.nextGaussian() * 1e-30f;
+                    case 2 -> (float) random.nextGaussian() * 1e6f;
+                    default -> (float) random.nextGaussian();
+                };
+                m[i] = (float) random.nextGaussian() * 0.1f;
+                u[i] = Math.abs((float) random.nextGaussian()) * 0.01f;
+            }
+            java.nio.FloatBuffer[] scalar = {java.nio.FloatBuffer.wrap(g.clone()), java.nio.FloatBuffer.wrap(m.clone()),
+                    java.nio.FloatBuffer.wrap(u.clone())};
+            JavaAdam.step(scalar[0], scalar[1], scalar[2], n, 0.9f, 0.999f, 3.2e-3f, 1e-8f);
+            java.nio.ByteBuffer[] lanes = {bytes(g), bytes(m), bytes(u)};
+            VectorAdam.step(lanes[0], lanes[1], lanes[2], n, 0.9f, 0.999f, 3.2e-3f, 1e-8f);
+            for (int a = 0; a < 3; a++) {
+                for (int i = 0; i < n; i++) {
+                    assertEquals(Float.floatToRawIntBits(scalar[a].get(i)),
+                            Float.floatToRawIntBits(lanes[a].getFloat(4 * i)),
+                            "array " + a + ", element " + i + " of " + n);
+                }
+            }
+        }
+    }
+
+    private static java.nio.ByteBuffer bytes(float[] values) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(4 * values.length)
+                .order(java.nio.ByteOrder.nativeOrder());
+        b.asFloatBuffer().put(values);
+        return b;
+    }
 }
