@@ -473,6 +473,10 @@ public final class Settings {
             "false: every oneDNN layer reads its input from DL4J's NCHW array, even where the layer before it "
                     + "still holds the same values in oneDNN's blocked layout, and ReLU and ReLU6 activation "
                     + "layers stay DL4J's (the same results; more reorders).");
+    public static final SystemProperty ONEDNN_ADDS = new SystemProperty("sparkcnn.onednnAdds", true,
+            "false: residual adds (ResNet, MobileNetV2) in DL4J's element-wise vertex, on NCHW arrays, instead of "
+                    + "oneDNN's binary primitive on the blocked copies of the layers before (the same results; more "
+                    + "reorders).");
     public static final SystemProperty BLOCKED_INFERENCE = new SystemProperty("sparkcnn.blockedInference", true,
             "false: in inference (evaluation, batch predict, serving) a oneDNN layer whose output only oneDNN "
                     + "layers read writes it to DL4J's NCHW array all the same, besides the blocked copy they "
@@ -488,7 +492,8 @@ public final class Settings {
 
     /** The system properties that switch the CPU engine (not job settings: they hold for the whole JVM). */
     public static final List<SystemProperty> SYSTEM_PROPERTIES = List.of(DL4J_KERNELS, FUSED_LAYERS, VECTOR_PLANES,
-            ONEDNN, ONEDNN_THIN_CONVOLUTIONS, BLOCKED_COPIES, BLOCKED_INFERENCE, BLOCKED_TRAINING, FOLD_BATCH_NORM);
+            ONEDNN, ONEDNN_THIN_CONVOLUTIONS, BLOCKED_COPIES, ONEDNN_ADDS, BLOCKED_INFERENCE, BLOCKED_TRAINING,
+            FOLD_BATCH_NORM);
 
     /** Every declared setting, in documentation order. */
     public static final List<Setting<?>> ALL = List.of(

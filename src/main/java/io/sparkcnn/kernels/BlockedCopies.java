@@ -231,6 +231,40 @@ final class BlockedCopies {
         return null;
     }
 
+    /** Whether {@code array} was left unwritten, its values in its copy (not further on). */
+    boolean leftUnwritten(INDArray array) {
+        Copy c = copyOf(array);
+        return c != null && c.unwritten() && c.ahead == 0;
+    }
+
+    /** Writes the copy of {@code from}, {@link #leftUnwritten}, into {@code target}, another array of its shape. */
+    void writeInto(INDArray from, INDArray target) {
+        unwrittenCopyOf(from).writer.accept(target);
+    }
+
+    /**
+     * Makes the copy of {@code from}, {@link #leftUnwritten}, the unwritten copy of {@code to} instead: an array
+     * of its shape that takes its place (a vertex passing its input gradient on).
+     */
+    void handOn(INDArray from, INDArray to) {
+        Copy c = unwrittenCopyOf(from);
+        copies.removeIf(x -> x == c);
+        add(new Copy(to, c.blocked, c.writer, 0));
+    }
+
+    private Copy unwrittenCopyOf(INDArray array) {
+        if (!leftUnwritten(array)) {
+            throw new IllegalStateException("no unwritten copy of " + array.shapeInfoToString());
+        }
+        return copyOf(array);
+    }
+
+    /** Whether there is a copy of {@code array} in layout {@code wanted} that a layer may read now. */
+    boolean holdsIn(INDArray array, memory.desc wanted) {
+        Copy c = copyOf(array);
+        return c != null && c.ahead == 0 && c.blocked.get_desc().equals(wanted);
+    }
+
     /**
      * Writes {@code array} if it was left unwritten: before anything but a oneDNN kernel's {@link #find} reads it
      * (DL4J's layer code, spark-cnn's Java kernels, views of it). By identity only: the memory of an array whose

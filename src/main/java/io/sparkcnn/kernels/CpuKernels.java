@@ -205,6 +205,10 @@ public final class CpuKernels {
                 replace(graph, i, new ReLULayer(layers[i].conf(), dataType));
             }
         }
+        if (OneDnn.available() && Settings.BLOCKED_COPIES.value() && Settings.ONEDNN_ADDS.value()
+                && dataType == DataType.FLOAT) {
+            useAddVertices(graph);
+        }
         shareBlockedCopies(graph);
         if (Settings.FOLD_BATCH_NORM.value()) {
             foldBatchNorms(graph);
@@ -216,6 +220,36 @@ public final class CpuKernels {
             if (state != null) {
                 graph.getUpdater().setStateViewArray(state);
             }
+        }
+    }
+
+    /** Puts an {@link AddVertex} in place of each of the graph's element-wise add vertices. */
+    private static void useAddVertices(ComputationGraph graph) {
+        org.deeplearning4j.nn.graph.vertex.GraphVertex[] vertices = graph.getVertices();
+        for (int i = 0; i < vertices.length; i++) {
+            org.deeplearning4j.nn.graph.vertex.GraphVertex vertex = vertices[i];
+            if (vertex.getClass() == org.deeplearning4j.nn.graph.vertex.impl.ElementWiseVertex.class
+                    && graph.getConfiguration().getVertices().get(vertex.getVertexName())
+                            instanceof org.deeplearning4j.nn.conf.graph.ElementWiseVertex conf
+                    && conf.getOp() == org.deeplearning4j.nn.conf.graph.ElementWiseVertex.Op.Add) {
+                replace(graph, i, new AddVertex(graph, vertex));
+            }
+        }
+    }
+
+    /** Puts {@code replacement} where vertex {@code i} was, in the graph's vertex array and its name map. */
+    private static void replace(ComputationGraph graph, int i, org.deeplearning4j.nn.graph.vertex.GraphVertex replacement) {
+        graph.getVertices()[i] = replacement;
+        try {
+            Field field = ComputationGraph.class.getDeclaredField("verticesMap");
+            field.setAccessible(true);
+            @SuppressWarnings("unchecked")
+            Map<String, org.deeplearning4j.nn.graph.vertex.GraphVertex> byName =
+                    (Map<String, org.deeplearning4j.nn.graph.vertex.GraphVertex>) field.get(graph);
+            byName.put(replacement.getVertexName(), replacement);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot replace vertex " + i + ": DL4J's ComputationGraph has changed",
+                    e);
         }
     }
 
@@ -311,10 +345,11 @@ public final class CpuKernels {
     }
 
     /**
-     * As above for a ComputationGraph, where an array can have several readers: a layer offers its output only
-     * when every reader is a oneDNN layer or an element-wise vertex (which copies before it adds), none of which
-     * writes into its input; and its input gradient only when its input vertex has no other reader, since the
-     * graph adds the gradients from several readers into the first one, in place.
+     * As above for a ComputationGraph, where an array can have several readers: a layer or {@link AddVertex}
+     * offers its output only when every reader is a oneDNN layer, an add vertex of spark-cnn's or an element-wise
+     * vertex of DL4J's (which copies before it adds), none of which writes into its input; and a layer offers its
+     * input gradient only when its input vertex has no other reader, since the graph adds the gradients from
+     * several readers into the first one, in place.
      */
     private static void shareBlockedCopies(ComputationGraph graph) {
         if (!OneDnn.available() || !Settings.BLOCKED_COPIES.value()) {
@@ -323,33 +358,75 @@ public final class CpuKernels {
         BlockedCopies copies = new BlockedCopies();
         org.deeplearning4j.nn.graph.vertex.GraphVertex[] vertices = graph.getVertices();
         for (org.deeplearning4j.nn.graph.vertex.GraphVertex vertex : vertices) {
-            BlockedCopies.Participant participant = vertex.hasLayer() ? participant(vertex.getLayer()) : null;
+            BlockedCopies.Participant participant = participant(vertex);
             if (participant == null) {
                 continue;
             }
-            boolean output = finalOutput(vertex.getLayer());
+            boolean output = !vertex.hasLayer() || finalOutput(vertex.getLayer());
             org.deeplearning4j.nn.graph.vertex.VertexIndices[] readers = indices(vertex.getOutputVertices());
-            // Unread: every reader is a oneDNN layer (which asks the copies), the graph does not return it.
+            // Unread: every reader is a oneDNN layer or add (which ask the copies), the graph does not return it.
             boolean unread = readers.length > 0
                     && !graph.getConfiguration().getNetworkOutputs().contains(vertex.getVertexName());
             for (org.deeplearning4j.nn.graph.vertex.VertexIndices reader : readers) {
                 org.deeplearning4j.nn.graph.vertex.GraphVertex r = vertices[reader.getVertexIndex()];
-                boolean kernel = r.hasLayer() && readsThroughKernel(r.getLayer()) && !hasPreProcessor(r);
+                boolean kernel = readsThroughKernel(r);
                 output &= kernel || r instanceof org.deeplearning4j.nn.graph.vertex.impl.ElementWiseVertex;
                 unread &= kernel;
             }
             org.deeplearning4j.nn.graph.vertex.VertexIndices[] inputs = indices(vertex.getInputVertices());
-            boolean inputGradient = inputs.length == 1 && !hasPreProcessor(vertex);
-            if (inputGradient) {
-                org.deeplearning4j.nn.graph.vertex.GraphVertex in = vertices[inputs[0].getVertexIndex()];
-                inputGradient = in.hasLayer() && participant(in.getLayer()) != null
-                        && indices(in.getOutputVertices()).length == 1;
-            }
+            boolean inputGradient = vertex.hasLayer() && inputs.length == 1 && !hasPreProcessor(vertex)
+                    && participant(vertices[inputs[0].getVertexIndex()]) != null
+                    && readsOnlyAsItsGradient(vertices[inputs[0].getVertexIndex()]);
+            // Unread: the vertex before reads it through its kernel, unless DL4J's layer applies an activation's
+            // gradient to it first.
             boolean inputGradientUnread = inputGradient
-                    && finalOutput(vertices[inputs[0].getVertexIndex()].getLayer());
+                    && readsGradientThroughKernel(vertices[inputs[0].getVertexIndex()]);
             participant.share(new BlockedCopies.Sharing(copies, output, inputGradient, output && unread,
                     inputGradientUnread));
+            if (vertex instanceof AddVertex add) {
+                // The add hands its gradient on unwritten to one input that reads it so (the first found).
+                for (int i = 0; i < inputs.length; i++) {
+                    org.deeplearning4j.nn.graph.vertex.GraphVertex in = vertices[inputs[i].getVertexIndex()];
+                    if (in.hasLayer() && readsOnlyAsItsGradient(in) && readsGradientThroughKernel(in)) {
+                        add.handGradientTo(i);
+                        break;
+                    }
+                }
+            }
         }
+    }
+
+    /**
+     * Whether the gradient at the vertex's output is the one its only reader gives it: the graph adds the
+     * gradients of several readers into the first one, in place.
+     */
+    private static boolean readsOnlyAsItsGradient(org.deeplearning4j.nn.graph.vertex.GraphVertex vertex) {
+        return indices(vertex.getOutputVertices()).length == 1;
+    }
+
+    /**
+     * Whether the vertex's backward pass reads the gradient at its output through its oneDNN kernel (which asks
+     * the copies first, and writes an unwritten array before any other code reads it): an add of spark-cnn's, or
+     * a layer with a kernel whose output is what leaves it (no activation of DL4J's applied after the kernel,
+     * whose gradient DL4J would apply to the NCHW array first).
+     */
+    private static boolean readsGradientThroughKernel(org.deeplearning4j.nn.graph.vertex.GraphVertex vertex) {
+        return vertex instanceof AddVertex
+                || vertex.hasLayer() && participant(vertex.getLayer()) != null && finalOutput(vertex.getLayer());
+    }
+
+    /** The vertex's oneDNN kernel: its layer's, or an {@link AddVertex}'s; null when it has none. */
+    private static BlockedCopies.Participant participant(org.deeplearning4j.nn.graph.vertex.GraphVertex vertex) {
+        if (vertex instanceof AddVertex add) {
+            return add;
+        }
+        return vertex.hasLayer() ? participant(vertex.getLayer()) : null;
+    }
+
+    /** Whether the vertex reads its inputs through its oneDNN kernel, which asks the copies first. */
+    private static boolean readsThroughKernel(org.deeplearning4j.nn.graph.vertex.GraphVertex vertex) {
+        return vertex instanceof AddVertex
+                || vertex.hasLayer() && readsThroughKernel(vertex.getLayer()) && !hasPreProcessor(vertex);
     }
 
     /**

@@ -16,7 +16,11 @@
  *   ReLU applied to each image's output while it is in cache; with {@code FusedMaxPooling} the 2x2 max
  *   pooling too, its planes in SIMD lanes by {@code VectorPlanes}), {@code HelpedSubsamplingLayer},
  *   {@code FusedOutputLayer} (softmax cross-entropy in three OpenBLAS products) and {@code CpuUpdater}
- *   (Adam in Java on DL4J's state array).</li>
+ *   (Adam in Java on DL4J's state array, in SIMD lanes by {@code VectorAdam}; {@code CpuGraphUpdater} for
+ *   graphs).</li>
+ *   <li><b>oneDNN</b> (JavaCPP's dnnl presets): convolutions, batch norm, pooling, ReLU layers and, in graphs,
+ *   residual adds ({@code AddVertex}), passing their arrays on in oneDNN's blocked layout
+ *   ({@code BlockedCopies}).</li>
  * </ul>
  * Everything is matched by array identity and data type: anything unusual (another layer in between, a mask,
  * NHWC, doubles, another loss or updater) takes DL4J's own code. The model stays DL4J's: configuration,
@@ -30,7 +34,9 @@
  * col2im, a biased variance, a changed tie rule) fail it. {@code VectorPlanesTest} proves the SIMD planes give
  * the scalar loop's results bit for bit; {@code ScalarPlanesFallbackTest} trains in a JVM without the Vector
  * API module and ends with the same bits; {@code FusedOutputLayerTest} and {@code CpuUpdaterTest} compare the
- * output layer and Adam with DL4J's trajectories.
+ * output layer and Adam with DL4J's trajectories (and {@code VectorAdam} with the scalar loop, bit for bit);
+ * {@code BlockedCopiesTest} holds passes that leave arrays in oneDNN's layout to the bits of passes that write
+ * them all.
  *
  * <h2>Switches</h2>
  * {@code -Dsparkcnn.dl4jKernels=true} runs DL4J's own code; {@code -Dsparkcnn.fusedLayers=false} keeps DL4J's

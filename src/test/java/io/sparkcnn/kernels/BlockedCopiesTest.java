@@ -86,19 +86,26 @@ class BlockedCopiesTest {
         CpuKernelsTest.Pair resnet = CpuKernelsTest.Pair.of(Architectures.build(
                 TrainConfig.of(Architecture.RESNET18, UpdaterKind.ADAM, 1e-3, 8), small, 5, 11));
         ComputationGraph graph = (ComputationGraph) resnet.fast();
-        // The stem's ReLU feeds the first block's convolution and its residual add (which copies): it offers
-        // its output. Its gradient is the sum the graph adds up in place from both readers: the convolution
+        // The stem's ReLU feeds the first block's convolution and its residual add: it offers its output, which
+        // only they read. Its gradient is the sum the graph adds up in place from both readers: the convolution
         // offers none.
         assertSharing(graph.getLayer("stem-relu"), true, true);
-        assertUnread(graph.getLayer("stem-relu"), false); // the add reads it as DL4J's array
+        assertUnread(graph.getLayer("stem-relu"), true);
         assertSharing(graph.getLayer("stage1-block1-a-conv"), true, false);
         assertUnread(graph.getLayer("stage1-block1-a-conv"), true);
         assertSharing(graph.getLayer("stage1-block1-a-bn"), true, true);
-        // The last batch norm of a block feeds the add only; the add's output is DL4J's, not offered.
+        // The last batch norm of a block feeds the add only, which sums in oneDNN's layout and offers its sum to
+        // the block's ReLU; the ReLU offers its gradient to the add, which hands it on to that batch norm.
         assertSharing(graph.getLayer("stage1-block1-b-bn"), true, true);
-        assertUnread(graph.getLayer("stage1-block1-b-bn"), false);
-        assertSharing(graph.getLayer("stage1-block1"), true, false);
+        assertUnread(graph.getLayer("stage1-block1-b-bn"), true);
+        AddVertex add = assertInstanceOf(AddVertex.class, graph.getVertex("stage1-block1-add"));
+        assertTrue(add.sharing().output() && add.sharing().outputUnread() && !add.sharing().inputGradient());
+        assertSharing(graph.getLayer("stage1-block1"), true, true);
+        assertTrue(CpuKernels.participant(graph.getLayer("stage1-block1")).sharing().inputGradientUnread());
+        long sums = ((OneDnnAdd) add.oneDnnKernel()).sums();
         assertPassesOn(resnet, small, "resnet18");
+        assertEquals(sums + 2, ((OneDnnAdd) add.oneDnnKernel()).sums(), "the add summed in oneDNN, in training "
+                + "and in inference");
         // The small ResNet's max pooling, in a graph, pools through its kernel (DL4J's own layer would pool in
         // libnd4j): the ReLU before it is read by kernels only.
         ComputationGraph smallResnet = (ComputationGraph) CpuKernelsTest.Pair.of(Architectures.build(TrainConfig.of(
@@ -235,8 +242,13 @@ class BlockedCopiesTest {
                 String what = network + ", step " + step;
                 long before = copies.unwritten();
                 Nd4j.getRandom().setSeed(99 + step); // the same dropout masks
+                long handedOn = handedOn(p.fast());
                 double loss = p.network().fit(d);
                 assertTrue(copies.unwritten() > before, what + ": arrays left unwritten");
+                if (network.equals(Architecture.RESNET18.configName())) {
+                    // Its adds are followed by ReLUs: they hand the gradient on unwritten.
+                    assertTrue(handedOn(p.fast()) > handedOn, what + ": gradients handed on by the adds");
+                }
                 before = copies(written).unwritten();
                 for (Model m : List.of(written, p.stock())) {
                     Nd4j.getRandom().setSeed(99 + step);
@@ -255,6 +267,41 @@ class BlockedCopiesTest {
                 }
             }
         }
+    }
+
+    private static long handedOn(Model m) {
+        long handed = 0;
+        if (m instanceof ComputationGraph g) {
+            for (org.deeplearning4j.nn.graph.vertex.GraphVertex v : g.getVertices()) {
+                handed += v instanceof AddVertex add ? add.handedOn() : 0;
+            }
+        }
+        return handed;
+    }
+
+    /** sparkcnn.onednnAdds off: DL4J's add vertex, the stem's ReLU written for it, the same training step. */
+    @Test
+    void theAddSwitchKeepsDl4jsVertex() {
+        InputShape small = new InputShape(3, 16, 16);
+        NetworkSpec spec = Architectures.build(TrainConfig.of(Architecture.RESNET18, UpdaterKind.SGD, 0.05, 8),
+                small, 5, 11);
+        CpuKernelsTest.Pair with = CpuKernelsTest.Pair.of(spec);
+        System.setProperty(io.sparkcnn.config.Settings.ONEDNN_ADDS.name(), "false");
+        CpuKernelsTest.Pair without;
+        try {
+            without = CpuKernelsTest.Pair.of(spec);
+        } finally {
+            System.clearProperty(io.sparkcnn.config.Settings.ONEDNN_ADDS.name());
+        }
+        ComputationGraph graph = (ComputationGraph) without.fast();
+        assertEquals(org.deeplearning4j.nn.graph.vertex.impl.ElementWiseVertex.class,
+                graph.getVertex("stage1-block1-add").getClass());
+        assertUnread(graph.getLayer("stem-relu"), false); // the add reads it as DL4J's array
+        assertInstanceOf(AddVertex.class, ((ComputationGraph) with.fast()).getVertex("stage1-block1-add"));
+        DataSet d = CpuKernelsTest.batch(small, 5, 8, 1);
+        assertEquals(with.network().fit(d), without.network().fit(d), "the same loss");
+        assertEquals(0.0, with.fast().params().sub(without.fast().params()).amaxNumber().doubleValue(),
+                "the same parameters, bit for bit");
     }
 
     /** sparkcnn.blockedTraining and sparkcnn.blockedInference off: every array is written, in both kinds of pass. */
