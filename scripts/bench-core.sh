@@ -10,7 +10,7 @@
 #        and repeated over C channels, on both sides]
 #        [BUILDS, "linux-x86_64 linux-x86_64-avx2 linux-x86_64-avx512 linux-x86_64-onednn-avx512"]
 #        [VARIANTS, "default dl4j-kernels"]: execution settings that keep the maths (CoreBench: default =
-#        the project's defaults; no-onednn = convolutions (im2col, OpenBLAS) and batch norm in Java instead of oneDNN; no-blocked-copies = each oneDNN layer reorders its input from NCHW, DL4J's ReLU layers; no-blocked-inference = in inference each oneDNN layer also writes its NCHW output where only oneDNN layers read it; no-blocked-training = in training steps likewise; no-onednn-thin = convolutions of 1-3 input channels as im2col and OpenBLAS products; no-folding = in inference batch norms (and their ReLUs) run as layers instead of within the convolution before them; whole-batches = inference of each batch of 256 in one pass through the network (Network.output runs chunks of 32); switches combine with +, e.g. no-blocked-copies+whole-batches; scalar-planes = the pooling planes in scalar code (no Vector API); dl4j-kernels = DL4J's own layer code; helpers-only = the kernels in DL4J's
+#        the project's defaults; no-onednn = convolutions (im2col, OpenBLAS) and batch norm in Java instead of oneDNN; no-blocked-copies = each oneDNN layer reorders its input from NCHW, DL4J's ReLU layers; no-blocked-inference = in inference each oneDNN layer also writes its NCHW output where only oneDNN layers read it; no-blocked-training = in training steps likewise; no-onednn-thin = convolutions of 1-3 input channels as im2col and OpenBLAS products; no-folding = in inference batch norms (and their ReLUs) run as layers instead of within the convolution before them; whole-batches = inference of each batch of 256 in one pass through the network (Network.output runs chunks of 32); switches combine with +, e.g. no-blocked-copies+whole-batches; no-onednn-adds = residual adds in DL4J's vertex on NCHW arrays; paired:SWITCH = the network with SWITCH off beside the defaults in one JVM, blocks of about 0.3 s of each in turn (switches read when a network is built: no-blocked-copies, no-blocked-inference, no-blocked-training, no-folding, no-onednn-adds), its "vs default" the median of its per-block ratios, the steadiest figure on a noisy machine; scalar-planes = the pooling planes in scalar code (no Vector API); dl4j-kernels = DL4J's own layer code; helpers-only = the kernels in DL4J's
 #        helper slot without the fused layers; dl4j-native-helpers; nhwc;
 #        workspaces-none; cache-none; cache-host) and env-omp-passive / env-omp-active (OMP_WAIT_POLICY).
 #        [TORCH, "as-installed tuned tuned-channels-last"]: PyTorch 1.13 reference rows (Debian's python3-torch,
@@ -114,6 +114,10 @@ peak, bits = (float(x) for x in open("target/bench/fma-peak.txt").read().split()
 print(f"per-core peak: {peak:.0f} GFLOP/s, measured (scripts/lib/fma_peak.c: float FMAs in {bits:.0f}-bit vectors)")
 rows = []
 def vs_default(model, build, core, variant, rs, key):
+    # A paired variant ran beside the defaults in its own JVM: its own ratio, median over the rounds.
+    paired = {"trainImagesPerSecond": "pairedTrainRatio", "inferImagesPerSecond": "pairedInferRatio"}[key]
+    if paired in rs[0]:
+        return statistics.median(r[paired] for r in rs)
     # PyTorch's rows, and other builds' default rows, against the first build's default row.
     if build.startswith("pytorch") or variant == "default":
         build = next((b for (m, b, c, v) in groups if m == model and c == core and v == "default"), build)

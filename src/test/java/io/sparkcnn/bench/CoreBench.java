@@ -52,7 +52,9 @@ import java.util.Map;
  * {@code dl4j-native-helpers} (DL4J's oneDNN helper classes, which call libnd4j's native conv2d and pooling
  * ops, in place of CpuKernels), {@code nhwc} (channels-last layout for every layer and the input), {@code
  * workspaces-none} (no workspace reuse of activation memory), {@code cache-none} / {@code cache-host} (other
- * DL4J cache modes); environment-level variants (OMP_WAIT_POLICY) are set by the script and run as {@code
+ * DL4J cache modes), {@code no-onednn-adds} (residual adds in DL4J's vertex, on NCHW arrays), {@code
+ * paired:SWITCH} (the network with a switch read at build time off, beside the same network with the defaults,
+ * in turns within this JVM: see {@link #paired}); environment-level variants (OMP_WAIT_POLICY) are set by the script and run as {@code
  * default}. MODEL is an architecture on Fashion-MNIST's 1x28x28 images, or
  * {@code ARCH@CxHxW} on those images scaled to H x W and repeated over C channels, with {@code :imagenet} or
  * {@code :small} for model.stem (e.g. {@code resnet18@3x96x96:imagenet}). Prints one JSON line.
@@ -108,7 +110,15 @@ public final class CoreBench {
     private static final Map<String, io.sparkcnn.config.SystemProperty> SWITCHES = Map.of("no-onednn", Settings.ONEDNN,
             "no-blocked-copies", Settings.BLOCKED_COPIES, "no-blocked-inference", Settings.BLOCKED_INFERENCE,
             "no-blocked-training", Settings.BLOCKED_TRAINING, "no-onednn-thin", Settings.ONEDNN_THIN_CONVOLUTIONS,
-            "no-folding", Settings.FOLD_BATCH_NORM);
+            "no-folding", Settings.FOLD_BATCH_NORM, "no-onednn-adds", Settings.ONEDNN_ADDS);
+    /**
+     * The switches read only when a network is built (CpuKernels.install, Network): a network built with one
+     * off keeps it off while another built with it on runs beside it in the same JVM ({@code paired:}).
+     */
+    private static final List<String> PAIRABLE = List.of("no-blocked-copies", "no-blocked-inference",
+            "no-blocked-training", "no-folding", "no-onednn-adds");
+    /** About how long each network runs before the other takes over, in a paired run (at least one batch). */
+    private static final double PAIRED_BLOCK_SECONDS = 0.3;
 
     public static void main(String[] args) throws Exception {
         io.sparkcnn.train.OpenBlasCore.prepare(); // as the command line does, before ND4J loads
@@ -123,6 +133,10 @@ public final class CoreBench {
         List<DataSet> train = Minibatches.of(pixels, ids, shape, 10, 32);
         List<DataSet> infer = Minibatches.of(pixels, ids, shape, 10, 256);
         String variant = args.length > 2 ? args[2] : "default";
+        if (variant.startsWith("paired:")) {
+            paired(model, variant.substring("paired:".length()), train, infer, seconds);
+            return;
+        }
         // Variants combine with '+' (no-blocked-copies+whole-batches): each part is applied below.
         List<String> parts = List.of(variant.split("\\+"));
         boolean wholeBatches = parts.contains("whole-batches");
@@ -184,6 +198,103 @@ public final class CoreBench {
         out.put("trainGflops", trainPerSecond * 3 * forwardFlops / 1e9);
         out.put("inferGflops", inferPerSecond * forwardFlops / 1e9);
         System.out.println(new ObjectMapper().writeValueAsString(out));
+    }
+
+    /**
+     * The network with a switch off against the same network with the defaults, side by side in one JVM: blocks
+     * of about {@link #PAIRED_BLOCK_SECONDS} of each in turn, so that both see the same moments of a shared
+     * machine. The
+     * ratio is the median over block pairs of the switched network's speed over the default one's; the rates are
+     * over all blocks. Prints the switched network's row.
+     */
+    private static void paired(Model model, String off, List<DataSet> train, List<DataSet> infer, double seconds)
+            throws Exception {
+        if (!PAIRABLE.contains(off)) {
+            throw new IllegalArgumentException("paired runs take a switch read when a network is built, one of "
+                    + PAIRABLE + ", not " + off);
+        }
+        InputShape shape = model.shape();
+        Network defaults = Architectures.build(model.train(), shape, 10, 42).build();
+        System.setProperty(SWITCHES.get(off).name(), "false");
+        Network switched;
+        try {
+            switched = Architectures.build(model.train(), shape, 10, 42).build();
+        } finally {
+            System.clearProperty(SWITCHES.get(off).name());
+        }
+        double forwardFlops = forwardFlops(defaults, train.get(0).getFeatures());
+        double trainRate = 0;
+        double inferRate = 0;
+        for (Network n : List.of(defaults, switched)) {
+            trainRate = timedOver(train, n::fit, 2.0);
+            inferRate = timedOver(infer, b -> n.output(b.getFeatures()), 1.0);
+        }
+        double[] trainRates = new double[2];
+        double trainRatio = alternate(train, List.of(defaults::fit, switched::fit), seconds,
+                blockOf(trainRate, train.get(0).numExamples()), trainRates);
+        double[] inferRates = new double[2];
+        double inferRatio = alternate(infer, List.of(b -> defaults.output(b.getFeatures()),
+                b -> switched.output(b.getFeatures())), Math.max(1, seconds / 2),
+                blockOf(inferRate, infer.get(0).numExamples()), inferRates);
+
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("model", model.name());
+        out.put("build", System.getProperty("bench.build", "?"));
+        out.put("variant", "paired:" + off);
+        out.put("blas", Nd4j.getExecutioner().getEnvironmentInformation().getOrDefault("blas.vendor", "?"));
+        out.put("openblasCoretype", System.getenv().getOrDefault("OPENBLAS_CORETYPE", ""));
+        out.put("openblasKernels", io.sparkcnn.train.OpenBlasCore.loaded().orElse("?"));
+        out.put("trainImagesPerSecond", trainRates[1]);
+        out.put("inferImagesPerSecond", inferRates[1]);
+        out.put("forwardMflopPerImage", forwardFlops / 1e6);
+        out.put("trainGflops", trainRates[1] * 3 * forwardFlops / 1e9);
+        out.put("inferGflops", inferRates[1] * forwardFlops / 1e9);
+        out.put("pairedDefaultTrainImagesPerSecond", trainRates[0]);
+        out.put("pairedDefaultInferImagesPerSecond", inferRates[0]);
+        out.put("pairedTrainRatio", trainRatio);
+        out.put("pairedInferRatio", inferRatio);
+        System.out.println(new ObjectMapper().writeValueAsString(out));
+    }
+
+    /** Batches of {@code batchSize} images in a block of about {@link #PAIRED_BLOCK_SECONDS} at this rate. */
+    private static int blockOf(double imagesPerSecond, int batchSize) {
+        return Math.max(1, (int) Math.round(PAIRED_BLOCK_SECONDS * imagesPerSecond / batchSize));
+    }
+
+    /**
+     * Runs {@code steps.get(0)} and {@code steps.get(1)} in turn, {@code block} batches each, for about
+     * {@code seconds} in all; {@code rates} gets each one's images per second; returns the median over block
+     * pairs of the second's speed over the first's.
+     */
+    private static double alternate(List<DataSet> batches, List<Step> steps, double seconds, int block,
+                                    double[] rates) {
+        long[] nanos = new long[2];
+        long[] images = new long[2];
+        List<Double> ratios = new java.util.ArrayList<>();
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        int i = 0;
+        while (System.nanoTime() < end || ratios.isEmpty()) {
+            double[] blockRate = new double[2];
+            for (int s = 0; s < 2; s++) {
+                long start = System.nanoTime();
+                long done = 0;
+                for (int k = 0; k < block; k++) {
+                    DataSet b = batches.get((i + k) % batches.size());
+                    steps.get(s).run(b);
+                    done += b.numExamples();
+                }
+                long took = System.nanoTime() - start;
+                nanos[s] += took;
+                images[s] += done;
+                blockRate[s] = done / (took / 1e9);
+            }
+            i += block;
+            ratios.add(blockRate[1] / blockRate[0]);
+        }
+        for (int s = 0; s < 2; s++) {
+            rates[s] = images[s] / (nanos[s] / 1e9);
+        }
+        return Medians.of(ratios);
     }
 
     /** DL4J's inference of a whole batch in one pass through the network (Network.output runs it in chunks). */
