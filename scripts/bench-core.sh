@@ -4,7 +4,8 @@
 # scripts/lib/fma_peak.c: independent float FMAs in the widest vectors the CPU runs, at the clock it runs) per ND4J
 # CPU build (nd4j-native 1.0.0-M2.1 classifiers) and with OPENBLAS_CORETYPE as the environment has it and unset.
 # One JVM per measurement, variants interleaved, medians over the rounds. Prints a table; writes
-# target/bench/bench-core.json (and every run to bench-core.jsonl).
+# target/bench/bench-core.json (and every run to bench-core.jsonl). Also prints Adam's update loop, scalar against
+# SIMD lanes (io.sparkcnn.kernels.AdamLoopBench, target/bench/adam-loops.txt).
 # Usage: scripts/bench-core.sh [SECONDS per measurement, 10] [ROUNDS, 3] [MODELS, "seed-cnn deep-cnn"; also
 #        ARCH@CxHxW[:STEM], e.g. resnet18@3x96x96:imagenet or mobilenet-v2@3x32x32: Fashion-MNIST scaled to HxW
 #        and repeated over C channels, on both sides]
@@ -69,6 +70,9 @@ mkdir -p target/bench
 command -v gcc >/dev/null || _apt_install gcc
 gcc -O2 -march=native -o target/bench/fma-peak scripts/lib/fma_peak.c
 OMP_NUM_THREADS=1 target/bench/fma-peak > target/bench/fma-peak.txt
+# Adam's update loop, scalar against SIMD lanes, at the networks' parameter counts (the updater's own figure).
+"$JAVA" $(java17_flags) -cp "target/test-classes:target/classes:$base:$(natives linux-x86_64)" \
+  io.sparkcnn.kernels.AdamLoopBench 2>/dev/null > target/bench/adam-loops.txt
 coretypes=("${OPENBLAS_CORETYPE:-}" "")
 [[ -n ${OPENBLAS_CORETYPE:-} ]] || coretypes=("")
 for round in $(seq 1 "$ROUNDS"); do
@@ -103,6 +107,8 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 lscpu | grep -E "Model name|Flags" | cut -c1-200
+echo "Adam's update loop (io.sparkcnn.kernels.AdamLoopBench, medians, alternating):"
+grep -v '^{' target/bench/adam-loops.txt
 python3 - "$ROUNDS" <<'PY'
 import json, re, statistics, sys
 runs = [json.loads(l) for l in open("target/bench/bench-core.jsonl") if l.startswith("{")]
