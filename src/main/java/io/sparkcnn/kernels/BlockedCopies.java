@@ -233,7 +233,10 @@ final class BlockedCopies {
 
     /** Whether {@code array} was left unwritten, its values in its copy (not further on). */
     boolean leftUnwritten(INDArray array) {
-        Copy c = copyOf(array);
+        return unwritten(copyOf(array));
+    }
+
+    private static boolean unwritten(Copy c) {
         return c != null && c.unwritten() && c.ahead == 0;
     }
 
@@ -253,10 +256,11 @@ final class BlockedCopies {
     }
 
     private Copy unwrittenCopyOf(INDArray array) {
-        if (!leftUnwritten(array)) {
+        Copy c = copyOf(array);
+        if (!unwritten(c)) {
             throw new IllegalStateException("no unwritten copy of " + array.shapeInfoToString());
         }
-        return copyOf(array);
+        return c;
     }
 
     /** Whether there is a copy of {@code array} in layout {@code wanted} that a layer may read now. */

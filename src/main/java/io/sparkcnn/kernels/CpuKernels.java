@@ -32,8 +32,9 @@ import java.util.function.Supplier;
  * cross-entropy in three OpenBLAS products), links a ReLU convolution to the 2x2 max pooling right after it
  * ({@link FusedMaxPooling}), and gives the network a {@link CpuUpdater} (Adam in Java, no per-step views of
  * every parameter). ComputationGraphs get the helpers, the fused convolution and pooling layers and a
- * {@link CpuGraphUpdater}. Both get {@link DepthwiseConvolutionLayer} in place of DL4J's depthwise layers where
- * oneDNN is available.
+ * {@link CpuGraphUpdater}. Both get {@link DepthwiseConvolutionLayer} in place of DL4J's depthwise layers and
+ * {@link ReLULayer} in place of ReLU activation layers where oneDNN is available, and graphs {@link AddVertex}
+ * in place of their residual adds.
  *
  * <p>Why by hand: DL4J 1.0.0-M2.1 looks its oneDNN helpers up through a class name that does not exist in
  * that release ({@code org.nd4j.nativeblas.Nd4jCpu$Environment}), so on every CPU build it silently falls back

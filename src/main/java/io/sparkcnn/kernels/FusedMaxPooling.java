@@ -36,9 +36,8 @@ final class FusedMaxPooling {
     static final boolean VECTOR;
 
     static {
-        boolean module = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-        VECTOR = module && Settings.VECTOR_PLANES.value();
-        if (!module) {
+        VECTOR = VectorApi.PRESENT && Settings.VECTOR_PLANES.value();
+        if (!VectorApi.PRESENT) {
             // Worth a line in the log: the scalar planes are markedly slower (docs/performance.md).
             LoggerFactory.getLogger(FusedMaxPooling.class).info("max pooling planes run in scalar code: this JVM "
                     + "was started without --add-modules=jdk.incubator.vector (see conf/java17.flags)");

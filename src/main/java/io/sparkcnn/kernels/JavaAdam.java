@@ -14,13 +14,6 @@ import java.util.Map;
  * views, in SIMD lanes where the JVM has the Vector API. Arrays that are not dense floats go to DL4J's op.
  */
 final class JavaAdam extends AdamUpdater {
-    /**
-     * Whether the loop runs in SIMD lanes ({@link VectorAdam}, same bits): the JVM has the incubating Vector API
-     * module (conf/java17.flags adds it). At ResNet sizes (11 million parameters) the scalar loop is about a
-     * tenth of a training step on the CPU engine.
-     */
-    static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-
     private INDArray m;
     private INDArray u;
 
@@ -64,7 +57,7 @@ final class JavaAdam extends AdamUpdater {
             step = epsilon; // as libnd4j
         }
         int n = (int) gradient.length();
-        if (VECTOR && 4L * n <= Integer.MAX_VALUE) {
+        if (VectorApi.PRESENT && 4L * n <= Integer.MAX_VALUE) {
             VectorAdam.step(DenseFloats.bytes(gradient), DenseFloats.bytes(m), DenseFloats.bytes(u), n, beta1, beta2,
                     step, epsilon);
         } else {

@@ -12,7 +12,7 @@ import java.nio.ByteOrder;
  * scalar loop's double one does), so the same bits. Why: the scalar loop is bound by its divisions and square
  * roots, one element at a time; in lanes it runs at the speed memory delivers the four arrays.
  *
- * <p>Loaded only when the module is in the JVM ({@link JavaAdam#VECTOR}).
+ * <p>Loaded only when the module is in the JVM ({@link VectorApi#PRESENT}).
  */
 final class VectorAdam {
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;

@@ -54,8 +54,8 @@ import java.util.Map;
  * workspaces-none} (no workspace reuse of activation memory), {@code cache-none} / {@code cache-host} (other
  * DL4J cache modes), {@code no-onednn-adds} (residual adds in DL4J's vertex, on NCHW arrays), {@code
  * paired:SWITCH} (the network with a switch read at build time off, beside the same network with the defaults,
- * in turns within this JVM: see {@link #paired}); environment-level variants (OMP_WAIT_POLICY) are set by the script and run as {@code
- * default}. MODEL is an architecture on Fashion-MNIST's 1x28x28 images, or
+ * in turns within this JVM: see {@link #paired}); environment-level variants (OMP_WAIT_POLICY) are set by the
+ * script and run as {@code default}. MODEL is an architecture on Fashion-MNIST's 1x28x28 images, or
  * {@code ARCH@CxHxW} on those images scaled to H x W and repeated over C channels, with {@code :imagenet} or
  * {@code :small} for model.stem (e.g. {@code resnet18@3x96x96:imagenet}). Prints one JSON line.
  * Usage: CoreBench MODEL SECONDS [VARIANT]
@@ -185,10 +185,18 @@ public final class CoreBench {
         Step inference = wholeBatches ? b -> wholeBatch(net, b.getFeatures()) : b -> net.output(b.getFeatures());
         double inferPerSecond = timedOver(infer, inference, Math.max(1, seconds / 2));
 
+        System.out.println(new ObjectMapper().writeValueAsString(row(model,
+                System.getProperty("bench.variant", args.length > 2 ? args[2] : "default"), trainPerSecond,
+                inferPerSecond, forwardFlops)));
+    }
+
+    /** The JSON row of one measurement (bench-core.sh reads these keys). */
+    private static Map<String, Object> row(Model model, String variant, double trainPerSecond,
+                                           double inferPerSecond, double forwardFlops) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("model", model.name());
         out.put("build", System.getProperty("bench.build", "?"));
-        out.put("variant", System.getProperty("bench.variant", args.length > 2 ? args[2] : "default"));
+        out.put("variant", variant);
         out.put("blas", Nd4j.getExecutioner().getEnvironmentInformation().getOrDefault("blas.vendor", "?"));
         out.put("openblasCoretype", System.getenv().getOrDefault("OPENBLAS_CORETYPE", ""));
         out.put("openblasKernels", io.sparkcnn.train.OpenBlasCore.loaded().orElse("?"));
@@ -197,15 +205,14 @@ public final class CoreBench {
         out.put("forwardMflopPerImage", forwardFlops / 1e6);
         out.put("trainGflops", trainPerSecond * 3 * forwardFlops / 1e9);
         out.put("inferGflops", inferPerSecond * forwardFlops / 1e9);
-        System.out.println(new ObjectMapper().writeValueAsString(out));
+        return out;
     }
 
     /**
      * The network with a switch off against the same network with the defaults, side by side in one JVM: blocks
      * of about {@link #PAIRED_BLOCK_SECONDS} of each in turn, so that both see the same moments of a shared
-     * machine. The
-     * ratio is the median over block pairs of the switched network's speed over the default one's; the rates are
-     * over all blocks. Prints the switched network's row.
+     * machine. The ratio is the median over block pairs of the switched network's speed over the default one's;
+     * the rates are over all blocks. Prints the switched network's row.
      */
     private static void paired(Model model, String off, List<DataSet> train, List<DataSet> infer, double seconds)
             throws Exception {
@@ -237,18 +244,7 @@ public final class CoreBench {
                 b -> switched.output(b.getFeatures())), Math.max(1, seconds / 2),
                 blockOf(inferRate, infer.get(0).numExamples()), inferRates);
 
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("model", model.name());
-        out.put("build", System.getProperty("bench.build", "?"));
-        out.put("variant", "paired:" + off);
-        out.put("blas", Nd4j.getExecutioner().getEnvironmentInformation().getOrDefault("blas.vendor", "?"));
-        out.put("openblasCoretype", System.getenv().getOrDefault("OPENBLAS_CORETYPE", ""));
-        out.put("openblasKernels", io.sparkcnn.train.OpenBlasCore.loaded().orElse("?"));
-        out.put("trainImagesPerSecond", trainRates[1]);
-        out.put("inferImagesPerSecond", inferRates[1]);
-        out.put("forwardMflopPerImage", forwardFlops / 1e6);
-        out.put("trainGflops", trainRates[1] * 3 * forwardFlops / 1e9);
-        out.put("inferGflops", inferRates[1] * forwardFlops / 1e9);
+        Map<String, Object> out = row(model, "paired:" + off, trainRates[1], inferRates[1], forwardFlops);
         out.put("pairedDefaultTrainImagesPerSecond", trainRates[0]);
         out.put("pairedDefaultInferImagesPerSecond", inferRates[0]);
         out.put("pairedTrainRatio", trainRatio);

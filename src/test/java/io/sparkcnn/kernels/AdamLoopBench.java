@@ -18,7 +18,7 @@ public final class AdamLoopBench {
     }
 
     public static void main(String[] args) {
-        if (!JavaAdam.VECTOR) {
+        if (!VectorApi.PRESENT) {
             throw new IllegalStateException("start the JVM with --add-modules=jdk.incubator.vector");
         }
         System.out.printf("%12s %12s %12s %8s%n", "parameters", "scalar ms", "lanes ms", "speed-up");

@@ -151,7 +151,7 @@ class CpuUpdaterTest {
      */
     @Test
     void adamsSimdLoopGivesTheScalarLoopsBits() {
-        assertTrue(JavaAdam.VECTOR, "the tests run with the Vector API module (conf/java17.flags)");
+        assertTrue(VectorApi.PRESENT, "the tests run with the Vector API module (conf/java17.flags)");
         java.util.Random random = new java.util.Random(5);
         for (int n : new int[] {1, 7, 15, 16, 17, 33, 1000, 4099}) {
             float[] g = new float[n];
