@@ -489,11 +489,15 @@ public final class Settings {
             "false: in inference a batch norm after a oneDNN convolution, and a ReLU after it, run as layers of "
                     + "their own instead of within the convolution (its weights and bias scaled and shifted by "
                     + "the batch norm's running statistics; the same results to float rounding).");
+    public static final SystemProperty BATCH_NORM_RELU = new SystemProperty("sparkcnn.batchNormReLU", true,
+            "false: in training steps a ReLU after a batch norm runs as a layer of its own, forward and backward, "
+                    + "instead of within the batch norm's oneDNN primitive (which then keeps a bit mask of where "
+                    + "it passed for the backward pass; the same results).");
 
     /** The system properties that switch the CPU engine (not job settings: they hold for the whole JVM). */
     public static final List<SystemProperty> SYSTEM_PROPERTIES = List.of(DL4J_KERNELS, FUSED_LAYERS, VECTOR_PLANES,
             ONEDNN, ONEDNN_THIN_CONVOLUTIONS, BLOCKED_COPIES, ONEDNN_ADDS, BLOCKED_INFERENCE, BLOCKED_TRAINING,
-            FOLD_BATCH_NORM);
+            FOLD_BATCH_NORM, BATCH_NORM_RELU);
 
     /** Every declared setting, in documentation order. */
     public static final List<Setting<?>> ALL = List.of(

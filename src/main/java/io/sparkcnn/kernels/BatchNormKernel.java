@@ -173,6 +173,11 @@ final class BatchNormKernel implements BatchNormalizationHelper, BlockedCopies.P
                 || epsilon.dataType() != DataType.FLOAT || !java.util.Arrays.equals(epsilon.shape(), input.shape())
                 || dGammaView == null || dBetaView == null || !DenseFloats.dense(dGammaView)
                 || !DenseFloats.dense(dBetaView)) {
+            if (oneDnn != null && oneDnn.fusedReLU(input)) {
+                // Never so: fused only where the forward pass ran in oneDNN, whose conditions hold here too.
+                throw new IllegalStateException("a batch norm that ran with its ReLU fused in cannot take this "
+                        + "gradient: " + epsilon.shapeInfoToString());
+            }
             nchw(input); // read by DL4J's code
             nchw(epsilon);
             return null;

@@ -90,6 +90,12 @@ public final class CpuKernels {
         if (Settings.FOLD_BATCH_NORM.value()) {
             foldBatchNorms(net);
         }
+        if (Settings.BATCH_NORM_RELU.value()) {
+            Layer[] all = net.getLayers();
+            for (int i = 0; i + 1 < all.length; i++) {
+                fuseReLU(all[i], all[i + 1], net.getLayerWiseConfigurations().getInputPreProcess(i + 1) != null);
+            }
+        }
         for (int i = 0; i + 1 < layers.length; i++) {
             // A ReLU convolution straight into 2x2 max pooling: the convolution pools while its output is in cache.
             if (layers[i] instanceof FusedConvolutionLayer conv && conv.relu()
@@ -214,6 +220,15 @@ public final class CpuKernels {
         if (Settings.FOLD_BATCH_NORM.value()) {
             foldBatchNorms(graph);
         }
+        if (Settings.BATCH_NORM_RELU.value()) {
+            for (org.deeplearning4j.nn.graph.vertex.GraphVertex vertex : graph.getVertices()) {
+                org.deeplearning4j.nn.graph.vertex.GraphVertex reader = vertex.hasLayer() ? onlyReader(graph, vertex)
+                        : null;
+                if (reader != null && reader.hasLayer()) {
+                    fuseReLU(vertex.getLayer(), reader.getLayer(), hasPreProcessor(reader));
+                }
+            }
+        }
         if (fuse) {
             // As for a MultiLayerNetwork, with its state.
             INDArray state = updaterState(graph.getUpdater(false));
@@ -288,6 +303,18 @@ public final class CpuKernels {
                     && !hasPreProcessor(relu) && participant(norm.getLayer()).sharing().outputUnread();
             conv.fold(new OneDnnConvolution.BatchNormFold((BatchNormalization) norm.getLayer(),
                     withReLU ? ((ReLULayer) relu.getLayer()).rectifier() : null));
+        }
+    }
+
+    /**
+     * Lets training steps run {@code relu}, the only reader of {@code norm}'s output, within the batch norm
+     * ({@link OneDnnBatchNorm#reluAfter}), where they are a oneDNN batch norm whose output only oneDNN kernels read
+     * and a plain ReLU layer of spark-cnn's with no preprocessor between them.
+     */
+    private static void fuseReLU(Layer norm, Layer relu, boolean preProcessor) {
+        if (foldable(norm) && participant(norm).sharing().outputUnread() && relu instanceof ReLULayer r && r.plain()
+                && !preProcessor && participant(norm).oneDnnKernel() instanceof OneDnnBatchNorm kernel) {
+            kernel.reluAfter();
         }
     }
 

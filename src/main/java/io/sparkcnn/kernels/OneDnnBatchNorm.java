@@ -19,13 +19,31 @@ import java.util.Map;
  * reorders still leaves it three to four times faster. Why oneDNN: the Java loops sum each channel in one
  * double chain, a latency-bound loop that took as long as the convolutions once those ran in oneDNN.
  *
+ * <p>Where a plain ReLU layer is the only reader of the output ({@link #reluAfter}), a training step that keeps
+ * only its result runs the batch norm and the ReLU as one primitive (oneDNN's fuse_norm_relu): the output holds
+ * the ReLU's values, offered for the ReLU layer to pass on ({@link BlockedCopies#passOn}), and the backward pass
+ * takes the gradient at the ReLU's output and applies the ReLU's gradient from the bit mask the forward pass
+ * kept. Each ReLU was a pass over the activations each way, and as much time as the batch norm itself.
+ *
  * <p>One instance per layer, not thread-safe, like the layer; used when {@link OneDnn#available}.
  */
 final class OneDnnBatchNorm extends OneDnnKernel {
     private static final int SCALE_AND_SHIFT = dnnl.normalization_flags.use_scale.value
             | dnnl.normalization_flags.use_shift.value;
+    private static final int FUSED_RELU = dnnl.normalization_flags.fuse_norm_relu.value;
 
     private final Map<String, Plan> plans = OneDnn.plans();
+    private boolean reluAfter;
+    /** The input of the last training pass if it ran with the ReLU fused in, else null. */
+    private INDArray fusedFor;
+
+    /**
+     * The layer's only reader is a plain ReLU layer ({@link ReLULayer}) that passes on what it is offered:
+     * training steps may fuse it in.
+     */
+    void reluAfter() {
+        reluAfter = true;
+    }
 
     /**
      * out = gamma * (x - mean) / sqrt(var + eps) + beta per channel. Training: mean and var are the minibatch's,
@@ -49,6 +67,10 @@ final class OneDnnBatchNorm extends OneDnnKernel {
             return;
         }
         Plan p = plan(x, eps);
+        // Fused only where the ReLU's values may stand in for the output: nothing but the ReLU layer reads it in
+        // this pass, and a memory of the plan's own holds it.
+        boolean fused = training && reluAfter && sharing().outputUnwritten()
+                && p.dst.reordered() && !out.isView();
         memory src = p.src.in(x, stream, copies());
         IntMemoryMap args = new IntMemoryMap();
         args.put(dnnl.DNNL_ARG_SRC, src);
@@ -57,18 +79,32 @@ final class OneDnnBatchNorm extends OneDnnKernel {
         args.put(dnnl.DNNL_ARG_SHIFT, OneDnn.bind(p.shift, beta));
         args.put(dnnl.DNNL_ARG_MEAN, OneDnn.bind(p.mean, mean));
         args.put(dnnl.DNNL_ARG_VARIANCE, OneDnn.bind(p.variance, var));
-        (training ? p.training() : p.inference()).execute(stream, args);
-        output(p.dst, out, true);
+        if (fused) {
+            args.put(dnnl.DNNL_ARG_WORKSPACE, p.reluMask());
+            p.trainingWithReLU().execute(stream, args);
+            p.dst.offerUnwritten(stream, out, copies(), 1);
+        } else {
+            (training ? p.training() : p.inference()).execute(stream, args);
+            output(p.dst, out, true);
+        }
         stream._wait();
         keep(x, src, src == p.src.inner(), training);
+        fusedFor = fused ? x : null;
+    }
+
+    /** Whether the last training pass, over {@code x}, ran with the ReLU after it fused in. */
+    boolean fusedReLU(INDArray x) {
+        return x == fusedFor;
     }
 
     /**
      * dx, dGamma and dBeta from dy, the gradient at the output, given the training pass's input, mean and
-     * variance.
+     * variance. Where that pass fused the ReLU in ({@link #fusedReLU}), dy is the gradient at the ReLU's output.
      */
     void backward(INDArray x, INDArray dy, INDArray gamma, INDArray beta, INDArray mean, INDArray var, double eps,
                   INDArray dx, INDArray dGamma, INDArray dBeta) {
+        boolean fused = fusedReLU(x);
+        fusedFor = null;
         Plan p = plan(x, eps);
         memory src = keptOrRead(x, p.src);
         IntMemoryMap args = new IntMemoryMap();
@@ -81,7 +117,12 @@ final class OneDnnBatchNorm extends OneDnnKernel {
         args.put(dnnl.DNNL_ARG_DIFF_SRC, p.diffSrc.bind(dx));
         args.put(dnnl.DNNL_ARG_DIFF_SCALE, OneDnn.bind(p.diffScale, dGamma));
         args.put(dnnl.DNNL_ARG_DIFF_SHIFT, OneDnn.bind(p.diffShift, dBeta));
-        p.backward().execute(stream, args);
+        if (fused) {
+            args.put(dnnl.DNNL_ARG_WORKSPACE, p.reluMask());
+            p.backwardWithReLU().execute(stream, args);
+        } else {
+            p.backward().execute(stream, args);
+        }
         inputGradient(p.diffSrc, dx);
         stream._wait();
     }
@@ -111,6 +152,10 @@ final class OneDnnBatchNorm extends OneDnnKernel {
         private primitive training;
         private primitive inference;
         private primitive backward;
+        private batch_normalization_forward.primitive_desc trainingWithReLUDesc;
+        private primitive trainingWithReLU;
+        private primitive backwardWithReLU;
+        private memory reluMask;
 
         Plan(long[] dims, float eps) {
             this.eps = eps;
@@ -149,11 +194,46 @@ final class OneDnnBatchNorm extends OneDnnKernel {
 
         primitive backward() {
             if (backward == null) {
-                backward = new batch_normalization_backward(new batch_normalization_backward.primitive_desc(
-                        new batch_normalization_backward.desc(dnnl.prop_kind.backward.value, data, data, eps,
-                                SCALE_AND_SHIFT), OneDnn.ENGINE, trainingDesc));
+                backward = backward(trainingDesc, SCALE_AND_SHIFT);
             }
             return backward;
+        }
+
+        private batch_normalization_forward.primitive_desc trainingWithReLUDesc() {
+            if (trainingWithReLUDesc == null) {
+                trainingWithReLUDesc = new batch_normalization_forward.primitive_desc(
+                        new batch_normalization_forward.desc(dnnl.prop_kind.forward_training.value, data, eps,
+                                SCALE_AND_SHIFT | FUSED_RELU), OneDnn.ENGINE);
+            }
+            return trainingWithReLUDesc;
+        }
+
+        primitive trainingWithReLU() {
+            if (trainingWithReLU == null) {
+                trainingWithReLU = new batch_normalization_forward(trainingWithReLUDesc());
+            }
+            return trainingWithReLU;
+        }
+
+        primitive backwardWithReLU() {
+            if (backwardWithReLU == null) {
+                backwardWithReLU = backward(trainingWithReLUDesc(), SCALE_AND_SHIFT | FUSED_RELU);
+            }
+            return backwardWithReLU;
+        }
+
+        /** Where the fused ReLU passed its input (one bit per value): written forward, read backward. */
+        memory reluMask() {
+            if (reluMask == null) {
+                reluMask = new memory(trainingWithReLUDesc().workspace_desc(), OneDnn.ENGINE);
+            }
+            return reluMask;
+        }
+
+        private primitive backward(batch_normalization_forward.primitive_desc forward, int flags) {
+            return new batch_normalization_backward(new batch_normalization_backward.primitive_desc(
+                    new batch_normalization_backward.desc(dnnl.prop_kind.backward.value, data, data, eps, flags),
+                    OneDnn.ENGINE, forward));
         }
     }
 }

@@ -24,15 +24,23 @@ final class OneDnnReLU extends OneDnnKernel {
     private final Map<String, Plan> plans = OneDnn.plans();
     /** Null: plain ReLU. */
     private final Double cap;
+    /** The input of the last training pass if the batch norm before applied the ReLU, else null. */
+    private INDArray passedThrough;
 
     OneDnnReLU(Double cap) {
         this.cap = cap;
     }
 
-    /** out = the ReLU of x (same shape); inference in the chunks of {@link OneDnn#inferenceChunks}. */
+    /**
+     * out = the ReLU of x (same shape); inference in the chunks of {@link OneDnn#inferenceChunks}. Nothing to do
+     * where the layers before applied it: a convolution that folded its batch norm and this ReLU in (inference),
+     * a batch norm that fused it in (training, {@link OneDnnBatchNorm#reluAfter}).
+     */
     void forward(INDArray x, INDArray out, boolean training) {
-        if (!training && passedOn(x, out)) {
-            return; // the convolution before applied it
+        passedThrough = null;
+        if (passedOn(x, out)) {
+            passedThrough = training ? x : null;
+            return;
         }
         int[] chunks = training ? new int[] {(int) x.size(0)} : OneDnn.inferenceChunks((int) x.size(0));
         if (chunks.length > 1) {
@@ -55,8 +63,21 @@ final class OneDnnReLU extends OneDnnKernel {
         keep(x, src, src == p.src.inner(), training);
     }
 
-    /** dx = dy where the ReLU of x passes its input on, else 0. */
+    /** Whether the last training pass, over {@code x}, found the ReLU applied by the batch norm before. */
+    boolean passedThrough(INDArray x) {
+        return x == passedThrough;
+    }
+
+    /**
+     * dx = dy where the ReLU of x passes its input on, else 0; where the batch norm before applied it
+     * ({@link #passedThrough}), dx = dy, which that batch norm masks.
+     */
     void backward(INDArray x, INDArray dy, INDArray dx) {
+        if (passedThrough(x)) {
+            passedThrough = null;
+            handBack(dy, dx);
+            return;
+        }
         Plan p = plan(x);
         memory src = keptOrRead(x, p.src);
         IntMemoryMap args = new IntMemoryMap();
@@ -66,6 +87,17 @@ final class OneDnnReLU extends OneDnnKernel {
         p.backward().execute(stream, args);
         inputGradient(p.diffSrc, dx);
         stream._wait();
+    }
+
+    /** dx = dy: handed on as it is where dy was left unwritten and dx may be, else copied. */
+    private void handBack(INDArray dy, INDArray dx) {
+        BlockedCopies copies = copies();
+        if (copies != null && copies.leftUnwritten(dy) && sharing().inputGradientUnwritten()) {
+            copies.handOn(dy, dx);
+        } else {
+            nchw(dy);
+            dx.assign(dy);
+        }
     }
 
     private Plan plan(INDArray x) {

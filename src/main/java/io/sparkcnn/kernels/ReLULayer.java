@@ -58,6 +58,11 @@ final class ReLULayer extends ActivationLayer implements BlockedCopies.Participa
         return plainReLU(conf) ? null : 6.0;
     }
 
+    /** Whether it is a plain ReLU (not ReLU6): a batch norm before it can apply it ({@link OneDnnBatchNorm}). */
+    boolean plain() {
+        return relu.rectifier().cap() == null;
+    }
+
     /** This layer's ReLU, as a convolution's post-op. */
     OneDnnConvolution.Rectifier rectifier() {
         return relu.rectifier();
@@ -89,6 +94,11 @@ final class ReLULayer extends ActivationLayer implements BlockedCopies.Participa
         assertInputSet(true);
         if (!takes(input) || epsilon.dataType() != DataType.FLOAT
                 || !Arrays.equals(epsilon.shape(), input.shape())) {
+            if (relu.passedThrough(input)) {
+                // Never so: the forward pass took the input, and DL4J gives a gradient of its shape.
+                throw new IllegalStateException("a ReLU the batch norm before applied cannot take this gradient: "
+                        + epsilon.shapeInfoToString());
+            }
             relu.nchw(input);
             relu.nchw(epsilon);
             return super.backpropGradient(epsilon, workspaceMgr);

@@ -53,6 +53,7 @@ import java.util.Map;
  * ops, in place of CpuKernels), {@code nhwc} (channels-last layout for every layer and the input), {@code
  * workspaces-none} (no workspace reuse of activation memory), {@code cache-none} / {@code cache-host} (other
  * DL4J cache modes), {@code no-onednn-adds} (residual adds in DL4J's vertex, on NCHW arrays), {@code
+ * no-batch-norm-relu} (in training steps the ReLU after a batch norm as its own layer), {@code
  * paired:SWITCH} (the network with a switch read at build time off, beside the same network with the defaults,
  * in turns within this JVM: see {@link #paired}); environment-level variants (OMP_WAIT_POLICY) are set by the
  * script and run as {@code default}. MODEL is an architecture on Fashion-MNIST's 1x28x28 images, or
@@ -110,13 +111,14 @@ public final class CoreBench {
     private static final Map<String, io.sparkcnn.config.SystemProperty> SWITCHES = Map.of("no-onednn", Settings.ONEDNN,
             "no-blocked-copies", Settings.BLOCKED_COPIES, "no-blocked-inference", Settings.BLOCKED_INFERENCE,
             "no-blocked-training", Settings.BLOCKED_TRAINING, "no-onednn-thin", Settings.ONEDNN_THIN_CONVOLUTIONS,
-            "no-folding", Settings.FOLD_BATCH_NORM, "no-onednn-adds", Settings.ONEDNN_ADDS);
+            "no-folding", Settings.FOLD_BATCH_NORM, "no-onednn-adds", Settings.ONEDNN_ADDS, "no-batch-norm-relu",
+            Settings.BATCH_NORM_RELU);
     /**
      * The switches read only when a network is built (CpuKernels.install, Network): a network built with one
      * off keeps it off while another built with it on runs beside it in the same JVM ({@code paired:}).
      */
     private static final List<String> PAIRABLE = List.of("no-blocked-copies", "no-blocked-inference",
-            "no-blocked-training", "no-folding", "no-onednn-adds");
+            "no-blocked-training", "no-folding", "no-onednn-adds", "no-batch-norm-relu");
     /** About how long each network runs before the other takes over, in a paired run (at least one batch). */
     private static final double PAIRED_BLOCK_SECONDS = 0.3;
 

@@ -243,8 +243,13 @@ class BlockedCopiesTest {
                 long before = copies.unwritten();
                 Nd4j.getRandom().setSeed(99 + step); // the same dropout masks
                 long handedOn = handedOn(p.fast());
+                long passedOn = copies.passedOn();
                 double loss = p.network().fit(d);
                 assertTrue(copies.unwritten() > before, what + ": arrays left unwritten");
+                // Their batch norms have plain ReLUs after them (MobileNetV2's are ReLU6, none in the last).
+                boolean batchNormReLUs = !network.equals(Architecture.MOBILENET_V2.configName())
+                        && !network.equals(reluIntoConvolution);
+                assertEquals(batchNormReLUs, copies.passedOn() > passedOn, what + ": ReLUs fused into batch norms");
                 if (network.equals(Architecture.RESNET18.configName())) {
                     // Its adds are followed by ReLUs: they hand the gradient on unwritten.
                     assertTrue(handedOn(p.fast()) > handedOn, what + ": gradients handed on by the adds");
@@ -302,6 +307,40 @@ class BlockedCopiesTest {
         assertEquals(with.network().fit(d), without.network().fit(d), "the same loss");
         assertEquals(0.0, with.fast().params().sub(without.fast().params()).amaxNumber().doubleValue(),
                 "the same parameters, bit for bit");
+    }
+
+    /**
+     * sparkcnn.batchNormReLU off: every ReLU after a batch norm runs as its own layer in training, with the same
+     * loss and parameters bit for bit, a stack's and a graph's.
+     */
+    @Test
+    void theBatchNormReLUSwitchKeepsTheReLULayers() {
+        InputShape grey = new InputShape(1, 28, 28);
+        for (Architecture a : List.of(Architecture.DEEP_CNN, Architecture.RESNET)) {
+            NetworkSpec spec = Architectures.build(TrainConfig.of(a, UpdaterKind.ADAM, 1e-3, 8), grey, 5, 11);
+            CpuKernelsTest.Pair with = CpuKernelsTest.Pair.of(spec);
+            System.setProperty(io.sparkcnn.config.Settings.BATCH_NORM_RELU.name(), "false");
+            CpuKernelsTest.Pair without;
+            try {
+                without = CpuKernelsTest.Pair.of(spec);
+            } finally {
+                System.clearProperty(io.sparkcnn.config.Settings.BATCH_NORM_RELU.name());
+            }
+            for (int step = 1; step <= 3; step++) {
+                DataSet d = CpuKernelsTest.batch(grey, 5, 16, step);
+                long fused = copies(with.fast()).passedOn();
+                long unfused = copies(without.fast()).passedOn();
+                String what = a + ", step " + step;
+                Nd4j.getRandom().setSeed(99 + step); // the same dropout masks
+                double unfusedLoss = without.network().fit(d);
+                Nd4j.getRandom().setSeed(99 + step);
+                assertEquals(unfusedLoss, with.network().fit(d), what + ": the same loss");
+                assertTrue(copies(with.fast()).passedOn() > fused, what + ": ReLUs fused");
+                assertEquals(unfused, copies(without.fast()).passedOn(), what + ": no ReLU fused with the switch off");
+                assertEquals(0.0, with.fast().params().sub(without.fast().params()).amaxNumber().doubleValue(),
+                        what + ": the same parameters, bit for bit");
+            }
+        }
     }
 
     /** sparkcnn.blockedTraining and sparkcnn.blockedInference off: every array is written, in both kinds of pass. */
