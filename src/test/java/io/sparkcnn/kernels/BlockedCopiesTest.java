@@ -284,6 +284,16 @@ class BlockedCopiesTest {
         return handed;
     }
 
+    /** The networks of {@code spec} built with {@code off}, a switch read when a network is built, off. */
+    private static CpuKernelsTest.Pair builtWithout(io.sparkcnn.config.SystemProperty off, NetworkSpec spec) {
+        System.setProperty(off.name(), "false");
+        try {
+            return CpuKernelsTest.Pair.of(spec);
+        } finally {
+            System.clearProperty(off.name());
+        }
+    }
+
     /** sparkcnn.onednnAdds off: DL4J's add vertex, the stem's ReLU written for it, the same training step. */
     @Test
     void theAddSwitchKeepsDl4jsVertex() {
@@ -291,13 +301,7 @@ class BlockedCopiesTest {
         NetworkSpec spec = Architectures.build(TrainConfig.of(Architecture.RESNET18, UpdaterKind.SGD, 0.05, 8),
                 small, 5, 11);
         CpuKernelsTest.Pair with = CpuKernelsTest.Pair.of(spec);
-        System.setProperty(io.sparkcnn.config.Settings.ONEDNN_ADDS.name(), "false");
-        CpuKernelsTest.Pair without;
-        try {
-            without = CpuKernelsTest.Pair.of(spec);
-        } finally {
-            System.clearProperty(io.sparkcnn.config.Settings.ONEDNN_ADDS.name());
-        }
+        CpuKernelsTest.Pair without = builtWithout(io.sparkcnn.config.Settings.ONEDNN_ADDS, spec);
         ComputationGraph graph = (ComputationGraph) without.fast();
         assertEquals(org.deeplearning4j.nn.graph.vertex.impl.ElementWiseVertex.class,
                 graph.getVertex("stage1-block1-add").getClass());
@@ -319,13 +323,7 @@ class BlockedCopiesTest {
         for (Architecture a : List.of(Architecture.DEEP_CNN, Architecture.RESNET)) {
             NetworkSpec spec = Architectures.build(TrainConfig.of(a, UpdaterKind.ADAM, 1e-3, 8), grey, 5, 11);
             CpuKernelsTest.Pair with = CpuKernelsTest.Pair.of(spec);
-            System.setProperty(io.sparkcnn.config.Settings.BATCH_NORM_RELU.name(), "false");
-            CpuKernelsTest.Pair without;
-            try {
-                without = CpuKernelsTest.Pair.of(spec);
-            } finally {
-                System.clearProperty(io.sparkcnn.config.Settings.BATCH_NORM_RELU.name());
-            }
+            CpuKernelsTest.Pair without = builtWithout(io.sparkcnn.config.Settings.BATCH_NORM_RELU, spec);
             for (int step = 1; step <= 3; step++) {
                 DataSet d = CpuKernelsTest.batch(grey, 5, 16, step);
                 long fused = copies(with.fast()).passedOn();
