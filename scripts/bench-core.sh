@@ -5,7 +5,8 @@
 # CPU build (nd4j-native 1.0.0-M2.1 classifiers) and with OPENBLAS_CORETYPE as the environment has it and unset.
 # One JVM per measurement, variants interleaved, medians over the rounds. Prints a table; writes
 # target/bench/bench-core.json (and every run to bench-core.jsonl). Also prints Adam's update loop, scalar against
-# SIMD lanes (io.sparkcnn.kernels.AdamLoopBench, target/bench/adam-loops.txt).
+# SIMD lanes (io.sparkcnn.kernels.AdamLoopBench, target/bench/adam-loops.txt), and inference's pooling planes
+# pooled after bias and ReLU against pooled first (io.sparkcnn.kernels.PoolingPlanesBench, target/bench/pooling-planes.txt).
 # Usage: scripts/bench-core.sh [SECONDS per measurement, 10] [ROUNDS, 3] [MODELS, "seed-cnn deep-cnn"; also
 #        ARCH@CxHxW[:STEM], e.g. resnet18@3x96x96:imagenet or mobilenet-v2@3x32x32: Fashion-MNIST scaled to HxW
 #        and repeated over C channels, on both sides]
@@ -73,6 +74,13 @@ OMP_NUM_THREADS=1 target/bench/fma-peak > target/bench/fma-peak.txt
 # Adam's update loop, scalar against SIMD lanes, at the networks' parameter counts (the updater's own figure).
 "$JAVA" $(java17_flags) -cp "target/test-classes:target/classes:$base:$(natives linux-x86_64)" \
   io.sparkcnn.kernels.AdamLoopBench 2>/dev/null > target/bench/adam-loops.txt
+# Inference's pooling planes (the seed CNN's), pooled after bias and ReLU against pooled first, in the CPU's widest
+# vectors and held to 256-bit ones (an AVX2 CPU's).
+: > target/bench/pooling-planes.txt
+for vectors in "" "-XX:UseAVX=2"; do
+  "$JAVA" $(java17_flags) $vectors -cp "target/test-classes:target/classes:$base:$(natives linux-x86_64)" \
+    io.sparkcnn.kernels.PoolingPlanesBench "${vectors:-widest}" 2>/dev/null >> target/bench/pooling-planes.txt
+done
 coretypes=("${OPENBLAS_CORETYPE:-}" "")
 [[ -n ${OPENBLAS_CORETYPE:-} ]] || coretypes=("")
 for round in $(seq 1 "$ROUNDS"); do
@@ -109,6 +117,8 @@ done
 lscpu | grep -E "Model name|Flags" | cut -c1-200
 echo "Adam's update loop (io.sparkcnn.kernels.AdamLoopBench, medians, alternating):"
 grep -v '^{' target/bench/adam-loops.txt
+echo "Inference's pooling planes, one seed CNN image (io.sparkcnn.kernels.PoolingPlanesBench, medians, alternating):"
+grep -v '^{' target/bench/pooling-planes.txt
 python3 - "$ROUNDS" <<'PY'
 import json, re, statistics, sys
 runs = [json.loads(l) for l in open("target/bench/bench-core.jsonl") if l.startswith("{")]

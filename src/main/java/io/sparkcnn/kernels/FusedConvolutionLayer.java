@@ -61,6 +61,11 @@ final class FusedConvolutionLayer extends ConvolutionLayer {
         return relu;
     }
 
+    /** The max pooling this layer computes for the next one, or null. */
+    FusedMaxPooling pooling() {
+        return pooling;
+    }
+
     /** From now on the convolution also computes {@code next}'s 2x2 max pooling of its (ReLU) output. */
     void poolFor(HelpedSubsamplingLayer next) {
         if (!relu) {

@@ -50,6 +50,14 @@ final class FusedMaxPooling {
     private INDArray pooled;
     private int[] chosen;
     private boolean chosenValid;
+    /**
+     * Whether this pass's planes are pooled before their bias and ReLU: in inference where nothing but this
+     * pooling reads the convolution output ({@link #start}). A window's largest input gives its largest output
+     * (bias and ReLU never reorder two values), so the pooled values are the same bits, from a quarter of the
+     * bias and ReLU work and without writing the output back.
+     */
+    private boolean poolFirst;
+    private long pooledFirst;
     /** The memory of the forward pass's convolution output and pooled output, as floats and as bytes. */
     private FloatBuffer outFloats;
     private FloatBuffer pooledFloats;
@@ -72,7 +80,17 @@ final class FusedMaxPooling {
      * before its planes are filled: makes the pooled output array.
      */
     void start(INDArray output, boolean training, LayerWorkspaceMgr workspaceMgr) {
+        start(output, training, false, workspaceMgr);
+    }
+
+    /**
+     * As {@link #start(INDArray, boolean, LayerWorkspaceMgr)}; {@code outputUnread}: only this pooling reads the
+     * convolution output (a pass that keeps only the network's result), which in inference then keeps the values
+     * the convolution wrote, without bias and ReLU.
+     */
+    void start(INDArray output, boolean training, boolean outputUnread, LayerWorkspaceMgr workspaceMgr) {
         clear();
+        poolFirst = !training && outputUnread;
         long[] shape = output.shape();
         pooled = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT,
                 new long[] {shape[0], shape[1], shape[2] / 2, shape[3] / 2}, 'c');
@@ -96,7 +114,8 @@ final class FusedMaxPooling {
 
     /**
      * One plane (an image's channel, from element {@code start}) of the convolution output given to {@link
-     * #start}: bias and ReLU in place, and its 2x2 windows pooled into plane {@code plane} of the pooled output.
+     * #start}: bias and ReLU in place, and its 2x2 windows pooled into plane {@code plane} of the pooled output
+     * (in inference whose output only this pooling reads, pooled first and left as it is: {@link #poolFirst}).
      * An odd last row or column belongs to no window and gets bias and ReLU only. In SIMD lanes when this
      * pooling is {@link #VECTOR} and the plane has a vector chunk's windows across ({@link VectorPlanes}).
      *
@@ -108,6 +127,18 @@ final class FusedMaxPooling {
         int ph = h / 2;
         int pw = w / 2;
         int firstWindow = plane * ph * pw;
+        if (poolFirst) {
+            for (int oh = 0; oh < ph; oh++) {
+                int top = start + 2 * oh * w;
+                int window = firstWindow + oh * pw;
+                if (!(vector && pw >= VectorPlanes.windowsPerChunk()
+                        && VectorPlanes.poolRowFirst(outBytes, top, w, pooledBytes, window, pw, bias))) {
+                    scalarRowFirst(outFloats, top, w, bias, window, pw);
+                }
+            }
+            pooledFirst++;
+            return;
+        }
         if (vector && pw >= VectorPlanes.windowsPerChunk()) {
             VectorPlanes.biasRelu(outBytes, start, h * w, bias);
             for (int oh = 0; oh < ph; oh++) {
@@ -130,6 +161,23 @@ final class FusedMaxPooling {
                 out.put(i, Float.intBitsToFloat(relu(out.get(i) + bias)));
             }
         }
+    }
+
+    /** Pooling, then bias and ReLU, of the row pair from element {@code top} into windows from {@code window}. */
+    private void scalarRowFirst(FloatBuffer out, int top, int w, float bias, int window, int pw) {
+        FloatBuffer pooledOut = pooledFloats;
+        int bottom = top + w;
+        for (int ow = 0; ow < pw; ow++, window++) {
+            int c = 2 * ow;
+            float largest = Math.max(Math.max(out.get(top + c), out.get(top + c + 1)),
+                    Math.max(out.get(bottom + c), out.get(bottom + c + 1)));
+            pooledOut.put(window, Float.intBitsToFloat(relu(largest + bias)));
+        }
+    }
+
+    /** How many planes were pooled before their bias and ReLU. */
+    long pooledFirst() {
+        return pooledFirst;
     }
 
     /** Bias, ReLU and pooling of the row pair from element {@code top} into windows from {@code window}. */

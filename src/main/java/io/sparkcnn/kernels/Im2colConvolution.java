@@ -140,7 +140,7 @@ final class Im2colConvolution implements ConvolutionHelper, BlockedCopies.Partic
         FloatBuffer o = DenseFloats.of(out);
         FloatBuffer b = bias == null ? null : DenseFloats.of(bias);
         if (pooling != null) {
-            pooling.start(out, training, workspaceMgr);
+            pooling.start(out, training, oneDnn != null && oneDnn.sharing().outputUnwritten(), workspaceMgr);
         }
         if (byOneDnn) {
             if (pooling != null) {

@@ -59,6 +59,31 @@ final class VectorPlanes {
     }
 
     /**
+     * As {@link #poolRow} in inference, pooling first: each window's largest input (float max), then bias and
+     * ReLU on the pooled values only; the row pair is left as it is. Returns false where {@link #poolRow} would.
+     */
+    static boolean poolRowFirst(ByteBuffer out, int top, int w, ByteBuffer pooled, int window, int pw, float bias) {
+        int half = LANES / 2;
+        int limit = pooled.limit() / 4;
+        FloatVector shift = FloatVector.broadcast(FLOATS, bias);
+        for (int ow = 0; ow < pw; ow += half) {
+            int o = Math.min(ow, pw - half);
+            if (window + o + LANES > limit) {
+                return false;
+            }
+            IntVector upperRow = IntVector.fromByteBuffer(INTS, out, 4 * (top + 2 * o), ORDER);
+            IntVector lowerRow = IntVector.fromByteBuffer(INTS, out, 4 * (top + w + 2 * o), ORDER);
+            FloatVector upper = upperRow.rearrange(LEFT).reinterpretAsFloats()
+                    .max(upperRow.rearrange(RIGHT).reinterpretAsFloats());
+            FloatVector lower = lowerRow.rearrange(LEFT).reinterpretAsFloats()
+                    .max(lowerRow.rearrange(RIGHT).reinterpretAsFloats());
+            IntVector v = upper.max(lower).add(shift).reinterpretAsInts();
+            v.and(v.lanewise(VectorOperators.ASHR, 31).not()).intoByteBuffer(pooled, 4 * (window + o), ORDER);
+        }
+        return true;
+    }
+
+    /**
      * The pooled windows of row pair {@code oh} (top row from element {@code top}), after {@link #biasRelu}:
      * windows {@code [o, o + LANES/2)} per chunk, the last chunk moved back to end at the row's last window (it
      * recomputes a few, the same values). Each chunk stores all its lanes: the upper half, copies of the lower,

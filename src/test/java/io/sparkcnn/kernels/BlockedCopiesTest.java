@@ -207,6 +207,31 @@ class BlockedCopiesTest {
     }
 
     /**
+     * The seed CNN's pooled convolution, in inference that keeps only the result, pools its planes before their
+     * bias and ReLU, and the network's output is still DL4J's; DL4J's own output pass (which may read the
+     * convolution's activations) and training keep the bias and ReLU first.
+     */
+    @Test
+    void theSeedCnnPoolsFirstInInferenceThatKeepsOnlyTheResult() {
+        InputShape grey = new InputShape(1, 28, 28);
+        CpuKernelsTest.Pair p = CpuKernelsTest.Pair.of(Architectures.build(
+                TrainConfig.of(Architecture.SEED_CNN, UpdaterKind.ADAM, 1e-3, 8), grey, 5, 11));
+        FusedMaxPooling pooling = ((FusedConvolutionLayer) CpuKernelsTest.layers(p.fast())[0]).pooling();
+        for (int b = 1; b <= 2; b++) {
+            DataSet d = CpuKernelsTest.batch(grey, 5, 16, b);
+            long before = pooling.pooledFirst();
+            CpuKernelsTest.assertClose(CpuKernelsTest.output(p.stock(), d.getFeatures()),
+                    p.network().output(d.getFeatures()), "batch " + b);
+            assertEquals(before + 16L * 32, pooling.pooledFirst(), "batch " + b + ": 32 planes per image pooled first");
+            before = pooling.pooledFirst();
+            ((MultiLayerNetwork) p.fast()).output(d.getFeatures());
+            p.network().fit(d);
+            p.stock().setParams(p.fast().params().dup());
+            assertEquals(before, pooling.pooledFirst(), "batch " + b + ": DL4J's output and training");
+        }
+    }
+
+    /**
      * Training steps through Network.fit, which keeps only the parameters and the loss, leave the arrays that
      * only oneDNN kernels read (forward and backward) unwritten, and train bit for bit as the same network does
      * through DL4J's fit, which writes every array: a backward pass that read an unwritten array would take the

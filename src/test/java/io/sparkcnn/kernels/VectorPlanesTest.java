@@ -9,6 +9,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -53,14 +54,52 @@ class VectorPlanesTest {
         }
     }
 
+    /**
+     * Inference whose convolution output only the pooling reads pools before bias and ReLU: the pooled output is
+     * the training pass's bit for bit, in lanes and in scalar code, and the output keeps the convolution's values.
+     */
+    @Test
+    void poolingFirstGivesThePooledOutputOfBiasAndReLUFirst() {
+        Random random = new Random(11);
+        int[][] shapes = {{2, 3, 26, 26}, {2, 3, 13, 13}, {1, 2, 9, 9}, {1, 2, 8, 8}, {1, 1, 32, 40}, {3, 2, 6, 17},
+                {1, 1, 2, 2}};
+        for (int[] shape : shapes) {
+            float[] values = new float[shape[0] * shape[1] * shape[2] * shape[3]];
+            float[] choices = {-2f, -1f, -0f, 0f, 0f, 0.5f, 1f, 1f, 2f};
+            for (int i = 0; i < values.length; i++) {
+                values[i] = random.nextInt(3) == 0 ? (float) random.nextGaussian()
+                        : choices[random.nextInt(choices.length)];
+            }
+            float[] biases = new float[shape[1]];
+            for (int c = 0; c < biases.length; c++) {
+                biases[c] = random.nextBoolean() ? 0f : (float) random.nextGaussian() * 0.5f;
+            }
+            String what = java.util.Arrays.toString(shape);
+            Planes reference = run(new FusedMaxPooling(false), values, shape, biases, true);
+            for (boolean vector : new boolean[] {false, true}) {
+                FusedMaxPooling pooling = new FusedMaxPooling(vector);
+                Planes first = run(pooling, values, shape, biases, false, true);
+                assertArrayEquals(bits(reference.pooled), bits(first.pooled), what + (vector ? " lanes" : " scalar"));
+                assertArrayEquals(bits(Nd4j.create(values)), bits(first.output.reshape(values.length)),
+                        what + ": the convolution's values kept");
+                assertEquals((long) shape[0] * shape[1], pooling.pooledFirst(), what + ": planes pooled first");
+            }
+        }
+    }
+
     private record Planes(INDArray output, INDArray pooled, INDArray spread) {
     }
 
     private static Planes run(FusedMaxPooling pooling, float[] values, int[] shape, float[] biases,
                               boolean training) {
+        return run(pooling, values, shape, biases, training, false);
+    }
+
+    private static Planes run(FusedMaxPooling pooling, float[] values, int[] shape, float[] biases,
+                              boolean training, boolean outputUnread) {
         LayerWorkspaceMgr none = LayerWorkspaceMgr.noWorkspaces();
         INDArray output = Nd4j.create(values, new long[] {shape[0], shape[1], shape[2], shape[3]}, 'c');
-        pooling.start(output, training, none);
+        pooling.start(output, training, outputUnread, none);
         int plane = shape[2] * shape[3];
         for (int p = 0; p < shape[0] * shape[1]; p++) {
             pooling.plane(p * plane, shape[2], shape[3], biases[p % shape[1]], p);
