@@ -32,16 +32,8 @@ class VectorPlanesTest {
                 {3, 2, 6, 17}, {1, 1, 2, 2}};
         for (int[] shape : shapes) {
             for (boolean training : new boolean[] {true, false}) {
-                float[] values = new float[shape[0] * shape[1] * shape[2] * shape[3]];
-                float[] choices = {-2f, -1f, -0f, 0f, 0f, 0.5f, 1f, 1f, 2f};
-                for (int i = 0; i < values.length; i++) {
-                    values[i] = random.nextInt(3) == 0 ? (float) random.nextGaussian()
-                            : choices[random.nextInt(choices.length)];
-                }
-                float[] biases = new float[shape[1]];
-                for (int c = 0; c < biases.length; c++) {
-                    biases[c] = random.nextBoolean() ? 0f : (float) random.nextGaussian() * 0.5f;
-                }
+                float[] values = outputs(random, shape);
+                float[] biases = biases(random, shape);
                 String what = java.util.Arrays.toString(shape) + (training ? " training" : " inference");
                 Planes scalar = run(new FusedMaxPooling(false), values, shape, biases, training);
                 Planes vector = run(new FusedMaxPooling(true), values, shape, biases, training);
@@ -64,16 +56,8 @@ class VectorPlanesTest {
         int[][] shapes = {{2, 3, 26, 26}, {2, 3, 13, 13}, {1, 2, 9, 9}, {1, 2, 8, 8}, {1, 1, 32, 40}, {3, 2, 6, 17},
                 {1, 1, 2, 2}};
         for (int[] shape : shapes) {
-            float[] values = new float[shape[0] * shape[1] * shape[2] * shape[3]];
-            float[] choices = {-2f, -1f, -0f, 0f, 0f, 0.5f, 1f, 1f, 2f};
-            for (int i = 0; i < values.length; i++) {
-                values[i] = random.nextInt(3) == 0 ? (float) random.nextGaussian()
-                        : choices[random.nextInt(choices.length)];
-            }
-            float[] biases = new float[shape[1]];
-            for (int c = 0; c < biases.length; c++) {
-                biases[c] = random.nextBoolean() ? 0f : (float) random.nextGaussian() * 0.5f;
-            }
+            float[] values = outputs(random, shape);
+            float[] biases = biases(random, shape);
             String what = java.util.Arrays.toString(shape);
             Planes reference = run(new FusedMaxPooling(false), values, shape, biases, true);
             for (boolean vector : new boolean[] {false, true}) {
@@ -85,6 +69,25 @@ class VectorPlanesTest {
                 assertEquals((long) shape[0] * shape[1], pooling.pooledFirst(), what + ": planes pooled first");
             }
         }
+    }
+
+    /** A convolution output full of ties, zeros of both signs and negatives. */
+    private static float[] outputs(Random random, int[] shape) {
+        float[] values = new float[shape[0] * shape[1] * shape[2] * shape[3]];
+        float[] choices = {-2f, -1f, -0f, 0f, 0f, 0.5f, 1f, 1f, 2f};
+        for (int i = 0; i < values.length; i++) {
+            values[i] = random.nextInt(3) == 0 ? (float) random.nextGaussian() : choices[random.nextInt(choices.length)];
+        }
+        return values;
+    }
+
+    /** Per channel: zero or a small bias of either sign. */
+    private static float[] biases(Random random, int[] shape) {
+        float[] biases = new float[shape[1]];
+        for (int c = 0; c < biases.length; c++) {
+            biases[c] = random.nextBoolean() ? 0f : (float) random.nextGaussian() * 0.5f;
+        }
+        return biases;
     }
 
     private record Planes(INDArray output, INDArray pooled, INDArray spread) {
