@@ -91,9 +91,8 @@ public final class CpuKernels {
             foldBatchNorms(net);
         }
         if (Settings.BATCH_NORM_RELU.value()) {
-            Layer[] all = net.getLayers();
-            for (int i = 0; i + 1 < all.length; i++) {
-                fuseReLU(all[i], all[i + 1], net.getLayerWiseConfigurations().getInputPreProcess(i + 1) != null);
+            for (int i = 0; i + 1 < layers.length; i++) {
+                fuseReLU(layers[i], layers[i + 1], net.getLayerWiseConfigurations().getInputPreProcess(i + 1) != null);
             }
         }
         for (int i = 0; i + 1 < layers.length; i++) {

@@ -60,7 +60,7 @@ final class ReLULayer extends ActivationLayer implements BlockedCopies.Participa
 
     /** Whether it is a plain ReLU (not ReLU6): a batch norm before it can apply it ({@link OneDnnBatchNorm}). */
     boolean plain() {
-        return relu.rectifier().cap() == null;
+        return plainReLU(conf().getLayer());
     }
 
     /** This layer's ReLU, as a convolution's post-op. */

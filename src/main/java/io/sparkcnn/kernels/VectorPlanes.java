@@ -42,20 +42,25 @@ final class VectorPlanes {
 
     /**
      * Bias and ReLU in place over the plane's {@code h * w} values from element {@code start} of {@code out}.
-     * The ReLU on bits as in the scalar loop: the sign bit, spread, clears a negative value.
+     * The ReLU on bits ({@link #relu}), as in the scalar loop.
      */
     static void biasRelu(ByteBuffer out, int start, int length, float bias) {
         FloatVector shift = FloatVector.broadcast(FLOATS, bias);
         int i = 0;
         for (; i + LANES <= length; i += LANES) {
             int at = 4 * (start + i);
-            IntVector v = FloatVector.fromByteBuffer(FLOATS, out, at, ORDER).add(shift).reinterpretAsInts();
-            v.and(v.lanewise(VectorOperators.ASHR, 31).not()).intoByteBuffer(out, at, ORDER);
+            relu(FloatVector.fromByteBuffer(FLOATS, out, at, ORDER).add(shift)).intoByteBuffer(out, at, ORDER);
         }
         for (; i < length; i++) {
             int at = 4 * (start + i);
             out.putFloat(at, Float.intBitsToFloat(FusedMaxPooling.relu(out.getFloat(at) + bias)));
         }
+    }
+
+    /** The ReLU on bits, as the scalar loop does it: the sign bit, spread, clears a negative value. */
+    private static IntVector relu(FloatVector values) {
+        IntVector v = values.reinterpretAsInts();
+        return v.and(v.lanewise(VectorOperators.ASHR, 31).not());
     }
 
     /**
@@ -77,8 +82,7 @@ final class VectorPlanes {
                     .max(upperRow.rearrange(RIGHT).reinterpretAsFloats());
             FloatVector lower = lowerRow.rearrange(LEFT).reinterpretAsFloats()
                     .max(lowerRow.rearrange(RIGHT).reinterpretAsFloats());
-            IntVector v = upper.max(lower).add(shift).reinterpretAsInts();
-            v.and(v.lanewise(VectorOperators.ASHR, 31).not()).intoByteBuffer(pooled, 4 * (window + o), ORDER);
+            relu(upper.max(lower).add(shift)).intoByteBuffer(pooled, 4 * (window + o), ORDER);
         }
         return true;
     }

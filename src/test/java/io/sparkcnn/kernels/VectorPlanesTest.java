@@ -76,7 +76,8 @@ class VectorPlanesTest {
         float[] values = new float[shape[0] * shape[1] * shape[2] * shape[3]];
         float[] choices = {-2f, -1f, -0f, 0f, 0f, 0.5f, 1f, 1f, 2f};
         for (int i = 0; i < values.length; i++) {
-            values[i] = random.nextInt(3) == 0 ? (float) random.nextGaussian() : choices[random.nextInt(choices.length)];
+            values[i] = random.nextInt(3) == 0 ? (float) random.nextGaussian()
+                    : choices[random.nextInt(choices.length)];
         }
         return values;
     }
